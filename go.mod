@@ -1,0 +1,3 @@
+module github.com/vendredi-app/vendredi
+
+go 1.26.8
