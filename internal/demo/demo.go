@@ -1,0 +1,100 @@
+// Package demo describes the demo world that `vendredi seed demo` loads: two
+// companies (so that isolation can be seen), their people, a few
+// associations and missions, and the four vital missions of spring 2020.
+//
+// Identifiers are derived from names, so that seeding twice finds the same
+// rows and changes nothing.
+package demo
+
+import "github.com/google/uuid"
+
+var ns = uuid.MustParse("5b1f3d0e-7c56-4d7e-9a51-0f3c2a9e6b10")
+
+// ID is the stable identifier of a demo object.
+func ID(kind, key string) uuid.UUID { return uuid.NewSHA1(ns, []byte(kind+":"+key)) }
+
+// Company is a demo tenant with its people.
+type Company struct {
+	Slug, Name   string
+	EmailDomains []string
+	Locale       string
+	People       []Person
+}
+
+// Person is a member of a demo company.
+type Person struct {
+	Email, FullName, Role, Department, Site string
+}
+
+// Association is a demo association.
+type Association struct {
+	Key, Name, LegalID, Description, City, Status string
+}
+
+// Mission is a demo need; AssociationKey is empty for a vital mission
+// curated by the platform (Organizer and ExternalURL set instead).
+type Mission struct {
+	Key, AssociationKey, Organizer, Title, Description, Format, City, VitalCategory, ExternalURL string
+	Places, PlacesLeft                                                                           int
+}
+
+// ReserveCiviqueURL is where citizens sign up for a vital mission.
+const ReserveCiviqueURL = "https://www.jeveuxaider.gouv.fr/"
+
+// Companies of the demo world.
+var Companies = []Company{
+	{
+		Slug: "acme", Name: "Acme", EmailDomains: []string{"acme.example"}, Locale: "fr",
+		People: []Person{
+			{"claire.martin@acme.example", "Claire Martin", "hr_admin", "Ressources humaines", "Paris"},
+			{"karim.benali@acme.example", "Karim Benali", "employee", "Finance", "Paris"},
+			{"julie.moreau@acme.example", "Julie Moreau", "employee", "Marketing", "Lyon"},
+			{"thomas.petit@acme.example", "Thomas Petit", "employee", "Informatique", "Lyon"},
+			{"sophie.laurent@acme.example", "Sophie Laurent", "employee", "Juridique", "Paris"},
+			{"nicolas.roux@acme.example", "Nicolas Roux", "employee", "Logistique", "Marseille"},
+		},
+	},
+	{
+		Slug: "globex", Name: "Globex", EmailDomains: []string{"globex.example"}, Locale: "en",
+		People: []Person{
+			{"hank.scorpio@globex.example", "Hank Scorpio", "hr_admin", "People", "Bordeaux"},
+			{"amelie.durand@globex.example", "Amélie Durand", "employee", "Design", "Bordeaux"},
+			{"lucas.fontaine@globex.example", "Lucas Fontaine", "employee", "Engineering", "Nantes"},
+		},
+	},
+}
+
+// Associations of the demo world (fictional; their legal identifiers only
+// have the right shape).
+var Associations = []Association{
+	{"entraide-numerique", "Entraide Numérique 93", "W932000001", "Accompagne les habitants de Seine-Saint-Denis vers l'autonomie numérique.", "Saint-Denis", "verified"},
+	{"cuisines-partagees", "Les Cuisines Partagées", "W751234567", "Cuisine et distribue des repas aux personnes à la rue.", "Paris", "verified"},
+	{"parrains-de-savoirs", "Parrains de Savoirs", "W691234568", "Soutien scolaire et parrainage de collégiens.", "Lyon", "verified"},
+	{"terre-et-avenir", "Terre & Avenir", "W331234569", "Jardins partagés et sensibilisation à l'environnement.", "Bordeaux", "pending_review"},
+}
+
+// Missions of the demo world, the four vital ones first.
+var Missions = []Mission{
+	{Key: "vital-food", Organizer: "Réserve Civique", Title: "Aide alimentaire et d'urgence", VitalCategory: "food_aid", Format: "on_site",
+		Description: "Distribuer des produits de première nécessité et des repas aux plus démunis.", ExternalURL: ReserveCiviqueURL},
+	{Key: "vital-childcare", Organizer: "Réserve Civique", Title: "Garde exceptionnelle d'enfants", VitalCategory: "childcare", Format: "on_site",
+		Description: "Garder des enfants de soignants ou d'une structure de l'Aide Sociale à l'Enfance.", ExternalURL: ReserveCiviqueURL},
+	{Key: "vital-isolated", Organizer: "Réserve Civique", Title: "Lien avec les personnes fragiles isolées", VitalCategory: "isolated_people", Format: "remote",
+		Description: "Garder le contact par téléphone, visio ou mail avec des personnes âgées, malades ou isolées.", ExternalURL: ReserveCiviqueURL},
+	{Key: "vital-neighbours", Organizer: "Réserve Civique", Title: "Solidarité de proximité", VitalCategory: "local_solidarity", Format: "on_site",
+		Description: "Faire les courses de produits essentiels pour ses voisins les plus fragiles.", ExternalURL: ReserveCiviqueURL},
+	{Key: "site-web", AssociationKey: "entraide-numerique", Title: "Refaire le site web de l'association", Format: "remote", Places: 2, PlacesLeft: 2,
+		Description: "Moderniser notre site (WordPress) pour que les habitants trouvent nos ateliers."},
+	{Key: "ateliers-seniors", AssociationKey: "entraide-numerique", Title: "Animer des ateliers numériques pour seniors", Format: "hybrid", City: "Saint-Denis", Places: 6, PlacesLeft: 6,
+		Description: "Aider des seniors à utiliser la visio pour garder le lien avec leurs proches."},
+	{Key: "bilan-comptable", AssociationKey: "cuisines-partagees", Title: "Préparer le bilan comptable annuel", Format: "remote", Places: 1, PlacesLeft: 1,
+		Description: "Un ou une comptable pour clôturer nos comptes et préparer l'assemblée générale."},
+	{Key: "colis", AssociationKey: "cuisines-partagees", Title: "Préparer les colis alimentaires", Format: "on_site", City: "Paris", Places: 10, PlacesLeft: 10,
+		Description: "Trier les dons et préparer les colis du mardi et du jeudi."},
+	{Key: "soutien-scolaire", AssociationKey: "parrains-de-savoirs", Title: "Soutien scolaire en visio", Format: "remote", Places: 15, PlacesLeft: 15,
+		Description: "Une heure par semaine avec un collégien en mathématiques ou en français."},
+	{Key: "statuts", AssociationKey: "parrains-de-savoirs", Title: "Relire nos statuts avec un juriste", Format: "remote", Places: 1, PlacesLeft: 1,
+		Description: "Mettre à jour les statuts de l'association avant l'assemblée générale."},
+	{Key: "plan-com", AssociationKey: "terre-et-avenir", Title: "Construire notre plan de communication", Format: "remote", Places: 2, PlacesLeft: 2,
+		Description: "Structurer notre communication sur les réseaux sociaux."},
+}

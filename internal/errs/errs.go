@@ -1,0 +1,89 @@
+// Package errs is the one error vocabulary of Vendredi.
+//
+// Domain and storage code returns *Error values with a Code that says what
+// kind of failure it is and a Message that is safe to show to the person who
+// made the request. Transport layers (HTTP, CLI) map codes to statuses in one
+// place; any error that is not an *Error is unexpected, gets logged, and is
+// shown as a generic message.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies a failure. The set is small on purpose: callers branch on
+// it, so every code must mean one thing to every transport.
+type Code string
+
+const (
+	Invalid      Code = "invalid"      // the input is wrong; the caller can fix it
+	NotFound     Code = "not_found"    // no such object, or not visible to the caller
+	Conflict     Code = "conflict"     // the input clashes with current state (taken slug, full mission)
+	Unauthorized Code = "unauthorized" // no or bad credentials
+	Forbidden    Code = "forbidden"    // credentials fine, permission missing
+	TooMany      Code = "too_many"     // rate limited
+	Unavailable  Code = "unavailable"  // a dependency is down; retry later
+	Gone         Code = "gone"         // existed but is no longer usable (suspended tenant, expired link)
+	Internal     Code = "internal"     // a bug or an unexpected failure; never shown raw
+)
+
+// Error is a failure the product expects and can explain.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the input at fault, for forms and problem+json "errors".
+	Field string
+	// Err is the underlying cause, kept for logs, never shown.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// E builds an *Error with a formatted message.
+func E(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field builds an Invalid error about one named input.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap keeps cause for the logs while showing message to the user.
+func Wrap(cause error, code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, Internal when
+// there is none and "" for a nil error.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// MessageOf returns the user-facing message of err, or a generic sentence
+// when err is unexpected, so that raw internals never reach a user.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != Internal {
+		return e.Message
+	}
+	return "An unexpected error occurred. It has been logged; please try again."
+}

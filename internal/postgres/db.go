@@ -1,0 +1,120 @@
+// Package postgres implements Vendredi's stores on PostgreSQL through bun.
+//
+// Every unit of work is one transaction. Work on tenant-owned tables goes
+// through TenantTx, which sets app.tenant_id for the transaction only
+// (set_config(..., true)), so that row-level security, the second lock after
+// the stores' own WHERE clauses, binds every statement and a pooled
+// connection never carries a tenant into the next request.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// DB is a connection pool with Vendredi's unit-of-work helpers.
+type DB struct {
+	*bun.DB
+}
+
+// Options tune the pool.
+type Options struct {
+	MaxConns int
+}
+
+// Open connects to url and checks that the server answers.
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	if opt.MaxConns > 0 {
+		sqldb.SetMaxOpenConns(opt.MaxConns)
+		sqldb.SetMaxIdleConns(opt.MaxConns)
+	}
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, errs.Wrap(err, errs.Unavailable, "cannot reach PostgreSQL as %s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+	}
+	return &DB{DB: db}, nil
+}
+
+// Tx runs fn in a transaction that sees no tenant: the platform's own
+// tables only. Row-level security hides every tenant-owned row from it.
+func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return translate(db.RunInTx(ctx, nil, fn))
+}
+
+// TenantTx runs fn in a transaction bound to the tenant of ctx. It fails
+// with errs.Internal when ctx carries no tenant: that is a bug, not input.
+func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return err
+	}
+	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
+			return fmt.Errorf("set tenant: %w", err)
+		}
+		return fn(ctx, tx)
+	}))
+}
+
+// translate turns driver errors the product can explain into *errs.Error
+// and leaves the rest as they are (unexpected: logged once upstream).
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.Wrap(err, errs.NotFound, "not found")
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505": // unique_violation
+			return errs.Wrap(err, errs.Conflict, "%s", conflictMessage(pg))
+		case "42501": // insufficient_privilege, including a row-level security WITH CHECK failure
+			return errs.Wrap(err, errs.NotFound, "not found")
+		case "57014", "57P01", "08006", "08001": // canceled, shutting down, connection failures
+			return errs.Wrap(err, errs.Unavailable, "the database is unavailable; please retry")
+		}
+	}
+	return err
+}
+
+var conflictMessages = map[string]string{
+	"tenants_slug_key":              "this slug is already taken by another company",
+	"tenants_custom_domains_unique": "this custom domain already belongs to another company",
+	"tenants_email_domains_unique":  "this email domain already belongs to another company",
+	"members_email_key":             "a member with this email already exists in the company",
+	"associations_legal_id_key":     "an association with this legal identifier already exists",
+}
+
+func conflictMessage(pg *pgconn.PgError) string {
+	if m, ok := conflictMessages[pg.ConstraintName]; ok {
+		return m
+	}
+	return "this already exists"
+}
