@@ -5,5 +5,29 @@
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
+.PHONY: run test lint build pg-stop clean
+run: ## run the product with a demo company and data (finds or starts PostgreSQL)
+	@deploy/dev/run.sh
+
+test: ## run every test against a real PostgreSQL (GOTESTFLAGS to change flags)
+	@deploy/dev/test.sh
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go tool staticcheck ./...
+
+build: ## build bin/vendredi
+	go build -o bin/vendredi ./cmd/vendredi
+
+pg-stop: ## stop the private PostgreSQL cluster started under .local/ (if any)
+	@if [ -s .local/postgres/PG_VERSION ]; then \
+		u=$$(stat -c %U .local/postgres); bin=$$(dirname $$(command -v pg_ctl || ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -rV | head -1)); \
+		if [ "$$(id -u)" = 0 ]; then setpriv --reuid=$$u --regid=$$(id -g $$u) --clear-groups -- $$bin/pg_ctl -D .local/postgres stop; \
+		else $$bin/pg_ctl -D .local/postgres stop; fi; fi
+
+clean: ## remove build outputs (not the private cluster)
+	rm -rf bin
+
 # --- matching engine (internal/matching, cmd/matchbench) ---
 # (section owned by the matching work)

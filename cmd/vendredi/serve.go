@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the HTTP server",
+		Description: "Serves the platform on the base domain and each company on {slug}.{base domain} or its custom domains.\n" +
+			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
+			"On SIGTERM or SIGINT it stops accepting connections and lets in-flight requests finish.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListen},
+			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform; companies are served on its subdomains",
+				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
+			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long in-flight requests may take to finish on shutdown",
+				Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"), Validator: positiveDuration("SHUTDOWN_TIMEOUT")},
+			&cli.IntFlag{Name: "db-max-conns", Usage: "most connections to PostgreSQL", Value: 20, Sources: cli.EnvVars("DB_MAX_CONNS"),
+				Validator: func(n int) error {
+					if n < 1 || n > 1000 {
+						return usageError{fmt.Sprintf("invalid DB_MAX_CONNS %d: want 1 to 1000", n)}
+					}
+					return nil
+				}},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			db, err := openDB(ctx, cmd, cmd.Int("db-max-conns"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			store := postgres.NewTenantStore(db)
+			app, err := httpapi.New(httpapi.Config{BaseDomain: cmd.String("base-domain"), Logger: slog.Default()}, httpapi.Deps{
+				Tenants:   store,
+				Readiness: postgres.Readiness{DB: db},
+				Catalog:   postgres.NewCatalogStore(db),
+				Members:   postgres.NewMemberStore(db),
+			})
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", cmd.String("listen"))
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cmd.String("listen"), err)
+			}
+			announce(ctx, store, ln.Addr(), cmd.String("base-domain"))
+			err = httpapi.Serve(ctx, app, ln, cmd.Duration("shutdown-timeout"))
+			slog.Info("stopped")
+			return err
+		},
+	}
+}
+
+// announce logs the addresses to open, so that a new developer knows where
+// to point a browser.
+func announce(ctx context.Context, store tenants.Store, addr net.Addr, base string) {
+	port := ""
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.Port != 80 {
+		port = fmt.Sprintf(":%d", tcp.Port)
+	}
+	slog.Info("listening", "addr", addr.String(), "platform", "http://"+base+port+"/")
+	list, err := store.List(ctx)
+	if err != nil {
+		slog.Warn("cannot list companies", "err", err)
+		return
+	}
+	for _, t := range list {
+		if t.Status == tenants.Active {
+			slog.Info("company", "name", t.Name, "url", "http://"+t.Slug+"."+base+port+"/")
+		}
+	}
+}

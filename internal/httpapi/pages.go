@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"bytes"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+type missionList struct {
+	Lang     string
+	Missions []postgres.MissionSummary
+}
+
+// pageData is what every page's layout needs, plus the page's own fields.
+func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[string]any {
+	d := map[string]any{"Title": title, "Lang": "fr", "Company": ""}
+	if t, ok := tenants.FromContext(c.UserContext()); ok {
+		d["Company"], d["Lang"] = t.Name, t.Locale
+	}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return d
+}
+
+func (s *Server) render(c *fiber.Ctx, name string, data map[string]any) error {
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}
+
+func (s *Server) landing(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	d := s.pageData(c, "Tous confinés, Tous engagés", nil)
+	lang := d["Lang"].(string)
+	missions, err := s.deps.Catalog.OpenMissions(ctx, 100)
+	if err != nil {
+		return err
+	}
+	var vital, others []postgres.MissionSummary
+	for _, m := range missions {
+		if m.VitalCategory != "" {
+			if lang == "en" {
+				m.Title = m.VitalLabelEN
+			}
+			vital = append(vital, m)
+		} else {
+			others = append(others, m)
+		}
+	}
+	rules, err := s.deps.Catalog.SanitaryRules(ctx)
+	if err != nil {
+		return err
+	}
+	texts := make([]string, len(rules))
+	for i, r := range rules {
+		texts[i] = r.TextFR
+		if lang == "en" {
+			texts[i] = r.TextEN
+		}
+	}
+	d["Vital"] = missionList{lang, vital}
+	d["Others"] = missionList{lang, others}
+	d["Rules"] = texts
+	if t, ok := tenants.FromContext(ctx); ok {
+		d["Title"] = t.Name
+		counts, err := s.deps.Members.Count(ctx)
+		if err != nil {
+			return err
+		}
+		d["Members"] = counts["active"]
+	}
+	return s.render(c, "landing.html", d)
+}
+
+// tenantJSON is the public face of a company.
+type tenantJSON struct {
+	Slug   string `json:"slug"`
+	Name   string `json:"name"`
+	Locale string `json:"locale"`
+}
+
+func (s *Server) currentTenant(c *fiber.Ctx) error {
+	t, ok := tenants.FromContext(c.UserContext())
+	if !ok {
+		return errs.E(errs.NotFound, "this endpoint answers on a company's address, such as acme.%s", s.cfg.BaseDomain)
+	}
+	return c.JSON(tenantJSON{Slug: t.Slug, Name: t.Name, Locale: t.Locale})
+}

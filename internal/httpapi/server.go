@@ -1,0 +1,132 @@
+// Package httpapi is Vendredi's HTTP transport on Fiber: tenant resolution
+// from the Host, the one error handler that maps the errs vocabulary to
+// statuses (problem+json for the API, a page for browsers), request ids,
+// access logs, health endpoints and the pages.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/tenants"
+	"github.com/vendredi-app/vendredi/web"
+)
+
+// Readiness tells whether the server can do its work.
+type Readiness interface {
+	// Ready returns the state of each dependency; err means not ready.
+	Ready(ctx context.Context) (map[string]any, error)
+}
+
+// Catalog is what the landing pages read.
+type Catalog interface {
+	OpenMissions(ctx context.Context, limit int) ([]postgres.MissionSummary, error)
+	SanitaryRules(ctx context.Context) ([]postgres.SanitaryRule, error)
+}
+
+// Members counts a company's people.
+type Members interface {
+	Count(ctx context.Context) (map[string]int, error)
+}
+
+// Config is what the server needs besides its dependencies.
+type Config struct {
+	BaseDomain string
+	Logger     *slog.Logger
+}
+
+// Deps are the stores and checks the handlers use.
+type Deps struct {
+	Tenants   tenants.Store
+	Readiness Readiness
+	Catalog   Catalog
+	Members   Members
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	pages *template.Template
+}
+
+// New builds the Fiber application.
+func New(cfg Config, deps Deps) (*fiber.App, error) {
+	pages, err := web.Templates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, pages: pages}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	app := fiber.New(fiber.Config{
+		AppName:               "vendredi",
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		BodyLimit:             8 << 20,
+	})
+	app.Use(requestid.New())
+	app.Use(s.accessLog)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), MaxAge: 365 * 24 * 3600}))
+
+	app.Use(s.resolveTenant)
+	app.Get("/", s.landing)
+	api := app.Group("/api/v1")
+	api.Get("/tenant", s.currentTenant)
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app, nil
+}
+
+// Serve answers on ln until ctx ends, then stops accepting, lets in-flight
+// requests finish for at most grace, and returns.
+func Serve(ctx context.Context, app *fiber.App, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if err := app.ShutdownWithTimeout(grace); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	checks, err := s.deps.Readiness.Ready(ctx)
+	if err != nil {
+		slog.WarnContext(c.UserContext(), "not ready", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not_ready", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
