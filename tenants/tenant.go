@@ -71,12 +71,12 @@ func ValidateSlug(slug string) error {
 // NormalizeDomain lower-cases, converts to ASCII (IDNA) and checks a domain
 // name such as "acme.fr". field names the input for the error.
 func NormalizeDomain(field, d string) (string, error) {
-	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
+	d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 	ascii, err := idna.Registration.ToASCII(d)
 	if err != nil || !strings.Contains(ascii, ".") || strings.ContainsAny(ascii, "/:@ ") {
 		return "", errs.Field(field, "%q is not a domain name such as acme.fr", d)
 	}
-	return strings.ToLower(ascii), nil
+	return ascii, nil
 }
 
 // New validates the fields of a company about to be created and fills the

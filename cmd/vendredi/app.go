@@ -118,7 +118,9 @@ func validListen(s string) error {
 
 func validBaseDomain(s string) error {
 	host := s
-	if h, _, err := net.SplitHostPort(s); err == nil {
+	if strings.ContainsAny(s, "/@ ") {
+		host = ""
+	} else if h, _, err := net.SplitHostPort(s); err == nil {
 		host = h
 	}
 	if host == "" || strings.ContainsAny(host, "/:@ ") || strings.HasPrefix(host, ".") {

@@ -142,8 +142,8 @@ func tenantsCommand() *cli.Command {
 				Usage:     "onboard a company",
 				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr [--custom-domain benevolat.acme.fr] [--locale fr]",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "slug", Usage: "address of the company: {slug}.{base domain}", Required: true},
-					&cli.StringFlag{Name: "name", Usage: "name shown to employees", Required: true},
+					&cli.StringFlag{Name: "slug", Usage: "address of the company: {slug}.{base domain} (required)"},
+					&cli.StringFlag{Name: "name", Usage: "name shown to employees (required)"},
 					&cli.StringSliceFlag{Name: "email-domain", Usage: "mail domain of the company's employees (repeat for several)"},
 					&cli.StringSliceFlag{Name: "custom-domain", Usage: "extra host serving the company (repeat for several)"},
 					&cli.StringFlag{Name: "locale", Usage: "fr or en", Value: "fr"},

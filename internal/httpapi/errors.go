@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -68,7 +67,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	default:
 		p.Status, p.Code, p.Detail = http.StatusInternalServerError, errs.Internal, errs.MessageOf(err)
-		slog.ErrorContext(c.UserContext(), "request failed", "err", err, "method", c.Method(), "path", c.Path())
+		s.log.ErrorContext(c.UserContext(), "request failed", "err", err, "method", c.Method(), "path", c.Path())
 	}
 	p.Title = http.StatusText(p.Status)
 	c.Status(p.Status)
@@ -110,5 +109,5 @@ func requestID(c *fiber.Ctx) string {
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
-	slog.ErrorContext(c.UserContext(), "panic", "panic", fmt.Sprint(e))
+	s.log.ErrorContext(c.UserContext(), "panic", "panic", fmt.Sprint(e))
 }

@@ -34,7 +34,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if c.Path() == "/healthz" || c.Path() == "/readyz" {
 		level = slog.LevelDebug
 	}
-	slog.Log(c.UserContext(), level, "http",
+	s.log.Log(c.UserContext(), level, "http",
 		"method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", len(c.Response().Body()))
 	return nil

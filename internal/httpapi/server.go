@@ -93,7 +93,6 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Get("/", s.landing)
 	api := app.Group("/api/v1")
 	api.Get("/tenant", s.currentTenant)
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil
 }
 
@@ -125,7 +124,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	defer cancel()
 	checks, err := s.deps.Readiness.Ready(ctx)
 	if err != nil {
-		slog.WarnContext(c.UserContext(), "not ready", "err", err)
+		s.log.WarnContext(c.UserContext(), "not ready", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not_ready", "checks": checks})
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})

@@ -105,14 +105,16 @@ func translate(err error) error {
 }
 
 var conflictMessages = map[string]string{
-	"tenants_slug_key":              "this slug is already taken by another company",
-	"tenants_custom_domains_unique": "this custom domain already belongs to another company",
-	"tenants_email_domains_unique":  "this email domain already belongs to another company",
-	"members_email_key":             "a member with this email already exists in the company",
-	"associations_legal_id_key":     "an association with this legal identifier already exists",
+	"tenants_slug_key":          "this slug is already taken by another company",
+	"members_email_key":         "a member with this email already exists in the company",
+	"associations_legal_id_key": "an association with this legal identifier already exists",
 }
 
 func conflictMessage(pg *pgconn.PgError) string {
+	switch pg.ConstraintName {
+	case "tenants_custom_domains_unique", "tenants_email_domains_unique":
+		return pg.Message // written by our trigger: it names the domain
+	}
 	if m, ok := conflictMessages[pg.ConstraintName]; ok {
 		return m
 	}

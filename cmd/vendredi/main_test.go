@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// vendredi runs the command line as a user would and returns its exit
+// status and outputs.
+func vendredi(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	code = run(context.Background(), append([]string{"vendredi"}, args...), &out, &errw)
+	return code, out.String(), errw.String()
+}
+
+func TestTenantsCommands(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	db := "--database-url=" + env.AppURL
+	slug := "co-" + uuid.NewString()[:8]
+
+	code, out, errOut := vendredi(t, db, "tenants", "create", "--slug", slug, "--name", "Initech",
+		"--email-domain", slug+".example", "--locale", "en")
+	if code != 0 || !strings.Contains(out, "created Initech ("+slug+")") {
+		t.Fatalf("create: exit %d, %q %q", code, out, errOut)
+	}
+	if code, out, _ := vendredi(t, db, "tenants", "list"); code != 0 || !strings.Contains(out, slug) || !strings.Contains(out, slug+".example") {
+		t.Fatalf("list: exit %d, %q; want the new company", code, out)
+	}
+	if code, out, _ := vendredi(t, db, "tenants", "suspend", slug); code != 0 || !strings.Contains(out, "is suspended") {
+		t.Fatalf("suspend: exit %d, %q", code, out)
+	}
+	if code, out, _ := vendredi(t, db, "tenants", "resume", slug); code != 0 || !strings.Contains(out, "is active") {
+		t.Fatalf("resume: exit %d, %q", code, out)
+	}
+
+	failures := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantMsg  string
+	}{
+		{"taken slug", []string{"tenants", "create", "--slug", slug, "--name", "Other"}, 1, `slug "` + slug + `" is already taken`},
+		{"taken email domain", []string{"tenants", "create", "--slug", "x" + slug, "--name", "Other", "--email-domain", slug + ".example"}, 1, "email domain " + slug + ".example already belongs"},
+		{"bad slug", []string{"tenants", "create", "--slug", "Bad_Slug", "--name", "Other"}, 1, "lowercase letters, digits and hyphens"},
+		{"reserved slug", []string{"tenants", "create", "--slug", "admin", "--name", "Other"}, 1, "reserved"},
+		{"bad domain", []string{"tenants", "create", "--slug", "y" + slug, "--name", "Other", "--email-domain", "not a domain"}, 1, "is not a domain name"},
+		{"bad locale", []string{"tenants", "create", "--slug", "z" + slug, "--name", "Other", "--locale", "de"}, 1, `locale "de" is not supported`},
+		{"missing name", []string{"tenants", "create", "--slug", "w" + slug}, 1, "the company name is required"},
+		{"unknown tenant", []string{"tenants", "suspend", "no-such-company"}, 1, `no company with slug "no-such-company"`},
+		{"no slug", []string{"tenants", "resume"}, 2, "takes one company slug"},
+	}
+	for _, f := range failures {
+		code, out, errOut := vendredi(t, append([]string{db}, f.args...)...)
+		if code != f.wantCode || !strings.Contains(errOut, f.wantMsg) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d and %q", f.name, code, out, errOut, f.wantCode, f.wantMsg)
+		}
+	}
+}
+
+func TestSeedAndMigrateStatus(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	if code, out, errOut := vendredi(t, "migrate", "status", "--owner-url="+env.OwnerURL); code != 0 || strings.Contains(out, "pending") || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate status: exit %d %q %q; want every migration applied", code, out, errOut)
+	}
+	_, first, _ := vendredi(t, "--database-url="+env.AppURL, "seed", "demo")
+	code, second, errOut := vendredi(t, "--database-url="+env.AppURL, "seed", "demo")
+	if !strings.Contains(first, "2 companies") || code != 0 || !strings.Contains(second, "0 companies, 0 members, 0 associations, 0 missions") {
+		t.Fatalf("seed twice: %q then %q (%s); want the second to add nothing", first, second, errOut)
+	}
+}
+
+func TestBadSettingsStopWithAMessageNamingThem(t *testing.T) {
+	cases := map[string]string{
+		"LISTEN_ADDR":      "nonsense",
+		"BASE_DOMAIN":      "http://x",
+		"SHUTDOWN_TIMEOUT": "-5s",
+		"DB_MAX_CONNS":     "0",
+		"LOG_LEVEL":        "loud",
+		"DATABASE_URL":     "mysql://nope",
+	}
+	for env, value := range cases {
+		t.Run(env, func(t *testing.T) {
+			t.Setenv(env, value)
+			code, _, errOut := vendredi(t, "serve")
+			if code == 0 || !strings.Contains(errOut, env) {
+				t.Fatalf("%s=%q: exit %d, %q; want a failure naming %s", env, value, code, errOut, env)
+			}
+		})
+	}
+}
+
+func TestUnreachableDatabaseSaysWhatToDo(t *testing.T) {
+	code, _, errOut := vendredi(t, "--database-url=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "tenants", "list")
+	if code != 1 || !strings.Contains(errOut, "cannot reach PostgreSQL") || !strings.Contains(errOut, "make run") {
+		t.Fatalf("exit %d, %q; want a message naming the problem and what to do", code, errOut)
+	}
+}
