@@ -1,0 +1,213 @@
+package identity
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// Platform stores what only the platform side does: onboarding companies
+// and signing up association managers. Failure codes: errs.Conflict for a
+// taken slug, domain, email or a claimed association.
+type Platform interface {
+	// Onboard creates the company and its first HR admin, invited, with the
+	// invitation link, in one transaction.
+	Onboard(ctx context.Context, t *tenants.Tenant, admin *Person, tokenHash []byte, expires time.Time) error
+	// SignUpManager creates an account waiting for its address to be
+	// verified, and creates the association (pending review) or claims an
+	// existing one that has no manager yet, in one transaction.
+	SignUpManager(ctx context.Context, p *Person, a *AssociationDraft, tokenHash []byte, expires time.Time) (claimed bool, err error)
+	// InviteManager invites an account (creating it if needed) to manage an
+	// association; the link's redemption makes it a manager.
+	InviteManager(ctx context.Context, associationID uuid.UUID, p *Person, tokenHash []byte, expires time.Time) (*Person, error)
+	RecordPlatform(ctx context.Context, ev Event) error
+}
+
+// AssociationDraft is what a manager says of their association at sign-up.
+type AssociationDraft struct {
+	ID          uuid.UUID
+	Name        string
+	LegalID     string // RNA (W + 9 digits) or SIRET (14 digits)
+	Description string
+	City        string
+	Website     string
+}
+
+var legalIDRE = regexp.MustCompile(`^(W[0-9]{9}|[0-9]{14})$`)
+
+// NormalizeLegalID accepts an RNA or SIRET number written with spaces.
+func NormalizeLegalID(s string) (string, error) {
+	s = strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(s), " ", ""), ".", ""))
+	if !legalIDRE.MatchString(s) {
+		return "", errs.Field("legal_id", "%q is neither an RNA number (W and 9 digits) nor a SIRET number (14 digits)", s)
+	}
+	if len(s) == 14 && !luhn(s) {
+		return "", errs.Field("legal_id", "SIRET %s fails its check digit; check for a typo", s)
+	}
+	return s, nil
+}
+
+// luhn is the SIRET check digit (La Poste's SIRET is the one exception,
+// and does not belong to an association).
+func luhn(digits string) bool {
+	sum := 0
+	for i := range len(digits) {
+		d := int(digits[len(digits)-1-i] - '0')
+		if i%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// OnboardInput is a company to create with its first HR admin.
+type OnboardInput struct {
+	Slug, Name, Locale    string
+	EmailDomains          []string
+	AdminEmail, AdminName string
+}
+
+// OnboardCompany creates a company and invites its first HR admin.
+func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in OnboardInput, c Client) (*tenants.Tenant, *Person, error) {
+	t, err := tenants.New(in.Slug, in.Name, in.EmailDomains, in.Locale)
+	if err != nil {
+		return nil, nil, err
+	}
+	admin, err := s.validateInvite(t, InviteInput{Email: in.AdminEmail, FullName: in.AdminName, Role: RoleHRAdmin})
+	if err != nil {
+		if e, ok := err.(*errs.Error); ok && e.Field == "email" {
+			e.Field = "admin_email"
+		}
+		return nil, nil, err
+	}
+	plain, hash := NewSecret()
+	expires := time.Now().Add(s.cfg.InviteTTL)
+	if err := s.platform.Onboard(ctx, t, admin, hash, expires); err != nil {
+		return nil, nil, err
+	}
+	ev := Event{ActorKind: "system", Action: ActionCompanyCreated, Object: "tenant:" + t.Slug, IP: c.IP,
+		Detail: map[string]string{"hr_admin": admin.Email}}
+	if actor != nil {
+		ev.ActorKind, ev.ActorID, ev.ActorLabel = actor.Kind, &actor.ID, actor.Label()
+	}
+	if err := s.platform.RecordPlatform(ctx, ev); err != nil {
+		return nil, nil, err
+	}
+	// The invitation is the company's own event, in its own log.
+	tctx := tenants.NewContext(ctx, t)
+	if err := s.record(tctx, actor, ActionInvite, "member:"+admin.Email, c, map[string]string{"role": RoleHRAdmin}); err != nil {
+		return nil, nil, err
+	}
+	c.BaseURL = companyURL(c.BaseURL, t.Slug)
+	return t, admin, s.mailInvitation(tctx, actor, t, admin, plain, expires, c)
+}
+
+// companyURL turns the platform's base URL into the company's.
+func companyURL(platform, slug string) string {
+	scheme, host, ok := strings.Cut(platform, "://")
+	if !ok {
+		return platform
+	}
+	return scheme + "://" + slug + "." + strings.TrimPrefix(host, "www.")
+}
+
+// ManagerSignUp is an association manager signing up.
+type ManagerSignUp struct {
+	Email, FullName, Password string
+	Association               AssociationDraft
+}
+
+// SignUpManager creates a manager's account and their association (or
+// claims it), then mails a link to confirm the address. Staff vet the
+// association before its missions reach anyone.
+func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client) (claimed bool, err error) {
+	if _, ok := tenants.FromContext(ctx); ok {
+		return false, errs.E(errs.NotFound, "associations sign up on the platform's address")
+	}
+	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
+		return false, err
+	}
+	email, err := NormalizeEmail("email", in.Email)
+	if err != nil {
+		return false, err
+	}
+	name := strings.TrimSpace(in.FullName)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return false, errs.Field("full_name", "your name is required (200 characters at most)")
+	}
+	a := in.Association
+	if a.LegalID, err = NormalizeLegalID(a.LegalID); err != nil {
+		return false, err
+	}
+	a.Name = strings.TrimSpace(a.Name)
+	if a.Name == "" || utf8.RuneCountInString(a.Name) > 200 {
+		return false, errs.Field("association.name", "the association's name is required (200 characters at most)")
+	}
+	hash, err := s.HashPassword("password", in.Password)
+	if err != nil {
+		return false, err
+	}
+	a.ID = uuid.Must(uuid.NewV7())
+	p := &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, PasswordHash: hash, Status: StatusPendingVerification}
+	plain, th := NewSecret()
+	expires := time.Now().Add(s.cfg.VerifyTTL)
+	if claimed, err = s.platform.SignUpManager(ctx, p, &a, th, expires); err != nil {
+		return false, err
+	}
+	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionSignUp,
+		Object: "association:" + a.LegalID, IP: c.IP}); err != nil {
+		return false, err
+	}
+	return claimed, s.mailer.Send(ctx, "verify_email", "fr", email, map[string]any{
+		"Name": name, "Company": a.Name, "Link": link(c, "/auth/verify", plain), "Expires": expires,
+	})
+}
+
+// InviteCoManager lets a manager (or staff) invite someone to manage the
+// association with them.
+func (s *Service) InviteCoManager(ctx context.Context, actor *Principal, associationID uuid.UUID, email, fullName string, c Client) error {
+	if actor == nil || !(actor.Staff || manages(actor, associationID)) {
+		// Another association's manager learns nothing of this one.
+		return errs.E(errs.NotFound, "no such association")
+	}
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(fullName)
+	if name == "" {
+		name = strings.Split(email, "@")[0]
+	}
+	plain, hash := NewSecret()
+	expires := time.Now().Add(s.cfg.InviteTTL)
+	p, err := s.platform.InviteManager(ctx, associationID, &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Status: StatusInvited}, hash, expires)
+	if err != nil {
+		return err
+	}
+	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: actor.Kind, ActorID: &actor.ID, ActorLabel: actor.Label(),
+		Action: ActionInvite, Object: "association:" + associationID.String(), Detail: map[string]string{"email": email}, IP: c.IP}); err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, "co_manager_invitation", "fr", p.Email, map[string]any{
+		"Name": p.FullName, "Inviter": actor.Name, "Link": link(c, "/auth/invitation", plain), "Expires": expires,
+	})
+}
+
+func manages(p *Principal, associationID uuid.UUID) bool {
+	for _, a := range p.Associations {
+		if a == associationID {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,561 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// Config holds the durations and limits of identity flows.
+type Config struct {
+	SessionTTL time.Duration // sliding: each use pushes the expiry
+	SignInTTL  time.Duration // sign-in link
+	ResetTTL   time.Duration
+	InviteTTL  time.Duration
+	VerifyTTL  time.Duration
+	// At most SignInPerAccount attempts per account and SignInPerIP per
+	// address in each SignInWindow.
+	SignInPerAccount int
+	SignInPerIP      int
+	SignInWindow     time.Duration
+	Hash             *argon2id.Params
+}
+
+// DefaultConfig is what production uses.
+func DefaultConfig() Config {
+	return Config{
+		SessionTTL: 14 * 24 * time.Hour, SignInTTL: 15 * time.Minute, ResetTTL: time.Hour,
+		InviteTTL: 7 * 24 * time.Hour, VerifyTTL: 48 * time.Hour,
+		SignInPerAccount: 10, SignInPerIP: 50, SignInWindow: 15 * time.Minute,
+		// OWASP's argon2id floor (19 MiB, 2 passes) is below this; 64 MiB and
+		// one pass cost about 50 ms on this project's 2-core machines.
+		Hash: &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32},
+	}
+}
+
+// Service runs the identity flows of both realms; the realm is the one of
+// the context: a company's when it carries a tenant, the platform's otherwise.
+type Service struct {
+	cfg      Config
+	members  Members
+	accounts Directory
+	tokens   APITokens
+	platform Platform
+	limiter  Limiter
+	mailer   Mailer
+	dummy    string // compared against for unknown emails, so timing tells nothing
+}
+
+// NewService wires the flows to their stores.
+func NewService(cfg Config, members Members, accounts Directory, tokens APITokens, platform Platform, limiter Limiter, mailer Mailer) *Service {
+	dummy, err := argon2id.CreateHash("not a real password", cfg.Hash)
+	if err != nil {
+		panic(err)
+	}
+	return &Service{cfg: cfg, members: members, accounts: accounts, tokens: tokens, platform: platform,
+		limiter: limiter, mailer: mailer, dummy: dummy}
+}
+
+// Members is the company side's directory, for reads that need no flow.
+func (s *Service) Members() Members { return s.members }
+
+func (s *Service) dir(ctx context.Context) Directory {
+	if _, ok := tenants.FromContext(ctx); ok {
+		return s.members
+	}
+	return s.accounts
+}
+
+func realm(ctx context.Context) (key, locale string) {
+	if t, ok := tenants.FromContext(ctx); ok {
+		return "t:" + t.ID.String(), t.Locale
+	}
+	return "platform", "fr"
+}
+
+// HashPassword checks a new password and returns its argon2id hash.
+func (s *Service) HashPassword(field, password string) (string, error) {
+	n := utf8.RuneCountInString(password)
+	if n < 10 || len(password) > 512 {
+		return "", errs.Field(field, "the password must be at least 10 characters long")
+	}
+	return argon2id.CreateHash(password, s.cfg.Hash)
+}
+
+var errBadCredentials = errs.E(errs.Unauthorized, "wrong email or password")
+
+// SignIn checks an email and password and starts a session. It answers the
+// same for an unknown email and a wrong password, after the same work.
+func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (string, *Principal, error) {
+	key, _ := realm(ctx)
+	if err := s.limit(ctx, "signin:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
+		return "", nil, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if err := s.limit(ctx, "signin:"+key+":"+email, s.cfg.SignInPerAccount); err != nil {
+		return "", nil, err
+	}
+	dir := s.dir(ctx)
+	p, err := dir.ByEmail(ctx, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", nil, err
+	}
+	hash := s.dummy
+	if p != nil && p.PasswordHash != "" && p.Status == StatusActive {
+		hash = p.PasswordHash
+	}
+	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil {
+		return "", nil, fmt.Errorf("compare password: %w", err)
+	}
+	if !match || hash == s.dummy {
+		ev := Event{ActorKind: "anonymous", ActorLabel: email, Action: ActionSignInFailed, Object: "person:" + email, IP: c.IP}
+		if p != nil {
+			ev.ActorID = &p.ID
+		}
+		if err := dir.Record(ctx, ev); err != nil {
+			return "", nil, err
+		}
+		return "", nil, errBadCredentials
+	}
+	return s.startSession(ctx, dir, p, c, ActionSignIn)
+}
+
+func (s *Service) limit(ctx context.Context, key string, limit int) error {
+	ok, retry, err := s.limiter.Hit(ctx, key, limit, s.cfg.SignInWindow)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		mins := int(retry.Minutes()) + 1
+		return errs.E(errs.TooMany, "too many attempts; try again in %d minutes", mins)
+	}
+	return nil
+}
+
+func (s *Service) startSession(ctx context.Context, dir Directory, p *Person, c Client, action string) (string, *Principal, error) {
+	plain, hash := NewSecret()
+	ev := Event{ActorKind: kindOf(ctx), ActorID: &p.ID, ActorLabel: p.Email, Action: action, Object: "person:" + p.Email, IP: c.IP}
+	if err := dir.StartSession(ctx, p.ID, hash, time.Now().Add(s.cfg.SessionTTL), c, ev); err != nil {
+		return "", nil, err
+	}
+	pr := s.principal(ctx, p)
+	pr.SessionHash = hash
+	return plain, pr, nil
+}
+
+func kindOf(ctx context.Context) string {
+	if _, ok := tenants.FromContext(ctx); ok {
+		return KindMember
+	}
+	return KindAccount
+}
+
+func (s *Service) principal(ctx context.Context, p *Person) *Principal {
+	pr := &Principal{Kind: kindOf(ctx), ID: p.ID, Email: p.Email, Name: p.FullName, Role: p.Role,
+		Staff: p.Staff, Associations: p.Associations}
+	if t, ok := tenants.FromContext(ctx); ok {
+		pr.TenantID = t.ID
+	}
+	return pr
+}
+
+// Authenticate returns the principal of a session cookie; errs.NotFound
+// when the session is unknown here, expired or its person not active.
+func (s *Service) Authenticate(ctx context.Context, session string) (*Principal, error) {
+	hash := Hash(session)
+	p, err := s.dir(ctx).Session(ctx, hash, time.Now().Add(s.cfg.SessionTTL))
+	if err != nil {
+		return nil, err
+	}
+	pr := s.principal(ctx, p)
+	pr.SessionHash = hash
+	return pr, nil
+}
+
+// AuthenticateToken returns the principal of an API token of the company
+// of the context; errs.NotFound anywhere else.
+func (s *Service) AuthenticateToken(ctx context.Context, token string) (*Principal, error) {
+	t, ok := tenants.FromContext(ctx)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "API tokens work on a company's address")
+	}
+	tok, err := s.tokens.TokenByHash(ctx, Hash(token))
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{Kind: KindAPIToken, ID: tok.ID, TenantID: t.ID, Name: "token " + tok.Name, Role: tok.Role}, nil
+}
+
+// SignOut ends the session of the request.
+func (s *Service) SignOut(ctx context.Context, pr *Principal, c Client) error {
+	if pr == nil || pr.SessionHash == nil {
+		return nil
+	}
+	dir := s.dir(ctx)
+	if err := dir.EndSession(ctx, pr.SessionHash); err != nil {
+		return err
+	}
+	return dir.Record(ctx, Event{ActorKind: pr.Kind, ActorID: &pr.ID, ActorLabel: pr.Label(), Action: ActionSignOut, IP: c.IP})
+}
+
+// SignOutEverywhere ends every session of the principal's person.
+func (s *Service) SignOutEverywhere(ctx context.Context, pr *Principal, c Client) error {
+	dir := s.dir(ctx)
+	if err := dir.EndSessions(ctx, pr.ID); err != nil {
+		return err
+	}
+	return dir.Record(ctx, Event{ActorKind: pr.Kind, ActorID: &pr.ID, ActorLabel: pr.Label(), Action: ActionSignOutAll, IP: c.IP})
+}
+
+// RequestSignInLink mails a one-time sign-in link to an active person. It
+// says nothing of whether the address is known.
+func (s *Service) RequestSignInLink(ctx context.Context, email string, c Client) error {
+	return s.mailLink(ctx, email, c, PurposeSignIn, s.cfg.SignInTTL, "sign_in_link", "/auth/link")
+}
+
+// RequestPasswordReset mails a reset link to an active person, saying
+// nothing of whether the address is known.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) error {
+	return s.mailLink(ctx, email, c, PurposeReset, s.cfg.ResetTTL, "password_reset", "/auth/reset")
+}
+
+func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose string, ttl time.Duration, template, path string) error {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	key, locale := realm(ctx)
+	if err := s.limit(ctx, "link:"+key+":"+email, 5); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "link:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
+		return err
+	}
+	dir := s.dir(ctx)
+	p, err := dir.ByEmail(ctx, email)
+	if errs.Is(err, errs.NotFound) || (err == nil && p.Status != StatusActive) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	plain, hash := NewSecret()
+	expires := time.Now().Add(ttl)
+	if err := dir.IssueToken(ctx, p.ID, purpose, hash, expires); err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, template, locale, p.Email, map[string]any{
+		"Name": p.FullName, "Link": link(c, path, plain), "Expires": expires, "Company": companyName(ctx),
+	})
+}
+
+func link(c Client, path, token string) string {
+	return strings.TrimSuffix(c.BaseURL, "/") + path + "?token=" + url.QueryEscape(token)
+}
+
+func companyName(ctx context.Context) string {
+	if t, ok := tenants.FromContext(ctx); ok {
+		return t.Name
+	}
+	return "Vendredi"
+}
+
+// SignInWithLink redeems a sign-in link and starts a session.
+func (s *Service) SignInWithLink(ctx context.Context, token string, c Client) (string, *Principal, error) {
+	dir := s.dir(ctx)
+	p, err := dir.RedeemToken(ctx, Hash(token), PurposeSignIn, func(p *Person) error {
+		if p.Status != StatusActive {
+			return errs.E(errs.Gone, "this account is not active")
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, linkError(err)
+	}
+	return s.startSession(ctx, dir, p, c, ActionSignIn)
+}
+
+// ResetPassword redeems a reset link, sets the password, ends every other
+// session and starts a new one.
+func (s *Service) ResetPassword(ctx context.Context, token, password string, c Client) (string, *Principal, error) {
+	hash, err := s.HashPassword("password", password)
+	if err != nil {
+		return "", nil, err
+	}
+	dir := s.dir(ctx)
+	p, err := dir.RedeemToken(ctx, Hash(token), PurposeReset, func(p *Person) error {
+		p.PasswordHash = hash
+		return nil
+	})
+	if err != nil {
+		return "", nil, linkError(err)
+	}
+	if err := dir.EndSessions(ctx, p.ID); err != nil {
+		return "", nil, err
+	}
+	return s.startSession(ctx, dir, p, c, ActionPasswordReset)
+}
+
+// linkError explains an unusable link without saying which way it failed.
+func linkError(err error) error {
+	if errs.Is(err, errs.NotFound) {
+		return errs.Wrap(err, errs.Gone, "this link has expired or has already been used; ask for a new one")
+	}
+	return err
+}
+
+// InviteInput is one person to invite into a company.
+type InviteInput struct {
+	Email, FullName, Department, Site, Role string
+}
+
+// Invite adds an invited member to the company of ctx and mails them a link.
+// Failure codes: errs.Invalid (bad email, wrong domain, bad role),
+// errs.Conflict (already a member).
+func (s *Service) Invite(ctx context.Context, actor *Principal, in InviteInput, c Client) (*Person, error) {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.validateInvite(t, in)
+	if err != nil {
+		return nil, err
+	}
+	plain, hash := NewSecret()
+	expires := time.Now().Add(s.cfg.InviteTTL)
+	if err := s.members.Create(ctx, p, PurposeInvite, hash, expires); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return nil, errs.Wrap(err, errs.Conflict, "%s is already a member or invited", p.Email)
+		}
+		return nil, err
+	}
+	if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"role": p.Role}); err != nil {
+		return nil, err
+	}
+	return p, s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+}
+
+func (s *Service) validateInvite(t *tenants.Tenant, in InviteInput) (*Person, error) {
+	email, err := NormalizeEmail("email", in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.EmailDomains) > 0 && !slices.Contains(t.EmailDomains, EmailDomain(email)) {
+		return nil, errs.Field("email", "%s is not an address of %s (%s)", email, t.Name, strings.Join(t.EmailDomains, ", "))
+	}
+	role := in.Role
+	if role == "" {
+		role = RoleEmployee
+	}
+	if role != RoleEmployee && role != RoleHRAdmin {
+		return nil, errs.Field("role", "role %q is not one of employee, hr_admin", role)
+	}
+	name := strings.TrimSpace(in.FullName)
+	if name == "" {
+		name = strings.Split(email, "@")[0]
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		return nil, errs.Field("full_name", "the name is longer than 200 characters")
+	}
+	return &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Role: role,
+		Department: strings.TrimSpace(in.Department), Site: strings.TrimSpace(in.Site), Status: StatusInvited}, nil
+}
+
+func (s *Service) mailInvitation(ctx context.Context, actor *Principal, t *tenants.Tenant, p *Person, plain string, expires time.Time, c Client) error {
+	inviter := "Vendredi"
+	if actor != nil && actor.Name != "" {
+		inviter = actor.Name
+	}
+	err := s.mailer.Send(ctx, "invitation", t.Locale, p.Email, map[string]any{
+		"Name": p.FullName, "Company": t.Name, "Inviter": inviter, "Role": p.Role,
+		"Link": link(c, "/auth/invitation", plain), "Expires": expires,
+	})
+	if err != nil {
+		return errs.Wrap(err, errs.Unavailable, "the invitation of %s is saved but its mail could not be sent; resend it later", p.Email)
+	}
+	return nil
+}
+
+// ResendInvitation issues a new link (the old one stops working) and mails it.
+func (s *Service) ResendInvitation(ctx context.Context, actor *Principal, memberID uuid.UUID, c Client) error {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := s.members.ByID(ctx, memberID)
+	if err != nil || p.Status != StatusInvited {
+		return errs.E(errs.NotFound, "no pending invitation with this id")
+	}
+	plain, hash := NewSecret()
+	expires := time.Now().Add(s.cfg.InviteTTL)
+	if err := s.members.IssueToken(ctx, p.ID, PurposeInvite, hash, expires); err != nil {
+		return err
+	}
+	if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"resent": "true"}); err != nil {
+		return err
+	}
+	return s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+}
+
+// RevokeInvitation withdraws an invitation that was not accepted yet.
+func (s *Service) RevokeInvitation(ctx context.Context, actor *Principal, memberID uuid.UUID, c Client) error {
+	p, err := s.members.RevokeInvitation(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, actor, ActionInviteRevoked, "member:"+p.Email, c, nil)
+}
+
+// AcceptInvitation redeems an invitation: the person chooses a password
+// (and may correct their name) and is signed in. Works on both realms.
+func (s *Service) AcceptInvitation(ctx context.Context, token, fullName, password string, c Client) (string, *Principal, error) {
+	hash, err := s.HashPassword("password", password)
+	if err != nil {
+		return "", nil, err
+	}
+	fullName = strings.TrimSpace(fullName)
+	if utf8.RuneCountInString(fullName) > 200 {
+		return "", nil, errs.Field("full_name", "the name is longer than 200 characters")
+	}
+	dir := s.dir(ctx)
+	p, err := dir.RedeemToken(ctx, Hash(token), PurposeInvite, func(p *Person) error {
+		if p.Status == StatusDisabled {
+			return errs.E(errs.Gone, "this account is disabled")
+		}
+		p.Status, p.PasswordHash = StatusActive, hash
+		if fullName != "" {
+			p.FullName = fullName
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, linkError(err)
+	}
+	return s.startSession(ctx, dir, p, c, ActionInviteAccepted)
+}
+
+// SignUp lets an employee whose address is on one of the company's domains
+// join on their own; they confirm their address through a mailed link.
+func (s *Service) SignUp(ctx context.Context, email, fullName, password string, c Client) error {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
+		return err
+	}
+	p, err := s.validateInvite(t, InviteInput{Email: email, FullName: fullName})
+	if err != nil {
+		return err
+	}
+	if len(t.EmailDomains) == 0 {
+		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)
+	}
+	if p.PasswordHash, err = s.HashPassword("password", password); err != nil {
+		return err
+	}
+	p.Status = StatusPendingVerification
+	plain, hash := NewSecret()
+	expires := time.Now().Add(s.cfg.VerifyTTL)
+	if err := s.members.Create(ctx, p, PurposeVerify, hash, expires); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return errs.Wrap(err, errs.Conflict, "an account already exists for %s: sign in or reset your password", p.Email)
+		}
+		return err
+	}
+	if err := s.members.Record(ctx, Event{ActorKind: KindMember, ActorID: &p.ID, ActorLabel: p.Email, Action: ActionSignUp, IP: c.IP}); err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, "verify_email", t.Locale, p.Email, map[string]any{
+		"Name": p.FullName, "Company": t.Name, "Link": link(c, "/auth/verify", plain), "Expires": expires,
+	})
+}
+
+// VerifyEmail redeems a verification link, activates the person and signs
+// them in.
+func (s *Service) VerifyEmail(ctx context.Context, token string, c Client) (string, *Principal, error) {
+	dir := s.dir(ctx)
+	p, err := dir.RedeemToken(ctx, Hash(token), PurposeVerify, func(p *Person) error {
+		if p.Status == StatusPendingVerification {
+			p.Status = StatusActive
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, linkError(err)
+	}
+	if p.Status != StatusActive {
+		return "", nil, errs.E(errs.Gone, "this account is not active")
+	}
+	return s.startSession(ctx, dir, p, c, ActionSignIn)
+}
+
+func (s *Service) record(ctx context.Context, actor *Principal, action, object string, c Client, detail map[string]string) error {
+	ev := Event{ActorKind: "system", Action: action, Object: object, Detail: detail, IP: c.IP}
+	if actor != nil {
+		ev.ActorKind, ev.ActorID, ev.ActorLabel = actor.Kind, &actor.ID, actor.Label()
+	}
+	return s.dir(ctx).Record(ctx, ev)
+}
+
+// Audit returns the company's audit log, newest first, before a time.
+func (s *Service) Audit(ctx context.Context, limit int, before time.Time) ([]Event, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	if before.IsZero() {
+		before = time.Now().Add(time.Minute)
+	}
+	return s.members.Audit(ctx, limit, before)
+}
+
+// CreateAPIToken makes a token for an integration of the company and
+// returns it in clear, the only time it is shown.
+func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, role string, c Client) (string, *APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", nil, errs.Field("name", "give the token a name of 1 to 100 characters, such as the integration it serves")
+	}
+	if role == "" {
+		role = RoleEmployee
+	}
+	if role != RoleEmployee && role != RoleHRAdmin {
+		return "", nil, errs.Field("role", "role %q is not one of employee, hr_admin", role)
+	}
+	if actor == nil || actor.Kind != KindMember {
+		return "", nil, errs.E(errs.Forbidden, "only a signed-in HR admin can create API tokens")
+	}
+	secret, _ := NewSecret()
+	plain := "vdi_" + secret
+	tok := &APIToken{ID: uuid.Must(uuid.NewV7()), Name: name, Role: role, Prefix: plain[:12], CreatedBy: actor.ID}
+	if err := s.tokens.CreateToken(ctx, tok, Hash(plain)); err != nil {
+		return "", nil, err
+	}
+	if err := s.record(ctx, actor, ActionTokenCreated, "api_token:"+tok.Name, c, map[string]string{"role": role, "prefix": tok.Prefix}); err != nil {
+		return "", nil, err
+	}
+	return plain, tok, nil
+}
+
+// APITokens lists the company's tokens, revoked ones included.
+func (s *Service) APITokens(ctx context.Context) ([]APIToken, error) { return s.tokens.Tokens(ctx) }
+
+// RevokeAPIToken stops a token at once.
+func (s *Service) RevokeAPIToken(ctx context.Context, actor *Principal, id uuid.UUID, c Client) error {
+	tok, err := s.tokens.RevokeToken(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, actor, ActionTokenRevoked, "api_token:"+tok.Name, c, map[string]string{"prefix": tok.Prefix})
+}

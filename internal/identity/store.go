@@ -1,0 +1,100 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Directory stores the people of one realm and their credentials. On a
+// company's side every method works within the company of the context.
+// Failure codes: errs.NotFound for an unknown person, session or link;
+// errs.Conflict for an email already used in the realm.
+type Directory interface {
+	ByEmail(ctx context.Context, email string) (*Person, error)
+	ByID(ctx context.Context, id uuid.UUID) (*Person, error)
+	// Create adds a person (sign-up, invitation) and, when tokenHash is set,
+	// the one-time link that goes with it, in one transaction.
+	Create(ctx context.Context, p *Person, purpose string, tokenHash []byte, expires time.Time) error
+	// Update changes a person under a row lock.
+	Update(ctx context.Context, id uuid.UUID, fn func(*Person) error) (*Person, error)
+
+	// StartSession records a sign-in: the session, the person's last
+	// sign-in and the audit event, in one transaction.
+	StartSession(ctx context.Context, personID uuid.UUID, hash []byte, expires time.Time, c Client, ev Event) error
+	// Session returns the person of a live session of an active person and
+	// pushes its expiry to extendTo.
+	Session(ctx context.Context, hash []byte, extendTo time.Time) (*Person, error)
+	EndSession(ctx context.Context, hash []byte) error
+	EndSessions(ctx context.Context, personID uuid.UUID) error
+
+	// IssueToken stores a one-time link, voiding the person's unused links
+	// of the same purpose.
+	IssueToken(ctx context.Context, personID uuid.UUID, purpose string, hash []byte, expires time.Time) error
+	// RedeemToken uses an unexpired, unused link exactly once (concurrent
+	// redemptions: one wins) and applies fn to its person in the same
+	// transaction. Fails with errs.NotFound for an unknown, used or expired link.
+	RedeemToken(ctx context.Context, hash []byte, purpose string, fn func(*Person) error) (*Person, error)
+
+	Record(ctx context.Context, ev Event) error
+}
+
+// Invitation is a member invited and not yet arrived.
+type Invitation struct {
+	MemberID   uuid.UUID `json:"id"`
+	Email      string    `json:"email"`
+	FullName   string    `json:"full_name"`
+	Role       string    `json:"role"`
+	Department string    `json:"department"`
+	Site       string    `json:"site"`
+	InvitedAt  time.Time `json:"invited_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Expired    bool      `json:"expired"`
+}
+
+// Members is the company side's directory, with invitations.
+type Members interface {
+	Directory
+	Invitations(ctx context.Context) ([]Invitation, error)
+	// RevokeInvitation deletes an invited member; errs.NotFound when there
+	// is no pending invitation with that id.
+	RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*Person, error)
+	Audit(ctx context.Context, limit int, before time.Time) ([]Event, error)
+}
+
+// APIToken is an integration's credential, shown once at creation.
+type APIToken struct {
+	ID         uuid.UUID  `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Prefix     string     `json:"prefix"`
+	CreatedBy  uuid.UUID  `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// APITokens stores a company's API tokens.
+type APITokens interface {
+	CreateToken(ctx context.Context, t *APIToken, hash []byte) error
+	// TokenByHash returns a live (unrevoked) token; errs.NotFound otherwise.
+	TokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
+	Tokens(ctx context.Context) ([]APIToken, error)
+	// RevokeToken fails with errs.NotFound for an unknown or revoked token.
+	RevokeToken(ctx context.Context, id uuid.UUID) (*APIToken, error)
+}
+
+// Limiter counts attempts in fixed windows shared by every server instance.
+type Limiter interface {
+	// Hit counts one attempt under key and reports whether it stays within
+	// limit, and if not, when the window ends.
+	Hit(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+}
+
+// Mailer sends the mails of identity flows.
+type Mailer interface {
+	// Send renders template (invitation, sign_in_link, password_reset,
+	// verify_email, co_manager_invitation) in locale for to, with data.
+	Send(ctx context.Context, template, locale, to string, data map[string]any) error
+}

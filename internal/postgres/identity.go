@@ -1,0 +1,506 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
+)
+
+// People stores the people of one realm: a company's members (under
+// row-level security, the company taken from the context) or the platform's
+// accounts. The two share their shape, so one implementation serves both.
+type People struct {
+	db       *DB
+	tenant   bool
+	people   string // members | accounts
+	sessions string
+	tokens   string
+	fk       string // member_id | account_id
+	audit    string
+	cols     string
+}
+
+// NewMemberDirectory returns the company side's directory.
+func NewMemberDirectory(db *DB) *People {
+	return &People{db: db, tenant: true, people: "members", sessions: "member_sessions", tokens: "member_tokens",
+		fk: "member_id", audit: "audit_events",
+		cols: `id, email, full_name, status, coalesce(password_hash, '') AS password_hash, role, department, site,
+			false AS staff, '{}'::uuid[] AS associations`}
+}
+
+// NewAccountDirectory returns the platform side's directory.
+func NewAccountDirectory(db *DB) *People {
+	return &People{db: db, people: "accounts", sessions: "account_sessions", tokens: "account_tokens",
+		fk: "account_id", audit: "platform_audit_events",
+		cols: `id, email, full_name, status, coalesce(password_hash, '') AS password_hash, '' AS role, '' AS department,
+			'' AS site, is_staff AS staff,
+			ARRAY(SELECT am.association_id FROM association_managers am WHERE am.account_id = accounts.id ORDER BY 1) AS associations`}
+}
+
+var (
+	_ identity.Members   = (*People)(nil)
+	_ identity.Directory = (*People)(nil)
+)
+
+type personRow struct {
+	ID           uuid.UUID   `bun:"id"`
+	Email        string      `bun:"email"`
+	FullName     string      `bun:"full_name"`
+	Status       string      `bun:"status"`
+	PasswordHash string      `bun:"password_hash"`
+	Role         string      `bun:"role"`
+	Department   string      `bun:"department"`
+	Site         string      `bun:"site"`
+	Staff        bool        `bun:"staff"`
+	Associations []uuid.UUID `bun:"associations,array"`
+}
+
+func (r *personRow) person() *identity.Person {
+	return &identity.Person{ID: r.ID, Email: r.Email, FullName: r.FullName, Status: r.Status, PasswordHash: r.PasswordHash,
+		Role: r.Role, Department: r.Department, Site: r.Site, Staff: r.Staff, Associations: r.Associations}
+}
+
+func (s *People) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if s.tenant {
+		return s.db.TenantTx(ctx, fn)
+	}
+	return s.db.Tx(ctx, fn)
+}
+
+// tenantCol and tenantVal prefix inserts into tenant-owned tables.
+func (s *People) tenantCol() string {
+	if s.tenant {
+		return "tenant_id, "
+	}
+	return ""
+}
+
+func (s *People) tenantVal() string {
+	if s.tenant {
+		return "app.current_tenant_id(), "
+	}
+	return ""
+}
+
+func (s *People) one(ctx context.Context, tx bun.IDB, where string, arg any, lock bool) (*identity.Person, error) {
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s", s.cols, s.people, where)
+	if lock {
+		q += " FOR UPDATE"
+	}
+	var row personRow
+	if err := tx.NewRaw(q, arg).Scan(ctx, &row); err != nil {
+		if err = translate(err); errs.Is(err, errs.NotFound) {
+			return nil, errs.Wrap(err, errs.NotFound, "no such person")
+		}
+		return nil, err
+	}
+	return row.person(), nil
+}
+
+// ByEmail finds a person by address.
+func (s *People) ByEmail(ctx context.Context, email string) (p *identity.Person, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err = s.one(ctx, tx, "email = ?", email, false)
+		return err
+	})
+	return p, err
+}
+
+// ByID finds a person by id.
+func (s *People) ByID(ctx context.Context, id uuid.UUID) (p *identity.Person, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err = s.one(ctx, tx, "id = ?", id, false)
+		return err
+	})
+	return p, err
+}
+
+// Create inserts a person and their first one-time link in one transaction.
+func (s *People) Create(ctx context.Context, p *identity.Person, purpose string, tokenHash []byte, expires time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if s.tenant {
+			_, err = tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, department, site, status,
+				password_hash, invited_at) VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, nullif(?, ''),
+				CASE WHEN ? = 'invited' THEN now() END)`,
+				p.ID, p.Email, p.FullName, p.Role, p.Department, p.Site, p.Status, p.PasswordHash, p.Status)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO accounts (id, email, full_name, status, password_hash, is_staff)
+				VALUES (?, ?, ?, ?, nullif(?, ''), ?)`, p.ID, p.Email, p.FullName, p.Status, p.PasswordHash, p.Staff)
+		}
+		if err != nil {
+			return err
+		}
+		if tokenHash == nil {
+			return nil
+		}
+		return s.insertToken(ctx, tx, p.ID, purpose, tokenHash, expires, nil)
+	})
+}
+
+func (s *People) insertToken(ctx context.Context, tx bun.IDB, id uuid.UUID, purpose string, hash []byte, expires time.Time, association *uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND purpose = ? AND used_at IS NULL", s.tokens, s.fk), id, purpose); err != nil {
+		return err
+	}
+	if association != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, account_id, purpose, association_id, expires_at)
+			VALUES (?, ?, ?, ?, ?)`, hash, id, purpose, association, expires)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%stoken_hash, %s, purpose, expires_at) VALUES (%s?, ?, ?, ?)",
+		s.tokens, s.tenantCol(), s.fk, s.tenantVal()), hash, id, purpose, expires)
+	return err
+}
+
+// Update changes a person under a row lock.
+func (s *People) Update(ctx context.Context, id uuid.UUID, fn func(*identity.Person) error) (p *identity.Person, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err = s.update(ctx, tx, id, fn)
+		return err
+	})
+	return p, err
+}
+
+func (s *People) update(ctx context.Context, tx bun.Tx, id uuid.UUID, fn func(*identity.Person) error) (*identity.Person, error) {
+	p, err := s.one(ctx, tx, "id = ?", id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(p); err != nil {
+		return nil, err
+	}
+	if s.tenant {
+		_, err = tx.ExecContext(ctx, `UPDATE members SET full_name = ?, status = ?, password_hash = nullif(?, ''), role = ?,
+			department = ?, site = ? WHERE id = ?`, p.FullName, p.Status, p.PasswordHash, p.Role, p.Department, p.Site, p.ID)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET full_name = ?, status = ?, password_hash = nullif(?, ''), is_staff = ?
+			WHERE id = ?`, p.FullName, p.Status, p.PasswordHash, p.Staff, p.ID)
+	}
+	return p, err
+}
+
+// StartSession records a sign-in.
+func (s *People) StartSession(ctx context.Context, personID uuid.UUID, hash []byte, expires time.Time, c identity.Client, ev identity.Event) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s (%stoken_hash, %s, expires_at, ip, user_agent)
+			VALUES (%s?, ?, ?, ?, ?)`, s.sessions, s.tenantCol(), s.fk, s.tenantVal()),
+			hash, personID, expires, c.IP, truncate(c.UserAgent, 300))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_sign_in_at = now() WHERE id = ?", s.people), personID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ev)
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Session returns the person of a live session, extending it at most once
+// a minute so that busy pages do not write on every request.
+func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (p *identity.Person, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row struct {
+			PersonID uuid.UUID `bun:"person_id"`
+			Stale    bool      `bun:"stale"`
+		}
+		err := tx.NewRaw(fmt.Sprintf(`SELECT %s AS person_id, last_seen_at < now() - interval '1 minute' AS stale
+			FROM %s WHERE token_hash = ? AND expires_at > now()`, s.fk, s.sessions), hash).Scan(ctx, &row)
+		if err != nil {
+			return err
+		}
+		if row.Stale {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_seen_at = now(), expires_at = ? WHERE token_hash = ?",
+				s.sessions), extendTo, hash); err != nil {
+				return err
+			}
+		}
+		p, err = s.one(ctx, tx, "id = ? AND status = 'active'", row.PersonID, false)
+		return err
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.NotFound, "no live session")
+	}
+	return p, err
+}
+
+// EndSession deletes one session.
+func (s *People) EndSession(ctx context.Context, hash []byte) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE token_hash = ?", s.sessions), hash)
+		return err
+	})
+}
+
+// EndSessions deletes every session of a person.
+func (s *People) EndSessions(ctx context.Context, personID uuid.UUID) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", s.sessions, s.fk), personID)
+		return err
+	})
+}
+
+// IssueToken stores a one-time link, voiding older unused ones.
+func (s *People) IssueToken(ctx context.Context, personID uuid.UUID, purpose string, hash []byte, expires time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return s.insertToken(ctx, tx, personID, purpose, hash, expires, nil)
+	})
+}
+
+// RedeemToken uses a link once. A redeemed link proves the person reads
+// mail at their address, so it also marks the address verified. An account
+// invitation tied to an association makes the person its manager.
+func (s *People) RedeemToken(ctx context.Context, hash []byte, purpose string, fn func(*identity.Person) error) (p *identity.Person, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row struct {
+			PersonID    uuid.UUID  `bun:"person_id"`
+			Association *uuid.UUID `bun:"association_id"`
+		}
+		assoc := "NULL::uuid"
+		if !s.tenant {
+			assoc = "association_id"
+		}
+		err := tx.NewRaw(fmt.Sprintf(`UPDATE %s SET used_at = now()
+			WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > now()
+			RETURNING %s AS person_id, %s AS association_id`, s.tokens, s.fk, assoc), hash, purpose).Scan(ctx, &row)
+		if err != nil {
+			return err
+		}
+		if _, err = s.update(ctx, tx, row.PersonID, fn); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = ?", s.people), row.PersonID); err != nil {
+			return err
+		}
+		if row.Association != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)
+				ON CONFLICT DO NOTHING`, row.Association, row.PersonID); err != nil {
+				return err
+			}
+		}
+		p, err = s.one(ctx, tx, "id = ?", row.PersonID, false)
+		return err
+	})
+	return p, err
+}
+
+// Record appends to the audit log.
+func (s *People) Record(ctx context.Context, ev identity.Event) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error { return s.record(ctx, tx, ev) })
+}
+
+func (s *People) record(ctx context.Context, tx bun.IDB, ev identity.Event) error {
+	detail, err := json.Marshal(ev.Detail)
+	if err != nil || ev.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s (%sid, actor_kind, actor_id, actor_label, action, object, detail, ip)
+		VALUES (%s?, ?, ?, ?, ?, ?, ?::jsonb, ?)`, s.audit, s.tenantCol(), s.tenantVal()),
+		uuid.Must(uuid.NewV7()), ev.ActorKind, ev.ActorID, ev.ActorLabel, ev.Action, ev.Object, string(detail), ev.IP)
+	return err
+}
+
+// Audit reads the company's log, newest first.
+func (s *People) Audit(ctx context.Context, limit int, before time.Time) ([]identity.Event, error) {
+	var rows []struct {
+		ID         uuid.UUID  `bun:"id"`
+		At         time.Time  `bun:"at"`
+		ActorKind  string     `bun:"actor_kind"`
+		ActorID    *uuid.UUID `bun:"actor_id"`
+		ActorLabel string     `bun:"actor_label"`
+		Action     string     `bun:"action"`
+		Object     string     `bun:"object"`
+		Detail     []byte     `bun:"detail"`
+		IP         string     `bun:"ip"`
+	}
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(fmt.Sprintf(`SELECT id, at, actor_kind, actor_id, actor_label, action, object, detail::text AS detail, ip
+			FROM %s WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?`, s.audit), before, limit).Scan(ctx, &rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]identity.Event, len(rows))
+	for i, r := range rows {
+		out[i] = identity.Event{ID: r.ID, At: r.At, ActorKind: r.ActorKind, ActorID: r.ActorID, ActorLabel: r.ActorLabel,
+			Action: r.Action, Object: r.Object, IP: r.IP}
+		_ = json.Unmarshal(r.Detail, &out[i].Detail)
+	}
+	return out, nil
+}
+
+// Invitations lists invited members who have not arrived yet.
+func (s *People) Invitations(ctx context.Context) ([]identity.Invitation, error) {
+	var out []identity.Invitation
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			ID         uuid.UUID `bun:"id"`
+			Email      string    `bun:"email"`
+			FullName   string    `bun:"full_name"`
+			Role       string    `bun:"role"`
+			Department string    `bun:"department"`
+			Site       string    `bun:"site"`
+			InvitedAt  time.Time `bun:"invited_at"`
+			ExpiresAt  time.Time `bun:"expires_at"`
+		}
+		err := tx.NewRaw(`SELECT m.id, m.email, m.full_name, m.role, m.department, m.site,
+				coalesce(m.invited_at, m.created_at) AS invited_at, coalesce(t.expires_at, m.created_at) AS expires_at
+			FROM members m
+			LEFT JOIN LATERAL (SELECT max(expires_at) AS expires_at FROM member_tokens mt
+				WHERE mt.member_id = m.id AND mt.purpose = 'invite' AND mt.used_at IS NULL) t ON true
+			WHERE m.status = 'invited' ORDER BY invited_at DESC, m.email`).Scan(ctx, &rows)
+		for _, r := range rows {
+			out = append(out, identity.Invitation{MemberID: r.ID, Email: r.Email, FullName: r.FullName, Role: r.Role,
+				Department: r.Department, Site: r.Site, InvitedAt: r.InvitedAt, ExpiresAt: r.ExpiresAt, Expired: r.ExpiresAt.Before(time.Now())})
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeInvitation deletes a member who never arrived.
+func (s *People) RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*identity.Person, error) {
+	var p personRow
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("DELETE FROM members WHERE id = ? AND status = 'invited' RETURNING id, email, full_name, status, role",
+			memberID).Scan(ctx, &p)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.NotFound, "no pending invitation with this id")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.person(), nil
+}
+
+// APITokenStore keeps a company's API tokens.
+type APITokenStore struct{ db *DB }
+
+// NewAPITokenStore returns an identity.APITokens on db.
+func NewAPITokenStore(db *DB) *APITokenStore { return &APITokenStore{db: db} }
+
+type apiTokenRow struct {
+	ID         uuid.UUID  `bun:"id"`
+	Name       string     `bun:"name"`
+	Role       string     `bun:"role"`
+	Prefix     string     `bun:"prefix"`
+	CreatedBy  uuid.UUID  `bun:"created_by"`
+	CreatedAt  time.Time  `bun:"created_at"`
+	LastUsedAt *time.Time `bun:"last_used_at"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+	Stale      bool       `bun:"stale"`
+}
+
+const apiTokenCols = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at"
+
+func (r apiTokenRow) token() identity.APIToken {
+	return identity.APIToken{ID: r.ID, Name: r.Name, Role: r.Role, Prefix: r.Prefix, CreatedBy: r.CreatedBy,
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+}
+
+// CreateToken stores a new token.
+func (s *APITokenStore) CreateToken(ctx context.Context, t *identity.APIToken, hash []byte) error {
+	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`INSERT INTO api_tokens (tenant_id, id, name, role, token_hash, prefix, created_by)
+			VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?) RETURNING created_at`,
+			t.ID, t.Name, t.Role, hash, t.Prefix, t.CreatedBy).Scan(ctx, &t.CreatedAt)
+	})
+}
+
+// TokenByHash returns a live token and notes its use (at most once a minute).
+func (s *APITokenStore) TokenByHash(ctx context.Context, hash []byte) (*identity.APIToken, error) {
+	var row apiTokenRow
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := tx.NewRaw(`SELECT `+apiTokenCols+`, coalesce(last_used_at < now() - interval '1 minute', true) AS stale
+			FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash).Scan(ctx, &row)
+		if err != nil || !row.Stale {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = now() WHERE id = ?", row.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t := row.token()
+	return &t, nil
+}
+
+// Tokens lists every token of the company, newest first.
+func (s *APITokenStore) Tokens(ctx context.Context) ([]identity.APIToken, error) {
+	var rows []apiTokenRow
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT `+apiTokenCols+` FROM api_tokens ORDER BY created_at DESC`).Scan(ctx, &rows)
+	})
+	out := make([]identity.APIToken, len(rows))
+	for i, r := range rows {
+		out[i] = r.token()
+	}
+	return out, err
+}
+
+// RevokeToken stops a token.
+func (s *APITokenStore) RevokeToken(ctx context.Context, id uuid.UUID) (*identity.APIToken, error) {
+	var row apiTokenRow
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`UPDATE api_tokens SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING `+apiTokenCols, id).Scan(ctx, &row)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.NotFound, "no active API token with this id")
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := row.token()
+	return &t, nil
+}
+
+// Limiter counts attempts in PostgreSQL so that every server instance
+// shares the count. Keys are stored hashed: they contain email addresses.
+type Limiter struct{ db *DB }
+
+// NewLimiter returns an identity.Limiter on db.
+func NewLimiter(db *DB) *Limiter { return &Limiter{db: db} }
+
+// Hit counts one attempt in the current fixed window.
+func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
+	sum := sha256.Sum256([]byte(key))
+	secs := int64(window / time.Second)
+	var row struct {
+		Hits int       `bun:"hits"`
+		End  time.Time `bun:"window_end"`
+	}
+	err := l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if rand.IntN(200) == 0 { // keep the table small without a scheduler
+			if _, err := tx.ExecContext(ctx, "DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'"); err != nil {
+				return err
+			}
+		}
+		return tx.NewRaw(`INSERT INTO rate_limits AS r (key, window_start, hits)
+			VALUES (?, to_timestamp(floor(extract(epoch FROM now()) / ?) * ?), 1)
+			ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
+			RETURNING r.hits, r.window_start + make_interval(secs => ?) AS window_end`,
+			hex.EncodeToString(sum[:]), secs, secs, secs).Scan(ctx, &row)
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	return row.Hits <= limit, time.Until(row.End), nil
+}

@@ -1,0 +1,207 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// PlatformStore implements the platform side's multi-table operations.
+type PlatformStore struct {
+	db       *DB
+	accounts *People
+}
+
+// NewPlatformStore returns an identity.Platform on db.
+func NewPlatformStore(db *DB) *PlatformStore {
+	return &PlatformStore{db: db, accounts: NewAccountDirectory(db)}
+}
+
+var _ identity.Platform = (*PlatformStore)(nil)
+
+// Onboard creates a company and its first HR admin in one transaction: a
+// company never exists without someone invited to run it.
+func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, admin *identity.Person, tokenHash []byte, expires time.Time) error {
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(tenantRowOf(t)).Returning("created_at").Exec(ctx); err != nil {
+			if err := translate(err); errs.Is(err, errs.Conflict) && errs.MessageOf(err) == conflictMessages["tenants_slug_key"] {
+				return errs.Wrap(err, errs.Conflict, "slug %q is already taken by another company", t.Slug)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, status, invited_at)
+			VALUES (?, ?, ?, ?, 'hr_admin', 'invited', now())`, t.ID, admin.ID, admin.Email, admin.FullName); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO member_tokens (tenant_id, token_hash, member_id, purpose, expires_at)
+			VALUES (?, ?, ?, 'invite', ?)`, t.ID, tokenHash, admin.ID, expires)
+		return err
+	})
+	return err
+}
+
+// SignUpManager creates a manager's account and their association, or
+// claims an existing association that nobody manages.
+func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a *identity.AssociationDraft, tokenHash []byte, expires time.Time) (bool, error) {
+	claimed := false
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, email, full_name, status, password_hash)
+			VALUES (?, ?, ?, 'pending_verification', ?)`, p.ID, p.Email, p.FullName, p.PasswordHash); err != nil {
+			if errs.Is(translate(err), errs.Conflict) {
+				return errs.Wrap(err, errs.Conflict, "an account already exists for %s: sign in or reset your password", p.Email)
+			}
+			return err
+		}
+		var existing struct {
+			ID       uuid.UUID `bun:"id"`
+			Managers int       `bun:"managers"`
+		}
+		err := tx.NewRaw(`SELECT a.id, (SELECT count(*) FROM association_managers m WHERE m.association_id = a.id) AS managers
+			FROM associations a WHERE a.legal_id = ? FOR UPDATE`, a.LegalID).Scan(ctx, &existing)
+		switch {
+		case err == nil && existing.Managers > 0:
+			return errs.Field("association.legal_id", "this association already has managers on Vendredi; ask one of them to invite you")
+		case err == nil:
+			a.ID, claimed = existing.ID, true
+		case errs.Is(translate(err), errs.NotFound):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO associations (id, name, legal_id, description, city, website, status)
+				VALUES (?, ?, ?, ?, ?, ?, 'pending_review')`, a.ID, a.Name, a.LegalID, a.Description, a.City, a.Website); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", a.ID, p.ID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, account_id, purpose, expires_at) VALUES (?, ?, 'verify', ?)`,
+			tokenHash, p.ID, expires)
+		return err
+	})
+	return claimed, err
+}
+
+// InviteManager invites an account to manage an association; an existing
+// account keeps its password and status and just gets the link.
+func (s *PlatformStore) InviteManager(ctx context.Context, associationID uuid.UUID, p *identity.Person, tokenHash []byte, expires time.Time) (*identity.Person, error) {
+	var out *identity.Person
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var exists bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM associations WHERE id = ?)", associationID).Scan(ctx, &exists); err != nil {
+			return err
+		}
+		if !exists {
+			return errs.E(errs.NotFound, "no such association")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, email, full_name, status) VALUES (?, ?, ?, 'invited')
+			ON CONFLICT (email) DO NOTHING`, p.ID, p.Email, p.FullName); err != nil {
+			return err
+		}
+		var err error
+		if out, err = s.accounts.one(ctx, tx, "email = ?", p.Email, false); err != nil {
+			return err
+		}
+		return s.accounts.insertToken(ctx, tx, out.ID, identity.PurposeInvite, tokenHash, expires, &associationID)
+	})
+	return out, err
+}
+
+// RecordPlatform appends to the platform's audit log.
+func (s *PlatformStore) RecordPlatform(ctx context.Context, ev identity.Event) error {
+	return s.accounts.Record(ctx, ev)
+}
+
+// TenantTables lists the tables holding a company's rows, parents first.
+func (s *PlatformStore) TenantTables(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.db.NewRaw(`SELECT c.relname FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+		WHERE c.relkind IN ('r', 'p') ORDER BY c.relname`).Scan(ctx, &names)
+	return names, translate(err)
+}
+
+// Export writes every row of the company as one JSON document: the
+// company, then for each of its tables the rows as objects. Rows stream
+// from PostgreSQL to w; nothing holds the whole archive in memory.
+func (s *PlatformStore) Export(ctx context.Context, t *tenants.Tenant, w io.Writer) error {
+	tables, err := s.TenantTables(ctx)
+	if err != nil {
+		return err
+	}
+	head, _ := json.Marshal(map[string]any{"slug": t.Slug, "name": t.Name, "id": t.ID, "email_domains": t.EmailDomains,
+		"custom_domains": t.CustomDomains, "locale": t.Locale, "status": t.Status, "created_at": t.CreatedAt})
+	if _, err := fmt.Fprintf(w, `{"format":"vendredi-export/1","exported_at":%q,"tenant":%s,"tables":{`,
+		time.Now().UTC().Format(time.RFC3339), head); err != nil {
+		return err
+	}
+	err = s.db.TenantTx(tenants.NewContext(ctx, t), func(ctx context.Context, tx bun.Tx) error {
+		for i, table := range tables {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			if _, err := fmt.Fprintf(w, "%s%q:[", sep, table); err != nil {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT row_to_json(t)::text FROM %s t", bun.Ident(table)))
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					rows.Close()
+					return err
+				}
+				if n > 0 {
+					line = "," + line
+				}
+				n++
+				if _, err := io.WriteString(w, line); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, "]"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "}}\n")
+	return err
+}
+
+// Delete removes the company and, by cascade, every row it owns.
+func (s *PlatformStore) Delete(ctx context.Context, t *tenants.Tenant) error {
+	return s.db.TenantTx(tenants.NewContext(ctx, t), func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM tenants WHERE id = ?", t.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.NotFound, "no company with slug %q", t.Slug)
+		}
+		return nil
+	})
+}
