@@ -26,7 +26,8 @@ type Platform interface {
 	SignUpManager(ctx context.Context, p *Person, a *AssociationDraft, tokenHash []byte, expires time.Time) (claimed bool, err error)
 	// InviteManager invites an account (creating it if needed) to manage an
 	// association; the link's redemption makes it a manager.
-	InviteManager(ctx context.Context, associationID uuid.UUID, p *Person, tokenHash []byte, expires time.Time) (*Person, error)
+	// It returns the account and the association's name.
+	InviteManager(ctx context.Context, associationID uuid.UUID, p *Person, tokenHash []byte, expires time.Time) (*Person, string, error)
 	RecordPlatform(ctx context.Context, ev Event) error
 }
 
@@ -168,9 +169,8 @@ func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client)
 		Object: "association:" + a.LegalID, IP: c.IP}); err != nil {
 		return false, err
 	}
-	return claimed, s.mailer.Send(ctx, "verify_email", "fr", email, map[string]any{
-		"Name": name, "Company": a.Name, "Link": link(c, "/auth/verify", plain), "Expires": expires,
-	})
+	return claimed, s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: "fr", To: email, Name: name,
+		Company: a.Name, Link: link(c, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
 }
 
 // InviteCoManager lets a manager (or staff) invite someone to manage the
@@ -190,7 +190,7 @@ func (s *Service) InviteCoManager(ctx context.Context, actor *Principal, associa
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	p, err := s.platform.InviteManager(ctx, associationID, &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Status: StatusInvited}, hash, expires)
+	p, assocName, err := s.platform.InviteManager(ctx, associationID, &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Status: StatusInvited}, hash, expires)
 	if err != nil {
 		return err
 	}
@@ -198,9 +198,8 @@ func (s *Service) InviteCoManager(ctx context.Context, actor *Principal, associa
 		Action: ActionInvite, Object: "association:" + associationID.String(), Detail: map[string]string{"email": email}, IP: c.IP}); err != nil {
 		return err
 	}
-	return s.mailer.Send(ctx, "co_manager_invitation", "fr", p.Email, map[string]any{
-		"Name": p.FullName, "Inviter": actor.Name, "Link": link(c, "/auth/invitation", plain), "Expires": expires,
-	})
+	return s.mailer.Notify(ctx, Mail{Template: MailCoManagerInvitation, Locale: "fr", To: p.Email, Name: p.FullName,
+		Association: assocName, Inviter: actor.Name, Link: link(c, "/auth/invitation", plain), ValidFor: s.cfg.InviteTTL})
 }
 
 func manages(p *Principal, associationID uuid.UUID) bool {

@@ -221,13 +221,13 @@ func (s *Service) SignOutEverywhere(ctx context.Context, pr *Principal, c Client
 // RequestSignInLink mails a one-time sign-in link to an active person. It
 // says nothing of whether the address is known.
 func (s *Service) RequestSignInLink(ctx context.Context, email string, c Client) error {
-	return s.mailLink(ctx, email, c, PurposeSignIn, s.cfg.SignInTTL, "sign_in_link", "/auth/link")
+	return s.mailLink(ctx, email, c, PurposeSignIn, s.cfg.SignInTTL, MailSignIn, "/auth/link")
 }
 
 // RequestPasswordReset mails a reset link to an active person, saying
 // nothing of whether the address is known.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) error {
-	return s.mailLink(ctx, email, c, PurposeReset, s.cfg.ResetTTL, "password_reset", "/auth/reset")
+	return s.mailLink(ctx, email, c, PurposeReset, s.cfg.ResetTTL, MailPasswordReset, "/auth/reset")
 }
 
 func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose string, ttl time.Duration, template, path string) error {
@@ -255,9 +255,8 @@ func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose 
 	if err := dir.IssueToken(ctx, p.ID, purpose, hash, expires); err != nil {
 		return err
 	}
-	return s.mailer.Send(ctx, template, locale, p.Email, map[string]any{
-		"Name": p.FullName, "Link": link(c, path, plain), "Expires": expires, "Company": companyName(ctx),
-	})
+	return s.mailer.Notify(ctx, Mail{Template: template, Locale: locale, To: p.Email, Name: p.FullName,
+		Company: companyName(ctx), Link: link(c, path, plain), ValidFor: ttl})
 }
 
 func link(c Client, path, token string) string {
@@ -373,14 +372,13 @@ func (s *Service) validateInvite(t *tenants.Tenant, in InviteInput) (*Person, er
 }
 
 func (s *Service) mailInvitation(ctx context.Context, actor *Principal, t *tenants.Tenant, p *Person, plain string, expires time.Time, c Client) error {
-	inviter := "Vendredi"
-	if actor != nil && actor.Name != "" {
+	inviter := ""
+	if actor != nil && actor.Kind != KindAPIToken {
 		inviter = actor.Name
 	}
-	err := s.mailer.Send(ctx, "invitation", t.Locale, p.Email, map[string]any{
-		"Name": p.FullName, "Company": t.Name, "Inviter": inviter, "Role": p.Role,
-		"Link": link(c, "/auth/invitation", plain), "Expires": expires,
-	})
+	err := s.mailer.Notify(ctx, Mail{Template: MailInvitation, Locale: t.Locale, To: p.Email, Name: p.FullName,
+		Company: t.Name, Inviter: inviter, Admin: p.Role == RoleHRAdmin, Link: link(c, "/auth/invitation", plain),
+		ValidFor: time.Until(expires).Round(time.Hour)})
 	if err != nil {
 		return errs.Wrap(err, errs.Unavailable, "the invitation of %s is saved but its mail could not be sent; resend it later", p.Email)
 	}
@@ -477,9 +475,8 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	if err := s.members.Record(ctx, Event{ActorKind: KindMember, ActorID: &p.ID, ActorLabel: p.Email, Action: ActionSignUp, IP: c.IP}); err != nil {
 		return err
 	}
-	return s.mailer.Send(ctx, "verify_email", t.Locale, p.Email, map[string]any{
-		"Name": p.FullName, "Company": t.Name, "Link": link(c, "/auth/verify", plain), "Expires": expires,
-	})
+	return s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: t.Locale, To: p.Email, Name: p.FullName,
+		Company: t.Name, Link: link(c, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
 }
 
 // VerifyEmail redeems a verification link, activates the person and signs

@@ -92,9 +92,31 @@ type Limiter interface {
 	Hit(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
 }
 
-// Mailer sends the mails of identity flows.
+// Mail is one message of an identity flow; the mail package renders it.
+type Mail struct {
+	Template    string // one of the Mail* constants
+	Locale      string
+	To          string
+	Name        string // the recipient's name
+	Company     string // the company, or the association for MailVerifyEmail
+	Inviter     string
+	Admin       bool
+	Link        string
+	ValidFor    time.Duration
+	Association string
+}
+
+// Mail templates.
+const (
+	MailInvitation          = "invitation"
+	MailSignIn              = "signin"
+	MailPasswordReset       = "password-reset"
+	MailCoManagerInvitation = "comanager-invitation"
+	MailVerifyEmail         = "verify-email"
+)
+
+// Mailer sends the mails of identity flows. Failure codes: errs.Invalid
+// (the address is refused), errs.Unavailable (the mail server is down).
 type Mailer interface {
-	// Send renders template (invitation, sign_in_link, password_reset,
-	// verify_email, co_manager_invitation) in locale for to, with data.
-	Send(ctx context.Context, template, locale, to string, data map[string]any) error
+	Notify(ctx context.Context, m Mail) error
 }

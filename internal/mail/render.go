@@ -27,6 +27,7 @@ const (
 	TemplatePasswordReset       = "password-reset"       // PasswordReset
 	TemplateCoManagerInvitation = "comanager-invitation" // CoManagerInvitation
 	TemplateMissionFlagged      = "mission-flagged"      // MissionFlagged
+	TemplateVerifyEmail         = "verify-email"         // VerifyEmail
 )
 
 // Locales are the languages of the templates, the default first.
@@ -70,6 +71,18 @@ type MissionFlagged struct {
 	Link    string // the mission, to review or edit it
 }
 
+// VerifyEmail: confirm the address given at sign-up (an employee joining
+// their company, or an association manager).
+type VerifyEmail struct {
+	Space    string // the company or association joined
+	Link     string
+	ValidFor time.Duration
+}
+
+func (d VerifyEmail) check() error {
+	return firstErr(required("Space", d.Space), checkLink(d.Link), checkValidity(d.ValidFor))
+}
+
 func (d Invitation) check() error {
 	return firstErr(required("Company", d.Company), checkLink(d.Link), checkValidity(d.ValidFor))
 }
@@ -93,6 +106,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplatePasswordReset:       as[PasswordReset],
 	TemplateCoManagerInvitation: as[CoManagerInvitation],
 	TemplateMissionFlagged:      as[MissionFlagged],
+	TemplateVerifyEmail:         as[VerifyEmail],
 }
 
 type checker interface{ check() error }

@@ -95,15 +95,15 @@ func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a
 
 // InviteManager invites an account to manage an association; an existing
 // account keeps its password and status and just gets the link.
-func (s *PlatformStore) InviteManager(ctx context.Context, associationID uuid.UUID, p *identity.Person, tokenHash []byte, expires time.Time) (*identity.Person, error) {
+func (s *PlatformStore) InviteManager(ctx context.Context, associationID uuid.UUID, p *identity.Person, tokenHash []byte, expires time.Time) (*identity.Person, string, error) {
 	var out *identity.Person
+	var name string
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var exists bool
-		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM associations WHERE id = ?)", associationID).Scan(ctx, &exists); err != nil {
+		if err := tx.NewRaw("SELECT name FROM associations WHERE id = ?", associationID).Scan(ctx, &name); err != nil {
+			if errs.Is(translate(err), errs.NotFound) {
+				return errs.E(errs.NotFound, "no such association")
+			}
 			return err
-		}
-		if !exists {
-			return errs.E(errs.NotFound, "no such association")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, email, full_name, status) VALUES (?, ?, ?, 'invited')
 			ON CONFLICT (email) DO NOTHING`, p.ID, p.Email, p.FullName); err != nil {
@@ -115,7 +115,7 @@ func (s *PlatformStore) InviteManager(ctx context.Context, associationID uuid.UU
 		}
 		return s.accounts.insertToken(ctx, tx, out.ID, identity.PurposeInvite, tokenHash, expires, &associationID)
 	})
-	return out, err
+	return out, name, err
 }
 
 // RecordPlatform appends to the platform's audit log.
