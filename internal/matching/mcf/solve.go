@@ -313,10 +313,10 @@ func (s *solver[T]) discharge(u int32) error {
 			}
 			// Look-ahead: pushing into a node that could only push back is
 			// wasted work; relabel it first and re-check the arc.
-			if excess[v] >= 0 && !s.hasAdmissible(v) {
-				if err := s.relabel(v); err != nil {
-					return err
-				}
+			// A node without any residual arc (a mission with no place
+			// left, say) cannot be relabelled; the push goes ahead and
+			// comes back.
+			if excess[v] >= 0 && !s.hasAdmissible(v) && s.relabel(v) == nil {
 				if int64(ar.cost)+pu-pot[v] >= 0 {
 					continue
 				}
@@ -341,6 +341,12 @@ func (s *solver[T]) discharge(u int32) error {
 		}
 		if err := s.relabel(u); err != nil {
 			return err
+		}
+		if s.relabelsGU > int64(s.n) {
+			// Time for a global update, which also notices excess that can
+			// reach no deficit; u stays active.
+			s.enqueue(u)
+			return nil
 		}
 	}
 	return nil
@@ -475,7 +481,7 @@ func (s *solver[T]) globalUpdate() error {
 		}
 	}
 	if reached < active {
-		if !dropped {
+		if !dropped || !s.activeReachDeficits() {
 			return ErrInfeasible
 		}
 		level = maxBucket + 1
@@ -491,3 +497,32 @@ func (s *solver[T]) globalUpdate() error {
 	return nil
 }
 
+// activeReachDeficits reports whether every node with excess has a residual
+// path to a node with a deficit, which a feasible problem guarantees.
+func (s *solver[T]) activeReachDeficits() bool {
+	seen := make([]bool, s.n)
+	var stack []int32
+	for u := 0; u < s.n; u++ {
+		if s.excess[u] < 0 {
+			seen[u] = true
+			stack = append(stack, int32(u))
+		}
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for b := s.first[v]; b < s.first[v+1]; b++ {
+			u := s.arcs[b].head
+			if !seen[u] && s.arcs[s.arcs[b].rev].rcap > 0 {
+				seen[u] = true
+				stack = append(stack, u)
+			}
+		}
+	}
+	for u := 0; u < s.n; u++ {
+		if s.excess[u] > 0 && !seen[u] {
+			return false
+		}
+	}
+	return true
+}
