@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -18,20 +19,64 @@ type dictionary struct {
 	family []int16 // per skill id; -1 for codes outside the taxonomy
 	fam    map[string]int16
 	cause  map[string]int8
+	shared bool // the base dictionary: clone before adding
 }
 
-func newDictionary() *dictionary {
-	d := &dictionary{skill: map[string]int32{}, fam: map[string]int16{}, cause: map[string]int8{}}
-	for i, f := range taxonomy.Families() {
-		d.fam[f.Code] = int16(i)
+var (
+	baseOnce sync.Once
+	base     *dictionary
+)
+
+// baseDictionary is the taxonomy's dictionary, shared read-only by every
+// index whose missions use only taxonomy codes.
+func baseDictionary() *dictionary {
+	baseOnce.Do(func() {
+		d := &dictionary{skill: map[string]int32{}, fam: map[string]int16{}, cause: map[string]int8{}}
+		for i, f := range taxonomy.Families() {
+			d.fam[f.Code] = int16(i)
+		}
+		for _, s := range taxonomy.Skills() {
+			d.addSkill(s.Code, d.fam[s.Family])
+		}
+		for _, c := range taxonomy.Causes() {
+			d.addCause(c.Code)
+		}
+		d.shared = true
+		base = d
+	})
+	return base
+}
+
+func (d *dictionary) clone() *dictionary {
+	c := &dictionary{
+		skill:  maps.Clone(d.skill),
+		codes:  slices.Clone(d.codes),
+		family: slices.Clone(d.family),
+		fam:    d.fam, // families are fixed by the taxonomy
+		cause:  maps.Clone(d.cause),
 	}
-	for _, s := range taxonomy.Skills() {
-		d.addSkill(s.Code, d.fam[s.Family])
+	return c
+}
+
+// skillID finds or adds a skill code, copying a shared dictionary first.
+func (ix *Index) skillID(code string, fam int16) int32 {
+	if id, ok := ix.dict.skill[code]; ok {
+		return id
 	}
-	for _, c := range taxonomy.Causes() {
-		d.addCause(c.Code)
+	if ix.dict.shared {
+		ix.dict = ix.dict.clone()
 	}
-	return d
+	return ix.dict.addSkill(code, fam)
+}
+
+func (ix *Index) causeID(code string) int8 {
+	if id, ok := ix.dict.cause[code]; ok {
+		return id
+	}
+	if ix.dict.shared {
+		ix.dict = ix.dict.clone()
+	}
+	return ix.dict.addCause(code)
 }
 
 func (d *dictionary) addSkill(code string, fam int16) int32 {
@@ -164,7 +209,7 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 	n := len(missions)
 	ix := &Index{
 		camp:     c,
-		dict:     newDictionary(),
+		dict:     baseDictionary(),
 		missions: make([]cMission, n),
 		ids:      make([]string, n),
 		byID:     make(map[string]int32, n),
@@ -173,6 +218,7 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		pop:      make([]int, n),
 		grid:     map[cell][]int32{},
 	}
+	ix.famPost = make([][]famPosting, len(ix.dict.fam))
 	famW := map[int16]int32{}
 	for i := range missions {
 		m := &missions[i]
@@ -182,7 +228,7 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		cm := &ix.missions[i]
 		cm.cause = -1
 		if m.Cause != "" {
-			cm.cause = ix.dict.addCause(m.Cause)
+			cm.cause = ix.causeID(m.Cause)
 		}
 		cm.format = m.Format
 		cm.geo = toGeo(m.Place)
@@ -202,7 +248,7 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 			if !known {
 				fam = -1
 			}
-			id := ix.dict.addSkill(s.Code, fam)
+			id := ix.skillID(s.Code, fam)
 			fam = ix.dict.family[id]
 			w := int32(weightNice)
 			if s.Required {
@@ -224,9 +270,6 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		}
 		ix.open[i] = len(m.Skills) == 0
 		for _, f := range fams {
-			for int(f) >= len(ix.famPost) {
-				ix.famPost = append(ix.famPost, nil)
-			}
 			ix.famPost[f] = append(ix.famPost[f], famPosting{mission: mi, weight: famW[f]})
 		}
 		if m.Format == OnSite {
