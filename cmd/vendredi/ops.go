@@ -9,6 +9,8 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -140,15 +142,22 @@ func tenantsCommand() *cli.Command {
 			{
 				Name:      "create",
 				Usage:     "onboard a company",
-				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr [--custom-domain benevolat.acme.fr] [--locale fr]",
-				Flags: []cli.Flag{
+				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr --admin-email rh@acme.fr [--admin-name 'Claire Martin'] [--custom-domain benevolat.acme.fr] [--locale fr]",
+				Flags: append(mailFlags(),
+					&cli.StringFlag{Name: "admin-email", Usage: "first HR admin, invited by mail (recommended)"},
+					&cli.StringFlag{Name: "admin-name", Usage: "the HR admin's name"},
+					&cli.StringFlag{Name: "public-url", Usage: "the platform's address, for the link in the invitation",
+						Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL")},
 					&cli.StringFlag{Name: "slug", Usage: "address of the company: {slug}.{base domain} (required)"},
 					&cli.StringFlag{Name: "name", Usage: "name shown to employees (required)"},
 					&cli.StringSliceFlag{Name: "email-domain", Usage: "mail domain of the company's employees (repeat for several)"},
 					&cli.StringSliceFlag{Name: "custom-domain", Usage: "extra host serving the company (repeat for several)"},
 					&cli.StringFlag{Name: "locale", Usage: "fr or en", Value: "fr"},
-				},
+				),
 				Action: withStore(func(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) error {
+					if cmd.String("admin-email") != "" {
+						return onboard(ctx, cmd, s)
+					}
 					t, err := tenants.New(cmd.String("slug"), cmd.String("name"), cmd.StringSlice("email-domain"), cmd.String("locale"))
 					if err != nil {
 						return err
@@ -191,6 +200,25 @@ func tenantsCommand() *cli.Command {
 			{Name: "resume", Usage: "resume a suspended company", ArgsUsage: "SLUG", Action: setStatus(tenants.Active)},
 		},
 	}
+}
+
+// onboard creates a company with its first HR admin, who gets an invitation.
+func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) error {
+	if len(cmd.StringSlice("custom-domain")) > 0 {
+		return usageError{"--custom-domain cannot be combined with --admin-email yet: create the company, then add its domains"}
+	}
+	ids, err := identityService(cmd, s.DB(), isLocal(cmd.String("public-url")))
+	if err != nil {
+		return err
+	}
+	t, admin, err := ids.OnboardCompany(ctx, nil, identity.OnboardInput{Slug: cmd.String("slug"), Name: cmd.String("name"),
+		Locale: cmd.String("locale"), EmailDomains: cmd.StringSlice("email-domain"), AdminEmail: cmd.String("admin-email"),
+		AdminName: cmd.String("admin-name")}, identity.Client{IP: "cli", BaseURL: cmd.String("public-url")})
+	if err != nil && !errs.Is(err, errs.Unavailable) {
+		return err
+	}
+	fmt.Fprintf(cmd.Root().Writer, "created %s (%s), id %s\ninvited %s as HR admin\n", t.Name, t.Slug, t.ID, admin.Email)
+	return err
 }
 
 func dbCommand() *cli.Command {

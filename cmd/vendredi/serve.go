@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -21,7 +22,7 @@ func serveCommand() *cli.Command {
 		Description: "Serves the platform on the base domain and each company on {slug}.{base domain} or its custom domains.\n" +
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
 			"On SIGTERM or SIGINT it stops accepting connections and lets in-flight requests finish.",
-		Flags: []cli.Flag{
+		Flags: append(mailFlags(),
 			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListen},
 			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform; companies are served on its subdomains",
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
@@ -34,7 +35,7 @@ func serveCommand() *cli.Command {
 					}
 					return nil
 				}},
-		},
+		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			db, err := openDB(ctx, cmd, cmd.Int("db-max-conns"))
 			if err != nil {
@@ -42,11 +43,25 @@ func serveCommand() *cli.Command {
 			}
 			defer db.Close()
 			store := postgres.NewTenantStore(db)
-			app, err := httpapi.New(httpapi.Config{BaseDomain: cmd.String("base-domain"), Logger: slog.Default()}, httpapi.Deps{
+			base := cmd.String("base-domain")
+			ids, err := identityService(cmd, db, isLocal(base))
+			if err != nil {
+				return err
+			}
+			enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
+			if err != nil {
+				return err
+			}
+			// Role changes made through any instance reach this one's cache.
+			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)
+			app, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, httpapi.Deps{
 				Tenants:   store,
 				Readiness: postgres.Readiness{DB: db},
 				Catalog:   postgres.NewCatalogStore(db),
 				Members:   postgres.NewMemberStore(db),
+				Identity:  ids,
+				Authz:     enf,
+				Offboard:  postgres.NewPlatformStore(db),
 			})
 			if err != nil {
 				return err

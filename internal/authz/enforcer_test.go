@@ -61,19 +61,19 @@ func TestAllowed(t *testing.T) {
 		{alice, acme, "participations", "create"},
 		{hannah, acme, "campaigns", "create"},
 		{hannah, acme, "participations", "create"}, // hr_admin inherits employee
-		{sam, authz.Platform, "tenants", "create"},
+		{sam, authz.Platform, "companies", "create"},
 		{maria, restos, "participations", "approve"},
 	}
 	denied := []check{
-		{alice, acme, "campaigns", "create"},  // role lacks the permission
-		{alice, globex, "campaigns", "read"},  // member of another company
-		{hannah, globex, "members", "read"},   // HR admin elsewhere
-		{sam, acme, "tenants", "read"},        // staff hold no role in a company
-		{maria, acme, "missions", "read"},     // association role, tenant domain
-		{alice, restos, "missions", "update"}, // employee, association domain
-		{stranger, acme, "campaigns", "read"}, // nobody
-		{mallory, acme, "tenants", "create"},  // staff row on a tenant is dropped
-		{mallory, acme, "missions", "create"}, // assoc_manager row on a tenant is dropped
+		{alice, acme, "campaigns", "create"},   // role lacks the permission
+		{alice, globex, "campaigns", "read"},   // member of another company
+		{hannah, globex, "members", "read"},    // HR admin elsewhere
+		{sam, acme, "companies", "read"},       // staff hold no role in a company
+		{maria, acme, "missions", "read"},      // association role, tenant domain
+		{alice, restos, "missions", "update"},  // employee, association domain
+		{stranger, acme, "campaigns", "read"},  // nobody
+		{mallory, acme, "companies", "create"}, // staff row on a tenant is dropped
+		{mallory, acme, "missions", "create"},  // assoc_manager row on a tenant is dropped
 		{mallory, authz.Platform, "members", "read"},
 		{alice, acme, "campaigns", "launch"}, // pair not in the matrix
 		{alice, "tenant:ACME", "campaigns", "read"},

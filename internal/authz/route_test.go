@@ -58,7 +58,7 @@ func testApp(e *authz.Enforcer) *fiber.App {
 	api.Post("/campaigns", e.Route("campaigns", "create"), done)
 	api.Get("/members", e.Route("members", "read"), done)
 	api.Post("/participations", e.Route("participations", "create"), done)
-	api.Post("/tenants", e.Route("tenants", "create"), done)
+	api.Post("/tenants", e.Route("companies", "create"), done)
 	api.Get("/stats", e.Route("platform_stats", "read"), done)
 	inAssoc := authz.AssociationParam("association")
 	api.Post("/associations/:association/missions", e.RouteIn(inAssoc, "missions", "create"), done)
@@ -167,7 +167,7 @@ func TestCheckRoutes(t *testing.T) {
 			"POST /late: the declaration must be the first handler",
 		},
 		"a declaration on the group only": {
-			func(app *fiber.App) { app.Group("/admin", e.Route("tenants", "read")).Delete("/tenant", done) },
+			func(app *fiber.App) { app.Group("/admin", e.Route("companies", "read")).Delete("/tenant", done) },
 			"DELETE /admin/tenant: no declaration",
 		},
 		"two declarations": {

@@ -18,6 +18,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
@@ -44,6 +46,9 @@ type Members interface {
 type Config struct {
 	BaseDomain string
 	Logger     *slog.Logger
+	// SecureCookies marks the session cookie Secure: everywhere but
+	// plain-HTTP development.
+	SecureCookies bool
 }
 
 // Deps are the stores and checks the handlers use.
@@ -52,6 +57,9 @@ type Deps struct {
 	Readiness Readiness
 	Catalog   Catalog
 	Members   Members
+	Identity  *identity.Service
+	Authz     *authz.Enforcer
+	Offboard  Offboarder
 }
 
 // Server holds the handlers' dependencies.
@@ -85,14 +93,17 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Use(s.accessLog)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
+	app.Get("/healthz", authz.Public(), s.healthz)
+	app.Get("/readyz", authz.Public(), s.readyz)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), MaxAge: 365 * 24 * 3600}))
 
 	app.Use(s.resolveTenant)
-	app.Get("/", s.landing)
-	api := app.Group("/api/v1")
-	api.Get("/tenant", s.currentTenant)
+	app.Use(s.protectCrossOrigin)
+	app.Use(s.authenticate)
+	s.routes(app)
+	if err := authz.CheckRoutes(app); err != nil {
+		return nil, err
+	}
 	return app, nil
 }
 

@@ -16,16 +16,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/logging"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
 
 // syncBuffer collects log lines from concurrent requests.
 type syncBuffer struct {
@@ -58,20 +63,52 @@ func newApp(t *testing.T) (*fiber.App, *syncBuffer, *pgtest.Env) {
 		}
 	})
 	logs := &syncBuffer{}
-	log, err := logging.New(logs, "json", slog.LevelDebug)
+	app, _ := serverOn(t, env, logs)
+	return app, logs, env
+}
+
+// serverOn builds the whole server on db, as `vendredi serve` does, with
+// mail going to the package's mailpit and logs to w.
+func serverOn(t *testing.T, env *pgtest.Env, w io.Writer) (*fiber.App, *authz.Enforcer) {
+	t.Helper()
+	return serverWith(t, env.App, env.AppURL, w)
+}
+
+func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.App, *authz.Enforcer) {
+	t.Helper()
+	log, err := logging.New(w, "json", slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
 	}
+	smtp, err := mail.NewSMTP(mail.Config{URL: mailtest.Start(t).SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := identity.DefaultConfig()
+	cfg.Hash = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	ids := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: smtp})
+	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As serve does: role changes made elsewhere reach this instance.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = postgres.Listen(ctx, url, authz.Channel, enf.OnNotify) }()
 	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: log}, httpapi.Deps{
-		Tenants:   postgres.NewTenantStore(env.App),
-		Readiness: postgres.Readiness{DB: env.App},
-		Catalog:   postgres.NewCatalogStore(env.App),
-		Members:   postgres.NewMemberStore(env.App),
+		Tenants:   postgres.NewTenantStore(db),
+		Readiness: postgres.Readiness{DB: db},
+		Catalog:   postgres.NewCatalogStore(db),
+		Members:   postgres.NewMemberStore(db),
+		Identity:  ids,
+		Authz:     enf,
+		Offboard:  postgres.NewPlatformStore(db),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app, logs, env
+	return app, enf
 }
 
 func get(t *testing.T, app *fiber.App, host, path, accept string) (*http.Response, string) {
@@ -240,11 +277,7 @@ func TestReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	bare, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: slog.New(slog.DiscardHandler)},
-		httpapi.Deps{Readiness: postgres.Readiness{DB: db}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare, _ := serverWith(t, db, appURL, io.Discard)
 	res, body = get(t, bare, "localhost", "/readyz", "")
 	if res.StatusCode != 503 || !strings.Contains(body, "not_ready") {
 		t.Fatalf("readyz without migrations: %d %s; want 503", res.StatusCode, body)

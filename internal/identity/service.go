@@ -97,6 +97,9 @@ var errBadCredentials = errs.E(errs.Unauthorized, "wrong email or password")
 // SignIn checks an email and password and starts a session. It answers the
 // same for an unknown email and a wrong password, after the same work.
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (string, *Principal, error) {
+	if strings.TrimSpace(email) == "" || password == "" {
+		return "", nil, errs.Field("email", "enter your email address and your password")
+	}
 	key, _ := realm(ctx)
 	if err := s.limit(ctx, "signin:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return "", nil, err
@@ -446,9 +449,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, fullName, passwor
 // SignUp lets an employee whose address is on one of the company's domains
 // join on their own; they confirm their address through a mailed link.
 func (s *Service) SignUp(ctx context.Context, email, fullName, password string, c Client) error {
-	t, err := tenants.Require(ctx)
-	if err != nil {
-		return err
+	t, ok := tenants.FromContext(ctx)
+	if !ok {
+		return errs.E(errs.NotFound, "employees sign up on their company's address")
 	}
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err
@@ -506,7 +509,60 @@ func (s *Service) record(ctx context.Context, actor *Principal, action, object s
 	return s.dir(ctx).Record(ctx, ev)
 }
 
-// Audit returns the company's audit log, newest first, before a time.
+// MemberChange is what an HR admin changes of a member; empty fields stay.
+type MemberChange struct {
+	Role, Status, Department, Site string
+}
+
+// ChangeMember changes a member's role, status (active or disabled),
+// department or site. Disabling ends the member's sessions. The company
+// keeps an active HR admin: errs.Conflict otherwise.
+func (s *Service) ChangeMember(ctx context.Context, actor *Principal, id uuid.UUID, ch MemberChange, c Client) (*Person, error) {
+	if ch.Role != "" && ch.Role != RoleEmployee && ch.Role != RoleHRAdmin {
+		return nil, errs.Field("role", "role %q is not one of employee, hr_admin", ch.Role)
+	}
+	if ch.Status != "" && ch.Status != StatusActive && ch.Status != StatusDisabled {
+		return nil, errs.Field("status", "status %q is not one of active, disabled", ch.Status)
+	}
+	var from Person
+	p, err := s.members.Update(ctx, id, func(p *Person) error {
+		from = *p
+		if ch.Status != "" && p.Status != StatusActive && p.Status != StatusDisabled {
+			return errs.Field("status", "%s has not joined yet: the invitation must be accepted first", p.Email)
+		}
+		if ch.Role != "" {
+			p.Role = ch.Role
+		}
+		if ch.Status != "" {
+			p.Status = ch.Status
+		}
+		if ch.Department != "" {
+			p.Department = strings.TrimSpace(ch.Department)
+		}
+		if ch.Site != "" {
+			p.Site = strings.TrimSpace(ch.Site)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == StatusDisabled {
+		if err := s.members.EndSessions(ctx, p.ID); err != nil {
+			return nil, err
+		}
+	}
+	if from.Role != p.Role || from.Status != p.Status {
+		detail := map[string]string{"role_from": from.Role, "role_to": p.Role, "status_from": from.Status, "status_to": p.Status}
+		if err := s.record(ctx, actor, ActionRoleChanged, "member:"+p.Email, c, detail); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Audit returns the audit log of the realm of ctx (the company's, or the
+// platform's for staff), newest first, before a time.
 func (s *Service) Audit(ctx context.Context, limit int, before time.Time) ([]Event, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -514,7 +570,7 @@ func (s *Service) Audit(ctx context.Context, limit int, before time.Time) ([]Eve
 	if before.IsZero() {
 		before = time.Now().Add(time.Minute)
 	}
-	return s.members.Audit(ctx, limit, before)
+	return s.dir(ctx).Audit(ctx, limit, before)
 }
 
 // CreateAPIToken makes a token for an integration of the company and

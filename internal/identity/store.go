@@ -38,6 +38,8 @@ type Directory interface {
 	RedeemToken(ctx context.Context, hash []byte, purpose string, fn func(*Person) error) (*Person, error)
 
 	Record(ctx context.Context, ev Event) error
+	// Audit reads the realm's log, newest first, before a time.
+	Audit(ctx context.Context, limit int, before time.Time) ([]Event, error)
 }
 
 // Invitation is a member invited and not yet arrived.
@@ -60,7 +62,8 @@ type Members interface {
 	// RevokeInvitation deletes an invited member; errs.NotFound when there
 	// is no pending invitation with that id.
 	RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*Person, error)
-	Audit(ctx context.Context, limit int, before time.Time) ([]Event, error)
+	// List returns the company's members, invited ones included, by name.
+	List(ctx context.Context) ([]Person, error)
 }
 
 // APIToken is an integration's credential, shown once at creation.

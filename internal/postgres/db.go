@@ -95,6 +95,11 @@ func translate(err error) error {
 		switch pg.Code {
 		case "23505": // unique_violation
 			return errs.Wrap(err, errs.Conflict, "%s", conflictMessage(pg))
+		case "23514": // check_violation
+			if m, ok := conflictMessages[pg.ConstraintName]; ok {
+				return errs.Wrap(err, errs.Conflict, "%s", m)
+			}
+			return errs.Wrap(err, errs.Invalid, "a value is out of its allowed range")
 		case "42501": // insufficient_privilege, including a row-level security WITH CHECK failure
 			return errs.Wrap(err, errs.NotFound, "not found")
 		case "57014", "57P01", "08006", "08001": // canceled, shutting down, connection failures
@@ -107,6 +112,7 @@ func translate(err error) error {
 var conflictMessages = map[string]string{
 	"tenants_slug_key":          "this slug is already taken by another company",
 	"members_email_key":         "a member with this email already exists in the company",
+	"members_keep_an_hr_admin":  "the company must keep an active HR admin: promote someone else first",
 	"associations_legal_id_key": "an association with this legal identifier already exists",
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // People stores the people of one realm: a company's members (under
@@ -75,6 +76,14 @@ func (s *People) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx)
 		return s.db.TenantTx(ctx, fn)
 	}
 	return s.db.Tx(ctx, fn)
+}
+
+// domain is the authorization domain of the realm of ctx.
+func (s *People) domain(ctx context.Context) string {
+	if t, ok := tenants.FromContext(ctx); ok && s.tenant {
+		return "tenant:" + t.ID.String()
+	}
+	return "platform"
 }
 
 // tenantCol and tenantVal prefix inserts into tenant-owned tables.
@@ -176,8 +185,15 @@ func (s *People) update(ctx context.Context, tx bun.Tx, id uuid.UUID, fn func(*i
 	if err != nil {
 		return nil, err
 	}
+	before := *p
 	if err := fn(p); err != nil {
 		return nil, err
+	}
+	if p.Role != before.Role || p.Status != before.Status || p.Staff != before.Staff {
+		// Cached roles of the domain are stale on every instance from now.
+		if err := Notify(ctx, tx, AuthzChannel, s.domain(ctx)); err != nil {
+			return nil, err
+		}
 	}
 	if s.tenant {
 		_, err = tx.ExecContext(ctx, `UPDATE members SET full_name = ?, status = ?, password_hash = nullif(?, ''), role = ?,
@@ -293,6 +309,9 @@ func (s *People) RedeemToken(ctx context.Context, hash []byte, purpose string, f
 				ON CONFLICT DO NOTHING`, row.Association, row.PersonID); err != nil {
 				return err
 			}
+			if err := Notify(ctx, tx, AuthzChannel, "association:"+row.Association.String()); err != nil {
+				return err
+			}
 		}
 		p, err = s.one(ctx, tx, "id = ?", row.PersonID, false)
 		return err
@@ -343,6 +362,20 @@ func (s *People) Audit(ctx context.Context, limit int, before time.Time) ([]iden
 		_ = json.Unmarshal(r.Detail, &out[i].Detail)
 	}
 	return out, nil
+}
+
+// List returns the company's members by name.
+func (s *People) List(ctx context.Context) ([]identity.Person, error) {
+	var rows []personRow
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(fmt.Sprintf("SELECT %s FROM %s ORDER BY full_name, email", s.cols, s.people)).Scan(ctx, &rows)
+	})
+	out := make([]identity.Person, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].person()
+		out[i].PasswordHash = ""
+	}
+	return out, err
 }
 
 // Invitations lists invited members who have not arrived yet.

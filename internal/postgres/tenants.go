@@ -122,3 +122,6 @@ func (s *TenantStore) SetStatus(ctx context.Context, slug string, st tenants.Sta
 	}
 	return row.domain(), nil
 }
+
+// DB is the pool the store works on, for wiring other stores to it.
+func (s *TenantStore) DB() *DB { return s.db }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+)
+
+// mailFlags configure outgoing mail, for serve and for onboarding from the
+// command line.
+func mailFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "smtp-url", Usage: "SMTP server, smtp://[user:pass@]host[:port]?tls=none|starttls|tls " +
+			"(development: smtp://127.0.0.1:1025?tls=none, mailpit); unset on a localhost base domain, mails are logged",
+			Sources: cli.EnvVars("SMTP_URL")},
+		&cli.StringFlag{Name: "mail-from", Usage: "sender of the product's mails", Value: "Vendredi <no-reply@vendredi.localhost>",
+			Sources: cli.EnvVars("MAIL_FROM")},
+		&cli.DurationFlag{Name: "smtp-timeout", Usage: "longest wait for the SMTP server per mail", Value: mail.DefaultTimeout,
+			Sources: cli.EnvVars("SMTP_TIMEOUT"), Validator: positiveDuration("SMTP_TIMEOUT")},
+	}
+}
+
+// isLocal reports whether the base domain is a developer's machine, where
+// cookies travel over plain HTTP and mails may be logged instead of sent.
+func isLocal(base string) bool {
+	if _, rest, ok := strings.Cut(base, "://"); ok {
+		base = rest
+	}
+	host := strings.Split(strings.Split(base, "/")[0], ":")[0]
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1"
+}
+
+// identityService wires the identity flows to PostgreSQL and the mail server.
+func identityService(cmd *cli.Command, db *postgres.DB, local bool) (*identity.Service, error) {
+	sender, err := mail.Open(mail.Config{URL: cmd.String("smtp-url"), From: cmd.String("mail-from"),
+		Timeout: cmd.Duration("smtp-timeout")}, slog.Default(), local)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return identity.NewService(identity.DefaultConfig(), postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender}), nil
+}
+
+// listenRetry logs Listen's argument errors; it retries connections itself.
+func listenRetry(ctx context.Context, url, channel string, fn func(string)) {
+	if err := postgres.Listen(ctx, url, channel, fn); err != nil && ctx.Err() == nil {
+		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
+	}
+}

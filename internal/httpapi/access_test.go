@@ -1,0 +1,287 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/authz/authztest"
+	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/policies"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// people creates persons directly in the stores and mints their sessions,
+// so that tests choose who calls without going through sign-in.
+type people struct {
+	t  *testing.T
+	db *postgres.DB
+}
+
+func (p people) member(tn *tenants.Tenant, role string) uuid.UUID {
+	p.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	ctx := tenants.NewContext(context.Background(), tn)
+	err := postgres.NewMemberDirectory(p.db).Create(ctx, &identity.Person{ID: id, Email: id.String() + "@example.org",
+		FullName: "Member " + role, Role: role, Status: identity.StatusActive}, "", nil, time.Time{})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+func (p people) account(staff bool, association *uuid.UUID) uuid.UUID {
+	p.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	ctx := context.Background()
+	err := postgres.NewAccountDirectory(p.db).Create(ctx, &identity.Person{ID: id, Email: id.String() + "@example.org",
+		FullName: "Account", Status: identity.StatusActive, Staff: staff}, "", nil, time.Time{})
+	if err == nil && association != nil {
+		err = p.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", *association, id)
+			return err
+		})
+	}
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+// session mints a session for a person of tn (nil: a platform account).
+func (p people) session(tn *tenants.Tenant, id uuid.UUID) string {
+	ctx := context.Background()
+	dir := postgres.NewAccountDirectory(p.db)
+	if tn != nil {
+		ctx = tenants.NewContext(ctx, tn)
+		dir = postgres.NewMemberDirectory(p.db)
+	}
+	plain, hash := identity.NewSecret()
+	if err := dir.StartSession(ctx, id, hash, time.Now().Add(time.Hour), identity.Client{},
+		identity.Event{ActorKind: "system", Action: identity.ActionSignIn}); err != nil {
+		panic(err)
+	}
+	return plain
+}
+
+func as(host, session string) func(*http.Request) {
+	return func(r *http.Request) {
+		r.Host = host
+		if session != "" {
+			r.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+		}
+	}
+}
+
+func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, enf := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	store := postgres.NewTenantStore(env.App)
+	mk := func() *tenants.Tenant {
+		tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Company", nil, "fr")
+		if err := store.Create(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
+	acme, globex := mk(), mk()
+	acmeHost := acme.Slug + ".localhost"
+	assoc := uuid.Must(uuid.NewV7())
+	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			assoc, "W"+strings.Repeat("7", 9))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pp := people{t: t, db: env.App}
+	employee, admin := pp.member(acme, "employee"), pp.member(acme, "hr_admin")
+	stranger := pp.member(globex, "hr_admin")
+	staff, manager := pp.account(true, nil), pp.account(false, &assoc)
+
+	// A fresh session for every request: some routes end the caller's.
+	fresh := func(tn *tenants.Tenant, host string, id uuid.UUID) func(*http.Request) {
+		return func(r *http.Request) { as(host, pp.session(tn, id))(r) }
+	}
+	// On the base domain a manager is a platform account; in their
+	// association's domain, its manager.
+	managerExpect := func(d authz.Declaration, derived int) int {
+		if d.Scope.Kind() == policies.ScopeAssociation || d.Public {
+			return derived
+		}
+		return authztest.Expected(enf.Matrix(), authztest.Persona{Role: "account"}, d)
+	}
+	authztest.Check(t, app, enf.Matrix(), []authztest.Persona{
+		{Name: "anonymous", Prepare: as(acmeHost, "")},
+		{Name: "employee", Role: "employee", Prepare: fresh(acme, acmeHost, employee)},
+		{Name: "hr_admin", Role: "hr_admin", Prepare: fresh(acme, acmeHost, admin)},
+		{Name: "staff", Role: "staff", Prepare: fresh(nil, "localhost", staff)},
+		{Name: "assoc_manager", Role: "assoc_manager", Prepare: fresh(nil, "localhost", manager),
+			Params: map[string]string{"association": assoc.String()}, Expect: managerExpect},
+		// Globex's HR admin with their own session, on Acme's host.
+		{Name: "other_tenant", Prepare: func(r *http.Request) { as(acmeHost, pp.session(globex, stranger))(r) }},
+	})
+}
+
+func do(t *testing.T, app *fiber.App, method, host, path, body, session string, headers ...string) (*http.Response, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Host = host
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := app.Test(req, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res, out
+}
+
+func sessionOf(res *http.Response) string {
+	for _, c := range res.Cookies() {
+		if c.Name == httpapi.SessionCookie {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func TestSignInOverHTTP(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	host := tn.Slug + ".localhost"
+	hash, _ := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
+	id := uuid.Must(uuid.NewV7())
+	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(ctx, tn), &identity.Person{ID: id, Email: "rh@initech.example",
+		FullName: "Rose", Role: "hr_admin", Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+
+	second, _ := serverOn(t, env, io.Discard)
+	res, body := do(t, app, "POST", host, "/api/v1/auth/sign-in", `{"email":"rh@initech.example","password":"nope nope nope"}`, "")
+	if res.StatusCode != 401 || res.Header.Get("Content-Type") != "application/problem+json" || sessionOf(res) != "" {
+		t.Fatalf("wrong password: %d %v", res.StatusCode, body)
+	}
+	res, body = do(t, app, "POST", host, "/api/v1/auth/sign-in", `{"email":"rh@initech.example","password":"correct horse battery"}`, "")
+	session := sessionOf(res)
+	if res.StatusCode != 200 || session == "" || body["role"] != "hr_admin" {
+		t.Fatalf("sign-in: %d %v", res.StatusCode, body)
+	}
+	for _, c := range res.Cookies() {
+		if c.Name == httpapi.SessionCookie && (!c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Domain != "") {
+			t.Errorf("session cookie %+v; want HttpOnly, SameSite=Lax, host-only", c)
+		}
+	}
+	if res, body := do(t, app, "GET", host, "/api/v1/me", "", session); res.StatusCode != 200 || body["email"] != "rh@initech.example" {
+		t.Fatalf("me: %d %v", res.StatusCode, body)
+	}
+	if res, _ := do(t, app, "GET", "acme.localhost", "/api/v1/me", "", session); res.StatusCode != 401 {
+		t.Fatalf("Initech's session on another company's host: %d; want 401 (anonymous)", res.StatusCode)
+	}
+
+	t.Run("cross-origin state changes are refused", func(t *testing.T) {
+		res, _ := do(t, app, "POST", host, "/api/v1/invitations", `{"email":"x@initech.example"}`, session,
+			"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		if res.StatusCode != 403 {
+			t.Fatalf("cross-site POST: %d; want 403", res.StatusCode)
+		}
+		res, _ = do(t, app, "POST", host, "/api/v1/invitations", `{"email":"x@initech.example"}`, session,
+			"Sec-Fetch-Site", "same-site", "Origin", "http://acme.localhost")
+		if res.StatusCode != 403 {
+			t.Fatalf("POST from another company's host: %d; want 403", res.StatusCode)
+		}
+		res, _ = do(t, app, "POST", host, "/api/v1/invitations", `{"email":"x@initech.example"}`, session,
+			"Sec-Fetch-Site", "same-origin")
+		if res.StatusCode != 201 {
+			t.Fatalf("same-origin POST: %d; want 201", res.StatusCode)
+		}
+	})
+
+	t.Run("a demoted HR admin loses access at once", func(t *testing.T) {
+		other := people{t: t, db: env.App}.member(tn, "hr_admin")
+		otherSession := people{t: t, db: env.App}.session(tn, other)
+		if res, _ := do(t, app, "GET", host, "/api/v1/audit", "", otherSession); res.StatusCode != 200 {
+			t.Fatalf("HR admin reads the audit log: %d", res.StatusCode)
+		}
+		res, body := do(t, app, "PATCH", host, "/api/v1/members/"+other.String(), `{"role":"employee"}`, session)
+		if res.StatusCode != 200 || body["role"] != "employee" {
+			t.Fatalf("demote: %d %v", res.StatusCode, body)
+		}
+		if res, _ := do(t, app, "GET", host, "/api/v1/audit", "", otherSession); res.StatusCode != 403 {
+			t.Fatalf("after demotion: %d; want 403 at once", res.StatusCode)
+		}
+		// A second instance that had the old role cached hears of it.
+		if res, _ := do(t, second, "GET", host, "/api/v1/members", "", session); res.StatusCode != 200 {
+			t.Fatalf("the second instance: %d", res.StatusCode)
+		}
+		res, _ = do(t, app, "PATCH", host, "/api/v1/members/"+other.String(), `{"role":"hr_admin"}`, session)
+		if res.StatusCode != 200 {
+			t.Fatalf("promote back: %d", res.StatusCode)
+		}
+		if res, _ := do(t, second, "GET", host, "/api/v1/audit", "", otherSession); res.StatusCode != 200 {
+			t.Fatalf("promoted HR admin on the second instance: %d", res.StatusCode)
+		}
+		res, _ = do(t, app, "PATCH", host, "/api/v1/members/"+other.String(), `{"role":"employee"}`, session)
+		if res.StatusCode != 200 {
+			t.Fatalf("demote again: %d", res.StatusCode)
+		}
+		waitFor(t, "the second instance refuses the demoted admin", func() bool {
+			res, _ := do(t, second, "GET", host, "/api/v1/audit", "", otherSession)
+			return res.StatusCode == 403
+		})
+		res, body = do(t, app, "PATCH", host, "/api/v1/members/"+id.String(), `{"role":"employee"}`, session)
+		if res.StatusCode != 409 {
+			t.Fatalf("the last HR admin demoting themselves: %d %v; want 409", res.StatusCode, body)
+		}
+	})
+
+	t.Run("sign out", func(t *testing.T) {
+		if res, _ := do(t, app, "POST", host, "/api/v1/auth/sign-out", "", session); res.StatusCode != 204 {
+			t.Fatalf("sign-out: %d", res.StatusCode)
+		}
+		if res, _ := do(t, app, "GET", host, "/api/v1/me", "", session); res.StatusCode != 401 {
+			t.Fatalf("after sign-out: %d; want 401", res.StatusCode)
+		}
+	})
+}
+
+// waitFor polls cond: a notification crosses PostgreSQL asynchronously.
+// The deadline only stops a hopeless wait; it asserts no speed.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("%s: did not happen", what)
+}

@@ -1,0 +1,57 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// AuthzChannel is where membership changes are announced, so that every
+// server instance drops its cached roles of the domain at once. It equals
+// authz.Channel (a test checks): postgres does not import the HTTP-facing
+// authz package.
+const AuthzChannel = "vendredi_authz"
+
+// RoleSource answers Casbin's role manager from the memberships: a
+// company's active members and live API tokens, the platform's active
+// accounts (every account holds "account", staff also "staff"), and the
+// managers of an association.
+type RoleSource struct{ db *DB }
+
+// NewRoleSource returns an authz.RoleSource on db.
+func NewRoleSource(db *DB) *RoleSource { return &RoleSource{db: db} }
+
+// Roles implements authz.RoleSource.
+func (s *RoleSource) Roles(ctx context.Context, subject, domain string) ([]string, error) {
+	id, err := uuid.Parse(subject)
+	if err != nil {
+		return nil, nil
+	}
+	var roles []string
+	switch {
+	case domain == "platform":
+		err = s.db.NewRaw(`SELECT unnest(CASE WHEN is_staff THEN ARRAY['account', 'staff'] ELSE ARRAY['account'] END)
+			FROM accounts WHERE id = ? AND status = 'active'`, id).Scan(ctx, &roles)
+	case strings.HasPrefix(domain, "tenant:"):
+		tid, perr := uuid.Parse(strings.TrimPrefix(domain, "tenant:"))
+		if perr != nil {
+			return nil, nil
+		}
+		err = s.db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT role FROM members WHERE id = ? AND status = 'active'
+				UNION ALL SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL`, id, id).Scan(ctx, &roles)
+		})
+	case strings.HasPrefix(domain, "association:"):
+		aid, perr := uuid.Parse(strings.TrimPrefix(domain, "association:"))
+		if perr != nil {
+			return nil, nil
+		}
+		err = s.db.NewRaw(`SELECT 'assoc_manager' FROM association_managers m JOIN accounts a ON a.id = m.account_id
+			WHERE m.association_id = ? AND m.account_id = ? AND a.status = 'active'`, aid, id).Scan(ctx, &roles)
+	}
+	return roles, translate(err)
+}
