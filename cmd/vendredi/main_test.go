@@ -76,7 +76,7 @@ func TestSeedAndMigrateStatus(t *testing.T) {
 	}
 	_, first, _ := vendredi(t, "--database-url="+env.AppURL, "seed", "demo")
 	code, second, errOut := vendredi(t, "--database-url="+env.AppURL, "seed", "demo")
-	if !strings.Contains(first, "2 companies") || code != 0 || !strings.Contains(second, "0 companies, 0 members, 0 associations, 0 missions") {
+	if !strings.Contains(first, "2 companies") || code != 0 || !strings.Contains(second, "0 companies, 0 members, 0 platform accounts, 0 associations, 0 missions") {
 		t.Fatalf("seed twice: %q then %q (%s); want the second to add nothing", first, second, errOut)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/alexedwards/argon2id"
 	"github.com/urfave/cli/v3"
 
+	"github.com/vendredi-app/vendredi/internal/demo"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -92,12 +94,16 @@ func seedCommand() *cli.Command {
 					return err
 				}
 				defer db.Close()
-				rep, err := postgres.SeedDemo(ctx, db)
+				hash, err := argon2id.CreateHash(demo.Password, identity.DefaultConfig().Hash)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "demo world: %d companies, %d members, %d associations, %d missions added\n",
-					rep.Tenants, rep.Members, rep.Associations, rep.Missions)
+				rep, err := postgres.SeedDemo(ctx, db, hash)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.Root().Writer, "demo world: %d companies, %d members, %d platform accounts, %d associations, %d missions added\n",
+					rep.Tenants, rep.Members, rep.Accounts, rep.Associations, rep.Missions)
 				return nil
 			},
 		}},

@@ -26,6 +26,24 @@ type Person struct {
 	Email, FullName, Role, Department, Site string
 }
 
+// Password signs in every demo person. It is printed by `make run`: the demo
+// world is for trying the product, never for production.
+const Password = "vendredi-demo"
+
+// Account is a demo platform account: staff, or an association's manager.
+type Account struct {
+	Email, FullName string
+	Staff           bool
+	AssociationKey  string // the association they manage, if any
+}
+
+// Accounts of the demo world.
+var Accounts = []Account{
+	{Email: "staff@vendredi.localhost", FullName: "Camille Vendredi", Staff: true},
+	{Email: "responsable@entraide-numerique.example", FullName: "Nadia Haddad", AssociationKey: "entraide-numerique"},
+	{Email: "responsable@cuisines-partagees.example", FullName: "Paul Leroy", AssociationKey: "cuisines-partagees"},
+}
+
 // Association is a demo association.
 type Association struct {
 	Key, Name, LegalID, Description, City, Status string

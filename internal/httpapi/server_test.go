@@ -58,7 +58,7 @@ func newApp(t *testing.T) (*fiber.App, *syncBuffer, *pgtest.Env) {
 	t.Helper()
 	env := pgtest.New(t)
 	seedOnce.Do(func() {
-		if _, err := postgres.SeedDemo(context.Background(), env.App); err != nil {
+		if _, err := postgres.SeedDemo(context.Background(), env.App, "not-a-real-hash"); err != nil {
 			t.Fatal(err)
 		}
 	})

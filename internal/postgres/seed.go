@@ -12,13 +12,16 @@ import (
 
 // SeedReport counts what a seed inserted; zero everywhere on a second run.
 type SeedReport struct {
-	Tenants, Members, Associations, Missions int
+	Tenants, Members, Accounts, Associations, Missions int
 }
 
 // SeedDemo loads the demo world. Every insert skips rows that exist, so a
 // second run changes nothing; the whole seed is one transaction per tenant
 // and one for the shared catalogue.
-func SeedDemo(ctx context.Context, db *DB) (SeedReport, error) {
+//
+// passwordHash is the hash of demo.Password that every demo person signs
+// in with (the caller hashes: this package does not choose algorithms).
+func SeedDemo(ctx context.Context, db *DB, passwordHash string) (SeedReport, error) {
 	var rep SeedReport
 	store := NewTenantStore(db)
 	for _, c := range demo.Companies {
@@ -45,9 +48,10 @@ func SeedDemo(ctx context.Context, db *DB) (SeedReport, error) {
 		}
 		err = db.TenantTx(tenants.NewContext(ctx, t), func(ctx context.Context, tx bun.Tx) error {
 			for _, p := range c.People {
-				m := &Member{TenantID: t.ID, ID: demo.ID("member", p.Email), Email: p.Email, FullName: p.FullName,
-					Role: p.Role, Department: p.Department, Site: p.Site, Status: "active"}
-				res, err := tx.NewInsert().Model(m).On("CONFLICT DO NOTHING").Exec(ctx)
+				res, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, department, site,
+						status, password_hash, email_verified_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, now()) ON CONFLICT DO NOTHING`,
+					t.ID, demo.ID("member", p.Email), p.Email, p.FullName, p.Role, p.Department, p.Site, passwordHash)
 				if err != nil {
 					return err
 				}
@@ -87,6 +91,21 @@ func SeedDemo(ctx context.Context, db *DB) (SeedReport, error) {
 				return fmt.Errorf("mission %s: %w", m.Key, err)
 			}
 			rep.Missions += rowsAffected(res)
+		}
+		for _, a := range demo.Accounts {
+			id := demo.ID("account", a.Email)
+			res, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, email, full_name, password_hash, email_verified_at, is_staff, status)
+				VALUES (?, ?, ?, ?, now(), ?, 'active') ON CONFLICT DO NOTHING`, id, a.Email, a.FullName, passwordHash, a.Staff)
+			if err != nil {
+				return fmt.Errorf("account %s: %w", a.Email, err)
+			}
+			rep.Accounts += rowsAffected(res)
+			if a.AssociationKey != "" {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)
+					ON CONFLICT DO NOTHING`, demo.ID("association", a.AssociationKey), id); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -16,7 +16,7 @@ func snapshot(t *testing.T, db *postgres.DB) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	for _, table := range []string{"tenants", "associations", "missions"} {
+	for _, table := range []string{"tenants", "associations", "missions", "accounts", "association_managers"} {
 		var digest string
 		if err := db.NewRaw("SELECT coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') FROM ? x", bunIdent(table)).Scan(ctx, &digest); err != nil {
 			t.Fatal(err)
@@ -42,7 +42,7 @@ func snapshot(t *testing.T, db *postgres.DB) map[string]string {
 func TestSeedDemoTwiceChangesNothing(t *testing.T) {
 	env := pgtest.New(t)
 	ctx := context.Background()
-	first, err := postgres.SeedDemo(ctx, env.App)
+	first, err := postgres.SeedDemo(ctx, env.App, "not-a-real-hash")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestSeedDemoTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("first seed: %+v; want two companies, their people and the missions", first)
 	}
 	before := snapshot(t, env.App)
-	second, err := postgres.SeedDemo(ctx, env.App)
+	second, err := postgres.SeedDemo(ctx, env.App, "not-a-real-hash")
 	if err != nil {
 		t.Fatal(err)
 	}
