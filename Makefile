@@ -31,3 +31,21 @@ clean: ## remove build outputs (not the private cluster)
 
 # --- matching engine (internal/matching, cmd/matchbench) ---
 # (section owned by the matching work)
+LEMONREF := bin/lemonref
+SIZE ?= large
+PER_EMPLOYEE ?= 1
+
+.PHONY: bench-matching bench-matching-size solve-dimacs
+$(LEMONREF): cmd/matchbench/lemonref/lemonref.cc
+	@mkdir -p bin
+	g++ -O2 -std=c++17 -o $@ $< -llemon
+
+bench-matching: $(LEMONREF) ## matching benchmark, three sizes, against LEMON (g++, liblemon-dev; PER_EMPLOYEE=1)
+	go run ./cmd/matchbench -size all -per-employee $(PER_EMPLOYEE) -lemon $(LEMONREF)
+
+bench-matching-size: $(LEMONREF) ## one benchmark size: make bench-matching-size SIZE=small|medium|large
+	go run ./cmd/matchbench -size $(SIZE) -per-employee $(PER_EMPLOYEE) -lemon $(LEMONREF)
+
+solve-dimacs: $(LEMONREF) ## solve a DIMACS min-cost-flow file with ours and LEMON: make solve-dimacs FILE=x.min
+	@test -n "$(FILE)" || { echo "usage: make solve-dimacs FILE=instance.min"; exit 2; }
+	go run ./cmd/matchbench -dimacs $(FILE) -lemon $(LEMONREF)
