@@ -6,13 +6,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
 
 // vendredi runs the command line as a user would and returns its exit
 // status and outputs.
@@ -105,5 +107,23 @@ func TestUnreachableDatabaseSaysWhatToDo(t *testing.T) {
 	code, _, errOut := vendredi(t, "--database-url=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "tenants", "list")
 	if code != 1 || !strings.Contains(errOut, "cannot reach PostgreSQL") || !strings.Contains(errOut, "make run") {
 		t.Fatalf("exit %d, %q; want a message naming the problem and what to do", code, errOut)
+	}
+}
+
+func TestOnboardFromTheCommandLineInvitesTheHRAdmin(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	srv := mailtest.Start(t)
+	slug := "co-" + uuid.NewString()[:8]
+	admin := "rh@" + slug + ".example"
+	code, out, errOut := vendredi(t, "--database-url="+env.AppURL, "tenants", "create", "--slug", slug, "--name", "Initech",
+		"--email-domain", slug+".example", "--admin-email", admin, "--admin-name", "Rose Hubert",
+		"--smtp-url", srv.SMTPURL(), "--public-url", "https://vendredi.example")
+	if code != 0 || !strings.Contains(out, "invited "+admin+" as HR admin") {
+		t.Fatalf("exit %d, %q %q", code, out, errOut)
+	}
+	m := srv.WaitFor(t, admin, 5*time.Second)
+	if l := m.Link("/auth/invitation"); !strings.HasPrefix(l, "https://"+slug+".vendredi.example/auth/invitation?token=") {
+		t.Fatalf("invitation link %q; want the company's address", l)
 	}
 }

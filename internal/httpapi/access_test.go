@@ -285,3 +285,88 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("%s: did not happen", what)
 }
+
+func TestOffboardingExportsThenDeletesOnlyThatCompany(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	store := postgres.NewTenantStore(env.App)
+	mk := func() *tenants.Tenant {
+		tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Company", nil, "fr")
+		if err := store.Create(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
+	leaving, staying := mk(), mk()
+	pp := people{t: t, db: env.App}
+	gone := pp.member(leaving, "hr_admin")
+	pp.member(staying, "hr_admin")
+	pp.session(leaving, gone)
+	staff := pp.session(nil, pp.account(true, nil))
+	base := "/api/v1/platform/companies/" + leaving.Slug
+
+	if res, _ := do(t, app, "POST", "localhost", base+"/suspend", "", staff); res.StatusCode != 200 {
+		t.Fatalf("suspend: %d", res.StatusCode)
+	}
+	req := httptest.NewRequest("GET", base+"/export", nil)
+	req.Host = "localhost"
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
+	res, err := app.Test(req, 10000)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("export: %v %v", res.StatusCode, err)
+	}
+	var archive struct {
+		Tenant struct{ Slug string }
+		Tables map[string][]map[string]any
+	}
+	if err := json.NewDecoder(res.Body).Decode(&archive); err != nil {
+		t.Fatalf("the export is not one JSON document: %v", err)
+	}
+	exported := false
+	for _, ev := range archive.Tables["audit_events"] {
+		exported = exported || ev["action"] == identity.ActionExport
+	}
+	if !exported {
+		t.Errorf("the company's own audit log does not record the export")
+	}
+	if archive.Tenant.Slug != leaving.Slug || len(archive.Tables["members"]) != 1 || len(archive.Tables["member_sessions"]) != 1 {
+		t.Fatalf("export of %s: tenant %q, %d members, %d sessions; want its one member and session",
+			leaving.Slug, archive.Tenant.Slug, len(archive.Tables["members"]), len(archive.Tables["member_sessions"]))
+	}
+	for table, rows := range archive.Tables {
+		for _, r := range rows {
+			if r["tenant_id"] != leaving.ID.String() {
+				t.Fatalf("the export holds a row of another company in %s: %v", table, r)
+			}
+		}
+	}
+
+	if res, _ := do(t, app, "DELETE", "localhost", base+"?confirm="+leaving.Slug, "", staff); res.StatusCode != 204 {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	count := func(tn *tenants.Tenant) int {
+		total := 0
+		for table := range archive.Tables {
+			var n int
+			err := env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+				return tx.NewRaw("SELECT count(*) FROM ?", bun.Ident(table)).Scan(ctx, &n)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += n
+		}
+		return total
+	}
+	if n := count(leaving); n != 0 {
+		t.Fatalf("%d rows of the offboarded company remain", n)
+	}
+	if n := count(staying); n == 0 {
+		t.Fatal("the other company's rows went too")
+	}
+	if _, err := store.BySlug(ctx, leaving.Slug); err == nil {
+		t.Fatal("the company is still in the directory")
+	}
+}

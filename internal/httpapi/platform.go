@@ -36,8 +36,15 @@ type companyJSON struct {
 }
 
 func companyView(t *tenants.Tenant) companyJSON {
-	return companyJSON{Slug: t.Slug, Name: t.Name, Status: string(t.Status), Locale: t.Locale, EmailDomains: t.EmailDomains,
-		CustomDomains: t.CustomDomains, CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	return companyJSON{Slug: t.Slug, Name: t.Name, Status: string(t.Status), Locale: t.Locale, EmailDomains: orEmpty(t.EmailDomains),
+		CustomDomains: orEmpty(t.CustomDomains), CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func (s *Server) listCompanies(c *fiber.Ctx) error {
@@ -91,6 +98,10 @@ func (s *Server) exportCompany(c *fiber.Ctx) error {
 	pr := principal(c)
 	if err := s.deps.Offboard.RecordPlatform(ctx, identity.Event{ActorKind: pr.Kind, ActorID: &pr.ID, ActorLabel: pr.Label(),
 		Action: identity.ActionExport, Object: "tenant:" + t.Slug, IP: client(c).IP}); err != nil {
+		return err
+	}
+	// The company's HR admins see in their own log that staff exported it.
+	if err := s.deps.Identity.Record(tenants.NewContext(ctx, t), pr, identity.ActionExport, "tenant:"+t.Slug, client(c), nil); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)

@@ -521,3 +521,78 @@ func TestAssociationManagersSignUpAndInviteCoManagers(t *testing.T) {
 		t.Fatalf("a manager of another association inviting: %v; want not found", err)
 	}
 }
+
+// Two HR admins demote each other at the same moment: the company keeps one.
+func TestTheLastHRAdminStays(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testConfig())
+	ctx, _ := w.company(t)
+	_, a := w.member(t, ctx, "hr_admin", "correct horse battery")
+	_, b := w.member(t, ctx, "hr_admin", "correct horse battery")
+	c := client("http://acme.localhost")
+	for range 5 {
+		errc := make(chan error, 2)
+		go func() {
+			_, err := w.svc.ChangeMember(ctx, a, b.ID, identity.MemberChange{Role: "employee"}, c)
+			errc <- err
+		}()
+		go func() {
+			_, err := w.svc.ChangeMember(ctx, b, a.ID, identity.MemberChange{Role: "employee"}, c)
+			errc <- err
+		}()
+		e1, e2 := <-errc, <-errc
+		won := 0
+		for _, err := range []error{e1, e2} {
+			switch {
+			case err == nil:
+				won++
+			case !errs.Is(err, errs.Conflict):
+				t.Fatalf("unexpected error: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d demotions went through; want exactly 1 (the company keeps an HR admin)", won)
+		}
+		// Promote both back for the next round.
+		for _, p := range []*identity.Principal{a, b} {
+			if _, err := w.svc.ChangeMember(ctx, nil, p.ID, identity.MemberChange{Role: "hr_admin"}, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := w.svc.ChangeMember(ctx, a, b.ID, identity.MemberChange{Status: "disabled"}, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.ChangeMember(ctx, a, a.ID, identity.MemberChange{Status: "disabled"}, c); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("disabling the last active HR admin: %v; want conflict", err)
+	}
+}
+
+// BenchmarkSignIn measures a password sign-in with production's argon2id
+// parameters, against PostgreSQL: the lookup, the hash, the session and
+// the audit event. Rate limits are lifted so that only the work counts.
+func BenchmarkSignIn(b *testing.B) {
+	cfg := identity.DefaultConfig()
+	cfg.SignInPerAccount, cfg.SignInPerIP = 1<<30, 1<<30
+	env := pgtest.New(b)
+	db := env.App
+	svc := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), nil)
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Bench", nil, "fr")
+	if err := postgres.NewTenantStore(db).Create(context.Background(), tn); err != nil {
+		b.Fatal(err)
+	}
+	ctx := tenants.NewContext(context.Background(), tn)
+	hash, _ := svc.HashPassword("p", "correct horse battery")
+	if err := postgres.NewMemberDirectory(db).Create(ctx, &identity.Person{ID: uuid.Must(uuid.NewV7()), Email: "bench@example.org",
+		FullName: "Bench", Role: "employee", Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
+		b.Fatal(err)
+	}
+	c := identity.Client{IP: "198.51.100.1", BaseURL: "http://bench.localhost"}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := svc.SignIn(ctx, "bench@example.org", "correct horse battery", c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -501,6 +501,12 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, c Client) (stri
 	return s.startSession(ctx, dir, p, c, ActionSignIn)
 }
 
+// Record appends an event to the audit log of the realm of ctx, for actions
+// that happen outside identity flows (a company's data exported by staff).
+func (s *Service) Record(ctx context.Context, actor *Principal, action, object string, c Client, detail map[string]string) error {
+	return s.record(ctx, actor, action, object, c, detail)
+}
+
 func (s *Service) record(ctx context.Context, actor *Principal, action, object string, c Client, detail map[string]string) error {
 	ev := Event{ActorKind: "system", Action: action, Object: object, Detail: detail, IP: c.IP}
 	if actor != nil {

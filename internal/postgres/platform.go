@@ -32,12 +32,14 @@ var _ identity.Platform = (*PlatformStore)(nil)
 // company never exists without someone invited to run it.
 func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, admin *identity.Person, tokenHash []byte, expires time.Time) error {
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(tenantRowOf(t)).Returning("created_at").Exec(ctx); err != nil {
+		row := tenantRowOf(t)
+		if _, err := tx.NewInsert().Model(row).Returning("created_at").Exec(ctx); err != nil {
 			if err := translate(err); errs.Is(err, errs.Conflict) && errs.MessageOf(err) == conflictMessages["tenants_slug_key"] {
 				return errs.Wrap(err, errs.Conflict, "slug %q is already taken by another company", t.Slug)
 			}
 			return err
 		}
+		t.CreatedAt = row.CreatedAt
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
 			return err
 		}
