@@ -54,6 +54,17 @@ type Association struct {
 type Mission struct {
 	Key, AssociationKey, Organizer, Title, Description, Format, City, VitalCategory, ExternalURL string
 	Places, PlacesLeft                                                                           int
+	Cause                                                                                        string
+	Lat, Lon                                                                                     float64 // on site and hybrid
+	Hours                                                                                        float64 // per week
+	Skills                                                                                       []SkillNeed
+}
+
+// SkillNeed is a skill a mission asks for.
+type SkillNeed struct {
+	Code     string
+	Level    int
+	Required bool
 }
 
 // ReserveCiviqueURL is where citizens sign up for a vital mission.
@@ -93,26 +104,33 @@ var Associations = []Association{
 
 // Missions of the demo world, the four vital ones first.
 var Missions = []Mission{
-	{Key: "vital-food", Organizer: "Réserve Civique", Title: "Aide alimentaire et d'urgence", VitalCategory: "food_aid", Format: "on_site",
+	{Key: "vital-food", Cause: "emergency", Organizer: "Réserve Civique", Title: "Aide alimentaire et d'urgence", VitalCategory: "food_aid", Format: "on_site",
 		Description: "Distribuer des produits de première nécessité et des repas aux plus démunis.", ExternalURL: ReserveCiviqueURL},
-	{Key: "vital-childcare", Organizer: "Réserve Civique", Title: "Garde exceptionnelle d'enfants", VitalCategory: "childcare", Format: "on_site",
+	{Key: "vital-childcare", Cause: "emergency", Organizer: "Réserve Civique", Title: "Garde exceptionnelle d'enfants", VitalCategory: "childcare", Format: "on_site",
 		Description: "Garder des enfants de soignants ou d'une structure de l'Aide Sociale à l'Enfance.", ExternalURL: ReserveCiviqueURL},
-	{Key: "vital-isolated", Organizer: "Réserve Civique", Title: "Lien avec les personnes fragiles isolées", VitalCategory: "isolated_people", Format: "remote",
+	{Key: "vital-isolated", Cause: "solidarity", Organizer: "Réserve Civique", Title: "Lien avec les personnes fragiles isolées", VitalCategory: "isolated_people", Format: "remote",
 		Description: "Garder le contact par téléphone, visio ou mail avec des personnes âgées, malades ou isolées.", ExternalURL: ReserveCiviqueURL},
-	{Key: "vital-neighbours", Organizer: "Réserve Civique", Title: "Solidarité de proximité", VitalCategory: "local_solidarity", Format: "on_site",
+	{Key: "vital-neighbours", Cause: "solidarity", Organizer: "Réserve Civique", Title: "Solidarité de proximité", VitalCategory: "local_solidarity", Format: "on_site",
 		Description: "Faire les courses de produits essentiels pour ses voisins les plus fragiles.", ExternalURL: ReserveCiviqueURL},
 	{Key: "site-web", AssociationKey: "entraide-numerique", Title: "Refaire le site web de l'association", Format: "remote", Places: 2, PlacesLeft: 2,
+		Cause: "solidarity", Hours: 3, Skills: []SkillNeed{{"it.web-dev", 3, true}, {"design.ux-ui", 2, false}},
 		Description: "Moderniser notre site (WordPress) pour que les habitants trouvent nos ateliers."},
 	{Key: "ateliers-seniors", AssociationKey: "entraide-numerique", Title: "Animer des ateliers numériques pour seniors", Format: "hybrid", City: "Saint-Denis", Places: 6, PlacesLeft: 6,
+		Cause: "solidarity", Lat: 48.9362, Lon: 2.3574, Hours: 2, Skills: []SkillNeed{{"it.digital-inclusion", 2, true}, {"teaching.workshop-facilitation", 2, false}},
 		Description: "Aider des seniors à utiliser la visio pour garder le lien avec leurs proches."},
 	{Key: "bilan-comptable", AssociationKey: "cuisines-partagees", Title: "Préparer le bilan comptable annuel", Format: "remote", Places: 1, PlacesLeft: 1,
+		Cause: "solidarity", Hours: 4, Skills: []SkillNeed{{"finance.accounting", 3, true}, {"finance.budgeting", 2, false}},
 		Description: "Un ou une comptable pour clôturer nos comptes et préparer l'assemblée générale."},
 	{Key: "colis", AssociationKey: "cuisines-partagees", Title: "Préparer les colis alimentaires", Format: "on_site", City: "Paris", Places: 10, PlacesLeft: 10,
+		Cause: "emergency", Lat: 48.8566, Lon: 2.3522, Hours: 3, Skills: []SkillNeed{{"logistics.food-distribution", 1, true}},
 		Description: "Trier les dons et préparer les colis du mardi et du jeudi."},
 	{Key: "soutien-scolaire", AssociationKey: "parrains-de-savoirs", Title: "Soutien scolaire en visio", Format: "remote", Places: 15, PlacesLeft: 15,
+		Cause: "education", Hours: 1, Skills: []SkillNeed{{"teaching.tutoring", 2, true}, {"teaching.mentoring", 2, false}},
 		Description: "Une heure par semaine avec un collégien en mathématiques ou en français."},
 	{Key: "statuts", AssociationKey: "parrains-de-savoirs", Title: "Relire nos statuts avec un juriste", Format: "remote", Places: 1, PlacesLeft: 1,
+		Cause: "education", Hours: 2, Skills: []SkillNeed{{"law.association-law", 3, true}},
 		Description: "Mettre à jour les statuts de l'association avant l'assemblée générale."},
 	{Key: "plan-com", AssociationKey: "terre-et-avenir", Title: "Construire notre plan de communication", Format: "remote", Places: 2, PlacesLeft: 2,
+		Cause: "environment", Hours: 2, Skills: []SkillNeed{{"communication.social-media", 2, true}, {"communication.writing", 2, false}},
 		Description: "Structurer notre communication sur les réseaux sociaux."},
 }

@@ -47,13 +47,18 @@ func newMigrator(db *bun.DB, fsys fs.FS, appRole string) (*Migrator, error) {
 	return &Migrator{m: m, db: db}, nil
 }
 
-// Up applies every pending migration as one group and returns their names.
+// Up applies every pending migration as one group and returns their names,
+// then loads the reference data the code ships (skills, causes) that the
+// database lacks.
 func (mg *Migrator) Up(ctx context.Context) ([]string, error) {
 	var names []string
 	err := mg.locked(ctx, func() error {
 		g, err := mg.m.Migrate(ctx)
 		if err != nil {
 			return err
+		}
+		if err := mg.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return SeedReference(ctx, tx) }); err != nil {
+			return fmt.Errorf("reference data: %w", err)
 		}
 		for _, m := range g.Migrations {
 			names = append(names, m.Name+"_"+m.Comment)

@@ -82,11 +82,26 @@ func SeedDemo(ctx context.Context, db *DB, passwordHash string) (SeedReport, err
 			if m.VitalCategory != "" {
 				vital = m.VitalCategory
 			}
+			var lat, lon any
+			if m.Lat != 0 {
+				lat, lon = m.Lat, m.Lon
+			}
+			id := demo.ID("mission", m.Key)
 			res, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, organizer, title, description,
-					format, city, vital_category, external_url, places, places_left, status)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') ON CONFLICT DO NOTHING`,
-				demo.ID("mission", m.Key), assoc, m.Organizer, m.Title, m.Description,
-				m.Format, m.City, vital, m.ExternalURL, m.Places, m.PlacesLeft)
+					format, city, vital_category, external_url, places, places_left, status, cause, lat, lon,
+					commitment_kind, commitment_hours, requires_sanitary_ack)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, 'per_week', ?, ?) ON CONFLICT DO NOTHING`,
+				id, assoc, m.Organizer, m.Title, m.Description,
+				m.Format, m.City, vital, m.ExternalURL, m.Places, m.PlacesLeft, m.Cause, lat, lon, m.Hours,
+				m.VitalCategory != "" && m.Format != "remote")
+			if err == nil {
+				for _, sk := range m.Skills {
+					if _, err = tx.ExecContext(ctx, `INSERT INTO mission_skills (mission_id, skill, level, required)
+						VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, sk.Code, sk.Level, sk.Required); err != nil {
+						break
+					}
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("mission %s: %w", m.Key, err)
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/taxonomy"
 	"github.com/vendredi-app/vendredi/migrations"
 )
 
@@ -175,10 +176,21 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, admin, tpl string) error
 	return err
 }
 
-// templateName changes whenever a migration file changes, so that a stale
-// template is never cloned.
+// templateVersion changes with what Migrator.Up does besides running the
+// files (reference data): bump it when that changes.
+const templateVersion = "2"
+
+// templateName changes whenever a migration file, the reference data or
+// templateVersion changes, so that a stale template is never cloned.
 func templateName() (string, error) {
 	h := sha256.New()
+	h.Write([]byte(templateVersion))
+	for _, s := range taxonomy.Skills() {
+		fmt.Fprintf(h, "%+v", s)
+	}
+	for _, c := range taxonomy.Causes() {
+		fmt.Fprintf(h, "%+v", c)
+	}
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
