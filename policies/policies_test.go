@@ -22,6 +22,7 @@ var pinned = map[string]string{
 	"1": "181bc342c99a5fa9",
 	"2": "065b412d103f3a02",
 	"3": "357814d3c17681e8",
+	"4": "6f84511a910b5d9a",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

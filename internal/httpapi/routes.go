@@ -56,6 +56,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/api-tokens/:id", enf.Route("api_tokens", "delete"), s.revokeAPIToken)
 	api.Get("/audit", enf.Route("audit", "read"), s.audit)
 
+	s.discoveryRoutes(api)
+	s.catalogRoutes(api)
+
 	api.Post("/associations/sign-up", public, s.signUpManager)
 	api.Post("/associations/:association/managers", enf.RouteIn(authz.AssociationParam("association"), "association_managers", "create"), s.inviteCoManager)
 
