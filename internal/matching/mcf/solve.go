@@ -34,6 +34,7 @@ type Stats struct {
 	Pushes        int64
 	Relabels      int64
 	GlobalUpdates int64
+	EarlyStop     bool // optimality was proved before the last phase
 }
 
 // Result is an optimal flow.
@@ -99,6 +100,9 @@ type arc[T num] struct {
 	rev  int32 // index of the opposite residual arc
 	rcap T
 	cost T // scaled by n+1
+	// back mirrors the opposite arc's rcap, so that the global update,
+	// which walks arcs backwards, reads one arc rather than two far apart.
+	back T
 }
 
 type solver[T num] struct {
@@ -122,6 +126,7 @@ type solver[T num] struct {
 
 	stats Stats
 	eps   int64
+	scale int64 // n+1, the factor costs were multiplied by
 }
 
 func newSolver[T num](net *Network) *solver[T] {
@@ -152,6 +157,7 @@ func newSolver[T num](net *Network) *solver[T] {
 	}
 	s.first[n] = acc
 	scale := int64(n + 1)
+	s.scale = scale
 	for a := 0; a < m; a++ {
 		t, h := net.Tail[a], net.Head[a]
 		lo := int64(0)
@@ -168,7 +174,7 @@ func newSolver[T num](net *Network) *solver[T] {
 		pos[h]++
 		c := net.Cost[a] * scale
 		s.arcs[fa] = arc[T]{head: h, rev: ba, rcap: T(net.Cap[a] - lo), cost: T(c)}
-		s.arcs[ba] = arc[T]{head: t, rev: fa, rcap: 0, cost: T(-c)}
+		s.arcs[ba] = arc[T]{head: t, rev: fa, rcap: 0, cost: T(-c), back: T(net.Cap[a] - lo)}
 		s.fwd[a] = fa
 	}
 	return s
@@ -215,6 +221,13 @@ func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress
 		if eps == 1 {
 			break
 		}
+		// Costs are scaled by n+1 only so that the last phase is provably
+		// optimal; with small integer costs the flow is usually optimal
+		// phases earlier, which a cheap check can prove.
+		if eps <= s.scale && s.provedOptimal() {
+			s.stats.EarlyStop = true
+			break
+		}
 	}
 	if progress != nil {
 		progress(Progress{Phase: phases + 1, Phases: phases, Epsilon: 1, Pushes: s.stats.Pushes, Relabels: s.stats.Relabels})
@@ -258,8 +271,11 @@ func (s *solver[T]) refine(ctx context.Context, eps int64) error {
 			ar := &arcs[a]
 			if ar.rcap > 0 && int64(ar.cost)+pu-pot[ar.head] < 0 {
 				f := ar.rcap
-				arcs[ar.rev].rcap += f
+				r := &arcs[ar.rev]
+				r.rcap += f
+				r.back = 0
 				ar.rcap = 0
+				ar.back = r.rcap
 				s.excess[u] -= int64(f)
 				s.excess[ar.head] += int64(f)
 			}
@@ -323,7 +339,10 @@ func (s *solver[T]) discharge(u int32) error {
 			}
 			f := T(min(excess[u], int64(ar.rcap)))
 			ar.rcap -= f
-			arcs[ar.rev].rcap += f
+			r := &arcs[ar.rev]
+			r.rcap += f
+			r.back = ar.rcap
+			ar.back = r.rcap
 			excess[u] -= int64(f)
 			wasActive := excess[v] > 0
 			excess[v] += int64(f)
@@ -452,15 +471,15 @@ func (s *solver[T]) globalUpdate() error {
 			}
 			pv := pot[v]
 			for b := s.first[v]; b < s.first[v+1]; b++ {
-				u := arcs[b].head
+				ab := &arcs[b] // v->u; its opposite u->v is the arc of interest
+				if ab.back == 0 {
+					continue
+				}
+				u := ab.head
 				if done[u] {
 					continue
 				}
-				r := &arcs[arcs[b].rev] // arc u->v
-				if r.rcap == 0 {
-					continue
-				}
-				rc := int64(r.cost) + pot[u] - pv
+				rc := -int64(ab.cost) + pot[u] - pv
 				l := int64(0)
 				if rc >= 0 {
 					l = rc/eps + 1
@@ -513,7 +532,7 @@ func (s *solver[T]) activeReachDeficits() bool {
 		stack = stack[:len(stack)-1]
 		for b := s.first[v]; b < s.first[v+1]; b++ {
 			u := s.arcs[b].head
-			if !seen[u] && s.arcs[s.arcs[b].rev].rcap > 0 {
+			if !seen[u] && s.arcs[b].back > 0 {
 				seen[u] = true
 				stack = append(stack, u)
 			}
@@ -522,6 +541,62 @@ func (s *solver[T]) activeReachDeficits() bool {
 	for u := 0; u < s.n; u++ {
 		if s.excess[u] > 0 && !seen[u] {
 			return false
+		}
+	}
+	return true
+}
+
+// provedOptimal looks for node potentials, in unscaled cost units, under
+// which no residual arc has a negative reduced cost: if they exist, no
+// negative cycle does and the current flow is optimal. It starts from the
+// scaled potentials divided by the scale, which after a few phases are
+// nearly right, and corrects them Bellman-Ford style (FIFO) within a budget
+// of relaxations; running out of budget (a negative cycle, or just too much
+// work) answers false and the phases go on.
+func (s *solver[T]) provedOptimal() bool {
+	n := s.n
+	pi := make([]int64, n)
+	for u := range pi {
+		q := s.pot[u] / s.scale
+		if s.pot[u]%s.scale != 0 && s.pot[u] < 0 {
+			q-- // floor
+		}
+		pi[u] = q
+	}
+	arcs := s.arcs
+	inQ := make([]bool, n)
+	queue := make([]int32, 0, 1024)
+	relax := func(u int32) bool {
+		pu := pi[u]
+		for a := s.first[u]; a < s.first[u+1]; a++ {
+			ar := &arcs[a]
+			if ar.rcap == 0 {
+				continue
+			}
+			if d := pu + int64(ar.cost)/s.scale; d < pi[ar.head] {
+				pi[ar.head] = d
+				if !inQ[ar.head] {
+					inQ[ar.head] = true
+					queue = append(queue, ar.head)
+				}
+			}
+		}
+		return true
+	}
+	for u := 0; u < n; u++ {
+		relax(int32(u))
+	}
+	budget := n
+	for head := 0; head < len(queue); head++ {
+		if budget--; budget < 0 {
+			return false
+		}
+		u := queue[head]
+		inQ[u] = false
+		relax(u)
+		if head > 1<<16 && head*2 > len(queue) { // keep the queue compact
+			queue = append(queue[:0], queue[head+1:]...)
+			head = -1
 		}
 	}
 	return true

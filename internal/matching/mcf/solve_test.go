@@ -270,6 +270,29 @@ func TestSolveMatchesReferenceOnRandomNetworks(t *testing.T) {
 	}
 }
 
+func TestEarlyOptimalityProofKeepsTheOptimum(t *testing.T) {
+	stopped := 0
+	for seed := uint64(0); seed < 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 4))
+		net, _ := transport(r, 60+r.IntN(60), 10+r.IntN(10), 2+r.IntN(6), int64(1+r.IntN(2)))
+		res, err := Solve(context.Background(), net, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ok := referenceSolve(net)
+		if !ok || res.Cost != want {
+			t.Fatalf("seed %d: cost %d, reference %d", seed, res.Cost, want)
+		}
+		checkFlow(t, net, res)
+		if res.Stats.EarlyStop {
+			stopped++
+		}
+	}
+	if stopped == 0 {
+		t.Fatal("no solve stopped early: the optimality proof went untested")
+	}
+}
+
 func TestSolveIsDeterministic(t *testing.T) {
 	net, _ := transport(rand.New(rand.NewPCG(7, 7)), 300, 40, 12, 2)
 	a, err := Solve(context.Background(), net, Options{})
@@ -292,12 +315,12 @@ func TestSolveReportsProgressAndHonoursCancellation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(phases) < 2 || phases[len(phases)-1] != phases[len(phases)-2]+1 {
-		t.Fatalf("progress phases %v: want increasing phases ending with the done report", phases)
+	if len(phases) < 2 || phases[0] != 1 {
+		t.Fatalf("progress phases %v: want at least a start and a done report", phases)
 	}
 	for i := 1; i < len(phases); i++ {
-		if phases[i] != phases[i-1]+1 {
-			t.Fatalf("progress phases %v are not consecutive", phases)
+		if phases[i] <= phases[i-1] {
+			t.Fatalf("progress phases %v do not increase", phases)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
