@@ -177,8 +177,12 @@ type Index struct {
 	open      []bool           // mission asks for no skill
 	vital     []int            // vital boost points per mission
 	pop       []int            // popularity penalty points per mission
-	grid      map[cell][]int32
-	scratch   sync.Pool
+	// Compact copies of what the ranking loop reads for every mission.
+	weight  []int32 // total need weight
+	cause   []int8
+	bonus   []int16 // vital boost minus popularity penalty
+	grid    map[cell][]int32
+	scratch sync.Pool
 }
 
 type skillPosting struct {
@@ -216,6 +220,9 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		open:     make([]bool, n),
 		vital:    make([]int, n),
 		pop:      make([]int, n),
+		weight:   make([]int32, n),
+		cause:    make([]int8, n),
+		bonus:    make([]int16, n),
 		grid:     map[cell][]int32{},
 	}
 	ix.famPost = make([][]famPosting, len(ix.dict.fam))
@@ -269,6 +276,7 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 			}
 		}
 		ix.open[i] = len(m.Skills) == 0
+		ix.weight[i], ix.cause[i], ix.bonus[i] = cm.weight, cm.cause, int16(ix.vital[i]-ix.pop[i])
 		for _, f := range fams {
 			ix.famPost[f] = append(ix.famPost[f], famPosting{mission: mi, weight: famW[f]})
 		}
@@ -465,18 +473,31 @@ func (ix *Index) topKBySkill(ce *cEmployee, k, minScore int, sc *scratch) []scor
 	for b := range sc.buckets {
 		sc.buckets[b] = sc.buckets[b][:0]
 	}
+	noPref := ce.causes == 0
 	for mi, got := range acc {
-		if got == 0 && !ix.open[mi] {
+		var pts int
+		switch {
+		case got != 0:
+			acc[mi] = 0
+			w := ix.weight[mi]
+			if int(w) < len(pointsTable) && int(got) < len(pointsTable[w]) {
+				pts = int(pointsTable[w][got])
+			} else {
+				pts = skillPoints(got, w)
+			}
+		case ix.open[mi]:
+			pts = openPoints
+		default:
 			continue
 		}
-		acc[mi] = 0
-		if ix.open[mi] {
-			got = openCoverageMilli
+		if noPref {
+			pts += CausePoints / 2
+		} else if c := ix.cause[mi]; c >= 0 && ce.causes&(1<<uint(c)) != 0 {
+			pts += CausePoints
 		}
-		m := int32(mi)
-		s := min(MaxScore, max(0, skillPoints(got, ix.missions[mi].weight)+ix.causePoints(ce, m)+ix.vital[mi]-ix.pop[mi]))
+		s := min(MaxScore, max(0, pts+int(ix.bonus[mi])))
 		if s >= minScore {
-			sc.buckets[s] = append(sc.buckets[s], m)
+			sc.buckets[s] = append(sc.buckets[s], int32(mi))
 		}
 	}
 	var out []scored
@@ -538,3 +559,18 @@ func (ix *Index) cellsWithin(ce *cEmployee) ([]cell, int) {
 	}
 	return out, n
 }
+
+var openPoints = skillPoints(openCoverageMilli, 0)
+
+// pointsTable[w][got] is skillPoints(got, w) for the usual small weights, so
+// that ranking a mission costs a lookup rather than a division.
+var pointsTable = func() [][]uint8 {
+	t := make([][]uint8, 25)
+	for w := 1; w < len(t); w++ {
+		t[w] = make([]uint8, 1000*w+1)
+		for got := range t[w] {
+			t[w][got] = uint8(skillPoints(int32(got), int32(w)))
+		}
+	}
+	return t
+}()
