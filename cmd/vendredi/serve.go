@@ -10,7 +10,9 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -23,6 +25,8 @@ func serveCommand() *cli.Command {
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
 			"On SIGTERM or SIGINT it stops accepting connections and lets in-flight requests finish.",
 		Flags: append(mailFlags(),
+			&cli.StringFlag{Name: "public-url", Usage: "the platform's address, for links in mails",
+				Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL")},
 			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListen},
 			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform; companies are served on its subdomains",
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
@@ -52,6 +56,14 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			sender, err := mailSender(cmd, isLocal(base))
+			if err != nil {
+				return err
+			}
+			catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: cmd.String("public-url")},
+				cmd.String("public-url"))
+			// Mails about missions that could not go out at once are retried.
+			go every(ctx, time.Minute, func() { catalogue.NotifyPending(ctx) })
 			// Role changes made through any instance reach this one's cache.
 			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)
 			app, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, httpapi.Deps{
@@ -62,6 +74,7 @@ func serveCommand() *cli.Command {
 				Identity:  ids,
 				Authz:     enf,
 				Offboard:  postgres.NewPlatformStore(db),
+				Catalogue: catalogue,
 			})
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -37,12 +38,35 @@ func isLocal(base string) bool {
 	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1"
 }
 
-// identityService wires the identity flows to PostgreSQL and the mail server.
-func identityService(cmd *cli.Command, db *postgres.DB, local bool) (*identity.Service, error) {
+// mailSender is the product's way out for mails.
+func mailSender(cmd *cli.Command, local bool) (mail.Sender, error) {
 	sender, err := mail.Open(mail.Config{URL: cmd.String("smtp-url"), From: cmd.String("mail-from"),
 		Timeout: cmd.Duration("smtp-timeout")}, slog.Default(), local)
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return sender, nil
+}
+
+// every runs fn every period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
+// identityService wires the identity flows to PostgreSQL and the mail server.
+func identityService(cmd *cli.Command, db *postgres.DB, local bool) (*identity.Service, error) {
+	sender, err := mailSender(cmd, local)
+	if err != nil {
+		return nil, err
 	}
 	return identity.NewService(identity.DefaultConfig(), postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
 		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender}), nil

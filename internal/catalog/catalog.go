@@ -153,7 +153,8 @@ func (m *Mission) Normalize() error {
 		return errs.Field("format", "format %q is not one of remote, on_site, hybrid", m.Format)
 	case m.Cause != "" && !knownCause(m.Cause):
 		return errs.Field("cause", "cause %q is not in the list of causes", m.Cause)
-	case m.Places < 1 || m.Places > 10000:
+	case (m.Places < 1 && m.ExternalURL == "") || m.Places < 0 || m.Places > 10000:
+		// A mission whose sign-up happens elsewhere (a vital mission) counts no places here.
 		return errs.Field("places", "a mission offers 1 to 10 000 places")
 	case m.CommitmentKind != "total" && m.CommitmentKind != "per_week":
 		return errs.Field("commitment_kind", "commitment_kind %q is not one of total, per_week", m.CommitmentKind)

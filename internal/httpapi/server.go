@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -60,6 +61,7 @@ type Deps struct {
 	Identity  *identity.Service
 	Authz     *authz.Enforcer
 	Offboard  Offboarder
+	Catalogue *catalog.Service
 }
 
 // Server holds the handlers' dependencies.

@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/logging"
@@ -104,6 +105,7 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 		Identity:  ids,
 		Authz:     enf,
 		Offboard:  postgres.NewPlatformStore(db),
+		Catalogue: catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,9 @@ package mail
 
 import (
 	"context"
+	"strings"
 
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 )
 
@@ -32,4 +34,42 @@ func (nt Notifier) Notify(ctx context.Context, n identity.Mail) error {
 	}
 	m.To = []Address{{Name: n.Name, Email: n.To}}
 	return nt.Sender.Send(ctx, m)
+}
+
+// MissionNotifier mails an association's managers about their mission.
+type MissionNotifier struct {
+	Sender Sender
+	// BaseURL is the platform's address, for the link to the mission.
+	BaseURL string
+}
+
+var _ catalog.Notifier = MissionNotifier{}
+
+// MissionEvent renders the event in French (associations work in French)
+// and sends it to every manager.
+func (n MissionNotifier) MissionEvent(ctx context.Context, to []string, ev catalog.PendingEvent) error {
+	link := strings.TrimSuffix(n.BaseURL, "/") + "/associations/missions/" + ev.Mission.ID.String()
+	var (
+		m   Message
+		err error
+	)
+	switch ev.Kind {
+	case "flagged":
+		m, err = Render(TemplateMissionFlagged, "fr", MissionFlagged{Mission: ev.Mission.Title, Reason: ev.Detail, Link: link})
+	case "almost_full", "full":
+		m, err = Render(TemplateMissionPlaces, "fr", MissionPlaces{Mission: ev.Mission.Title, Full: ev.Kind == "full",
+			Places: ev.Mission.Places, Link: link})
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, addr := range to {
+		m.To = []Address{{Email: addr}}
+		if err := n.Sender.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }

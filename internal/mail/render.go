@@ -28,6 +28,7 @@ const (
 	TemplateCoManagerInvitation = "comanager-invitation" // CoManagerInvitation
 	TemplateMissionFlagged      = "mission-flagged"      // MissionFlagged
 	TemplateVerifyEmail         = "verify-email"         // VerifyEmail
+	TemplateMissionPlaces       = "mission-places"       // MissionPlaces
 )
 
 // Locales are the languages of the templates, the default first.
@@ -79,6 +80,19 @@ type VerifyEmail struct {
 	ValidFor time.Duration
 }
 
+// MissionPlaces tells an association's managers that a mission is almost
+// full (one place left) or full.
+type MissionPlaces struct {
+	Mission string
+	Full    bool
+	Places  int
+	Link    string
+}
+
+func (d MissionPlaces) check() error {
+	return firstErr(required("Mission", d.Mission), checkLink(d.Link))
+}
+
 func (d VerifyEmail) check() error {
 	return firstErr(required("Space", d.Space), checkLink(d.Link), checkValidity(d.ValidFor))
 }
@@ -107,6 +121,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateCoManagerInvitation: as[CoManagerInvitation],
 	TemplateMissionFlagged:      as[MissionFlagged],
 	TemplateVerifyEmail:         as[VerifyEmail],
+	TemplateMissionPlaces:       as[MissionPlaces],
 }
 
 type checker interface{ check() error }
