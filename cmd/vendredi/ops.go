@@ -213,10 +213,11 @@ func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) err
 	if len(cmd.StringSlice("custom-domain")) > 0 {
 		return usageError{"--custom-domain cannot be combined with --admin-email yet: create the company, then add its domains"}
 	}
-	ids, err := identityService(cmd, s.DB(), isLocal(cmd.String("public-url")))
+	sender, err := mailSender(cmd, isLocal(cmd.String("public-url")))
 	if err != nil {
 		return err
 	}
+	ids := identityService(s.DB(), sender)
 	t, admin, err := ids.OnboardCompany(ctx, nil, identity.OnboardInput{Slug: cmd.String("slug"), Name: cmd.String("name"),
 		Locale: cmd.String("locale"), EmailDomains: cmd.StringSlice("email-domain"), AdminEmail: cmd.String("admin-email"),
 		AdminName: cmd.String("admin-name")}, identity.Client{IP: "cli", BaseURL: cmd.String("public-url")})

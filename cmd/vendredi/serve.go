@@ -48,15 +48,12 @@ func serveCommand() *cli.Command {
 			defer db.Close()
 			store := postgres.NewTenantStore(db)
 			base := cmd.String("base-domain")
-			ids, err := identityService(cmd, db, isLocal(base))
-			if err != nil {
-				return err
-			}
-			enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
-			if err != nil {
-				return err
-			}
 			sender, err := mailSender(cmd, isLocal(base))
+			if err != nil {
+				return err
+			}
+			ids := identityService(db, sender)
+			enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
 			if err != nil {
 				return err
 			}

@@ -63,13 +63,9 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 }
 
 // identityService wires the identity flows to PostgreSQL and the mail server.
-func identityService(cmd *cli.Command, db *postgres.DB, local bool) (*identity.Service, error) {
-	sender, err := mailSender(cmd, local)
-	if err != nil {
-		return nil, err
-	}
+func identityService(db *postgres.DB, sender mail.Sender) *identity.Service {
 	return identity.NewService(identity.DefaultConfig(), postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
-		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender}), nil
+		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
 }
 
 // listenRetry logs Listen's argument errors; it retries connections itself.
