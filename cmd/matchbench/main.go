@@ -152,7 +152,7 @@ func table(c config, stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t%.0f µs\t\n", label, r.Arcs, secs(r.Candidates), secs(r.Allocation),
 			r.PeakMiB, r.TotalScore, lemonCost, ns, cs, ratio, r.RecommendUs)
-		tw.Flush()
+		fmt.Fprintf(os.Stderr, "matchbench: %s done (allocation %s, LEMON %s / %s)\n", label, secs(r.Allocation), ns, cs)
 		if r.HasLemon && r.LemonCost != -r.TotalScore {
 			return fmt.Errorf("size %s: our optimum %d differs from LEMON's %d", s.Name, r.TotalScore, -r.LemonCost)
 		}
