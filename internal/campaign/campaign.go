@@ -121,6 +121,7 @@ type Participation struct {
 	MemberName   string `json:"member_name,omitempty"`
 	MemberEmail  string `json:"member_email,omitempty"`
 	Company      string `json:"company,omitempty"`
+	Locale       string `json:"-"` // the company's, for mails
 	// WaitingPosition is the place on the waiting list (1 = next), when waiting.
 	WaitingPosition int `json:"waiting_position,omitempty"`
 }

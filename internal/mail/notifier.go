@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 )
@@ -72,4 +73,48 @@ func (n MissionNotifier) MissionEvent(ctx context.Context, to []string, ev catal
 		}
 	}
 	return nil
+}
+
+// VolunteerNotifier mails employees about their participations, in their
+// company's language.
+type VolunteerNotifier struct {
+	Sender Sender
+	// CompanyURL returns the address of a company's space, for the link.
+	CompanyURL func(p *campaign.Participation) string
+}
+
+var _ campaign.Notifier = VolunteerNotifier{}
+
+var refusalLabels = map[string][2]string{
+	"no_response":          {"sans réponse", "no response"},
+	"requirements_not_met": {"prérequis non remplis", "requirements not met"},
+	"changed_mind":         {"changement d’avis", "change of mind"},
+	"mission_ended":        {"mission terminée", "mission ended"},
+}
+
+// Participation mails the volunteer of p about event.
+func (n VolunteerNotifier) Participation(ctx context.Context, p *campaign.Participation, event string) error {
+	if p.MemberEmail == "" {
+		return nil
+	}
+	reason := p.ReasonDetail
+	if l, ok := refusalLabels[p.RefusalReason]; ok && reason == "" {
+		reason = l[0]
+		if Locale(p.Locale) == "en" {
+			reason = l[1]
+		}
+	}
+	if event == "mission_flagged" && reason == "" {
+		reason = p.CancelReason
+		if reason == "mission_flagged" {
+			reason = ""
+		}
+	}
+	m, err := Render(TemplateParticipation, p.Locale, ParticipationUpdate{Event: event, Mission: p.MissionTitle, Reason: reason,
+		Link: strings.TrimSuffix(n.CompanyURL(p), "/") + "/me/participations"})
+	if err != nil {
+		return err
+	}
+	m.To = []Address{{Name: p.MemberName, Email: p.MemberEmail}}
+	return n.Sender.Send(ctx, m)
 }

@@ -29,6 +29,7 @@ const (
 	TemplateMissionFlagged      = "mission-flagged"      // MissionFlagged
 	TemplateVerifyEmail         = "verify-email"         // VerifyEmail
 	TemplateMissionPlaces       = "mission-places"       // MissionPlaces
+	TemplateParticipation       = "participation"        // ParticipationUpdate
 )
 
 // Locales are the languages of the templates, the default first.
@@ -89,6 +90,25 @@ type MissionPlaces struct {
 	Link    string
 }
 
+// ParticipationUpdate tells a volunteer what became of their sign-up:
+// Event is promoted (a place freed for them), validated, refused or
+// mission_flagged (the mission was withdrawn).
+type ParticipationUpdate struct {
+	Event   string
+	Mission string
+	Reason  string // why, for a refusal or a flag
+	Link    string // their participations
+}
+
+func (d ParticipationUpdate) check() error {
+	switch d.Event {
+	case "promoted", "validated", "refused", "mission_flagged":
+	default:
+		return errs.Field("Event", "event %q is not one of promoted, validated, refused, mission_flagged", d.Event)
+	}
+	return firstErr(required("Mission", d.Mission), checkLink(d.Link))
+}
+
 func (d MissionPlaces) check() error {
 	return firstErr(required("Mission", d.Mission), checkLink(d.Link))
 }
@@ -122,6 +142,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateMissionFlagged:      as[MissionFlagged],
 	TemplateVerifyEmail:         as[VerifyEmail],
 	TemplateMissionPlaces:       as[MissionPlaces],
+	TemplateParticipation:       as[ParticipationUpdate],
 }
 
 type checker interface{ check() error }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -72,6 +73,20 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
 			return fmt.Errorf("set tenant: %w", err)
+		}
+		return fn(ctx, tx)
+	}))
+}
+
+// AssociationTx runs fn in a transaction that acts for an association:
+// row-level security then admits the participations and hours of the
+// association's missions from every company, and the names of the people
+// behind them. Only an association's managers, and bookkeeping done on its
+// behalf (a waiting list's promotion), may run in it.
+func (db *DB) AssociationTx(ctx context.Context, associationID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.association_id', ?, true)", associationID.String()); err != nil {
+			return fmt.Errorf("set association: %w", err)
 		}
 		return fn(ctx, tx)
 	}))

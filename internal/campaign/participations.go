@@ -1,0 +1,213 @@
+package campaign
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+)
+
+// ApplyInput is an employee's sign-up request.
+type ApplyInput struct {
+	CampaignID  uuid.UUID  `json:"-"`
+	MissionID   uuid.UUID  `json:"mission_id"`
+	SlotID      *uuid.UUID `json:"slot_id,omitempty"`
+	Motivation  string     `json:"motivation"`
+	SanitaryAck bool       `json:"sanitary_ack"`
+	// WaitingList accepts a place on the waiting list when the mission is
+	// full; without it a full mission answers errs.Conflict "full".
+	WaitingList bool `json:"waiting_list"`
+}
+
+// Snapshot is what a sign-up is decided on, read under the locks of the
+// employee and of the mission, so that the decision still holds at commit.
+type Snapshot struct {
+	Now      time.Time
+	Campaign Campaign
+	Member   struct {
+		ID         uuid.UUID
+		Status     string
+		Department string
+		Site       string
+	}
+	Mission struct {
+		ID                  uuid.UUID
+		Status              string // open, full, closed, flagged, draft
+		Format              string
+		PlacesLeft          int
+		RequiresSanitaryAck bool
+		ExternalURL         string
+		InScope             bool // visible to the company and within the campaign's missions
+		EndsOn              *time.Time
+		Slots               []SlotTime
+	}
+	// Live are the employee's live participations in any campaign.
+	Live []LiveParticipation
+}
+
+// SlotTime is a dated slot.
+type SlotTime struct {
+	ID       uuid.UUID
+	StartsAt time.Time
+	EndsAt   time.Time
+}
+
+// LiveParticipation is one of the employee's waiting, pending or
+// validated participations.
+type LiveParticipation struct {
+	CampaignID uuid.UUID
+	MissionID  uuid.UUID
+	OnSite     bool
+	Slot       *SlotTime
+}
+
+// MissionFull is the error of a sign-up to a full mission without
+// accepting the waiting list.
+const MissionFull = "this mission is full: you can join its waiting list"
+
+// DecideApply applies the sign-up rules to a snapshot and returns the
+// status the participation starts in: pending (it holds a place) or
+// waiting. Failure codes: errs.Invalid (a missing acknowledgement, a bad
+// slot), errs.NotFound (a mission outside the campaign, a campaign not
+// meant for the employee), errs.Conflict (closed campaign or mission, full,
+// limit reached, a second sign-up, two on-site slots at once).
+func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
+	c, m := &s.Campaign, &s.Mission
+	today := s.Now.Truncate(24 * time.Hour)
+	switch {
+	case c.Status != Active:
+		return "", errs.E(errs.Conflict, "the campaign %q is not open for sign-ups (it is %s)", c.Name, c.Status)
+	case today.After(c.EndsOn):
+		return "", errs.E(errs.Conflict, "the campaign %q ended on %s", c.Name, c.EndsOn.Format("2006-01-02"))
+	case s.Member.Status != "active":
+		return "", errs.E(errs.Forbidden, "your account is not active")
+	case !inAudience(c, s.Member.Department, s.Member.Site):
+		return "", errs.E(errs.NotFound, "no such campaign")
+	case !m.InScope:
+		return "", errs.E(errs.NotFound, "no such mission in this campaign")
+	case m.ExternalURL != "":
+		return "", errs.E(errs.Conflict, "sign-up for this mission happens on the national platform: follow its link")
+	case m.Status != "open" && m.Status != "full":
+		return "", errs.E(errs.Conflict, "this mission no longer takes volunteers")
+	case m.EndsOn != nil && today.After(*m.EndsOn):
+		return "", errs.E(errs.Conflict, "this mission has ended")
+	case m.RequiresSanitaryAck && !in.SanitaryAck:
+		return "", errs.Field("sanitary_ack", "acknowledge the sanitary rules to sign up for this mission on site")
+	case utf8.RuneCountInString(in.Motivation) > 2000:
+		return "", errs.Field("motivation", "the motivation is longer than 2 000 characters")
+	}
+	var slot *SlotTime
+	if len(m.Slots) > 0 {
+		if in.SlotID == nil {
+			return "", errs.Field("slot_id", "choose one of the mission's time slots")
+		}
+		i := slices.IndexFunc(m.Slots, func(sl SlotTime) bool { return sl.ID == *in.SlotID })
+		if i < 0 {
+			return "", errs.Field("slot_id", "this time slot is not one of the mission's")
+		}
+		if !m.Slots[i].StartsAt.After(s.Now) {
+			return "", errs.Field("slot_id", "this time slot has already started")
+		}
+		slot = &m.Slots[i]
+	}
+	active := 0
+	for _, p := range s.Live {
+		if p.MissionID == m.ID {
+			return "", errs.E(errs.Conflict, "you already signed up for this mission")
+		}
+		if p.CampaignID == c.ID {
+			active++
+		}
+		if slot != nil && m.Format != "remote" && p.OnSite && p.Slot != nil &&
+			p.Slot.StartsAt.Before(slot.EndsAt) && slot.StartsAt.Before(p.Slot.EndsAt) {
+			return "", errs.E(errs.Conflict, "you are already signed up on site at that time")
+		}
+	}
+	if active >= c.MaxActivePerEmployee {
+		return "", errs.E(errs.Conflict, "you already take part in %d missions of this campaign, its limit", active)
+	}
+	if m.PlacesLeft > 0 && m.Status == "open" {
+		return Pending, nil
+	}
+	if !in.WaitingList {
+		return "", errs.E(errs.Conflict, MissionFull)
+	}
+	return Waiting, nil
+}
+
+func inAudience(c *Campaign, department, site string) bool {
+	switch c.Audience {
+	case "departments":
+		return slices.ContainsFunc(c.AudienceValues, func(v string) bool { return strings.EqualFold(v, department) })
+	case "sites":
+		return slices.ContainsFunc(c.AudienceValues, func(v string) bool { return strings.EqualFold(v, site) })
+	}
+	return true
+}
+
+// InAudience reports whether a member of this department and site is
+// among the campaign's audience.
+func (c *Campaign) InAudience(department, site string) bool { return inAudience(c, department, site) }
+
+// Decision is an association's answer to an application.
+type Decision struct {
+	Validate bool
+	Reason   string // a RefusalReasons entry, when refusing
+	Detail   string
+}
+
+// Check validates a decision's input.
+func (d Decision) Check() error {
+	if d.Validate {
+		return nil
+	}
+	if !slices.Contains(RefusalReasons, d.Reason) {
+		return errs.Field("reason", "reason %q is not one of %s", d.Reason, strings.Join(RefusalReasons, ", "))
+	}
+	if d.Reason == "other" && strings.TrimSpace(d.Detail) == "" {
+		return errs.Field("detail", "say why, for the volunteer")
+	}
+	return nil
+}
+
+// Change is what a participation change did: the participation, and the
+// waiting one promoted to the freed place, if any.
+type Change struct {
+	Participation *Participation
+	Promoted      *Participation
+}
+
+// ParticipationStore keeps participations and the places they hold. Every
+// method is one transaction that locks, in this order, the employee and
+// the mission, so that concurrent sign-ups, cancellations and decisions
+// never overbook nor deadlock. A freed place goes, in the same
+// transaction, to the first on the waiting list, whatever their company.
+type ParticipationStore interface {
+	// Apply reads the snapshot under the locks, asks decide, and writes.
+	Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput, decide func(*Snapshot) (string, error)) (*Participation, error)
+	// Cancel cancels an employee's own live participation (errs.NotFound
+	// for anyone else's).
+	Cancel(ctx context.Context, memberID, id uuid.UUID, reason string) (*Change, error)
+	// Decide validates or refuses an application to a mission of the
+	// association (errs.NotFound outside it).
+	Decide(ctx context.Context, associationID, id uuid.UUID, d Decision) (*Change, error)
+	// CancelFlagged cancels every live participation of flagged missions
+	// and returns them, for the volunteers to be told.
+	CancelFlagged(ctx context.Context) ([]Participation, error)
+
+	Mine(ctx context.Context, memberID uuid.UUID) ([]Participation, error)
+	OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) ([]Participation, error)
+	OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) ([]Participation, error)
+}
+
+// Notifier tells volunteers what happened to their participation.
+type Notifier interface {
+	// Participation tells the employee of p about event (promoted,
+	// validated, refused, mission_flagged).
+	Participation(ctx context.Context, p *Participation, event string) error
+}

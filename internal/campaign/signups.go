@@ -1,0 +1,107 @@
+package campaign
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+)
+
+// Participations runs sign-ups, cancellations and associations' decisions,
+// and tells the volunteers what happened (after the transaction: a mail
+// never goes out for a change that rolled back).
+type Participations struct {
+	store    ParticipationStore
+	notifier Notifier
+	// AfterPlaces runs after a change of places, to mail the "almost full"
+	// and "full" events the store recorded (the catalogue's outbox).
+	AfterPlaces func(ctx context.Context)
+}
+
+// NewParticipations wires the flows to their store and the volunteers' mailbox.
+func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
+	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}}
+}
+
+// Store exposes reads that need no flow.
+func (s *Participations) Store() ParticipationStore { return s.store }
+
+// Apply signs the employee up for a mission within a campaign of their
+// company: a place if one is left, else the waiting list if they accept it.
+func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput) (*Participation, error) {
+	in.Motivation = strings.TrimSpace(in.Motivation)
+	p, err := s.store.Apply(ctx, memberID, in, func(snap *Snapshot) (string, error) { return DecideApply(snap, in) })
+	if err != nil {
+		return nil, err
+	}
+	s.AfterPlaces(ctx)
+	return p, nil
+}
+
+// Cancel cancels the employee's own participation; a held place goes to
+// the first on the waiting list, who is told.
+func (s *Participations) Cancel(ctx context.Context, memberID, id uuid.UUID, reason string) (*Participation, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 500 {
+		return nil, errs.Field("reason", "the reason is longer than 500 characters")
+	}
+	ch, err := s.store.Cancel(ctx, memberID, id, reason)
+	if err != nil {
+		return nil, err
+	}
+	s.after(ctx, ch, "")
+	return ch.Participation, nil
+}
+
+// Decide validates or refuses an application to a mission of the
+// association; the volunteer is told, and so is the next on the waiting
+// list when a refusal frees a place.
+func (s *Participations) Decide(ctx context.Context, associationID, id uuid.UUID, d Decision) (*Participation, error) {
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	ch, err := s.store.Decide(ctx, associationID, id, d)
+	if err != nil {
+		return nil, err
+	}
+	event := "refused"
+	if d.Validate {
+		event = "validated"
+	}
+	s.after(ctx, ch, event)
+	return ch.Participation, nil
+}
+
+func (s *Participations) after(ctx context.Context, ch *Change, event string) {
+	if event != "" {
+		s.tell(ctx, ch.Participation, event)
+	}
+	if ch.Promoted != nil {
+		s.tell(ctx, ch.Promoted, "promoted")
+	}
+	s.AfterPlaces(ctx)
+}
+
+// tell mails a volunteer. The change is committed whatever the mail does:
+// a failure is logged, and the volunteer still sees it in their space.
+func (s *Participations) tell(ctx context.Context, p *Participation, event string) {
+	if err := s.notifier.Participation(ctx, p, event); err != nil {
+		slog.WarnContext(ctx, "participation mail not sent", "participation", p.ID, "event", event, "err", err)
+	}
+}
+
+// CancelFlagged cancels the participations of flagged missions and tells
+// their volunteers; it runs right after a flag and on a timer.
+func (s *Participations) CancelFlagged(ctx context.Context) int {
+	ps, err := s.store.CancelFlagged(ctx)
+	for i := range ps {
+		s.tell(ctx, &ps[i], "mission_flagged")
+	}
+	if err != nil {
+		slog.WarnContext(ctx, "cancelling the participations of flagged missions", "err", err)
+	}
+	return len(ps)
+}

@@ -1,0 +1,491 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
+)
+
+// ParticipationStore implements campaign.ParticipationStore. Locks are
+// always taken in the order employee, mission, participations: sign-ups,
+// cancellations and decisions from any company then queue on the mission's
+// row and never deadlock.
+type ParticipationStore struct{ db *DB }
+
+// NewParticipationStore returns a campaign.ParticipationStore on db.
+func NewParticipationStore(db *DB) *ParticipationStore { return &ParticipationStore{db: db} }
+
+var _ campaign.ParticipationStore = (*ParticipationStore)(nil)
+
+type missionLock struct {
+	ID                  uuid.UUID   `bun:"id"`
+	AssociationID       *uuid.UUID  `bun:"association_id"`
+	Status              string      `bun:"status"`
+	Format              string      `bun:"format"`
+	Places              int         `bun:"places"`
+	PlacesLeft          int         `bun:"places_left"`
+	RequiresSanitaryAck bool        `bun:"requires_sanitary_ack"`
+	ExternalURL         string      `bun:"external_url"`
+	EndsOn              *time.Time  `bun:"ends_on"`
+	Cause               *string     `bun:"cause"`
+	Visibility          string      `bun:"visibility"`
+	VisibleTo           []uuid.UUID `bun:"visible_to,array"`
+	AssociationStatus   *string     `bun:"association_status"`
+}
+
+func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, error) {
+	var m missionLock
+	err := tx.NewRaw(`SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
+			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status
+		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? FOR UPDATE OF m`, id).Scan(ctx, &m)
+	if err != nil {
+		return nil, notFound(err, "no such mission")
+	}
+	return &m, nil
+}
+
+// Apply signs an employee up under the locks of the employee and the mission.
+func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in campaign.ApplyInput, decide func(*campaign.Snapshot) (string, error)) (*campaign.Participation, error) {
+	var out *campaign.Participation
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		snap := &campaign.Snapshot{Now: time.Now()}
+		// The employee first: their concurrent sign-ups queue here, so that
+		// limits and overlaps are checked against committed state.
+		if err := tx.NewRaw(`SELECT id, status, department, site FROM members WHERE id = ? FOR UPDATE`, memberID).
+			Scan(ctx, &snap.Member.ID, &snap.Member.Status, &snap.Member.Department, &snap.Member.Site); err != nil {
+			return notFound(err, "no such member")
+		}
+		c, err := campaignForApply(ctx, tx, in.CampaignID)
+		if err != nil {
+			return err
+		}
+		snap.Campaign = *c
+		m, err := lockMission(ctx, tx, in.MissionID)
+		if err != nil {
+			return err
+		}
+		var tenantID uuid.UUID
+		if err := tx.NewRaw("SELECT app.current_tenant_id()").Scan(ctx, &tenantID); err != nil {
+			return err
+		}
+		snap.Mission.ID, snap.Mission.Status, snap.Mission.Format = m.ID, m.Status, m.Format
+		snap.Mission.PlacesLeft, snap.Mission.RequiresSanitaryAck = m.PlacesLeft, m.RequiresSanitaryAck
+		snap.Mission.ExternalURL, snap.Mission.EndsOn = m.ExternalURL, m.EndsOn
+		snap.Mission.InScope = inScope(m, c, tenantID)
+		if err := tx.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at`, m.ID).
+			Scan(ctx, &snap.Mission.Slots); err != nil {
+			return err
+		}
+		var live []struct {
+			CampaignID uuid.UUID  `bun:"campaign_id"`
+			MissionID  uuid.UUID  `bun:"mission_id"`
+			OnSite     bool       `bun:"on_site"`
+			SlotID     *uuid.UUID `bun:"slot_id"`
+			StartsAt   *time.Time `bun:"starts_at"`
+			EndsAt     *time.Time `bun:"ends_at"`
+		}
+		if err := tx.NewRaw(`SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
+			FROM participations p JOIN missions m ON m.id = p.mission_id
+			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
+			WHERE p.member_id = ? AND p.status IN ('waiting', 'pending', 'validated')`, memberID).Scan(ctx, &live); err != nil {
+			return err
+		}
+		for _, l := range live {
+			lp := campaign.LiveParticipation{CampaignID: l.CampaignID, MissionID: l.MissionID, OnSite: l.OnSite}
+			if l.SlotID != nil && l.StartsAt != nil {
+				lp.Slot = &campaign.SlotTime{ID: *l.SlotID, StartsAt: *l.StartsAt, EndsAt: *l.EndsAt}
+			}
+			snap.Live = append(snap.Live, lp)
+		}
+		status, err := decide(snap)
+		if err != nil {
+			return err
+		}
+		p := &campaign.Participation{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, CampaignID: c.ID, MemberID: memberID,
+			MissionID: m.ID, SlotID: in.SlotID, Status: status, Motivation: in.Motivation}
+		var ack *time.Time
+		if in.SanitaryAck && m.RequiresSanitaryAck {
+			ack = &snap.Now
+		}
+		p.SanitaryAckAt = ack
+		if err := tx.NewRaw(`INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status,
+				motivation, sanitary_ack_at) VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
+			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Status, p.Motivation, p.SanitaryAckAt).Scan(ctx, &p.CreatedAt); err != nil {
+			return err
+		}
+		if status == campaign.Pending {
+			if err := movePlaces(ctx, tx, m, -1); err != nil {
+				return err
+			}
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// inScope says whether a mission is visible to the company and within the
+// campaign's missions.
+func inScope(m *missionLock, c *campaign.Campaign, tenantID uuid.UUID) bool {
+	visible := m.Visibility == "all" || containsID(m.VisibleTo, tenantID)
+	vetted := m.AssociationID == nil || (m.AssociationStatus != nil && *m.AssociationStatus == "verified")
+	if !visible || !vetted {
+		return false
+	}
+	switch c.MissionScope {
+	case "causes":
+		return m.Cause != nil && containsString(c.MissionCauses, *m.Cause)
+	case "listed":
+		return containsID(c.MissionIDs, m.ID)
+	}
+	return true
+}
+
+func containsID(ids []uuid.UUID, id uuid.UUID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// movePlaces takes (delta -1) or gives back (+1) one place of a locked
+// mission, moving it between open and full and recording what its
+// managers must hear.
+func movePlaces(ctx context.Context, tx bun.Tx, m *missionLock, delta int) error {
+	after := m.PlacesLeft + delta
+	if after < 0 || after > m.Places {
+		return errs.E(errs.Internal, "places of mission %s would become %d of %d", m.ID, after, m.Places)
+	}
+	status := m.Status
+	switch {
+	case after == 0 && status == catalog.MissionOpen:
+		status = catalog.MissionFull
+	case after > 0 && status == catalog.MissionFull:
+		status = catalog.MissionOpen
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE missions SET places_left = ?, status = ?, updated_at = now() WHERE id = ?",
+		after, status, m.ID); err != nil {
+		return err
+	}
+	if kind := catalog.PlacesEvent(m.PlacesLeft, after); kind == "almost_full" || kind == "full" {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO mission_events (id, mission_id, kind) VALUES (?, ?, ?)",
+			uuid.Must(uuid.NewV7()), m.ID, kind); err != nil {
+			return err
+		}
+	}
+	m.PlacesLeft, m.Status = after, status
+	return nil
+}
+
+// freePlace gives a held place back and, unless the mission stopped taking
+// volunteers, hands it at once to the first on the waiting list, whatever
+// their company: it acts for the mission's association for that.
+func freePlace(ctx context.Context, tx bun.Tx, m *missionLock) (*campaign.Participation, error) {
+	if m.Status == catalog.MissionClosed || m.Status == catalog.MissionFlagged || m.AssociationID == nil {
+		return nil, movePlaces(ctx, tx, m, +1)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('app.association_id', ?, true)", m.AssociationID.String()); err != nil {
+		return nil, err
+	}
+	var next campaign.Participation
+	err := tx.NewRaw(`SELECT tenant_id, id, campaign_id, member_id, mission_id, status, created_at FROM participations
+		WHERE mission_id = ? AND status = 'waiting' ORDER BY created_at, id LIMIT 1 FOR UPDATE`, m.ID).
+		Scan(ctx, &next.TenantID, &next.ID, &next.CampaignID, &next.MemberID, &next.MissionID, &next.Status, &next.CreatedAt)
+	if errs.Is(translate(err), errs.NotFound) {
+		return nil, movePlaces(ctx, tx, m, +1)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The place passes from one volunteer to the next: places left stay.
+	if _, err := tx.ExecContext(ctx, "UPDATE participations SET status = 'pending', updated_at = now() WHERE tenant_id = ? AND id = ?",
+		next.TenantID, next.ID); err != nil {
+		return nil, err
+	}
+	next.Status = campaign.Pending
+	if err := fillPerson(ctx, tx, &next); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// Cancel cancels an employee's own live participation.
+func (s *ParticipationStore) Cancel(ctx context.Context, memberID, id uuid.UUID, reason string) (*campaign.Change, error) {
+	var ch campaign.Change
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT 1 FROM members WHERE id = ? FOR UPDATE", memberID); err != nil {
+			return err
+		}
+		var missionID uuid.UUID
+		if err := tx.NewRaw("SELECT mission_id FROM participations WHERE id = ? AND member_id = ?", id, memberID).Scan(ctx, &missionID); err != nil {
+			return notFound(err, "no such participation")
+		}
+		m, err := lockMission(ctx, tx, missionID)
+		if err != nil {
+			return err
+		}
+		p, err := lockParticipation(ctx, tx, "p.id = ? AND p.member_id = ?", id, memberID)
+		if err != nil {
+			return err
+		}
+		held := campaign.HoldsPlace(p.Status)
+		if err := p.Move(campaign.Cancelled); err != nil {
+			return err
+		}
+		p.CancelReason = reason
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'cancelled', cancel_reason = ?, updated_at = now()
+			WHERE tenant_id = app.current_tenant_id() AND id = ?`, reason, id); err != nil {
+			return err
+		}
+		ch.Participation = p
+		if held {
+			ch.Promoted, err = freePlace(ctx, tx, m)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+func lockParticipation(ctx context.Context, tx bun.Tx, where string, args ...any) (*campaign.Participation, error) {
+	var p campaign.Participation
+	err := tx.NewRaw(`SELECT p.tenant_id, p.id, p.campaign_id, p.member_id, p.mission_id, p.status, p.created_at
+		FROM participations p WHERE `+where+` FOR UPDATE`, args...).
+		Scan(ctx, &p.TenantID, &p.ID, &p.CampaignID, &p.MemberID, &p.MissionID, &p.Status, &p.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "no such participation")
+	}
+	return &p, nil
+}
+
+// Decide validates or refuses an application to one of the association's
+// missions.
+func (s *ParticipationStore) Decide(ctx context.Context, associationID, id uuid.UUID, d campaign.Decision) (*campaign.Change, error) {
+	var ch campaign.Change
+	err := s.db.AssociationTx(ctx, associationID, func(ctx context.Context, tx bun.Tx) error {
+		var missionID uuid.UUID
+		if err := tx.NewRaw(`SELECT p.mission_id FROM participations p JOIN missions m ON m.id = p.mission_id
+			WHERE p.id = ? AND m.association_id = ?`, id, associationID).Scan(ctx, &missionID); err != nil {
+			return notFound(err, "no such participation")
+		}
+		m, err := lockMission(ctx, tx, missionID)
+		if err != nil {
+			return err
+		}
+		p, err := lockParticipation(ctx, tx, "p.id = ? AND p.mission_id = ?", id, missionID)
+		if err != nil {
+			return err
+		}
+		held := campaign.HoldsPlace(p.Status)
+		to := campaign.Refused
+		if d.Validate {
+			to = campaign.Validated
+		}
+		if err := p.Move(to); err != nil {
+			return err
+		}
+		var reason *string
+		if !d.Validate {
+			reason = &d.Reason
+			p.RefusalReason, p.ReasonDetail = d.Reason, d.Detail
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = ?, refusal_reason = ?, reason_detail = ?,
+			decided_at = now(), updated_at = now() WHERE tenant_id = ? AND id = ?`, to, reason, d.Detail, p.TenantID, p.ID); err != nil {
+			return err
+		}
+		if err := fillPerson(ctx, tx, p); err != nil {
+			return err
+		}
+		ch.Participation = p
+		if held && !d.Validate {
+			ch.Promoted, err = freePlace(ctx, tx, m)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+// CancelFlagged cancels the live participations of missions flagged in
+// the last week (the flag cancels at once; this also catches up after a
+// crash between the flag and the cancellations).
+func (s *ParticipationStore) CancelFlagged(ctx context.Context) ([]campaign.Participation, error) {
+	var missions []struct {
+		ID            uuid.UUID `bun:"id"`
+		AssociationID uuid.UUID `bun:"association_id"`
+	}
+	if err := s.db.NewRaw(`SELECT id, association_id FROM missions WHERE status = 'flagged' AND association_id IS NOT NULL
+		AND flagged_at > now() - interval '7 days'`).Scan(ctx, &missions); err != nil {
+		return nil, translate(err)
+	}
+	var out []campaign.Participation
+	for _, fm := range missions {
+		err := s.db.AssociationTx(ctx, fm.AssociationID, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := lockMission(ctx, tx, fm.ID); err != nil {
+				return err
+			}
+			var ps []struct {
+				TenantID uuid.UUID `bun:"tenant_id"`
+				ID       uuid.UUID `bun:"id"`
+				MemberID uuid.UUID `bun:"member_id"`
+				Email    string    `bun:"email"`
+				Name     string    `bun:"full_name"`
+				Title    string    `bun:"title"`
+				Locale   string    `bun:"locale"`
+				Reason   string    `bun:"flagged_reason"`
+			}
+			if err := tx.NewRaw(`UPDATE participations p SET status = 'cancelled', cancel_reason = 'mission_flagged', updated_at = now()
+				FROM members mb, missions m, tenants t
+				WHERE p.mission_id = ? AND p.status IN ('waiting', 'pending', 'validated')
+				  AND mb.tenant_id = p.tenant_id AND mb.id = p.member_id AND m.id = p.mission_id AND t.id = p.tenant_id
+				RETURNING p.tenant_id, p.id, p.member_id, mb.email, mb.full_name, m.title, t.locale, m.flagged_reason`, fm.ID).Scan(ctx, &ps); err != nil {
+				return err
+			}
+			for _, p := range ps {
+				out = append(out, campaign.Participation{TenantID: p.TenantID, ID: p.ID, MemberID: p.MemberID, MissionID: fm.ID,
+					Status: campaign.Cancelled, CancelReason: "mission_flagged", MemberEmail: p.Email, MemberName: p.Name, MissionTitle: p.Title, Locale: p.Locale, ReasonDetail: p.Reason})
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+const participationCols = `p.tenant_id, p.id, p.campaign_id, p.member_id, p.mission_id, p.slot_id, p.status, p.motivation,
+	p.sanitary_ack_at, coalesce(p.refusal_reason, '') AS refusal_reason, p.cancel_reason, p.reason_detail, p.created_at, p.decided_at,
+	m.title AS mission_title, coalesce(a.name, m.organizer) AS association, mb.full_name AS member_name, mb.email AS member_email,
+	t.name AS company, t.locale`
+
+const participationFrom = ` FROM participations p JOIN missions m ON m.id = p.mission_id
+	LEFT JOIN associations a ON a.id = m.association_id
+	JOIN members mb ON mb.tenant_id = p.tenant_id AND mb.id = p.member_id
+	JOIN tenants t ON t.id = p.tenant_id`
+
+type participationRow struct {
+	TenantID      uuid.UUID  `bun:"tenant_id"`
+	ID            uuid.UUID  `bun:"id"`
+	CampaignID    uuid.UUID  `bun:"campaign_id"`
+	MemberID      uuid.UUID  `bun:"member_id"`
+	MissionID     uuid.UUID  `bun:"mission_id"`
+	SlotID        *uuid.UUID `bun:"slot_id"`
+	Status        string     `bun:"status"`
+	Motivation    string     `bun:"motivation"`
+	SanitaryAckAt *time.Time `bun:"sanitary_ack_at"`
+	RefusalReason string     `bun:"refusal_reason"`
+	CancelReason  string     `bun:"cancel_reason"`
+	ReasonDetail  string     `bun:"reason_detail"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	DecidedAt     *time.Time `bun:"decided_at"`
+	MissionTitle  string     `bun:"mission_title"`
+	Association   string     `bun:"association"`
+	MemberName    string     `bun:"member_name"`
+	MemberEmail   string     `bun:"member_email"`
+	Company       string     `bun:"company"`
+	Locale        string     `bun:"locale"`
+}
+
+func (r participationRow) domain() campaign.Participation {
+	return campaign.Participation{TenantID: r.TenantID, ID: r.ID, CampaignID: r.CampaignID, MemberID: r.MemberID,
+		MissionID: r.MissionID, SlotID: r.SlotID, Status: r.Status, Motivation: r.Motivation, SanitaryAckAt: r.SanitaryAckAt,
+		RefusalReason: r.RefusalReason, CancelReason: r.CancelReason, ReasonDetail: r.ReasonDetail, CreatedAt: r.CreatedAt,
+		DecidedAt: r.DecidedAt, MissionTitle: r.MissionTitle, Association: r.Association, MemberName: r.MemberName,
+		MemberEmail: r.MemberEmail, Company: r.Company, Locale: r.Locale}
+}
+
+func listParticipations(ctx context.Context, tx bun.IDB, where string, args ...any) ([]campaign.Participation, error) {
+	var rows []participationRow
+	if err := tx.NewRaw("SELECT "+participationCols+participationFrom+" WHERE "+where+" ORDER BY p.created_at, p.id", args...).
+		Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]campaign.Participation, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// Mine lists an employee's participations, oldest first.
+func (s *ParticipationStore) Mine(ctx context.Context, memberID uuid.UUID) (out []campaign.Participation, err error) {
+	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		out, err = listParticipations(ctx, tx, "p.member_id = ?", memberID)
+		return err
+	})
+	return out, err
+}
+
+// OfCampaign lists a campaign's participations, in a status or all.
+func (s *ParticipationStore) OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) (out []campaign.Participation, err error) {
+	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		out, err = listParticipations(ctx, tx, "p.campaign_id = ? AND (? = '' OR p.status = ?)", campaignID, status, status)
+		return err
+	})
+	return out, err
+}
+
+// OfAssociation lists the applications to an association's missions, from
+// every company.
+func (s *ParticipationStore) OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) (out []campaign.Participation, err error) {
+	err = s.db.AssociationTx(ctx, associationID, func(ctx context.Context, tx bun.Tx) error {
+		out, err = listParticipations(ctx, tx, `m.association_id = ? AND (?::uuid IS NULL OR p.mission_id = ?) AND (? = '' OR p.status = ?)`,
+			associationID, missionID, missionID, status, status)
+		return err
+	})
+	return out, err
+}
+
+// campaignForApply reads what a sign-up needs of a campaign of the company.
+func campaignForApply(ctx context.Context, tx bun.Tx, id uuid.UUID) (*campaign.Campaign, error) {
+	var r struct {
+		ID         uuid.UUID   `bun:"id"`
+		Name       string      `bun:"name"`
+		Status     string      `bun:"status"`
+		StartsOn   time.Time   `bun:"starts_on"`
+		EndsOn     time.Time   `bun:"ends_on"`
+		Audience   string      `bun:"audience"`
+		Values     []string    `bun:"audience_values,array"`
+		Scope      string      `bun:"mission_scope"`
+		Causes     []string    `bun:"mission_causes,array"`
+		MissionIDs []uuid.UUID `bun:"mission_ids,array"`
+		MaxActive  int         `bun:"max_active_per_employee"`
+	}
+	if err := tx.NewRaw(`SELECT id, name, status, starts_on, ends_on, audience, audience_values, mission_scope, mission_causes,
+		mission_ids, max_active_per_employee FROM campaigns WHERE id = ?`, id).Scan(ctx, &r); err != nil {
+		return nil, notFound(err, "no such campaign")
+	}
+	return &campaign.Campaign{ID: r.ID, Name: r.Name, Status: r.Status, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
+		Audience: r.Audience, AudienceValues: r.Values, MissionScope: r.Scope, MissionCauses: r.Causes, MissionIDs: r.MissionIDs,
+		MaxActivePerEmployee: r.MaxActive}, nil
+}
+
+// fillPerson reads who a participation is from and the mission's title,
+// for the mail that tells them.
+func fillPerson(ctx context.Context, tx bun.Tx, p *campaign.Participation) error {
+	return tx.NewRaw(`SELECT mb.email, mb.full_name, t.locale, t.name, m.title FROM members mb
+		JOIN tenants t ON t.id = mb.tenant_id, missions m WHERE mb.tenant_id = ? AND mb.id = ? AND m.id = ?`,
+		p.TenantID, p.MemberID, p.MissionID).Scan(ctx, &p.MemberEmail, &p.MemberName, &p.Locale, &p.Company, &p.MissionTitle)
+}

@@ -1,0 +1,325 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// drive is a company with an active campaign and n employees.
+type drive struct {
+	ctx       context.Context
+	tenant    *tenants.Tenant
+	campaign  uuid.UUID
+	employees []uuid.UUID
+}
+
+func newDrive(t testing.TB, db *postgres.DB, n int) *drive {
+	t.Helper()
+	slug := "co-" + uuid.NewString()[:8]
+	tn, err := tenants.New(slug, "Company "+slug, nil, "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.NewTenantStore(db).Create(context.Background(), tn); err != nil {
+		t.Fatal(err)
+	}
+	d := &drive{ctx: tenants.NewContext(context.Background(), tn), tenant: tn, campaign: uuid.Must(uuid.NewV7())}
+	err = db.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee)
+			VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', current_date, current_date + 60, 'active', 3)`, d.campaign); err != nil {
+			return err
+		}
+		for i := range n {
+			id := uuid.Must(uuid.NewV7())
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, status)
+				VALUES (app.current_tenant_id(), ?, ?, ?, 'employee', 'active')`, id, fmt.Sprintf("e%d-%s@example.org", i, id), fmt.Sprintf("Employee %d", i)); err != nil {
+				return err
+			}
+			d.employees = append(d.employees, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// newMission creates an open remote mission of a verified association.
+func newMission(t testing.TB, db *postgres.DB, places int) (mission, association uuid.UUID) {
+	t.Helper()
+	mission, association = uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	err := db.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			association, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+			VALUES (?, ?, 'Soutien scolaire', 'remote', ?, ?, 'open')`, mission, association, places, places)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mission, association
+}
+
+func participations(t testing.TB, db *postgres.DB) *campaign.Participations {
+	t.Helper()
+	smtp, err := mail.NewSMTP(mail.Config{URL: mailtest.Start(t).SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return campaign.NewParticipations(postgres.NewParticipationStore(db),
+		mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(*campaign.Participation) string { return "http://acme.localhost" }})
+}
+
+func placesLeft(t testing.TB, db *postgres.DB, mission uuid.UUID) (left int, status string) {
+	t.Helper()
+	if err := db.NewRaw("SELECT places_left, status FROM missions WHERE id = ?", mission).Scan(context.Background(), &left, &status); err != nil {
+		t.Fatal(err)
+	}
+	return left, status
+}
+
+// The issue's test: 200 employees of two companies apply at once for a
+// mission with 10 places.
+func TestTwoHundredApplicationsForTenPlaces(t *testing.T) {
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	mission, association := newMission(t, env.App, 10)
+	acme, globex := newDrive(t, env.App, 100), newDrive(t, env.App, 100)
+
+	type result struct {
+		p   *campaign.Participation
+		err error
+	}
+	results := make(chan result, 200)
+	var wg sync.WaitGroup
+	for _, d := range []*drive{acme, globex} {
+		for _, e := range d.employees {
+			wg.Go(func() {
+				p, err := svc.Apply(d.ctx, e, campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission, WaitingList: true})
+				results <- result{p, err}
+			})
+		}
+	}
+	wg.Wait()
+	close(results)
+	count := map[string]int{}
+	var firstWaiting *campaign.Participation
+	for r := range results {
+		if r.err != nil {
+			t.Fatalf("an application failed: %v", r.err)
+		}
+		count[r.p.Status]++
+		if r.p.Status == campaign.Waiting && (firstWaiting == nil || r.p.CreatedAt.Before(firstWaiting.CreatedAt)) {
+			firstWaiting = r.p
+		}
+	}
+	if count[campaign.Pending] != 10 || count[campaign.Waiting] != 190 {
+		t.Fatalf("%v; want exactly 10 holding places and 190 waiting", count)
+	}
+	if left, status := placesLeft(t, env.App, mission); left != 0 || status != "full" {
+		t.Fatalf("mission: %d places left, %s; want 0, full", left, status)
+	}
+
+	// The association sees the 200 applications of both companies.
+	all, err := svc.Store().OfAssociation(context.Background(), association, &mission, "")
+	if err != nil || len(all) != 200 {
+		t.Fatalf("the association sees %d applications (err %v); want 200", len(all), err)
+	}
+	companies := map[string]bool{}
+	for _, p := range all {
+		companies[p.Company] = true
+	}
+	if len(companies) != 2 {
+		t.Fatalf("applications from %d companies; want 2", len(companies))
+	}
+
+	// A holder cancels: the first on the waiting list, whatever their
+	// company, takes the place and is told.
+	var holder *campaign.Participation
+	for i := range all {
+		if all[i].Status == campaign.Pending {
+			holder = &all[i]
+			break
+		}
+	}
+	holderCtx := acme.ctx
+	if holder.TenantID == globex.tenant.ID {
+		holderCtx = globex.ctx
+	}
+	if _, err := svc.Cancel(holderCtx, holder.MemberID, holder.ID, "agenda"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.Store().OfAssociation(context.Background(), association, &mission, campaign.Pending)
+	if err != nil || len(after) != 10 {
+		t.Fatalf("%d pending after a cancellation (err %v); want 10", len(after), err)
+	}
+	var promoted *campaign.Participation
+	for i := range after {
+		if after[i].ID == firstWaiting.ID {
+			promoted = &after[i]
+		}
+	}
+	if promoted == nil {
+		t.Fatalf("the first on the waiting list (%s) was not promoted", firstWaiting.ID)
+	}
+	if left, _ := placesLeft(t, env.App, mission); left != 0 {
+		t.Fatalf("%d places left after the hand-over; want 0", left)
+	}
+	m := mailtest.Start(t).WaitFor(t, promoted.MemberEmail, 5*time.Second)
+	if m.Subject != "Une place s’est libérée pour vous : Soutien scolaire" {
+		t.Fatalf("the promoted volunteer's mail: %q", m.Subject)
+	}
+}
+
+// Without accepting the waiting list, the only error is "full".
+func TestConcurrentApplicationsWithoutWaitingList(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	mission, _ := newMission(t, env.App, 3)
+	d := newDrive(t, env.App, 30)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won, full := 0, 0
+	for _, e := range d.employees {
+		wg.Go(func() {
+			_, err := svc.Apply(d.ctx, e, campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errs.MessageOf(err) == campaign.MissionFull:
+				full++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 3 || full != 27 {
+		t.Fatalf("%d places taken, %d told full; want 3 and 27", won, full)
+	}
+}
+
+func TestSignUpRules(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	mission, association := newMission(t, env.App, 5)
+	other, _ := newMission(t, env.App, 5)
+	d := newDrive(t, env.App, 3)
+	stranger := newDrive(t, env.App, 1)
+	ctx, alice, bob := d.ctx, d.employees[0], d.employees[1]
+	in := campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission}
+
+	p, err := svc.Apply(ctx, alice, in)
+	if err != nil || p.Status != campaign.Pending {
+		t.Fatalf("apply: %+v %v", p, err)
+	}
+	refused := map[string]struct {
+		ctx    context.Context
+		member uuid.UUID
+		in     campaign.ApplyInput
+		code   errs.Code
+	}{
+		"twice the same mission":         {ctx, alice, in, errs.Conflict},
+		"another company's campaign":     {stranger.ctx, stranger.employees[0], in, errs.NotFound},
+		"a mission that does not exist":  {ctx, bob, campaign.ApplyInput{CampaignID: d.campaign, MissionID: uuid.New()}, errs.NotFound},
+		"a campaign that does not exist": {ctx, bob, campaign.ApplyInput{CampaignID: uuid.New(), MissionID: mission}, errs.NotFound},
+	}
+	for name, r := range refused {
+		if _, err := svc.Apply(r.ctx, r.member, r.in); !errs.Is(err, r.code) {
+			t.Errorf("%s: %v; want %s", name, err, r.code)
+		}
+	}
+	if _, err := svc.Cancel(stranger.ctx, stranger.employees[0], p.ID, ""); !errs.Is(err, errs.NotFound) {
+		t.Errorf("another company cancelling: %v; want not found", err)
+	}
+	if _, err := svc.Cancel(ctx, bob, p.ID, ""); !errs.Is(err, errs.NotFound) {
+		t.Errorf("a colleague cancelling: %v; want not found", err)
+	}
+	if _, err := svc.Decide(context.Background(), uuid.New(), p.ID, campaign.Decision{Validate: true}); !errs.Is(err, errs.NotFound) {
+		t.Errorf("another association deciding: %v; want not found", err)
+	}
+	if _, err := svc.Decide(context.Background(), association, p.ID, campaign.Decision{Reason: "because"}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a refusal with an unknown reason: %v; want invalid", err)
+	}
+	v, err := svc.Decide(context.Background(), association, p.ID, campaign.Decision{Validate: true})
+	if err != nil || v.Status != campaign.Validated {
+		t.Fatalf("validate: %+v %v", v, err)
+	}
+	if _, err := svc.Decide(context.Background(), association, p.ID, campaign.Decision{Validate: true}); !errs.Is(err, errs.Conflict) {
+		t.Errorf("validating twice: %v; want conflict", err)
+	}
+
+	// The limit of the campaign (3 here) counts live participations.
+	third, _ := newMission(t, env.App, 5)
+	fourth, _ := newMission(t, env.App, 5)
+	for _, m := range []uuid.UUID{other, third} {
+		if _, err := svc.Apply(ctx, alice, campaign.ApplyInput{CampaignID: d.campaign, MissionID: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Apply(ctx, alice, campaign.ApplyInput{CampaignID: d.campaign, MissionID: fourth}); !errs.Is(err, errs.Conflict) {
+		t.Errorf("a fourth mission with a limit of 3: %v; want conflict", err)
+	}
+	if left, _ := placesLeft(t, env.App, mission); left != 4 {
+		t.Errorf("%d places left; want 4 (one validated)", left)
+	}
+	if _, err := svc.Cancel(ctx, alice, p.ID, "plus disponible"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := placesLeft(t, env.App, mission); left != 5 {
+		t.Errorf("%d places left after a cancellation; want 5", left)
+	}
+}
+
+func TestFlaggingCancelsParticipationsAndTellsVolunteers(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	mission, _ := newMission(t, env.App, 2)
+	d := newDrive(t, env.App, 3)
+	for _, e := range d.employees {
+		if _, err := svc.Apply(d.ctx, e, campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission, WaitingList: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.App.ExecContext(context.Background(), `UPDATE missions SET status = 'flagged', flagged_at = now(),
+		flagged_reason = 'Annonce trompeuse' WHERE id = ?`, mission); err != nil {
+		t.Fatal(err)
+	}
+	if n := svc.CancelFlagged(context.Background()); n != 3 {
+		t.Fatalf("%d participations cancelled; want all 3 (2 holding, 1 waiting)", n)
+	}
+	mine, err := svc.Store().Mine(d.ctx, d.employees[0])
+	if err != nil || len(mine) != 1 || mine[0].Status != campaign.Cancelled {
+		t.Fatalf("the volunteer's participation: %+v %v; want cancelled", mine, err)
+	}
+	m := mailtest.Start(t).WaitFor(t, mine[0].MemberEmail, 5*time.Second)
+	if m.Subject != "Mission annulée : Soutien scolaire" {
+		t.Fatalf("flag mail: %q", m.Subject)
+	}
+	if n := svc.CancelFlagged(context.Background()); n != 0 {
+		t.Fatalf("a second sweep cancelled %d; want 0", n)
+	}
+}
