@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail"
@@ -59,19 +60,27 @@ func serveCommand() *cli.Command {
 			}
 			catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: cmd.String("public-url")},
 				cmd.String("public-url"))
-			// Mails about missions that could not go out at once are retried.
-			go every(ctx, time.Minute, func() { catalogue.NotifyPending(ctx) })
+			signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
+				CompanyURL: func(p *campaign.Participation) string { return companyURL(cmd.String("public-url"), p.TenantID, store) }})
+			signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
+			// Mails about missions that could not go out at once are retried,
+			// and flagged missions' sign-ups cancelled if a flag was interrupted.
+			go every(ctx, time.Minute, func() {
+				catalogue.NotifyPending(ctx)
+				signups.CancelFlagged(ctx)
+			})
 			// Role changes made through any instance reach this one's cache.
 			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)
 			app, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, httpapi.Deps{
-				Tenants:   store,
-				Readiness: postgres.Readiness{DB: db},
-				Catalog:   postgres.NewCatalogStore(db),
-				Members:   postgres.NewMemberStore(db),
-				Identity:  ids,
-				Authz:     enf,
-				Offboard:  postgres.NewPlatformStore(db),
-				Catalogue: catalogue,
+				Tenants:        store,
+				Readiness:      postgres.Readiness{DB: db},
+				Catalog:        postgres.NewCatalogStore(db),
+				Members:        postgres.NewMemberStore(db),
+				Identity:       ids,
+				Authz:          enf,
+				Offboard:       postgres.NewPlatformStore(db),
+				Catalogue:      catalogue,
+				Participations: signups,
 			})
 			if err != nil {
 				return err

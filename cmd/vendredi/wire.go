@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -73,4 +74,15 @@ func listenRetry(ctx context.Context, url, channel string, fn func(string)) {
 	if err := postgres.Listen(ctx, url, channel, fn); err != nil && ctx.Err() == nil {
 		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
 	}
+}
+
+// companyURL is the address of a company's space: its slug under the
+// platform's address.
+func companyURL(public string, tenantID uuid.UUID, store *postgres.TenantStore) string {
+	t, err := store.ByID(context.Background(), tenantID)
+	scheme, host, ok := strings.Cut(public, "://")
+	if err != nil || !ok {
+		return public
+	}
+	return scheme + "://" + t.Slug + "." + strings.TrimPrefix(host, "www.")
 }

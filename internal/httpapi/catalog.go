@@ -236,6 +236,9 @@ func (s *Server) flagMission(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Its volunteers' sign-ups are cancelled and they are told; a timer
+	// catches up if this is interrupted.
+	s.deps.Participations.CancelFlagged(c.UserContext())
 	return c.JSON(m)
 }
 

@@ -58,6 +58,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	s.discoveryRoutes(api)
 	s.catalogRoutes(api)
+	s.participationRoutes(api)
 
 	api.Post("/associations/sign-up", public, s.signUpManager)
 	api.Post("/associations/:association/managers", enf.RouteIn(authz.AssociationParam("association"), "association_managers", "create"), s.inviteCoManager)

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -62,6 +63,8 @@ type Deps struct {
 	Authz     *authz.Enforcer
 	Offboard  Offboarder
 	Catalogue *catalog.Service
+	// Participations runs sign-ups.
+	Participations *campaign.Participations
 }
 
 // Server holds the handlers' dependencies.

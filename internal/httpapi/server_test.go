@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -106,6 +107,8 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 		Authz:     enf,
 		Offboard:  postgres.NewPlatformStore(db),
 		Catalogue: catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
+		Participations: campaign.NewParticipations(postgres.NewParticipationStore(db),
+			mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }}),
 	})
 	if err != nil {
 		t.Fatal(err)

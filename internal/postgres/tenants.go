@@ -93,6 +93,11 @@ func (s *TenantStore) one(ctx context.Context, where string, arg any) (*tenants.
 	return row.domain(), nil
 }
 
+// ByID finds a company by id.
+func (s *TenantStore) ByID(ctx context.Context, id uuid.UUID) (*tenants.Tenant, error) {
+	return s.one(ctx, "id = ?", id)
+}
+
 // List returns every company, by slug.
 func (s *TenantStore) List(ctx context.Context) ([]*tenants.Tenant, error) {
 	var rows []tenantRow

@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
+)
+
+// participationRoutes serves sign-ups: employees apply and cancel, HR
+// admins follow their campaign, associations decide.
+func (s *Server) participationRoutes(api fiber.Router) {
+	enf := s.deps.Authz
+	inAssoc := authz.AssociationParam("association")
+	api.Post("/campaigns/:id/participations", enf.Route("participations", "create"), s.apply)
+	api.Get("/campaigns/:id/participations", enf.Route("campaign_reports", "read"), s.campaignParticipations)
+	api.Get("/me/participations", enf.Route("participations", "read"), s.myParticipations)
+	api.Post("/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelParticipation)
+	api.Get("/associations/:association/participations", enf.RouteIn(inAssoc, "participations", "read"), s.associationParticipations)
+	api.Post("/associations/:association/participations/:id/validate", enf.RouteIn(inAssoc, "participations", "approve"), s.decide(true))
+	api.Post("/associations/:association/participations/:id/refuse", enf.RouteIn(inAssoc, "participations", "reject"), s.decide(false))
+}
+
+// memberOf returns the signed-in employee's id: participations are a
+// person's, never an integration's.
+func memberOf(c *fiber.Ctx) (uuid.UUID, error) {
+	p := principal(c)
+	if p == nil || p.Kind != identity.KindMember {
+		return uuid.Nil, errs.E(errs.Forbidden, "only an employee signed in can do this")
+	}
+	return p.ID, nil
+}
+
+func (s *Server) apply(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	campaignID, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in campaign.ApplyInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.MissionID == uuid.Nil {
+		return errs.Field("mission_id", "say which mission: mission_id")
+	}
+	in.CampaignID = campaignID
+	p, err := s.deps.Participations.Apply(c.UserContext(), member, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) myParticipations(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"participations": orEmptyP(ps)})
+}
+
+func orEmptyP(ps []campaign.Participation) []campaign.Participation {
+	if ps == nil {
+		return []campaign.Participation{}
+	}
+	return ps
+}
+
+func (s *Server) cancelParticipation(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason" form:"reason"`
+	}
+	if len(c.Body()) > 0 {
+		if err := bind(c, &in); err != nil {
+			return err
+		}
+	}
+	p, err := s.deps.Participations.Cancel(c.UserContext(), member, id, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+var participationStatuses = []string{"", campaign.Waiting, campaign.Pending, campaign.Validated, campaign.Refused,
+	campaign.Cancelled, campaign.Done, campaign.NoShow}
+
+func statusParam(c *fiber.Ctx) (string, error) {
+	st := c.Query("status")
+	for _, s := range participationStatuses {
+		if st == s {
+			return st, nil
+		}
+	}
+	return "", errs.Field("status", "status %q is not one of waiting, pending, validated, refused, cancelled, done, no_show", st)
+}
+
+func (s *Server) campaignParticipations(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	st, err := statusParam(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Participations.Store().OfCampaign(c.UserContext(), id, st)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"participations": orEmptyP(ps)})
+}
+
+func (s *Server) associationParticipations(c *fiber.Ctx) error {
+	assoc, err := paramID(c, "association")
+	if err != nil {
+		return err
+	}
+	st, err := statusParam(c)
+	if err != nil {
+		return err
+	}
+	var mission *uuid.UUID
+	if q := c.Query("mission"); q != "" {
+		id, err := uuid.Parse(q)
+		if err != nil {
+			return errs.Field("mission", "mission must be a mission id")
+		}
+		mission = &id
+	}
+	ps, err := s.deps.Participations.Store().OfAssociation(c.UserContext(), assoc, mission, st)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"participations": orEmptyP(ps)})
+}
+
+func (s *Server) decide(validate bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		assoc, err := paramID(c, "association")
+		if err != nil {
+			return err
+		}
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Reason string `json:"reason" form:"reason"`
+			Detail string `json:"detail" form:"detail"`
+		}
+		if len(c.Body()) > 0 {
+			if err := bind(c, &in); err != nil {
+				return err
+			}
+		}
+		p, err := s.deps.Participations.Decide(c.UserContext(), assoc, id, campaign.Decision{Validate: validate, Reason: in.Reason, Detail: in.Detail})
+		if err != nil {
+			return err
+		}
+		return c.JSON(p)
+	}
+}
