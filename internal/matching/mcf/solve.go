@@ -200,17 +200,19 @@ func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress
 	for i := range s.arcs {
 		maxC = max(maxC, int64(s.arcs[i].cost))
 	}
-	phases := 0
-	for e := maxC; ; {
-		e = max(e/alpha, 1)
+	// The first phase starts at ε = n+1 at most: the zero flow is
+	// maxC-optimal anyway, global updates move potentials by many ε at once,
+	// and the phases above n+1 were measured to cost more than they save.
+	first := max(min(maxC/alpha, s.scale), 1)
+	phases := 1
+	for e := first; e > 1; e = max(e/alpha, 1) {
 		phases++
-		if e == 1 {
-			break
-		}
 	}
-	eps := maxC
+	eps := first
 	for phase := 1; ; phase++ {
-		eps = max(eps/alpha, 1)
+		if phase > 1 {
+			eps = max(eps/alpha, 1)
+		}
 		if progress != nil {
 			progress(Progress{Phase: phase, Phases: phases, Epsilon: eps, Pushes: s.stats.Pushes, Relabels: s.stats.Relabels})
 		}
