@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
@@ -68,6 +69,14 @@ func serveCommand() *cli.Command {
 			go every(ctx, time.Minute, func() {
 				catalogue.NotifyPending(ctx)
 				signups.CancelFlagged(ctx)
+			})
+			// Applications unanswered for a week are flagged to the association
+			// and to the company's HR admins (JeVeuxAider's response time).
+			go every(ctx, time.Hour, func() {
+				signups.FlagLate(ctx, 7, func(id uuid.UUID) string { return cmd.String("public-url") + "/associations/" + id.String() },
+					func(l *campaign.LateApplication) string {
+						return companyURL(cmd.String("public-url"), l.TenantID, store) + "/campaigns"
+					})
 			})
 			// Role changes made through any instance reach this one's cache.
 			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)

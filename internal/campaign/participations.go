@@ -200,13 +200,29 @@ type ParticipationStore interface {
 	// and returns them, for the volunteers to be told.
 	CancelFlagged(ctx context.Context) ([]Participation, error)
 
+	// FlagLate marks the applications pending for more than days days,
+	// once, and returns them with who must hear of it.
+	FlagLate(ctx context.Context, days int) ([]LateApplication, error)
+
 	Mine(ctx context.Context, memberID uuid.UUID) ([]Participation, error)
 	OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) ([]Participation, error)
 	OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) ([]Participation, error)
 }
 
+// LateApplication is an application left unanswered too long.
+type LateApplication struct {
+	Participation
+	AssociationID uuid.UUID
+	Managers      []string // the association's managers' addresses
+	HRAdmins      []string // the company's HR admins' addresses
+	CompanySlug   string
+}
+
 // Notifier tells volunteers what happened to their participation.
 type Notifier interface {
+	// LateApplications reminds managers (forAssociation) or HR admins of
+	// applications left unanswered for days days.
+	LateApplications(ctx context.Context, to []string, forAssociation bool, days int, lines []string, link string) error
 	// Participation tells the employee of p about event (promoted,
 	// validated, refused, mission_flagged).
 	Participation(ctx context.Context, p *Participation, event string) error

@@ -105,3 +105,41 @@ func (s *Participations) CancelFlagged(ctx context.Context) int {
 	}
 	return len(ps)
 }
+
+// FlagLate reminds associations of the applications they left unanswered
+// for days days, and the HR admins of the companies whose employees wait:
+// JeVeuxAider's response time, made visible. Each application is flagged
+// once. links gives the association's and the company's addresses.
+func (s *Participations) FlagLate(ctx context.Context, days int, associationLink func(uuid.UUID) string, companyLink func(*LateApplication) string) int {
+	late, err := s.store.FlagLate(ctx, days)
+	if err != nil {
+		slog.WarnContext(ctx, "flagging late applications", "err", err)
+		return 0
+	}
+	byAssoc := map[uuid.UUID][]*LateApplication{}
+	byCompany := map[uuid.UUID][]*LateApplication{}
+	for i := range late {
+		l := &late[i]
+		byAssoc[l.AssociationID] = append(byAssoc[l.AssociationID], l)
+		byCompany[l.TenantID] = append(byCompany[l.TenantID], l)
+	}
+	for id, ls := range byAssoc {
+		lines := make([]string, len(ls))
+		for i, l := range ls {
+			lines[i] = l.MemberName + " — " + l.MissionTitle + " (" + l.Company + ")"
+		}
+		if err := s.notifier.LateApplications(ctx, ls[0].Managers, true, days, lines, associationLink(id)); err != nil {
+			slog.WarnContext(ctx, "late applications: association not told", "association", id, "err", err)
+		}
+	}
+	for _, ls := range byCompany {
+		lines := make([]string, len(ls))
+		for i, l := range ls {
+			lines[i] = l.MemberName + " — " + l.MissionTitle + " (" + l.Association + ")"
+		}
+		if err := s.notifier.LateApplications(ctx, ls[0].HRAdmins, false, days, lines, companyLink(ls[0])); err != nil {
+			slog.WarnContext(ctx, "late applications: HR admins not told", "company", ls[0].Company, "err", err)
+		}
+	}
+	return len(late)
+}

@@ -118,3 +118,18 @@ func (n VolunteerNotifier) Participation(ctx context.Context, p *campaign.Partic
 	m.To = []Address{{Name: p.MemberName, Email: p.MemberEmail}}
 	return n.Sender.Send(ctx, m)
 }
+
+// LateApplications reminds managers or HR admins of unanswered applications.
+func (n VolunteerNotifier) LateApplications(ctx context.Context, to []string, forAssociation bool, days int, lines []string, link string) error {
+	m, err := Render(TemplateLateApplications, "fr", LateApplications{ForAssociation: forAssociation, Days: days, Lines: lines, Link: link})
+	if err != nil {
+		return err
+	}
+	for _, addr := range to {
+		m.To = []Address{{Email: addr}}
+		if err := n.Sender.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -30,6 +30,7 @@ const (
 	TemplateVerifyEmail         = "verify-email"         // VerifyEmail
 	TemplateMissionPlaces       = "mission-places"       // MissionPlaces
 	TemplateParticipation       = "participation"        // ParticipationUpdate
+	TemplateLateApplications    = "late-applications"    // LateApplications
 )
 
 // Locales are the languages of the templates, the default first.
@@ -100,6 +101,22 @@ type ParticipationUpdate struct {
 	Link    string // their participations
 }
 
+// LateApplications reminds an association's managers, or a company's HR
+// admins, of applications left unanswered for Days days.
+type LateApplications struct {
+	ForAssociation bool
+	Days           int
+	Lines          []string // "Karim Benali — Soutien scolaire (Acme)"
+	Link           string
+}
+
+func (d LateApplications) check() error {
+	if len(d.Lines) == 0 {
+		return errs.Field("Lines", "no application to remind")
+	}
+	return checkLink(d.Link)
+}
+
 func (d ParticipationUpdate) check() error {
 	switch d.Event {
 	case "promoted", "validated", "refused", "mission_flagged":
@@ -143,6 +160,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateVerifyEmail:         as[VerifyEmail],
 	TemplateMissionPlaces:       as[MissionPlaces],
 	TemplateParticipation:       as[ParticipationUpdate],
+	TemplateLateApplications:    as[LateApplications],
 }
 
 type checker interface{ check() error }

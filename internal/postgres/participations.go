@@ -10,6 +10,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // ParticipationStore implements campaign.ParticipationStore. Locks are
@@ -488,4 +489,65 @@ func fillPerson(ctx context.Context, tx bun.Tx, p *campaign.Participation) error
 	return tx.NewRaw(`SELECT mb.email, mb.full_name, t.locale, t.name, m.title FROM members mb
 		JOIN tenants t ON t.id = mb.tenant_id, missions m WHERE mb.tenant_id = ? AND mb.id = ? AND m.id = ?`,
 		p.TenantID, p.MemberID, p.MissionID).Scan(ctx, &p.MemberEmail, &p.MemberName, &p.Locale, &p.Company, &p.MissionTitle)
+}
+
+// FlagLate marks the applications pending for more than days days, once.
+// It walks the associations with such applications (under each one's
+// view), then reads each company's HR admins (under that company).
+func (s *ParticipationStore) FlagLate(ctx context.Context, days int) ([]campaign.LateApplication, error) {
+	var assocs []uuid.UUID
+	if err := s.db.NewRaw(`SELECT DISTINCT association_id FROM missions
+		WHERE association_id IS NOT NULL AND status IN ('open', 'full', 'closed')`).Scan(ctx, &assocs); err != nil {
+		return nil, translate(err)
+	}
+	var out []campaign.LateApplication
+	for _, a := range assocs {
+		err := s.db.AssociationTx(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			var rows []struct {
+				TenantID uuid.UUID `bun:"tenant_id"`
+				ID       uuid.UUID `bun:"id"`
+				Mission  string    `bun:"title"`
+				Assoc    string    `bun:"association"`
+				Name     string    `bun:"full_name"`
+				Company  string    `bun:"company"`
+				Slug     string    `bun:"slug"`
+				Managers []string  `bun:"managers,array"`
+			}
+			err := tx.NewRaw(`WITH late AS (
+					UPDATE participations p SET flagged_late_at = now()
+					FROM missions m WHERE m.id = p.mission_id AND m.association_id = ?
+					  AND p.status = 'pending' AND p.flagged_late_at IS NULL AND p.created_at < now() - make_interval(days => ?)
+					RETURNING p.tenant_id, p.id, p.member_id, m.title)
+				SELECT l.tenant_id, l.id, l.title, a.name AS association, mb.full_name, t.name AS company, t.slug,
+					ARRAY(SELECT ac.email FROM association_managers am JOIN accounts ac ON ac.id = am.account_id
+						WHERE am.association_id = a.id AND ac.status = 'active' ORDER BY 1) AS managers
+				FROM late l JOIN members mb ON mb.tenant_id = l.tenant_id AND mb.id = l.member_id
+				JOIN tenants t ON t.id = l.tenant_id, associations a WHERE a.id = ?`, a, days, a).Scan(ctx, &rows)
+			for _, r := range rows {
+				out = append(out, campaign.LateApplication{AssociationID: a, Managers: r.Managers, CompanySlug: r.Slug,
+					Participation: campaign.Participation{TenantID: r.TenantID, ID: r.ID, MissionTitle: r.Mission,
+						Association: r.Assoc, MemberName: r.Name, Company: r.Company}})
+			}
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	admins := map[uuid.UUID][]string{}
+	for i := range out {
+		tid := out[i].TenantID
+		if _, ok := admins[tid]; !ok {
+			var emails []string
+			err := s.db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
+				return tx.NewRaw("SELECT email FROM members WHERE role = 'hr_admin' AND status = 'active' ORDER BY email").Scan(ctx, &emails)
+			})
+			if err != nil {
+				return out, err
+			}
+			admins[tid] = emails
+		}
+		out[i].HRAdmins = admins[tid]
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -321,5 +322,60 @@ func TestFlaggingCancelsParticipationsAndTellsVolunteers(t *testing.T) {
 	}
 	if n := svc.CancelFlagged(context.Background()); n != 0 {
 		t.Fatalf("a second sweep cancelled %d; want 0", n)
+	}
+}
+
+func TestApplicationsLeftUnansweredAreFlaggedOnce(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	mission, association := newMission(t, env.App, 5)
+	d := newDrive(t, env.App, 2)
+	srv := mailtest.Start(t)
+	manager, admin := mailtest.Address(t), mailtest.Address(t)
+	err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		id := uuid.Must(uuid.NewV7())
+		if _, err := tx.ExecContext(ctx, "INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Manager')", id, manager); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", association, id)
+		return err
+	})
+	if err == nil {
+		err = env.App.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, status)
+				VALUES (app.current_tenant_id(), ?, ?, 'Admin', 'hr_admin', 'active')`, uuid.Must(uuid.NewV7()), admin)
+			return err
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := svc.Apply(d.ctx, d.employees[0], campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Apply(d.ctx, d.employees[1], campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE participations SET created_at = now() - interval '10 days' WHERE id = ?", old.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	link := func(uuid.UUID) string { return "http://localhost/associations" }
+	company := func(*campaign.LateApplication) string { return "http://acme.localhost/campaigns" }
+	if n := svc.FlagLate(context.Background(), 7, link, company); n != 1 {
+		t.Fatalf("%d applications flagged; want the one 10 days old", n)
+	}
+	for _, to := range []string{manager, admin} {
+		m := srv.WaitFor(t, to, 5*time.Second)
+		if m.Subject != "1 candidature sans réponse depuis 7 jours" || !strings.Contains(m.Text, "Employee 0 — Soutien scolaire") {
+			t.Fatalf("reminder to %s: %q %q", to, m.Subject, m.Text)
+		}
+	}
+	if n := svc.FlagLate(context.Background(), 7, link, company); n != 0 {
+		t.Fatalf("a second round flagged %d; want 0 (once per application)", n)
 	}
 }
