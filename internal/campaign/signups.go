@@ -37,7 +37,9 @@ func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in Apply
 	if err != nil {
 		return nil, err
 	}
-	s.AfterPlaces(ctx)
+	if p.Status == Pending { // a place was taken: "almost full" or "full" may be due
+		s.AfterPlaces(ctx)
+	}
 	return p, nil
 }
 
