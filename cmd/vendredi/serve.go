@@ -80,6 +80,7 @@ func serveCommand() *cli.Command {
 			})
 			// Role changes made through any instance reach this one's cache.
 			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)
+			campaigns := httpapi.NewCampaignService(db, sender)
 			app, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, httpapi.Deps{
 				Tenants:        store,
 				Readiness:      postgres.Readiness{DB: db},
@@ -90,6 +91,7 @@ func serveCommand() *cli.Command {
 				Offboard:       postgres.NewPlatformStore(db),
 				Catalogue:      catalogue,
 				Participations: signups,
+				Campaigns:      campaigns,
 			})
 			if err != nil {
 				return err

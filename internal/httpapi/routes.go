@@ -58,6 +58,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	s.discoveryRoutes(api)
 	s.catalogRoutes(api)
+	s.campaignRoutes(api)
 	s.participationRoutes(api)
 
 	api.Post("/associations/sign-up", public, s.signUpManager)

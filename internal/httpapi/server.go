@@ -65,6 +65,8 @@ type Deps struct {
 	Catalogue *catalog.Service
 	// Participations runs sign-ups.
 	Participations *campaign.Participations
+	// Campaigns runs campaigns, templates, profiles, hours and figures.
+	Campaigns *campaign.Service
 }
 
 // Server holds the handlers' dependencies.

@@ -161,6 +161,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateMissionPlaces:       as[MissionPlaces],
 	TemplateParticipation:       as[ParticipationUpdate],
 	TemplateLateApplications:    as[LateApplications],
+	TemplateCampaignLaunch:      as[CampaignLaunch],
 }
 
 type checker interface{ check() error }
@@ -346,4 +347,44 @@ func firstErr(list ...error) error {
 		}
 	}
 	return nil
+}
+
+// TemplateCampaignLaunch invites the audience of a campaign just launched
+// (CampaignLaunch).
+const TemplateCampaignLaunch = "campaign-launch"
+
+// CampaignLaunch: a company launched a campaign (a drive) and invites its
+// employees to take part.
+type CampaignLaunch struct {
+	Company     string // "Acme"
+	Campaign    string // "Tous confinés, Tous engagés"
+	Description string // the campaign's text; may be empty
+	StartsOn    time.Time
+	EndsOn      time.Time
+	Crisis      bool   // the vital missions come first: say so, with the sanitary rules
+	Link        string // the campaign's page on the company's host
+}
+
+func (d CampaignLaunch) check() error {
+	err := firstErr(required("Company", d.Company), required("Campaign", d.Campaign), checkLink(d.Link))
+	if err == nil && (d.StartsOn.IsZero() || d.EndsOn.Before(d.StartsOn)) {
+		err = errs.Field("EndsOn", "the campaign's dates are required, the end after the start")
+	}
+	return err
+}
+
+// Period says the campaign's dates in locale: "du 3 avril 2020 au 2 juin
+// 2020", "from 3 April 2020 to 2 June 2020".
+func (d CampaignLaunch) Period(locale string) string {
+	months := map[string][12]string{
+		"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+		"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	}[Locale(locale)]
+	day := func(t time.Time) string {
+		return fmt.Sprintf("%d%s%s %d", t.Day(), nbsp, months[t.Month()-1], t.Year())
+	}
+	if Locale(locale) == "en" {
+		return "from " + day(d.StartsOn) + " to " + day(d.EndsOn)
+	}
+	return "du " + day(d.StartsOn) + " au " + day(d.EndsOn)
 }

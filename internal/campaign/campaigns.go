@@ -1,0 +1,487 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/taxonomy"
+)
+
+// BuiltInTemplate is the drive of spring 2020, shipped with the schema:
+// staff may edit it but not delete it.
+const BuiltInTemplate = "tous-confines-tous-engages"
+
+// Audiences of a campaign.
+const (
+	AudienceAll         = "all"
+	AudienceDepartments = "departments"
+	AudienceSites       = "sites"
+)
+
+// Mission scopes of a campaign.
+const (
+	ScopeAll    = "all"
+	ScopeCauses = "causes"
+	ScopeListed = "listed"
+)
+
+// Template pre-fills a campaign. Staff curate templates for every company;
+// texts come in both languages and a campaign takes its company's.
+type Template struct {
+	Code                 string    `json:"code"`
+	NameFR               string    `json:"name_fr"`
+	NameEN               string    `json:"name_en"`
+	DescriptionFR        string    `json:"description_fr"`
+	DescriptionEN        string    `json:"description_en"`
+	Crisis               bool      `json:"crisis"` // vital missions pinned first, with sanitary rules and the redirect
+	RemoteFirst          bool      `json:"remote_first"`
+	GoalParticipationPct *int      `json:"goal_participation_pct,omitempty"` // share of the audience expected to take part
+	GoalHoursPerPerson   *float64  `json:"goal_hours_per_person,omitempty"`
+	DurationDays         int       `json:"duration_days"`
+	MaxActivePerEmployee int       `json:"max_active_per_employee"`
+	AutoApproveHours     float64   `json:"auto_approve_hours"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// Normalize trims a template's texts, fills defaults and checks the rules
+// a person can break; the error names the field.
+func (t *Template) Normalize() error {
+	t.Code = strings.TrimSpace(t.Code)
+	for _, s := range []*string{&t.NameFR, &t.NameEN, &t.DescriptionFR, &t.DescriptionEN} {
+		*s = strings.TrimSpace(*s)
+	}
+	if t.DurationDays == 0 {
+		t.DurationDays = 60
+	}
+	if t.MaxActivePerEmployee == 0 {
+		t.MaxActivePerEmployee = 2
+	}
+	switch {
+	case !templateCode(t.Code):
+		return errs.Field("code", "the code must be 1 to 60 lowercase letters, digits and hyphens")
+	case t.NameFR == "" || utf8.RuneCountInString(t.NameFR) > 200:
+		return errs.Field("name_fr", "the French name is required (200 characters at most)")
+	case t.NameEN == "" || utf8.RuneCountInString(t.NameEN) > 200:
+		return errs.Field("name_en", "the English name is required (200 characters at most)")
+	case utf8.RuneCountInString(t.DescriptionFR) > 20000:
+		return errs.Field("description_fr", "the description is longer than 20 000 characters")
+	case utf8.RuneCountInString(t.DescriptionEN) > 20000:
+		return errs.Field("description_en", "the description is longer than 20 000 characters")
+	case t.GoalParticipationPct != nil && (*t.GoalParticipationPct < 1 || *t.GoalParticipationPct > 100):
+		return errs.Field("goal_participation_pct", "the participation goal is a percentage, 1 to 100")
+	case t.GoalHoursPerPerson != nil && (*t.GoalHoursPerPerson <= 0 || *t.GoalHoursPerPerson > 10000):
+		return errs.Field("goal_hours_per_person", "the hours goal per person must be above 0 and at most 10 000")
+	case t.DurationDays < 1 || t.DurationDays > maxCampaignDays:
+		return errs.Field("duration_days", "a campaign lasts 1 to %d days", maxCampaignDays)
+	case t.MaxActivePerEmployee < 1 || t.MaxActivePerEmployee > 100:
+		return errs.Field("max_active_per_employee", "the limit of active participations must be between 1 and 100")
+	case t.AutoApproveHours < 0 || t.AutoApproveHours > 24:
+		return errs.Field("auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
+	}
+	return nil
+}
+
+func templateCode(s string) bool {
+	if s == "" || len(s) > 60 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// maxCampaignDays bounds a campaign's length: figures have one point a day.
+const maxCampaignDays = 731
+
+// Day is a calendar date, written 2006-01-02 in JSON; a full RFC 3339
+// time is accepted too and keeps its date.
+type Day struct{ time.Time }
+
+// DayOf returns the date of t, at midnight UTC.
+func DayOf(t time.Time) Day {
+	y, m, d := t.Date()
+	return Day{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// MarshalJSON writes the date alone.
+func (d Day) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
+}
+
+// UnmarshalJSON reads 2006-01-02 or an RFC 3339 time.
+func (d *Day) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return &json.UnmarshalTypeError{Value: "date " + s, Type: reflect.TypeFor[Day]()}
+		}
+	}
+	*d = DayOf(t)
+	return nil
+}
+
+// CampaignInput is what an HR admin sends to create or change a campaign:
+// the fields present replace the campaign's, the others stay. A goal or an
+// allowance of 0 removes it.
+type CampaignInput struct {
+	Template             *string      `json:"template"` // creation only: pre-fill from this template
+	Name                 *string      `json:"name"`
+	Description          *string      `json:"description"`
+	StartsOn             *Day         `json:"starts_on"`
+	EndsOn               *Day         `json:"ends_on"`
+	Audience             *string      `json:"audience"`
+	AudienceValues       *[]string    `json:"audience_values"`
+	MissionScope         *string      `json:"mission_scope"`
+	MissionCauses        *[]string    `json:"mission_causes"`
+	MissionIDs           *[]uuid.UUID `json:"mission_ids"`
+	GoalParticipants     *int         `json:"goal_participants"`
+	GoalHours            *float64     `json:"goal_hours"`
+	MaxActivePerEmployee *int         `json:"max_active_per_employee"`
+	AllowanceHours       *float64     `json:"allowance_hours"`
+	AutoApproveHours     *float64     `json:"auto_approve_hours"`
+	Crisis               *bool        `json:"crisis"`
+	RemoteFirst          *bool        `json:"remote_first"`
+	ResponseDays         *int         `json:"response_days"`
+}
+
+// DecodeCampaignInput reads a JSON body strictly: an unknown field is an
+// error naming it, so that a typo is not silently ignored.
+func DecodeCampaignInput(body []byte) (CampaignInput, error) {
+	var in CampaignInput
+	if len(bytes.TrimSpace(body)) == 0 {
+		return in, nil
+	}
+	return in, DecodeStrict(body, &in, "campaign")
+}
+
+// DecodeStrict decodes a JSON document into v, refusing unknown fields,
+// with an errs.Invalid naming the field at fault.
+func DecodeStrict(body []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		e := errs.Wrap(err, errs.Invalid, "the %s is not valid JSON: %s", what, strings.TrimPrefix(err.Error(), "json: "))
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			e.Field = te.Field
+		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			e.Field = strings.Trim(f, `"`)
+			e.Message = "unknown field " + f
+		}
+		return e
+	}
+	return nil
+}
+
+// apply copies the fields present in in onto c.
+func (in CampaignInput) apply(c *Campaign) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.Name, in.Name)
+	set(&c.Description, in.Description)
+	set(&c.Audience, in.Audience)
+	set(&c.MissionScope, in.MissionScope)
+	if in.StartsOn != nil {
+		c.StartsOn = in.StartsOn.Time
+	}
+	if in.EndsOn != nil {
+		c.EndsOn = in.EndsOn.Time
+	}
+	if in.AudienceValues != nil {
+		c.AudienceValues = *in.AudienceValues
+	}
+	if in.MissionCauses != nil {
+		c.MissionCauses = *in.MissionCauses
+	}
+	if in.MissionIDs != nil {
+		c.MissionIDs = *in.MissionIDs
+	}
+	if in.GoalParticipants != nil {
+		c.GoalParticipants = positiveInt(*in.GoalParticipants)
+	}
+	if in.GoalHours != nil {
+		c.GoalHours = positiveFloat(*in.GoalHours)
+	}
+	if in.AllowanceHours != nil {
+		c.AllowanceHours = positiveFloat(*in.AllowanceHours)
+	}
+	if in.MaxActivePerEmployee != nil {
+		c.MaxActivePerEmployee = *in.MaxActivePerEmployee
+	}
+	if in.AutoApproveHours != nil {
+		c.AutoApproveHours = *in.AutoApproveHours
+	}
+	if in.Crisis != nil {
+		c.Crisis = *in.Crisis
+	}
+	if in.RemoteFirst != nil {
+		c.RemoteFirst = *in.RemoteFirst
+	}
+	if in.ResponseDays != nil {
+		c.ResponseDays = *in.ResponseDays
+	}
+}
+
+// positiveInt keeps a goal; 0 (or less) removes it. A negative value is
+// kept so that Normalize names it.
+func positiveInt(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+func positiveFloat(f float64) *float64 {
+	if f == 0 {
+		return nil
+	}
+	return &f
+}
+
+// Normalize trims a campaign's texts, fills defaults and checks every rule
+// a person can break; the error names the field.
+func (c *Campaign) Normalize() error {
+	c.Name = strings.TrimSpace(c.Name)
+	c.Description = strings.TrimSpace(c.Description)
+	if c.Audience == "" {
+		c.Audience = AudienceAll
+	}
+	if c.MissionScope == "" {
+		c.MissionScope = ScopeAll
+	}
+	if c.MaxActivePerEmployee == 0 {
+		c.MaxActivePerEmployee = 2
+	}
+	if c.ResponseDays == 0 {
+		c.ResponseDays = 7
+	}
+	c.AudienceValues = cleanList(c.AudienceValues)
+	c.MissionCauses = cleanList(c.MissionCauses)
+	if c.MissionIDs == nil {
+		c.MissionIDs = []uuid.UUID{}
+	}
+	c.MissionIDs = slices.Compact(sortedIDs(c.MissionIDs))
+	switch {
+	case c.Name == "" || utf8.RuneCountInString(c.Name) > 200:
+		return errs.Field("name", "the name is required (200 characters at most)")
+	case utf8.RuneCountInString(c.Description) > 20000:
+		return errs.Field("description", "the description is longer than 20 000 characters")
+	case c.StartsOn.IsZero():
+		return errs.Field("starts_on", "the start date is required (2006-01-02)")
+	case c.EndsOn.IsZero():
+		return errs.Field("ends_on", "the end date is required (2006-01-02)")
+	case c.EndsOn.Before(c.StartsOn):
+		return errs.Field("ends_on", "the campaign ends before it starts")
+	case c.EndsOn.Sub(c.StartsOn) > maxCampaignDays*24*time.Hour:
+		return errs.Field("ends_on", "a campaign lasts %d days at most", maxCampaignDays)
+	case c.Audience != AudienceAll && c.Audience != AudienceDepartments && c.Audience != AudienceSites:
+		return errs.Field("audience", "audience %q is not one of all, departments, sites", c.Audience)
+	case c.Audience != AudienceAll && len(c.AudienceValues) == 0:
+		return errs.Field("audience_values", "name the %s the campaign is for", c.Audience)
+	case c.MissionScope != ScopeAll && c.MissionScope != ScopeCauses && c.MissionScope != ScopeListed:
+		return errs.Field("mission_scope", "mission_scope %q is not one of all, causes, listed", c.MissionScope)
+	case c.MissionScope == ScopeCauses && len(c.MissionCauses) == 0:
+		return errs.Field("mission_causes", "choose at least one cause")
+	case c.MissionScope == ScopeListed && len(c.MissionIDs) == 0:
+		return errs.Field("mission_ids", "choose at least one mission")
+	case len(c.MissionIDs) > 1000:
+		return errs.Field("mission_ids", "a campaign lists 1 000 missions at most")
+	case c.GoalParticipants != nil && (*c.GoalParticipants < 1 || *c.GoalParticipants > 10_000_000):
+		return errs.Field("goal_participants", "the participants goal must be a positive number")
+	case c.GoalHours != nil && (*c.GoalHours <= 0 || *c.GoalHours > 99_999_999):
+		return errs.Field("goal_hours", "the hours goal must be a positive number")
+	case c.MaxActivePerEmployee < 1 || c.MaxActivePerEmployee > 100:
+		return errs.Field("max_active_per_employee", "the limit of active participations must be between 1 and 100")
+	case c.AllowanceHours != nil && (*c.AllowanceHours <= 0 || *c.AllowanceHours > 99_999):
+		return errs.Field("allowance_hours", "the allowance must be a positive number of hours")
+	case c.AutoApproveHours < 0 || c.AutoApproveHours > 24:
+		return errs.Field("auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
+	case c.ResponseDays < 1 || c.ResponseDays > 365:
+		return errs.Field("response_days", "the response time must be between 1 and 365 days")
+	}
+	for _, v := range c.AudienceValues {
+		if utf8.RuneCountInString(v) > 200 {
+			return errs.Field("audience_values", "%q is longer than 200 characters", v)
+		}
+	}
+	for _, code := range c.MissionCauses {
+		if _, ok := taxonomy.CauseByCode(code); !ok {
+			return errs.Field("mission_causes", "cause %q is not in the list of causes", code)
+		}
+	}
+	if c.MissionScope != ScopeCauses {
+		c.MissionCauses = []string{}
+	}
+	if c.MissionScope != ScopeListed {
+		c.MissionIDs = []uuid.UUID{}
+	}
+	if c.Audience == AudienceAll {
+		c.AudienceValues = []string{}
+	}
+	c.StartsOn, c.EndsOn = DayOf(c.StartsOn).Time, DayOf(c.EndsOn).Time
+	return nil
+}
+
+// cleanList trims, drops empty and duplicate entries, keeping the order.
+func cleanList(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortedIDs(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+// FromTemplate pre-fills a campaign from a template, in the company's
+// locale: texts, dates from today for the template's duration, goals
+// (participants = the template's share of the audience, rounded up; hours
+// = hours per person × that goal), limits and flags.
+func FromTemplate(t *Template, locale string, today time.Time, audienceSize int) Campaign {
+	c := Campaign{TemplateCode: t.Code, Name: t.NameFR, Description: t.DescriptionFR,
+		Audience: AudienceAll, MissionScope: ScopeAll, AudienceValues: []string{}, MissionCauses: []string{},
+		MissionIDs: []uuid.UUID{}, MaxActivePerEmployee: t.MaxActivePerEmployee, AutoApproveHours: t.AutoApproveHours,
+		Crisis: t.Crisis, RemoteFirst: t.RemoteFirst, ResponseDays: 7}
+	if locale == "en" {
+		c.Name, c.Description = t.NameEN, t.DescriptionEN
+	}
+	start := DayOf(today).Time
+	c.StartsOn, c.EndsOn = start, start.AddDate(0, 0, t.DurationDays)
+	c.GoalParticipants, c.GoalHours = templateGoals(t, audienceSize)
+	return c
+}
+
+// templateGoals turns a template's relative goals into a company's.
+func templateGoals(t *Template, audienceSize int) (*int, *float64) {
+	if t.GoalParticipationPct == nil || audienceSize == 0 {
+		return nil, nil
+	}
+	n := int(math.Ceil(float64(*t.GoalParticipationPct) * float64(audienceSize) / 100))
+	if t.GoalHoursPerPerson == nil {
+		return &n, nil
+	}
+	h := math.Round(*t.GoalHoursPerPerson*float64(n)*10) / 10
+	return &n, &h
+}
+
+// Transition moves a campaign to another status if the state machine
+// allows it (errs.Conflict otherwise), and stamps the first launch.
+func (c *Campaign) Transition(to string, now time.Time) error {
+	if !CanMove(c.Status, to) {
+		return errs.E(errs.Conflict, "a campaign that is %s cannot become %s", c.Status, to)
+	}
+	c.Status = to
+	if to == Active && c.LaunchedAt == nil {
+		c.LaunchedAt = &now
+	}
+	return nil
+}
+
+// Viewer is who reads campaigns: HR admins see all of their company's,
+// employees only the active ones meant for them.
+type Viewer struct {
+	MemberID uuid.UUID
+	HRAdmin  bool
+}
+
+// CampaignFilter selects campaigns of the company in the context.
+type CampaignFilter struct {
+	ID     *uuid.UUID
+	Status string
+	// ForMember, when set, keeps the active campaigns whose audience
+	// includes this member (by department or site, letter case ignored).
+	ForMember *uuid.UUID
+}
+
+// Invitee is a member of a campaign's audience to be mailed at launch.
+type Invitee struct {
+	MemberID uuid.UUID
+	Email    string
+	Name     string
+}
+
+// Launch is what a launch did: the campaign, the people it invited for the
+// first time (and those whose earlier mail had failed), the company's name
+// and locale for the mail.
+type Launch struct {
+	Campaign *Campaign
+	Invitees []Invitee
+	Company  string
+	Locale   string
+}
+
+// SanitaryRule is one of the rules a volunteer acknowledges before a vital
+// mission on site.
+type SanitaryRule struct {
+	Position int    `json:"position"`
+	TextFR   string `json:"text_fr"`
+	TextEN   string `json:"text_en"`
+}
+
+// CampaignStore keeps templates and campaigns. Campaign methods work on the
+// company in the context (errs.NotFound for another company's campaign,
+// as for a missing one); template methods on the platform's list.
+type CampaignStore interface {
+	Templates(ctx context.Context) ([]Template, error)
+	Template(ctx context.Context, code string) (*Template, error)
+	CreateTemplate(ctx context.Context, t *Template) error
+	// UpdateTemplate changes a template under a row lock.
+	UpdateTemplate(ctx context.Context, code string, fn func(*Template) error) (*Template, error)
+	// DeleteTemplate fails with errs.Conflict while campaigns were made from it.
+	DeleteTemplate(ctx context.Context, code string) error
+
+	// AudienceSize counts the active members of an audience.
+	AudienceSize(ctx context.Context, audience string, values []string) (int, error)
+	// VisibleMissions returns those of ids that the company may see.
+	VisibleMissions(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
+	CreateCampaign(ctx context.Context, c *Campaign) error
+	Campaigns(ctx context.Context, f CampaignFilter) ([]Campaign, error)
+	// UpdateCampaign changes a campaign under a row lock.
+	UpdateCampaign(ctx context.Context, id uuid.UUID, fn func(*Campaign) error) (*Campaign, error)
+	// Launch changes a campaign under a row lock with fn, then, if it is
+	// active, records the invitation of every active member of its
+	// audience not yet invited, in the same transaction; it returns them
+	// with those whose mail failed a while ago, to be mailed after commit.
+	Launch(ctx context.Context, id uuid.UUID, fn func(*Campaign) error) (*Launch, error)
+	// Mailed records that these invitations went out.
+	Mailed(ctx context.Context, campaignID uuid.UUID, members []uuid.UUID) error
+	// CampaignMissions lists the missions of a campaign visible to the
+	// company: vital ones first in a crisis, remote ones first when asked.
+	CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error)
+	// SanitaryRules are the health ministry's rules shown with vital missions.
+	SanitaryRules(ctx context.Context) ([]SanitaryRule, error)
+	// Redirect records a click-through to a mission's external sign-up and
+	// returns its address (errs.NotFound for a mission without one).
+	Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID) (string, error)
+}

@@ -1,0 +1,180 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
+)
+
+// Statuses of logged hours.
+const (
+	HoursPending  = "pending"
+	HoursApproved = "approved"
+	HoursRejected = "rejected"
+)
+
+// AutoApprover is the decided_by of hours approved on entry, under the
+// campaign's threshold.
+const AutoApprover = "auto"
+
+// HourLog is time an employee gave on one participation, one day.
+type HourLog struct {
+	ID              uuid.UUID  `json:"id"`
+	ParticipationID uuid.UUID  `json:"participation_id"`
+	CampaignID      uuid.UUID  `json:"campaign_id"`
+	MemberID        uuid.UUID  `json:"member_id"`
+	MissionID       uuid.UUID  `json:"mission_id"`
+	WorkedOn        Day        `json:"worked_on"`
+	Hours           float64    `json:"hours"`
+	Note            string     `json:"note,omitempty"`
+	Status          string     `json:"status"`
+	DecidedBy       string     `json:"decided_by,omitempty"`
+	DecidedAt       *time.Time `json:"decided_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	// Shown with lists; filled by reads.
+	MemberName   string `json:"member_name,omitempty"`
+	MissionTitle string `json:"mission_title,omitempty"`
+	CampaignName string `json:"campaign_name,omitempty"`
+}
+
+// HourInput is an entry an employee logs.
+type HourInput struct {
+	WorkedOn Day     `json:"worked_on"`
+	Hours    float64 `json:"hours"`
+	Note     string  `json:"note"`
+}
+
+// HourSnapshot is what an entry is decided on, read in the transaction
+// that writes it, under the lock of the employee (so that two entries sent
+// at once cannot both slip under the allowance).
+type HourSnapshot struct {
+	Now time.Time
+	// ParticipationStatus is the status of the employee's participation.
+	ParticipationStatus string
+	CampaignName        string
+	AllowanceHours      *float64
+	AutoApproveHours    float64
+	// Committed are the employee's approved and pending hours in the
+	// campaign, before this entry.
+	Committed float64
+	// SameDay are the employee's approved and pending hours on the
+	// entry's date, on any participation.
+	SameDay float64
+}
+
+// DecideHours applies the logging rules and returns the status the entry
+// starts in: approved at once under the campaign's threshold, else
+// pending. Failure codes: errs.Invalid naming the field (a date in the
+// future, more than 24 hours); errs.Conflict (a participation not yet
+// validated, an allowance exceeded).
+func DecideHours(s *HourSnapshot, in *HourInput) (string, error) {
+	in.Note = strings.TrimSpace(in.Note)
+	in.Hours = math.Round(in.Hours*100) / 100
+	switch {
+	case in.WorkedOn.IsZero():
+		return "", errs.Field("worked_on", "the date worked is required (2006-01-02)")
+	case in.WorkedOn.After(latestToday(s.Now)):
+		return "", errs.Field("worked_on", "%s is in the future: log hours once they are given", in.WorkedOn.Format(time.DateOnly))
+	case in.Hours <= 0 || in.Hours > 24:
+		return "", errs.Field("hours", "hours must be above 0 and at most 24")
+	case s.SameDay+in.Hours > 24:
+		return "", errs.Field("hours", "with this entry you would log %s hours on %s: a day has 24",
+			hoursText(s.SameDay+in.Hours), in.WorkedOn.Format(time.DateOnly))
+	case utf8.RuneCountInString(in.Note) > 2000:
+		return "", errs.Field("note", "the note is longer than 2 000 characters")
+	case s.ParticipationStatus != Validated && s.ParticipationStatus != Done:
+		return "", errs.E(errs.Conflict, "hours are logged on a validated participation; this one is %s", s.ParticipationStatus)
+	}
+	if s.AllowanceHours != nil && s.Committed+in.Hours > *s.AllowanceHours+1e-9 {
+		left := math.Max(0, *s.AllowanceHours-s.Committed)
+		return "", errs.E(errs.Conflict, "this entry would bring your hours in %q to %s, over its allowance of %s hours (%s left, approved and pending hours count)",
+			s.CampaignName, hoursText(s.Committed+in.Hours), hoursText(*s.AllowanceHours), hoursText(left))
+	}
+	if s.AutoApproveHours > 0 && in.Hours <= s.AutoApproveHours {
+		return HoursApproved, nil
+	}
+	return HoursPending, nil
+}
+
+// latestToday is the date that is today somewhere on Earth (UTC+14): the
+// company's time zone is unknown, and a date "in the future" must be so for
+// everyone before an entry is refused for it.
+func latestToday(now time.Time) time.Time { return DayOf(now.UTC().Add(14 * time.Hour)).Time }
+
+func hoursText(h float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", h), "0"), ".")
+}
+
+// Outcomes of one id in a bulk approval.
+const (
+	OutcomeApproved        = "approved"
+	OutcomeAlreadyApproved = "already_approved"
+	OutcomeRejected        = "rejected" // it had been rejected: approvals are not reversals
+	OutcomeNotFound        = "not_found"
+)
+
+// HourOutcome is what became of one entry of a bulk approval.
+type HourOutcome struct {
+	ID      uuid.UUID `json:"id"`
+	Outcome string    `json:"outcome"`
+}
+
+// HourFilter selects the company's hours for HR admins.
+type HourFilter struct {
+	Status     string
+	CampaignID *uuid.UUID
+	Limit      int
+}
+
+// HoursBalance sums an employee's hours in one campaign.
+type HoursBalance struct {
+	CampaignID     uuid.UUID `json:"campaign_id"`
+	CampaignName   string    `json:"campaign_name"`
+	Approved       float64   `json:"approved"`
+	Pending        float64   `json:"pending"`
+	AllowanceHours *float64  `json:"allowance_hours,omitempty"`
+	// Left is what the allowance still admits (approved and pending count).
+	Left *float64 `json:"left,omitempty"`
+}
+
+// HourStore keeps logged hours.
+type HourStore interface {
+	// LogHours reads the snapshot of the member's own participation (errs.NotFound
+	// for anyone else's) under the member's lock, asks decide, and writes.
+	LogHours(ctx context.Context, memberID, participationID uuid.UUID, in *HourInput,
+		decide func(*HourSnapshot) (string, error)) (*HourLog, error)
+	// MemberHours lists a member's entries, newest first, and their balance per campaign.
+	MemberHours(ctx context.Context, memberID uuid.UUID) ([]HourLog, []HoursBalance, error)
+	// Hours lists the company's entries, oldest first.
+	Hours(ctx context.Context, f HourFilter) ([]HourLog, error)
+	// ApproveHours approves pending entries, one outcome per id, in the
+	// company of the context or, when the context acts for an association
+	// (ForAssociation), the entries on that association's missions from
+	// every company.
+	ApproveHours(ctx context.Context, ids []uuid.UUID, by string) ([]HourOutcome, error)
+	// RejectHours rejects a pending entry of the company (errs.Conflict
+	// once decided).
+	RejectHours(ctx context.Context, id uuid.UUID, by string) (*HourLog, error)
+}
+
+type associationKey struct{}
+
+// ForAssociation returns ctx acting for an association's managers: stores
+// that honour it (HourStore.ApproveHours) reach the rows of that
+// association's missions, from every company, and no others.
+func ForAssociation(ctx context.Context, associationID uuid.UUID) context.Context {
+	return context.WithValue(ctx, associationKey{}, associationID)
+}
+
+// AssociationFrom returns the association ctx acts for, if any.
+func AssociationFrom(ctx context.Context) (uuid.UUID, bool) {
+	id, ok := ctx.Value(associationKey{}).(uuid.UUID)
+	return id, ok && id != uuid.Nil
+}

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/identity"
+)
+
+// figureRoutes serve a campaign's figures and the CSV export of its
+// participations, for the company's HR admins.
+func (s *Server) figureRoutes(api fiber.Router) {
+	enf := s.deps.Authz
+	api.Get("/campaigns/:id/figures", enf.Route("campaign_reports", "read"), s.campaignFigures)
+	api.Get("/campaigns/:id/participations.csv", enf.Route("participations", "export"), s.exportParticipations)
+}
+
+func (s *Server) campaignFigures(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := s.deps.Campaigns.Figures(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(f)
+}
+
+// exportParticipations streams the CSV: the campaign and the filters are
+// checked first (a 404 or 400 is still possible), then rows go from a
+// server-side cursor to the client as they come. An error after the first
+// byte can only cut the stream; it is logged.
+func (s *Server) exportParticipations(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := campaign.ParseExportFilter(utils.CopyString(c.Query("status")), c.Query("from"), c.Query("to"))
+	if err != nil {
+		return err
+	}
+	cmp, err := s.deps.Campaigns.Get(ctx, campaign.Viewer{HRAdmin: true}, id)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Identity.Record(ctx, principal(c), identity.ActionExport, "campaign:"+id.String(), client(c),
+		map[string]string{"what": "participations.csv", "status": f.Status}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="participations-%s.csv"`, cmp.ID))
+	store := s.deps.Campaigns.Stores().Figures
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := campaign.WriteCSV(context.WithoutCancel(ctx), store, id, f, w); err != nil {
+			s.log.ErrorContext(ctx, "participations export cut", "campaign", id, "err", err)
+		}
+		_ = w.Flush()
+	})
+	return nil
+}
