@@ -106,7 +106,7 @@ func seedCommand() *cli.Command {
 					rep.Tenants, rep.Members, rep.Accounts, rep.Associations, rep.Missions)
 				return nil
 			},
-		}},
+		}, seedMissionsCommand()},
 	}
 }
 

@@ -92,6 +92,7 @@ func serveCommand() *cli.Command {
 				Catalogue:      catalogue,
 				Participations: signups,
 				Campaigns:      campaigns,
+				Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 			})
 			if err != nil {
 				return err

@@ -67,6 +67,7 @@ type Deps struct {
 	Participations *campaign.Participations
 	// Campaigns runs campaigns, templates, profiles, hours and figures.
 	Campaigns *campaign.Service
+	Discovery Discovery // the search and import of missions
 }
 
 // Server holds the handlers' dependencies.

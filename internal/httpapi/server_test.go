@@ -110,6 +110,7 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 		Participations: campaign.NewParticipations(postgres.NewParticipationStore(db),
 			mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }}),
 		Campaigns: httpapi.NewCampaignService(db, smtp),
+		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 	})
 	if err != nil {
 		t.Fatal(err)

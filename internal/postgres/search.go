@@ -1,0 +1,755 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// Search finds the missions a company may see (catalog.Searcher) and reads
+// one of them (catalog.MissionReader).
+//
+// A search is cut in segments, each one SQL query whose ORDER BY an index
+// can serve, run in turn until the page is full: the default order is the
+// vital missions (a few, sorted by their official position) then the
+// others (newest first, straight from the (created_at, id) index, or by
+// rank); the date order, dated missions then undated ones; the distance
+// order, missions with a place then those that are everywhere (remote).
+// One query over everything would have to compute every candidate's sort
+// key before returning the first row. The cursor says which segment a page
+// stopped in and the sort key values of its last row.
+type Search struct{ db *DB }
+
+// NewSearch returns a Search on db.
+func NewSearch(db *DB) *Search { return &Search{db: db} }
+
+var (
+	_ catalog.Searcher      = (*Search)(nil)
+	_ catalog.MissionReader = (*Search)(nil)
+)
+
+// Search implements catalog.Searcher.
+func (s *Search) Search(ctx context.Context, q catalog.Query) (*catalog.Page, error) {
+	sp, err := s.prepare(ctx, &q)
+	if err != nil {
+		return nil, err
+	}
+	page := &catalog.Page{Missions: []catalog.Mission{}}
+	err = s.inTx(ctx, q.Platform, func(ctx context.Context, tx bun.Tx) error {
+		rows, err := sp.run(func(query string, args []any) ([]searchRow, error) {
+			var part []searchRow
+			err := tx.NewRaw(query, args...).Scan(ctx, &part)
+			return part, err
+		})
+		if err != nil {
+			return err
+		}
+		if len(rows) > q.Limit {
+			rows = rows[:q.Limit]
+			page.Next = sp.cursor(rows[len(rows)-1])
+		}
+		page.Missions = make([]catalog.Mission, len(rows))
+		for i := range rows {
+			page.Missions[i] = rows[i].mission(q.Platform)
+		}
+		return searchSkills(ctx, tx, page.Missions)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// Explain runs the queries of q's page as Search does, each under EXPLAIN
+// (ANALYZE, BUFFERS) too, and returns their SQL and plans: what
+// docs/search.md quotes.
+func (s *Search) Explain(ctx context.Context, q catalog.Query) ([]string, error) {
+	sp, err := s.prepare(ctx, &q)
+	if err != nil {
+		return nil, err
+	}
+	var plans []string
+	err = s.inTx(ctx, q.Platform, func(ctx context.Context, tx bun.Tx) error {
+		_, err := sp.run(func(query string, args []any) ([]searchRow, error) {
+			var lines []string
+			if err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+query, args...).Scan(ctx, &lines); err != nil {
+				return nil, err
+			}
+			plans = append(plans, s.db.QueryGen().FormatQuery(query, args...)+"\n"+strings.Join(lines, "\n"))
+			var part []searchRow
+			err := tx.NewRaw(query, args...).Scan(ctx, &part)
+			return part, err
+		})
+		return err
+	})
+	return plans, err
+}
+
+// run reads the segments in turn from the cursor's until it has one row
+// more than a page (which says there is a next page). In the distance
+// order, the missions with a place are read within a growing reach: the
+// nearest rows come from the GiST index within a small box, and only a
+// sparse region makes the box grow.
+func (sp *searchPlan) run(scan func(query string, args []any) ([]searchRow, error)) ([]searchRow, error) {
+	var rows []searchRow
+	for g := sp.from.seg; g < len(sp.segs) && len(rows) <= sp.q.Limit; g++ {
+		var after []any
+		if g == sp.from.seg {
+			after = sp.from.keys
+		}
+		need := sp.q.Limit + 1 - len(rows)
+		reach := sp.firstReach(g, after)
+		for {
+			query, args := sp.query(g, after, need, reach)
+			part, err := scan(query, args)
+			if err != nil {
+				return nil, err
+			}
+			if reach == 0 || len(part) >= need {
+				for i := range part {
+					part[i].seg = g
+				}
+				rows = append(rows, part...)
+				break
+			}
+			reach = sp.nextReach(reach)
+		}
+	}
+	return rows, nil
+}
+
+// Reaches of the distance order, in km. 0 means no reach: the radius, if
+// any, is the only cut.
+const (
+	searchFirstReach = 2.0
+	searchMaxReach   = 2500.0 // farther, a box is no cut at all
+)
+
+func (sp *searchPlan) firstReach(g int, after []any) float64 {
+	if !sp.segs[g].byDistance {
+		return 0
+	}
+	reach := searchFirstReach
+	if after != nil {
+		reach += after[0].(float64) * 1.25
+	}
+	return sp.capReach(reach)
+}
+
+func (sp *searchPlan) nextReach(reach float64) float64 {
+	if r := sp.q.RadiusKM; r > 0 && reach >= r || reach >= searchMaxReach {
+		return 0
+	}
+	return sp.capReach(reach * 4)
+}
+
+// capReach keeps a reach within the radius; a reach that would cover it is
+// no reach.
+func (sp *searchPlan) capReach(reach float64) float64 {
+	if r := sp.q.RadiusKM; r > 0 && reach >= r || reach >= searchMaxReach {
+		return 0
+	}
+	return reach
+}
+
+// Mission implements catalog.MissionReader: an open or full mission the
+// company sees (visibility), of a verified association or vital.
+func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*catalog.Mission, error) {
+	var tenant string
+	if !platform {
+		t, err := tenants.Require(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tenant = t.ID.String()
+	}
+	var m catalog.Mission
+	err := s.inTx(ctx, platform, func(ctx context.Context, tx bun.Tx) error {
+		b := &searchSQL{}
+		b.WriteString("SELECT " + searchColumns + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position\n" + searchFrom)
+		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid AND m.status IN ('open', 'full')", b.arg(id.String()))
+		b.WriteString("\n  AND (m.association_id IS NULL OR a.status = 'verified')")
+		if !platform {
+			fmt.Fprintf(b, "\n  AND (m.visibility = 'all' OR %s::uuid = ANY (m.visible_to))", b.arg(tenant))
+		}
+		var rows []searchRow
+		if err := tx.NewRaw(b.String(), b.args...).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			// The same answer for a missing mission and another
+			// company's: which ids exist is nobody else's business.
+			return errs.E(errs.NotFound, "There is no such mission.")
+		}
+		m = rows[0].mission(platform)
+		one := []catalog.Mission{m}
+		if err := searchSkills(ctx, tx, one); err != nil {
+			return err
+		}
+		m = one[0]
+		return tx.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at, id`,
+			id.String()).Scan(ctx, &m.Slots)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (s *Search) inTx(ctx context.Context, platform bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if platform {
+		return s.db.Tx(ctx, fn)
+	}
+	return s.db.TenantTx(ctx, fn)
+}
+
+// searchSkills reads the skills of a page's missions in one query.
+func searchSkills(ctx context.Context, tx bun.Tx, ms []catalog.Mission) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ms))
+	at := make(map[uuid.UUID]int, len(ms))
+	for i := range ms {
+		ids[i] = ms[i].ID.String()
+		at[ms[i].ID] = i
+		ms[i].Skills = []catalog.SkillNeed{}
+	}
+	var rows []struct {
+		MissionID uuid.UUID `bun:"mission_id"`
+		Skill     string    `bun:"skill"`
+		Level     int       `bun:"level"`
+		Required  bool      `bun:"required"`
+	}
+	if err := tx.NewRaw(`SELECT mission_id, skill, level, required FROM mission_skills
+		WHERE mission_id = ANY (?::uuid[]) ORDER BY required DESC, skill`, pgdialect.Array(ids)).Scan(ctx, &rows); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		m := &ms[at[r.MissionID]]
+		m.Skills = append(m.Skills, catalog.SkillNeed{Skill: r.Skill, Level: r.Level, Required: r.Required})
+	}
+	return nil
+}
+
+// searchRow is a mission as the search queries return it, with its sort
+// key values.
+type searchRow struct {
+	ID                  uuid.UUID  `bun:"id"`
+	AssociationID       *uuid.UUID `bun:"association_id"`
+	Association         string     `bun:"association"`
+	Organizer           string     `bun:"organizer"`
+	Title               string     `bun:"title"`
+	Description         string     `bun:"description"`
+	Cause               string     `bun:"cause"`
+	Format              string     `bun:"format"`
+	Address             string     `bun:"address"`
+	PostalCode          string     `bun:"postal_code"`
+	City                string     `bun:"city"`
+	Lat                 *float64   `bun:"lat"`
+	Lon                 *float64   `bun:"lon"`
+	CommitmentKind      string     `bun:"commitment_kind"`
+	CommitmentHours     float64    `bun:"commitment_hours"`
+	DurationWeeks       *int       `bun:"duration_weeks"`
+	DateKind            string     `bun:"date_kind"`
+	StartsOn            *time.Time `bun:"starts_on"`
+	EndsOn              *time.Time `bun:"ends_on"`
+	Recurrence          string     `bun:"recurrence"`
+	Places              int        `bun:"places"`
+	PlacesLeft          int        `bun:"places_left"`
+	Status              string     `bun:"status"`
+	Visibility          string     `bun:"visibility"`
+	VisibleTo           []string   `bun:"visible_to,array"`
+	VitalCategory       string     `bun:"vital_category"`
+	ExternalURL         string     `bun:"external_url"`
+	RequiresSanitaryAck bool       `bun:"requires_sanitary_ack"`
+	FlaggedReason       string     `bun:"flagged_reason"`
+	Source              string     `bun:"source"`
+	ExternalID          string     `bun:"external_id"`
+	CreatedAt           time.Time  `bun:"created_at"`
+	UpdatedAt           time.Time  `bun:"updated_at"`
+	DistanceKM          *float64   `bun:"distance_km"`
+	Rank                float64    `bun:"rank"`
+	VitalPosition       int        `bun:"vital_position"`
+	seg                 int
+}
+
+// mission is the row as the API shows it. Which companies a listed
+// mission is shown to is the platform's business: a company sees only
+// that it is listed.
+func (r *searchRow) mission(platform bool) catalog.Mission {
+	m := catalog.Mission{ID: r.ID, AssociationID: r.AssociationID, Association: r.Association, Organizer: r.Organizer,
+		Title: r.Title, Description: r.Description, Cause: r.Cause, Format: r.Format, Address: r.Address,
+		PostalCode: r.PostalCode, City: r.City, Lat: r.Lat, Lon: r.Lon, CommitmentKind: r.CommitmentKind,
+		CommitmentHours: r.CommitmentHours, DurationWeeks: r.DurationWeeks, DateKind: r.DateKind, StartsOn: r.StartsOn,
+		EndsOn: r.EndsOn, Recurrence: r.Recurrence, Places: r.Places, PlacesLeft: r.PlacesLeft, Status: r.Status,
+		Visibility: r.Visibility, VitalCategory: r.VitalCategory, ExternalURL: r.ExternalURL,
+		RequiresSanitaryAck: r.RequiresSanitaryAck, FlaggedReason: r.FlaggedReason, Source: r.Source,
+		ExternalID: r.ExternalID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DistanceKM: r.DistanceKM}
+	if platform {
+		for _, id := range r.VisibleTo {
+			if u, err := uuid.Parse(id); err == nil {
+				m.VisibleTo = append(m.VisibleTo, u)
+			}
+		}
+	}
+	return m
+}
+
+// searchColumns are the columns of a mission as the API shows it, from
+// missions m joined to its association a (searchFrom).
+const searchColumns = `m.id, m.association_id, coalesce(a.name, m.organizer) AS association, m.organizer, m.title, m.description,
+	coalesce(m.cause, '') AS cause, m.format, m.address, m.postal_code, m.city, m.lat, m.lon, m.commitment_kind,
+	m.commitment_hours::float8 AS commitment_hours, m.duration_weeks, m.date_kind, m.starts_on, m.ends_on, m.recurrence,
+	m.places, m.places_left, m.status, m.visibility, m.visible_to::text[] AS visible_to, coalesce(m.vital_category, '') AS vital_category,
+	m.external_url, m.requires_sanitary_ack, m.flagged_reason, m.source, coalesce(m.external_id, '') AS external_id,
+	m.created_at, m.updated_at`
+
+const searchFrom = `FROM missions AS m
+LEFT JOIN associations AS a ON a.id = m.association_id`
+
+// searchSQL writes SQL with numbered bun placeholders (?0, ?1, …), so
+// that a value used twice is sent once.
+type searchSQL struct {
+	strings.Builder
+	args []any
+}
+
+func (b *searchSQL) arg(v any) string {
+	b.args = append(b.args, v)
+	return "?" + strconv.Itoa(len(b.args)-1)
+}
+
+// Sort keys. Each knows its SQL expression, its PostgreSQL type (for the
+// cursor's values) and how to read its value from a row.
+type searchKeyKind int
+
+const (
+	skVital searchKeyKind = iota
+	skCreated
+	skRank
+	skStarts
+	skDistance
+	skID
+)
+
+type searchSortKey struct {
+	kind searchKeyKind
+	desc bool
+}
+
+// searchSegment is one query of a search: its own condition and order.
+type searchSegment struct {
+	where      string
+	keys       []searchSortKey
+	vital      bool // sorted by the vital categories' position
+	byDistance bool // the missions with a place, nearest first
+}
+
+// searchPlan is a checked query turned into segments, with the position a
+// cursor asks to start from.
+type searchPlan struct {
+	q      *catalog.Query
+	tenant string // "" in the platform's view
+	hash   string // what a cursor must carry to continue this search
+	segs   []searchSegment
+	from   searchPosition
+}
+
+type searchPosition struct {
+	seg  int
+	keys []any
+}
+
+func (s *Search) prepare(ctx context.Context, q *catalog.Query) (*searchPlan, error) {
+	if err := q.Normalize(); err != nil {
+		return nil, err
+	}
+	sp := &searchPlan{q: q, hash: searchHash(q)}
+	if !q.Platform {
+		t, err := tenants.Require(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sp.tenant = t.ID.String()
+	}
+	newest := []searchSortKey{{skCreated, true}, {skID, true}}
+	switch q.Sort {
+	case catalog.SortDefault:
+		second := newest
+		if q.Text != "" {
+			second = []searchSortKey{{skRank, true}, {skID, true}}
+		}
+		sp.segs = []searchSegment{
+			{where: "m.vital_category IS NOT NULL", keys: append([]searchSortKey{{skVital, false}}, second...), vital: true},
+			{where: "m.vital_category IS NULL", keys: second},
+		}
+	case catalog.SortRelevance:
+		sp.segs = []searchSegment{{where: "true", keys: []searchSortKey{{skRank, true}, {skID, true}}}}
+	case catalog.SortDate:
+		sp.segs = []searchSegment{
+			{where: "m.starts_on IS NOT NULL", keys: []searchSortKey{{skStarts, false}, {skID, false}}},
+			{where: "m.starts_on IS NULL", keys: newest},
+		}
+	case catalog.SortDistance:
+		sp.segs = []searchSegment{
+			{where: searchPlaced, keys: []searchSortKey{{skDistance, false}, {skID, false}}, byDistance: true},
+			{where: "NOT (" + searchPlaced + ")", keys: newest},
+		}
+	}
+	var err error
+	if sp.from, err = sp.decode(q.After); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+// searchPlaced is true of a mission that has a place it must be done at: on
+// site or hybrid, with a point. Remote missions are everywhere, and so is a
+// national vital mission without a point.
+const searchPlaced = "m.format <> 'remote' AND m.geo IS NOT NULL"
+
+// The text's rank and the distance from Near, on the arguments every
+// segment query starts with: ?0 the text, ?1 the latitude, ?2 the
+// longitude. The rank is a real; it is read and compared as float8 so that
+// a cursor carries the exact same number.
+const (
+	searchRank     = "ts_rank_cd(m.search, websearch_to_tsquery('app.french_unaccent', ?0))::float8"
+	searchDistance = "app.distance_km(?1::float8, ?2::float8, m.lat, m.lon)"
+)
+
+// query is the SQL of segment g, after the keys of a cursor if any, the
+// missions with a place within reach km if reach > 0. It runs in two
+// steps: the hits, only ids and sort keys, filtered, sorted and cut to the
+// page (a narrow sort, whatever the number of candidates); then the page's
+// missions in full, by primary key.
+func (sp *searchPlan) query(g int, after []any, limit int, reach float64) (string, []any) {
+	q, seg := sp.q, sp.segs[g]
+	b := &searchSQL{}
+	b.arg(q.Text)
+	lat, lon := 0.0, 0.0
+	if q.Near != nil {
+		lat, lon = q.Near.Lat, q.Near.Lon
+	}
+	b.arg(lat)
+	b.arg(lon)
+	rank, dist, position := "0::float8", "NULL::float8", "0"
+	if q.Text != "" {
+		rank = searchRank
+	}
+	if q.Near != nil {
+		dist = "CASE WHEN " + searchPlaced + " THEN " + searchDistance + " END"
+	}
+	if seg.vital {
+		position = "v.position"
+	}
+	// The association's status is read by a primary-key probe per
+	// candidate (the lateral subquery, kept from being pulled up by OFFSET
+	// 0): otherwise the planner may hash every association to check a few
+	// hundred candidates, 10 ms instead of 1.
+	fmt.Fprintf(b, `WITH hits AS MATERIALIZED (
+SELECT m.id, %s AS rank, %s AS distance_km, %s AS vital_position, m.created_at, m.starts_on
+FROM missions AS m
+LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.association_id OFFSET 0) AS a ON true`, rank, dist, position)
+	if seg.vital {
+		b.WriteString("\nJOIN vital_categories AS v ON v.code = m.vital_category")
+	}
+	b.WriteString("\nWHERE m.status = 'open' AND " + seg.where)
+	// Places are counted here for the associations' missions; a vital
+	// mission curated by the platform signs volunteers up on the national
+	// platform, which counts its own.
+	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR (a.status = 'verified' AND m.places_left >= %s))", b.arg(q.MinPlacesLeft))
+	if sp.tenant != "" {
+		fmt.Fprintf(b, "\n  AND (m.visibility = 'all' OR %s::uuid = ANY (m.visible_to))", b.arg(sp.tenant))
+	}
+	if q.Text != "" {
+		b.WriteString("\n  AND m.search @@ websearch_to_tsquery('app.french_unaccent', ?0)")
+	}
+	if len(q.Skills) > 0 {
+		fmt.Fprintf(b, "\n  AND EXISTS (SELECT 1 FROM mission_skills AS ms WHERE ms.mission_id = m.id AND ms.skill = ANY (%s::text[]))", b.arg(pgdialect.Array(q.Skills)))
+	}
+	if len(q.Causes) > 0 {
+		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes)))
+	}
+	if len(q.Formats) > 0 {
+		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", b.arg(pgdialect.Array(q.Formats)))
+	}
+	if q.AssociationID != nil {
+		fmt.Fprintf(b, "\n  AND m.association_id = %s::uuid", b.arg(q.AssociationID.String()))
+	}
+	// A mission takes place within [From, To] when its dates overlap them;
+	// a one-off mission without an end ends the day it starts, and a
+	// mission without dates is always on.
+	end := "coalesce(m.ends_on, CASE WHEN m.date_kind = 'one_off' THEN m.starts_on END)"
+	if q.From != nil {
+		fmt.Fprintf(b, "\n  AND (%[1]s IS NULL OR %[1]s >= %[2]s::date)", end, b.arg(q.From.Format(time.DateOnly)))
+	}
+	if q.To != nil {
+		fmt.Fprintf(b, "\n  AND (m.starts_on IS NULL OR m.starts_on <= %s::date)", b.arg(q.To.Format(time.DateOnly)))
+	}
+	switch {
+	case seg.byDistance && (reach > 0 || q.RadiusKM > 0):
+		// The missions with a place only: the GiST index can lead.
+		if reach == 0 {
+			reach = q.RadiusKM
+		}
+		fmt.Fprintf(b, "\n  AND %s", sp.within(b, reach))
+	case q.Near != nil && q.RadiusKM > 0:
+		// Missions that are everywhere stay, whatever the radius.
+		fmt.Fprintf(b, "\n  AND (NOT (%s) OR (%s))", searchPlaced, sp.within(b, q.RadiusKM))
+	}
+	exprs, outer := make([]string, len(seg.keys)), make([]string, len(seg.keys))
+	for i, k := range seg.keys {
+		exprs[i], outer[i] = searchExpr(k.kind), searchHitColumn[k.kind]
+		if k.desc {
+			outer[i] += " DESC"
+		}
+	}
+	if after != nil {
+		b.WriteString("\n  AND " + searchAfter(b, seg.keys, exprs, after))
+	}
+	b.WriteString("\nORDER BY ")
+	for i, k := range seg.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(exprs[i])
+		if k.desc {
+			b.WriteString(" DESC")
+		}
+	}
+	fmt.Fprintf(b, "\nLIMIT %d)\nSELECT %s, h.distance_km, h.rank, h.vital_position\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
+		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY %s", limit, searchColumns, strings.Join(outer, ", "))
+	return b.String(), b.args
+}
+
+// within is the condition "a place within km of Near": the bounding box
+// lets the GiST index on geo cut first, the haversine keeps the circle.
+func (sp *searchPlan) within(b *searchSQL, km float64) string {
+	cond := fmt.Sprintf("%s <= %s::float8", searchDistance, b.arg(km))
+	if box, ok := searchBox(*sp.q.Near, km); ok {
+		cond = fmt.Sprintf("m.geo <@ box(point(%s::float8, %s::float8), point(%s::float8, %s::float8)) AND %s",
+			b.arg(box[0]), b.arg(box[1]), b.arg(box[2]), b.arg(box[3]), cond)
+	}
+	return cond
+}
+
+// searchHitColumn is each sort key as a column of the hits.
+var searchHitColumn = map[searchKeyKind]string{skVital: "h.vital_position", skCreated: "h.created_at", skRank: "h.rank",
+	skStarts: "h.starts_on", skDistance: "h.distance_km", skID: "h.id"}
+
+func searchExpr(k searchKeyKind) string {
+	switch k {
+	case skVital:
+		return "v.position"
+	case skCreated:
+		return "m.created_at"
+	case skRank:
+		return searchRank
+	case skStarts:
+		return "m.starts_on"
+	case skDistance:
+		return searchDistance
+	}
+	return "m.id"
+}
+
+var searchKeyCast = map[searchKeyKind]string{skVital: "int", skCreated: "timestamptz", skRank: "float8", skStarts: "date",
+	skDistance: "float8", skID: "uuid"}
+
+// searchAfter is the condition "after these key values" in the segment's
+// order: a row comparison when every key goes the same way (a btree index
+// on those columns serves it), else the expanded form.
+func searchAfter(b *searchSQL, keys []searchSortKey, exprs []string, vals []any) string {
+	ph := make([]string, len(keys))
+	same := true
+	for i, k := range keys {
+		ph[i] = b.arg(vals[i]) + "::" + searchKeyCast[k.kind]
+		same = same && k.desc == keys[0].desc
+	}
+	op := func(k searchSortKey) string {
+		if k.desc {
+			return "<"
+		}
+		return ">"
+	}
+	if same {
+		return fmt.Sprintf("(%s) %s (%s)", strings.Join(exprs, ", "), op(keys[0]), strings.Join(ph, ", "))
+	}
+	var or []string
+	for i := range keys {
+		var and []string
+		for j := 0; j < i; j++ {
+			and = append(and, fmt.Sprintf("%s = %s", exprs[j], ph[j]))
+		}
+		and = append(and, fmt.Sprintf("%s %s %s", exprs[i], op(keys[i]), ph[i]))
+		or = append(or, "("+strings.Join(and, " AND ")+")")
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
+// searchBox is the smallest lon/lat box holding every point within km of
+// p, as (lon1, lat1, lon2, lat2); false when it would cross a pole or the
+// antimeridian, where the distance alone decides.
+func searchBox(p catalog.Point, km float64) ([4]float64, bool) {
+	const earth = 6371.0088 // as app.distance_km
+	d := km / earth         // angular radius
+	lat := p.Lat * math.Pi / 180
+	minLat, maxLat := p.Lat-d*180/math.Pi, p.Lat+d*180/math.Pi
+	if minLat <= -90 || maxLat >= 90 || math.Sin(d) >= math.Cos(lat) {
+		return [4]float64{}, false
+	}
+	// The widest longitude span of the circle (not at its centre's
+	// latitude): asin(sin d / cos lat).
+	dLon := math.Asin(math.Sin(d)/math.Cos(lat)) * 180 / math.Pi
+	minLon, maxLon := p.Lon-dLon, p.Lon+dLon
+	if minLon < -180 || maxLon > 180 {
+		return [4]float64{}, false
+	}
+	// A hair wider, for the rounding of the two formulas.
+	const eps = 1e-9
+	return [4]float64{minLon - eps, minLat - eps, maxLon + eps, maxLat + eps}, true
+}
+
+// Cursors.
+//
+// A cursor is base64url(JSON || checksum): the version, a hash of the
+// search it continues, the segment and the sort key values of the last row
+// shown. The checksum (SHA-256, truncated, unkeyed) catches a damaged or
+// hand-edited cursor; it is no secret, and need not be: a forged cursor
+// only moves the start of a page, the WHERE clause still decides what the
+// company may see.
+
+const searchCursorVersion = 1
+
+type searchCursor struct {
+	V int               `json:"v"`
+	Q string            `json:"q"`
+	G int               `json:"g"`
+	K []json.RawMessage `json:"k"`
+}
+
+func searchCursorSum(payload []byte) []byte {
+	h := sha256.Sum256(append([]byte("vendredi/missions/cursor\x00"), payload...))
+	return h[:8]
+}
+
+// searchHash identifies a search, limit and cursor aside: a cursor works
+// only for the search it came from.
+func searchHash(q *catalog.Query) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q|%q|%q|%q|%s|%v|%v|%d|%s|%s|%v", q.Text, q.Skills, q.Causes, q.Formats, q.Sort, q.RadiusKM,
+		q.Platform, q.MinPlacesLeft, searchDate(q.From), searchDate(q.To), q.AssociationID)
+	if q.Near != nil {
+		fmt.Fprintf(h, "|%v,%v", q.Near.Lat, q.Near.Lon)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
+}
+
+func searchDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func (sp *searchPlan) cursor(r searchRow) string {
+	keys := sp.segs[r.seg].keys
+	c := searchCursor{V: searchCursorVersion, Q: sp.hash, G: r.seg, K: make([]json.RawMessage, len(keys))}
+	for i, k := range keys {
+		var v any
+		switch k.kind {
+		case skVital:
+			v = r.VitalPosition
+		case skCreated:
+			v = r.CreatedAt.UTC().Format(time.RFC3339Nano)
+		case skRank:
+			v = r.Rank
+		case skStarts:
+			v = r.StartsOn.Format(time.DateOnly) // the dated segment: never nil
+		case skDistance:
+			v = *r.DistanceKM // the placed segment: never nil
+		case skID:
+			v = r.ID.String()
+		}
+		c.K[i], _ = json.Marshal(v) // numbers and strings: cannot fail
+	}
+	payload, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(append(payload, searchCursorSum(payload)...))
+}
+
+// decode reads a cursor into typed key values, so that a bad one answers
+// 400 naming "after" and never reaches PostgreSQL as a type error.
+func (sp *searchPlan) decode(after string) (searchPosition, error) {
+	if after == "" {
+		return searchPosition{}, nil
+	}
+	bad := errs.Field(catalog.FieldAfter, "this cursor is damaged: start the search again without it")
+	raw, err := base64.RawURLEncoding.DecodeString(after)
+	if err != nil || len(raw) < 9 {
+		return searchPosition{}, bad
+	}
+	payload, sum := raw[:len(raw)-8], raw[len(raw)-8:]
+	if !bytes.Equal(sum, searchCursorSum(payload)) {
+		return searchPosition{}, bad
+	}
+	var c searchCursor
+	if err := json.Unmarshal(payload, &c); err != nil || c.V != searchCursorVersion {
+		return searchPosition{}, bad
+	}
+	if c.Q != sp.hash {
+		return searchPosition{}, errs.Field(catalog.FieldAfter, "this cursor belongs to another search: send it with the same filters and sort")
+	}
+	if c.G < 0 || c.G >= len(sp.segs) || len(c.K) != len(sp.segs[c.G].keys) {
+		return searchPosition{}, bad
+	}
+	keys := make([]any, len(c.K))
+	for i, k := range sp.segs[c.G].keys {
+		var ok bool
+		if keys[i], ok = searchDecodeKey(k.kind, c.K[i]); !ok {
+			return searchPosition{}, bad
+		}
+	}
+	return searchPosition{seg: c.G, keys: keys}, nil
+}
+
+func searchDecodeKey(k searchKeyKind, raw json.RawMessage) (any, bool) {
+	switch k {
+	case skVital:
+		var n int
+		return n, json.Unmarshal(raw, &n) == nil
+	case skRank, skDistance:
+		var f float64
+		return f, json.Unmarshal(raw, &f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	switch k {
+	case skCreated:
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return t, err == nil
+	case skStarts:
+		_, err := time.Parse(time.DateOnly, s)
+		return s, err == nil
+	}
+	id, err := uuid.Parse(s)
+	return id.String(), err == nil
+}

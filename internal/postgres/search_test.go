@@ -1,0 +1,586 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/catalog/gen"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// catalogue is one test's corner of the package's database: its own
+// verified association, and a made-up word that every mission it posts
+// carries in its title, so that the test searches only its own missions
+// while other tests add theirs.
+type catalogue struct {
+	t      testing.TB
+	db     *postgres.DB
+	search *postgres.Search
+	token  string
+	assoc  uuid.UUID
+	name   string
+	ctx    context.Context // a company's
+}
+
+func newCatalogue(t testing.TB) *catalogue {
+	t.Helper()
+	env := pgtest.New(t)
+	c := &catalogue{t: t, db: env.App, search: postgres.NewSearch(env.App), token: madeUpWord(),
+		ctx: tenants.NewContext(context.Background(), &tenants.Tenant{ID: uuid.New(), Slug: "co", Name: "Co"})}
+	c.assoc, c.name = c.association(catalog.AssociationVerified)
+	return c
+}
+
+// madeUpWord is a word no other test uses, of consonants so that the
+// French stemmer leaves it as it is.
+func madeUpWord() string {
+	const letters = "bcdfghjklmnpqrstvwxz"
+	b := []byte("zq")
+	for range 10 {
+		b = append(b, letters[rand.IntN(len(letters))])
+	}
+	return string(b)
+}
+
+func (c *catalogue) association(status string) (uuid.UUID, string) {
+	c.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	name := "Asso " + madeUpWord()
+	legal := fmt.Sprintf("W%09d", rand.IntN(1_000_000_000))
+	if _, err := postgres.BulkLoad(context.Background(), c.db, []catalog.Association{{ID: id, Name: name, LegalID: legal, Status: status}}, nil); err != nil {
+		c.t.Fatal(err)
+	}
+	return id, name
+}
+
+// add stores missions, filling what a test does not care about: the
+// catalogue's association, the token in the title, open, remote, places.
+func (c *catalogue) add(ms ...catalog.Mission) []uuid.UUID {
+	c.t.Helper()
+	ids := make([]uuid.UUID, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		if m.ID == uuid.Nil {
+			m.ID = uuid.Must(uuid.NewV7())
+		}
+		if m.AssociationID == nil && m.Organizer == "" {
+			m.AssociationID = &c.assoc
+		}
+		m.Title = strings.TrimSpace(m.Title + " " + c.token)
+		if m.Format == "" {
+			m.Format = catalog.Remote
+		}
+		if m.Status == "" {
+			m.Status = catalog.MissionOpen
+		}
+		if m.Places == 0 && m.Organizer == "" {
+			m.Places, m.PlacesLeft = 5, 5
+		}
+		if err := m.Normalize(); err != nil {
+			c.t.Fatalf("mission %q: %v", m.Title, err)
+		}
+		ids[i] = m.ID
+	}
+	if _, err := postgres.BulkLoad(context.Background(), c.db, nil, ms); err != nil {
+		c.t.Fatal(err)
+	}
+	return ids
+}
+
+// find searches the catalogue's association's missions (q.AssociationID
+// unless q has text: then the token keeps to the test's missions).
+func (c *catalogue) find(q catalog.Query) []catalog.Mission {
+	c.t.Helper()
+	page, err := c.search.Search(c.ctx, c.scoped(q))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if page.Next != "" {
+		c.t.Fatalf("one page expected, got a next cursor")
+	}
+	return page.Missions
+}
+
+func (c *catalogue) scoped(q catalog.Query) catalog.Query {
+	if q.Text == "" && q.AssociationID == nil {
+		q.AssociationID = &c.assoc
+	} else if q.Text != "" {
+		q.Text += " " + c.token
+	}
+	if q.Limit == 0 {
+		q.Limit = 100
+	}
+	return q
+}
+
+func titles(ms []catalog.Mission, token string) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = strings.TrimSpace(strings.TrimSuffix(m.Title, token))
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func day(s string) *time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func TestSearchTextIsFrench(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.add(
+		catalog.Mission{Title: "Bénévolat au jardin partagé", Description: "Arroser et désherber."},
+		catalog.Mission{Title: "Aide informatique", Description: "Animer des ateliers numériques pour les seniors."},
+		catalog.Mission{Title: "Ateliers de cuisine", Description: "Préparer des repas."},
+		catalog.Mission{Title: "Comptabilité", Description: "Clôturer les comptes de l'atelier."},
+	)
+	cases := []struct{ q, want string }{
+		{"benevolat", "Bénévolat au jardin partagé"},         // accents folded
+		{"BÉNÉVOLAT jardins", "Bénévolat au jardin partagé"}, // plural stemmed, case folded
+		{"atelier numerique", "Aide informatique"},           // plural in the text, singular asked
+		{"cuisine -atelier", ""},                             // websearch syntax: minus excludes
+		{"\"comptes de l'atelier\"", "Comptabilité"},         // a phrase
+		{"plomberie", ""},
+	}
+	for _, tc := range cases {
+		got := titles(c.find(catalog.Query{Text: tc.q}), c.token)
+		want := []string{}
+		if tc.want != "" {
+			want = []string{tc.want}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("q=%s: %q; want %q", tc.q, got, want)
+		}
+	}
+	// A word of the title weighs more than one of the description.
+	got := titles(c.find(catalog.Query{Text: "atelier", Sort: catalog.SortRelevance}), c.token)
+	if len(got) != 3 || got[0] != "Ateliers de cuisine" {
+		t.Errorf("by relevance: %q; want the title match first of three", got)
+	}
+}
+
+func TestSearchFilters(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	lat, lon := 45.76, 4.83
+	c.add(
+		catalog.Mission{Title: "web", Skills: []catalog.SkillNeed{{Skill: "it.web-dev", Level: 2, Required: true}}, Cause: "education"},
+		catalog.Mission{Title: "compta", Skills: []catalog.SkillNeed{{Skill: "finance.accounting", Level: 3, Required: true}}, Cause: "health",
+			Format: catalog.OnSite, Lat: &lat, Lon: &lon},
+		catalog.Mission{Title: "mars", DateKind: "one_off", StartsOn: day("2020-03-20"), Format: catalog.Hybrid, Lat: &lat, Lon: &lon},
+		catalog.Mission{Title: "avril-mai", DateKind: "recurring", StartsOn: day("2020-04-01"), EndsOn: day("2020-05-31")},
+		catalog.Mission{Title: "une place", Places: 3, PlacesLeft: 1},
+		catalog.Mission{Title: "complet", Places: 3, PlacesLeft: 0, Status: catalog.MissionFull},
+		catalog.Mission{Title: "fermée", Status: catalog.MissionClosed},
+		catalog.Mission{Title: "brouillon", Status: catalog.MissionDraft},
+	)
+	all := []string{"web", "compta", "mars", "avril-mai", "une place"}
+	other, _ := c.association(catalog.AssociationVerified)
+	pending, _ := c.association(catalog.AssociationPendingReview)
+	c.add(catalog.Mission{Title: "ailleurs", AssociationID: &other}, catalog.Mission{Title: "en attente", AssociationID: &pending})
+
+	cases := []struct {
+		name string
+		q    catalog.Query
+		want []string
+	}{
+		{"none: open missions of verified associations with a place left", catalog.Query{}, all},
+		{"skills: any of them", catalog.Query{Skills: []string{"it.web-dev", "finance.accounting"}}, []string{"web", "compta"}},
+		{"causes", catalog.Query{Causes: []string{"health"}}, []string{"compta"}},
+		{"formats", catalog.Query{Formats: []string{catalog.OnSite, catalog.Hybrid}}, []string{"compta", "mars"}},
+		{"from: missions without dates are always on", catalog.Query{From: day("2020-04-15")}, []string{"web", "compta", "avril-mai", "une place"}},
+		{"to", catalog.Query{To: day("2020-03-31")}, []string{"web", "compta", "mars", "une place"}},
+		{"from and to: a one-off mission on the day", catalog.Query{From: day("2020-03-20"), To: day("2020-03-20")}, []string{"web", "compta", "mars", "une place"}},
+		{"min places", catalog.Query{MinPlacesLeft: 2}, []string{"web", "compta", "mars", "avril-mai"}},
+		{"association", catalog.Query{AssociationID: &other}, []string{"ailleurs"}},
+		{"a pending association's missions are hidden", catalog.Query{AssociationID: &pending}, []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := titles(c.find(tc.q), c.token)
+			sort.Strings(got)
+			want := slices.Clone(tc.want)
+			sort.Strings(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%q; want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestSearchRadius(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	paris := catalog.Point{Lat: 48.8566, Lon: 2.3522}
+	north := func(km float64) (*float64, *float64) { // km due north of Paris
+		return ptr(paris.Lat + km/111.195), ptr(paris.Lon)
+	}
+	lat40, lon40 := north(40)
+	lat20, lon20 := north(20)
+	lat5, lon5 := north(5)
+	c.add(
+		catalog.Mission{Title: "sur place à 40 km", Format: catalog.OnSite, Lat: lat40, Lon: lon40},
+		catalog.Mission{Title: "hybride à 40 km", Format: catalog.Hybrid, Lat: lat40, Lon: lon40},
+		catalog.Mission{Title: "sur place à 20 km", Format: catalog.OnSite, Lat: lat20, Lon: lon20},
+		catalog.Mission{Title: "hybride à 5 km", Format: catalog.Hybrid, Lat: lat5, Lon: lon5},
+		catalog.Mission{Title: "à distance, siège à 40 km", Lat: lat40, Lon: lon40},
+		catalog.Mission{Title: "à distance"},
+	)
+	got := c.find(catalog.Query{Near: &paris, RadiusKM: 30, Sort: catalog.SortDistance})
+	want := []string{"hybride à 5 km", "sur place à 20 km", "à distance", "à distance, siège à 40 km"}
+	if ts := titles(got, c.token); !slices.Equal(ts[:2], want[:2]) || !slices.Equal(sorted(ts[2:]), sorted(want[2:])) {
+		t.Fatalf("within 30 km of Paris, nearest first: %q; want %q (remote ones last)", ts, want)
+	}
+	if d := got[1].DistanceKM; d == nil || *d < 19.9 || *d > 20.1 {
+		t.Errorf("distance of the mission 20 km away: %v", d)
+	}
+	if got[2].DistanceKM != nil || got[3].DistanceKM != nil {
+		t.Errorf("a remote mission has no distance: %v %v", got[2].DistanceKM, got[3].DistanceKM)
+	}
+	// Without a radius: every mission, with its distance.
+	if all := c.find(catalog.Query{Near: &paris, Sort: catalog.SortDistance}); len(all) != 6 || *all[3].DistanceKM < 39.9 {
+		t.Errorf("without a radius: %q", titles(all, c.token))
+	}
+	// The cut holds in the other orders too.
+	if n := len(c.find(catalog.Query{Near: &paris, RadiusKM: 30})); n != 4 {
+		t.Errorf("default order within 30 km: %d missions; want 4", n)
+	}
+	if n := len(c.find(catalog.Query{Near: &paris, RadiusKM: 45, Sort: catalog.SortDate})); n != 6 {
+		t.Errorf("date order within 45 km: %d missions; want 6", n)
+	}
+}
+
+func sorted(s []string) []string { s = slices.Clone(s); sort.Strings(s); return s }
+
+func TestSearchVisibility(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	a, b := uuid.New(), uuid.New()
+	ctxA := tenants.NewContext(context.Background(), &tenants.Tenant{ID: a})
+	ctxB := tenants.NewContext(context.Background(), &tenants.Tenant{ID: b})
+	ids := c.add(catalog.Mission{Title: "pour tous"}, catalog.Mission{Title: "pour B", Visibility: "listed", VisibleTo: []uuid.UUID{b}})
+	q := c.scoped(catalog.Query{})
+	seen := func(ctx context.Context, platform bool) []string {
+		q := q
+		q.Platform = platform
+		page, err := c.search.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sorted(titles(page.Missions, c.token))
+	}
+	if got := seen(ctxA, false); !slices.Equal(got, []string{"pour tous"}) {
+		t.Errorf("company A sees %q", got)
+	}
+	if got := seen(ctxB, false); !slices.Equal(got, []string{"pour B", "pour tous"}) {
+		t.Errorf("company B sees %q", got)
+	}
+	if got := seen(context.Background(), true); !slices.Equal(got, []string{"pour B", "pour tous"}) {
+		t.Errorf("staff see %q", got)
+	}
+
+	_, errListed := c.search.Mission(ctxA, ids[1], false)
+	_, errMissing := c.search.Mission(ctxA, uuid.New(), false)
+	if !errs.Is(errListed, errs.NotFound) || errs.MessageOf(errListed) != errs.MessageOf(errMissing) {
+		t.Fatalf("B's mission read by A: %v; want the same not-found as a missing one (%v)", errListed, errMissing)
+	}
+	m, err := c.search.Mission(ctxB, ids[1], false)
+	if err != nil || m.Title != "pour B "+c.token || m.VisibleTo != nil || m.Association != c.name {
+		t.Fatalf("B reads its mission: %+v, %v; want it, without the list of companies", m, err)
+	}
+	if m, err := c.search.Mission(context.Background(), ids[1], true); err != nil || len(m.VisibleTo) != 1 || m.VisibleTo[0] != b {
+		t.Fatalf("staff read it: %+v, %v; want it with its companies", m, err)
+	}
+	if _, err := c.search.Search(context.Background(), q); !errs.Is(err, errs.Internal) {
+		t.Fatalf("a company's search without a company: %v; want internal", err)
+	}
+}
+
+func TestSearchVitalMissionsFirst(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	base := time.Now().Add(-time.Hour)
+	c.add(
+		catalog.Mission{Title: "récente", CreatedAt: base.Add(3 * time.Minute)},
+		catalog.Mission{Title: "garde d'enfants", VitalCategory: "childcare", CreatedAt: base},
+		catalog.Mission{Title: "ancienne", CreatedAt: base.Add(time.Minute)},
+		catalog.Mission{Title: "aide alimentaire", VitalCategory: "food_aid", CreatedAt: base.Add(-time.Minute)},
+		catalog.Mission{Title: "nouvelle", CreatedAt: base.Add(2 * time.Minute)},
+	)
+	want := []string{"aide alimentaire", "garde d'enfants", "récente", "nouvelle", "ancienne"}
+	if got := titles(c.find(catalog.Query{}), c.token); !slices.Equal(got, want) {
+		t.Errorf("default order: %q; want %q", got, want)
+	}
+	// The platform's own vital missions (no association) come first too,
+	// with no places counted here: sign-up is on the national platform.
+	c.add(catalog.Mission{Title: "Lien avec les personnes isolées", Organizer: "Réserve Civique", VitalCategory: "isolated_people",
+		ExternalURL: "https://www.jeveuxaider.gouv.fr/", Description: "Appeler des personnes âgées."})
+	got := titles(c.find(catalog.Query{Text: c.token}), c.token) // every mission of the test: the same rank
+	if want := []string{"aide alimentaire", "garde d'enfants", "Lien avec les personnes isolées"}; len(got) != 6 || !slices.Equal(got[:3], want) ||
+		!slices.Equal(sorted(got[3:]), []string{"ancienne", "nouvelle", "récente"}) {
+		t.Errorf("default order with text: %q; want %q first, in their official order", got, want)
+	}
+}
+
+// TestSearchPagesCoverEveryResultOnce pages through the same missions in
+// every order, with ties on every sort key, and compares with one page.
+func TestSearchPagesCoverEveryResultOnce(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var ms []catalog.Mission
+	for i := range 23 {
+		m := catalog.Mission{Title: "Atelier", CreatedAt: at.Add(time.Duration(i/4) * time.Minute)} // four by four the same date
+		if i%5 == 0 {
+			m.Title = "Atelier atelier couture"
+		}
+		if i%3 > 0 {
+			m.DateKind, m.StartsOn = "recurring", day(fmt.Sprintf("2020-04-%02d", 1+i%4))
+		}
+		if i%2 == 0 {
+			m.Format, m.Lat, m.Lon = catalog.OnSite, ptr(48.80+float64(i%3)/100), ptr(2.35)
+		}
+		if i%7 == 0 {
+			m.VitalCategory = catalog.VitalCategories[i%4]
+		}
+		ms = append(ms, m)
+	}
+	c.add(ms...)
+	paris := &catalog.Point{Lat: 48.8566, Lon: 2.3522}
+	for _, q := range []catalog.Query{
+		{},
+		{Text: "atelier"},
+		{Text: "atelier", Sort: catalog.SortRelevance},
+		{Sort: catalog.SortDate},
+		{Near: paris, Sort: catalog.SortDistance},
+		{Near: paris, RadiusKM: 10, Sort: catalog.SortDistance},
+		{Near: paris, RadiusKM: 10},
+	} {
+		name := fmt.Sprintf("sort=%q text=%v near=%v radius=%v", q.Sort, q.Text != "", q.Near != nil, q.RadiusKM)
+		t.Run(name, func(t *testing.T) {
+			whole := c.find(q)
+			if len(whole) < 10 {
+				t.Fatalf("%d results: too few to page", len(whole))
+			}
+			var paged []uuid.UUID
+			pq := c.scoped(q)
+			pq.Limit = 3 // not a divisor of the groups of ties
+			for pages := 0; ; pages++ {
+				if pages > len(whole) {
+					t.Fatal("the cursor never ends")
+				}
+				page, err := c.search.Search(c.ctx, pq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Missions) == 0 || len(page.Missions) > 3 {
+					t.Fatalf("page %d holds %d missions", pages, len(page.Missions))
+				}
+				for _, m := range page.Missions {
+					paged = append(paged, m.ID)
+				}
+				if page.Next == "" {
+					break
+				}
+				pq.After = page.Next
+			}
+			want := make([]uuid.UUID, len(whole))
+			for i, m := range whole {
+				want[i] = m.ID
+			}
+			if !slices.Equal(paged, want) {
+				t.Fatalf("pages of 3 give %d missions, one page %d, or in another order", len(paged), len(want))
+			}
+		})
+	}
+}
+
+func TestSearchRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	c.add(catalog.Mission{Title: "un"}, catalog.Mission{Title: "deux"}, catalog.Mission{Title: "trois"})
+	q := c.scoped(catalog.Query{Limit: 1})
+	page, err := c.search.Search(c.ctx, q)
+	if err != nil || page.Next == "" {
+		t.Fatalf("first page: %v %v", page, err)
+	}
+	tampered := []byte(page.Next)
+	tampered[5] ^= 1
+	otherSearch := q
+	otherSearch.Formats = []string{catalog.Remote}
+	cases := []struct {
+		name  string
+		q     catalog.Query
+		field string
+	}{
+		{"a cursor that is not base64", with(q, func(q *catalog.Query) { q.After = "***" }), "after"},
+		{"a tampered cursor", with(q, func(q *catalog.Query) { q.After = string(tampered) }), "after"},
+		{"a cursor of another search", with(otherSearch, func(q *catalog.Query) { q.After = page.Next }), "after"},
+		{"relevance without text", with(q, func(q *catalog.Query) { q.Sort = catalog.SortRelevance }), "sort"},
+		{"distance without a point", with(q, func(q *catalog.Query) { q.Sort = catalog.SortDistance }), "sort"},
+		{"an unknown sort", with(q, func(q *catalog.Query) { q.Sort = "price" }), "sort"},
+		{"a radius without a point", with(q, func(q *catalog.Query) { q.RadiusKM = 10 }), "radius_km"},
+		{"a latitude off the Earth", with(q, func(q *catalog.Query) { q.Near = &catalog.Point{Lat: 91} }), "lat"},
+		{"an unknown skill", with(q, func(q *catalog.Query) { q.Skills = []string{"it.cobol"} }), "skills"},
+		{"an unknown cause", with(q, func(q *catalog.Query) { q.Causes = []string{"pets"} }), "causes"},
+		{"an unknown format", with(q, func(q *catalog.Query) { q.Formats = []string{"online"} }), "formats"},
+		{"dates backwards", with(q, func(q *catalog.Query) { q.From, q.To = day("2020-05-01"), day("2020-04-01") }), "to"},
+		{"too many per page", with(q, func(q *catalog.Query) { q.Limit = 101 }), "limit"},
+	}
+	for _, tc := range cases {
+		_, err := c.search.Search(c.ctx, tc.q)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Code != errs.Invalid || e.Field != tc.field {
+			t.Errorf("%s: %v; want invalid naming %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+func with(q catalog.Query, f func(*catalog.Query)) catalog.Query { f(&q); return q }
+
+// BenchmarkSearch measures representative searches on a generated
+// catalogue. It is skipped unless told where the catalogue is, so that the
+// normal test run stays small:
+//
+//   - VENDREDI_BENCH_MISSIONS=100000 generates and loads that many missions
+//     into the package's test database first (about half a minute);
+//   - VENDREDI_BENCH_DATABASE_URL=postgres://vendredi_app:…/db searches a
+//     database already loaded by `vendredi seed missions`.
+//
+// For example:
+//
+//	VENDREDI_BENCH_MISSIONS=100000 go test -run '^$' -bench BenchmarkSearch -benchtime 400x ./internal/postgres
+//
+// Each sub-benchmark reports its p50 and p99 besides the mean. With
+// VENDREDI_BENCH_EXPLAIN=FILE it writes the plans of each search (EXPLAIN
+// ANALYZE, BUFFERS) to FILE.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	company := uuid.New()
+	var db *postgres.DB
+	if url := os.Getenv("VENDREDI_BENCH_DATABASE_URL"); url != "" {
+		var err error
+		if db, err = postgres.Open(ctx, url, postgres.Options{MaxConns: 4}); err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if list, err := postgres.NewTenantStore(db).List(ctx); err == nil && len(list) > 0 {
+			company = list[0].ID
+		}
+	} else if n, _ := strconv.Atoi(os.Getenv("VENDREDI_BENCH_MISSIONS")); n > 0 {
+		env := pgtest.New(b)
+		db = env.App
+		start := time.Now()
+		w := gen.Generate(gen.Options{Seed: 1, Missions: n, Companies: []uuid.UUID{company, uuid.New()}})
+		generated := time.Since(start)
+		rep, err := postgres.BulkLoad(ctx, env.App, w.Associations, w.Missions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		loaded := time.Since(start)
+		// The owner may analyze; autovacuum would, a minute later.
+		if _, err := env.Owner.ExecContext(ctx, "VACUUM ANALYZE missions, mission_skills, associations"); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%d missions, %d associations, %d skills: generated in %v, loaded in %v", rep.Missions, rep.Associations, rep.Skills,
+			generated.Round(time.Millisecond), (loaded - generated).Round(time.Millisecond))
+	} else {
+		b.Skip("set VENDREDI_BENCH_MISSIONS (e.g. 100000) or VENDREDI_BENCH_DATABASE_URL to run the search benchmark")
+	}
+	var plans *os.File
+	if path := os.Getenv("VENDREDI_BENCH_EXPLAIN"); path != "" {
+		var err error
+		if plans, err = os.Create(path); err != nil {
+			b.Fatal(err)
+		}
+		defer plans.Close()
+	}
+
+	s := postgres.NewSearch(db)
+	tctx := tenants.NewContext(ctx, &tenants.Tenant{ID: company})
+	paris := &catalog.Point{Lat: 48.8566, Lon: 2.3522}
+	first, err := s.Search(tctx, catalog.Query{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// pastVital is the cursor of the first page after the vital missions,
+	// which lead the default order: the pages most searches read.
+	pastVital := func(q catalog.Query) string {
+		q.Limit = catalog.MaxLimit
+		for {
+			page, err := s.Search(tctx, q)
+			if err != nil || page.Next == "" {
+				b.Fatalf("no page after the vital missions: %v", err)
+			}
+			q.After = page.Next
+			if page.Missions[len(page.Missions)-1].VitalCategory == "" {
+				return q.After
+			}
+		}
+	}
+	queries := []struct {
+		name string
+		q    catalog.Query
+	}{
+		{"default", catalog.Query{}},
+		{"default_page2", catalog.Query{After: first.Next}},
+		{"default_past_vital", catalog.Query{After: pastVital(catalog.Query{})}},
+		{"text", catalog.Query{Text: "soutien scolaire"}},
+		{"text_by_relevance", catalog.Query{Text: "soutien scolaire", Sort: catalog.SortRelevance}},
+		{"text_rare", catalog.Query{Text: "comptabilité"}},
+		{"text_skills", catalog.Query{Text: "développement web", Skills: []string{"it.web-dev"}}},
+		{"near_paris_30km", catalog.Query{Near: paris, RadiusKM: 30}},
+		{"near_paris_30km_past_vital", catalog.Query{Near: paris, RadiusKM: 30, After: pastVital(catalog.Query{Near: paris, RadiusKM: 30})}},
+		{"near_paris_30km_by_distance", catalog.Query{Near: paris, RadiusKM: 30, Sort: catalog.SortDistance}},
+		{"on_site_near_paris_30km", catalog.Query{Near: paris, RadiusKM: 30, Formats: []string{catalog.OnSite, catalog.Hybrid}}},
+		{"by_date", catalog.Query{Sort: catalog.SortDate, From: day("2020-05-01")}},
+		{"skills_cause", catalog.Query{Skills: []string{"finance.accounting"}, Causes: []string{"solidarity"}}},
+	}
+	for _, qq := range queries {
+		b.Run(qq.name, func(b *testing.B) {
+			if plans != nil {
+				text, err := s.Explain(tctx, qq.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fmt.Fprintf(plans, "=== %s\n%s\n\n", qq.name, strings.Join(text, "\n---\n"))
+			}
+			durations := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				t0 := time.Now()
+				page, err := s.Search(tctx, qq.q)
+				durations = append(durations, time.Since(t0))
+				if err != nil || len(page.Missions) == 0 {
+					b.Fatalf("%v, %d missions", err, len(page.Missions))
+				}
+			}
+			slices.Sort(durations)
+			pct := func(p float64) float64 {
+				return float64(durations[min(len(durations)-1, int(p*float64(len(durations))))].Microseconds()) / 1000
+			}
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+		})
+	}
+}

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS missions_open_newest_idx;
