@@ -139,6 +139,11 @@ func inScope(m *missionLock, c *campaign.Campaign, tenantID uuid.UUID) bool {
 	if !visible || !vetted {
 		return false
 	}
+	// The company's private missions belong to every one of its campaigns,
+	// whatever their scope (as the campaign's list of missions shows them).
+	if m.Visibility == "listed" && containsID(m.VisibleTo, tenantID) {
+		return true
+	}
 	switch c.MissionScope {
 	case "causes":
 		return m.Cause != nil && containsString(c.MissionCauses, *m.Cause)
