@@ -152,7 +152,8 @@ type HourStore interface {
 		decide func(*HourSnapshot) (string, error)) (*HourLog, error)
 	// MemberHours lists a member's entries, newest first, and their balance per campaign.
 	MemberHours(ctx context.Context, memberID uuid.UUID) ([]HourLog, []HoursBalance, error)
-	// Hours lists the company's entries, oldest first.
+	// Hours lists the entries of the company of the context or, acting for
+	// an association (ForAssociation), of its missions, oldest first.
 	Hours(ctx context.Context, f HourFilter) ([]HourLog, error)
 	// ApproveHours approves pending entries, one outcome per id, in the
 	// company of the context or, when the context acts for an association

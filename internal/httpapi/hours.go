@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
+	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
@@ -20,6 +21,25 @@ func (s *Server) hourRoutes(api fiber.Router) {
 	api.Get("/hours", enf.Route("hours", "approve"), s.companyHours)
 	api.Post("/hours/approve", enf.Route("hours", "approve"), s.approveHours)
 	api.Post("/hours/:id/reject", enf.Route("hours", "approve"), s.rejectHours)
+
+	// An association's managers confirm the hours given to their missions,
+	// from every company.
+	inAssoc := authz.AssociationParam("association")
+	api.Get("/associations/:association/hours", enf.RouteIn(inAssoc, "hours", "read"), s.forAssociation(s.companyHours))
+	api.Post("/associations/:association/hours/approve", enf.RouteIn(inAssoc, "hours", "approve"), s.forAssociation(s.approveHours))
+	api.Post("/associations/:association/hours/:id/reject", enf.RouteIn(inAssoc, "hours", "reject"), s.forAssociation(s.rejectHours))
+}
+
+// forAssociation runs h acting for the association of the path.
+func (s *Server) forAssociation(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c, "association")
+		if err != nil {
+			return err
+		}
+		c.SetUserContext(campaign.ForAssociation(c.UserContext(), id))
+		return h(c)
+	}
 }
 
 func (s *Server) logHours(c *fiber.Ctx) error {

@@ -89,11 +89,12 @@ func (s *HourStore) LogHours(ctx context.Context, memberID, participationID uuid
 
 const hourCols = `h.id, h.participation_id, p.campaign_id, h.member_id, h.mission_id, h.worked_on, h.hours::float8 AS hours,
 	h.note, h.status, h.decided_by, h.decided_at, h.created_at, mb.full_name AS member_name, m.title AS mission_title,
-	c.name AS campaign_name`
+	coalesce(c.name, '') AS campaign_name`
 
 const hourFrom = ` FROM hour_logs h
 	JOIN participations p ON p.tenant_id = h.tenant_id AND p.id = h.participation_id
-	JOIN campaigns c ON c.tenant_id = p.tenant_id AND c.id = p.campaign_id
+	-- An association does not see companies' campaigns: the name stays empty for it.
+	LEFT JOIN campaigns c ON c.tenant_id = p.tenant_id AND c.id = p.campaign_id
 	JOIN members mb ON mb.tenant_id = h.tenant_id AND mb.id = h.member_id
 	JOIN missions m ON m.id = h.mission_id`
 
@@ -177,7 +178,7 @@ func (s *HourStore) MemberHours(ctx context.Context, memberID uuid.UUID) (list [
 // Hours lists the company's entries that pass f, oldest first: the
 // approval queue of HR admins.
 func (s *HourStore) Hours(ctx context.Context, f campaign.HourFilter) (out []campaign.HourLog, err error) {
-	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.decisionTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		out, err = listHours(ctx, tx, `(?::text = '' OR h.status = ?) AND (?::uuid IS NULL OR p.campaign_id = ?)
 			ORDER BY h.created_at, h.id LIMIT ?`, f.Status, f.Status, f.CampaignID, f.CampaignID, f.Limit)
 		return err
