@@ -90,6 +90,7 @@ func serveCommand() *cli.Command {
 				Authz:          enf,
 				Offboard:       postgres.NewPlatformStore(db),
 				Catalogue:      catalogue,
+				Reference:      postgres.NewReferenceStore(db),
 				Participations: signups,
 				Campaigns:      campaigns,
 				Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},

@@ -11,7 +11,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
-	"github.com/vendredi-app/vendredi/internal/taxonomy"
+	"github.com/vendredi-app/vendredi/internal/postgres"
 )
 
 // catalogRoutes serves associations' profiles and review, missions'
@@ -39,16 +39,59 @@ func (s *Server) catalogRoutes(api fiber.Router) {
 	api.Post("/platform/associations/:id/suspend", enf.Route("associations", "update"), s.review("suspend"))
 	api.Post("/platform/missions/:id/flag", enf.Route("missions", "flag"), s.flagMission)
 	api.Patch("/platform/missions/:id", enf.Route("vital_missions", "update"), s.changeVitalMission)
+	api.Patch("/platform/skills/:code", enf.Route("reference_data", "update"), s.updateSkill)
+	api.Patch("/platform/causes/:code", enf.Route("reference_data", "update"), s.updateCause)
 }
 
 func (s *Server) referenceSkills(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	return c.JSON(fiber.Map{"families": taxonomy.Families(), "skills": taxonomy.Skills()})
+	fams, skills, err := s.deps.Reference.Skills(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	return c.JSON(fiber.Map{"families": fams, "skills": skills})
 }
 
 func (s *Server) referenceCauses(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	return c.JSON(fiber.Map{"causes": taxonomy.Causes()})
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	return c.JSON(fiber.Map{"causes": causes})
+}
+
+// updateSkill lets staff correct a skill's labels and its ROME/ESCO codes.
+func (s *Server) updateSkill(c *fiber.Ctx) error {
+	var in postgres.Skill
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	in.Code = strings.Clone(c.Params("code"))
+	if len(in.LabelFR) > 200 || len(in.LabelEN) > 200 {
+		return errs.Field("label_fr", "labels are 200 characters at most")
+	}
+	out, err := s.deps.Reference.UpdateSkill(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) updateCause(c *fiber.Ctx) error {
+	var in postgres.Cause
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	in.Code = strings.Clone(c.Params("code"))
+	if len(in.LabelFR) > 200 || len(in.LabelEN) > 200 {
+		return errs.Field("label_fr", "labels are 200 characters at most")
+	}
+	out, err := s.deps.Reference.UpdateCause(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) getAssociation(c *fiber.Ctx) error {

@@ -155,3 +155,24 @@ func TestReferenceDataIsPublic(t *testing.T) {
 		t.Fatalf("causes: %d %v", res.StatusCode, body)
 	}
 }
+
+func TestStaffEditReferenceData(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	pp := people{t: t, db: env.App}
+	staff := pp.session(nil, pp.account(true, nil))
+	if res, body := do(t, app, "PATCH", "localhost", "/api/v1/platform/causes/memory", `{"label_fr":"Devoir de mémoire"}`, staff); res.StatusCode != 200 || body["label_fr"] != "Devoir de mémoire" {
+		t.Fatalf("edit a cause: %d %v", res.StatusCode, body)
+	}
+	res, body := do(t, app, "GET", "localhost", "/api/v1/reference/causes", "", "")
+	if res.StatusCode != 200 || !strings.Contains(fmt.Sprint(body["causes"]), "Devoir de mémoire") {
+		t.Fatalf("the edit is not served: %v", body)
+	}
+	if res, _ := do(t, app, "PATCH", "localhost", "/api/v1/platform/skills/no.such-skill", `{"label_fr":"x"}`, staff); res.StatusCode != 404 {
+		t.Fatalf("an unknown skill: %d; want 404", res.StatusCode)
+	}
+	if res, body := do(t, app, "PATCH", "localhost", "/api/v1/platform/skills/finance.accounting", `{"rome":"M1203"}`, staff); res.StatusCode != 200 || body["rome"] != "M1203" {
+		t.Fatalf("edit a skill's ROME code: %d %v", res.StatusCode, body)
+	}
+}

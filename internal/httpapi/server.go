@@ -65,6 +65,8 @@ type Deps struct {
 	Catalogue *catalog.Service
 	// Participations runs sign-ups.
 	Participations *campaign.Participations
+	// Reference serves the skills and causes as staff edited them.
+	Reference *postgres.ReferenceStore
 	// Campaigns runs campaigns, templates, profiles, hours and figures.
 	Campaigns *campaign.Service
 	Discovery Discovery // the search and import of missions

@@ -107,6 +107,7 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 		Authz:     enf,
 		Offboard:  postgres.NewPlatformStore(db),
 		Catalogue: catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
+		Reference: postgres.NewReferenceStore(db),
 		Participations: campaign.NewParticipations(postgres.NewParticipationStore(db),
 			mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }}),
 		Campaigns: httpapi.NewCampaignService(db, smtp),

@@ -32,3 +32,76 @@ func SeedReference(ctx context.Context, db bun.IDB) error {
 	}
 	return nil
 }
+
+// ReferenceStore reads and edits the reference data as staff left it.
+type ReferenceStore struct{ db *DB }
+
+// NewReferenceStore returns a ReferenceStore on db.
+func NewReferenceStore(db *DB) *ReferenceStore { return &ReferenceStore{db: db} }
+
+// SkillFamily, Skill and Cause are reference rows as served.
+type (
+	SkillFamily struct {
+		Code    string `bun:"code" json:"code"`
+		LabelFR string `bun:"label_fr" json:"label_fr"`
+		LabelEN string `bun:"label_en" json:"label_en"`
+	}
+	Skill struct {
+		Code    string `bun:"code" json:"code"`
+		Family  string `bun:"family" json:"family"`
+		LabelFR string `bun:"label_fr" json:"label_fr"`
+		LabelEN string `bun:"label_en" json:"label_en"`
+		ROME    string `bun:"rome" json:"rome,omitempty"`
+		ESCO    string `bun:"esco" json:"esco,omitempty"`
+	}
+	Cause struct {
+		Code    string `bun:"code" json:"code"`
+		LabelFR string `bun:"label_fr" json:"label_fr"`
+		LabelEN string `bun:"label_en" json:"label_en"`
+	}
+)
+
+// Skills returns the families and skills, by code.
+func (s *ReferenceStore) Skills(ctx context.Context) ([]SkillFamily, []Skill, error) {
+	var fams []SkillFamily
+	var skills []Skill
+	if err := s.db.NewRaw("SELECT code, label_fr, label_en FROM skill_families ORDER BY code").Scan(ctx, &fams); err != nil {
+		return nil, nil, translate(err)
+	}
+	err := s.db.NewRaw("SELECT code, family, label_fr, label_en, rome, esco FROM skills ORDER BY code").Scan(ctx, &skills)
+	return fams, skills, translate(err)
+}
+
+// Causes returns the cause domains, by code.
+func (s *ReferenceStore) Causes(ctx context.Context) ([]Cause, error) {
+	var out []Cause
+	err := s.db.NewRaw("SELECT code, label_fr, label_en FROM causes ORDER BY code").Scan(ctx, &out)
+	return out, translate(err)
+}
+
+// UpdateSkill changes a skill's labels and codes (empty fields stay).
+func (s *ReferenceStore) UpdateSkill(ctx context.Context, in Skill) (*Skill, error) {
+	var out Skill
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`UPDATE skills SET label_fr = coalesce(nullif(?, ''), label_fr), label_en = coalesce(nullif(?, ''), label_en),
+			rome = coalesce(nullif(?, ''), rome), esco = coalesce(nullif(?, ''), esco) WHERE code = ?
+			RETURNING code, family, label_fr, label_en, rome, esco`, in.LabelFR, in.LabelEN, in.ROME, in.ESCO, in.Code).Scan(ctx, &out)
+	})
+	if err != nil {
+		return nil, notFound(err, "no such skill")
+	}
+	return &out, nil
+}
+
+// UpdateCause changes a cause's labels (empty fields stay).
+func (s *ReferenceStore) UpdateCause(ctx context.Context, in Cause) (*Cause, error) {
+	var out Cause
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`UPDATE causes SET label_fr = coalesce(nullif(?, ''), label_fr), label_en = coalesce(nullif(?, ''), label_en)
+			WHERE code = ? RETURNING code, label_fr, label_en`, in.LabelFR, in.LabelEN, in.Code).Scan(ctx, &out)
+	})
+	if err != nil {
+		return nil, notFound(err, "no such cause")
+	}
+	return &out, nil
+}
