@@ -93,7 +93,9 @@ func serveCommand() *cli.Command {
 				Reference:      postgres.NewReferenceStore(db),
 				Participations: signups,
 				Campaigns:      campaigns,
-				Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
+				Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
+					campaigns.Stores().Campaigns.CampaignMissions, signups),
+				Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 			})
 			if err != nil {
 				return err

@@ -60,6 +60,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.catalogRoutes(api)
 	s.campaignRoutes(api)
 	s.participationRoutes(api)
+	s.matchingRoutes(api)
 
 	api.Post("/associations/sign-up", public, s.signUpManager)
 	api.Post("/associations/:association/managers", enf.RouteIn(authz.AssociationParam("association"), "association_managers", "create"), s.inviteCoManager)

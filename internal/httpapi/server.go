@@ -65,6 +65,8 @@ type Deps struct {
 	Catalogue *catalog.Service
 	// Participations runs sign-ups.
 	Participations *campaign.Participations
+	// Matchmaker ranks missions and allocates campaigns.
+	Matchmaker *campaign.Matchmaker
 	// Reference serves the skills and causes as staff edited them.
 	Reference *postgres.ReferenceStore
 	// Campaigns runs campaigns, templates, profiles, hours and figures.

@@ -98,19 +98,23 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() { _ = postgres.Listen(ctx, url, authz.Channel, enf.OnNotify) }()
+	signups := campaign.NewParticipations(postgres.NewParticipationStore(db),
+		mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }})
+	campaigns := httpapi.NewCampaignService(db, smtp)
 	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: log}, httpapi.Deps{
-		Tenants:   postgres.NewTenantStore(db),
-		Readiness: postgres.Readiness{DB: db},
-		Catalog:   postgres.NewCatalogStore(db),
-		Members:   postgres.NewMemberStore(db),
-		Identity:  ids,
-		Authz:     enf,
-		Offboard:  postgres.NewPlatformStore(db),
-		Catalogue: catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
-		Reference: postgres.NewReferenceStore(db),
-		Participations: campaign.NewParticipations(postgres.NewParticipationStore(db),
-			mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }}),
-		Campaigns: httpapi.NewCampaignService(db, smtp),
+		Tenants:        postgres.NewTenantStore(db),
+		Readiness:      postgres.Readiness{DB: db},
+		Catalog:        postgres.NewCatalogStore(db),
+		Members:        postgres.NewMemberStore(db),
+		Identity:       ids,
+		Authz:          enf,
+		Offboard:       postgres.NewPlatformStore(db),
+		Catalogue:      catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
+		Reference:      postgres.NewReferenceStore(db),
+		Participations: signups,
+		Campaigns:      campaigns,
+		Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
+			campaigns.Stores().Campaigns.CampaignMissions, signups),
 		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 	})
 	if err != nil {

@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	host := tn.Slug + ".localhost"
+	campaignID, assoc := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	accounting, webdev := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
+			return err
+		}
+		for _, m := range []struct {
+			id     uuid.UUID
+			title  string
+			skill  string
+			places int
+		}{{accounting, "Tenir la comptabilité", "finance.accounting", 1}, {webdev, "Refaire le site", "it.web-dev", 2}} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+				VALUES (?, ?, ?, 'remote', ?, ?, 'open')`, m.id, assoc, m.title, m.places, m.places); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level, required) VALUES (?, ?, 2, true)", m.id, m.skill); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee)
+				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 1)`, campaignID)
+			return err
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := people{t: t, db: env.App}
+	admin := pp.session(tn, pp.member(tn, "hr_admin"))
+	sessions := map[string]string{}
+	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev", "other": "it.web-dev"} {
+		sessions[name] = pp.session(tn, pp.member(tn, "employee"))
+		if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
+			`{"skills":[{"skill":"`+skill+`","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
+			sessions[name]); res.StatusCode != 200 {
+			t.Fatalf("profile of %s: %d %v", name, res.StatusCode, body)
+		}
+	}
+	base := "/api/v1/campaigns/" + campaignID.String()
+
+	res, body := do(t, app, "GET", host, base+"/recommendations?k=5", "", sessions["accountant"])
+	recs, _ := body["recommendations"].([]any)
+	if res.StatusCode != 200 || len(recs) == 0 {
+		t.Fatalf("recommendations: %d %v", res.StatusCode, body)
+	}
+	first := recs[0].(map[string]any)
+	if first["mission"].(map[string]any)["title"] != "Tenir la comptabilité" || !strings.Contains(fmt.Sprint(first["explanation"]), "finance.accounting") {
+		t.Fatalf("the accountant's first mission: %v; want the accounting one, explained by the skill", first)
+	}
+	if res, _ := do(t, app, "GET", host, base+"/recommendations?k=500", "", sessions["accountant"]); res.StatusCode != 400 {
+		t.Fatalf("k=500: %d; want 400", res.StatusCode)
+	}
+
+	if res, _ := do(t, app, "POST", host, base+"/allocation", "", sessions["accountant"]); res.StatusCode != 403 {
+		t.Fatalf("an employee starting the allocation: %d; want 403", res.StatusCode)
+	}
+	if res, body := do(t, app, "POST", host, base+"/allocation", "", admin); res.StatusCode != 202 {
+		t.Fatalf("start allocation: %d %v", res.StatusCode, body)
+	}
+	var run map[string]any
+	waitFor(t, "the allocation finishes", func() bool {
+		_, run = do(t, app, "GET", host, base+"/allocation", "", admin)
+		return run["status"] == "done" || run["status"] == "failed"
+	})
+	if run["status"] != "done" || run["proposals"] != float64(3) || run["total_score"].(float64) <= 0 {
+		t.Fatalf("run: %v; want 3 proposals (1 + 2 places, one per employee) and its optimum", run)
+	}
+
+	proposal := func(who string) map[string]any {
+		_, body := do(t, app, "GET", host, "/api/v1/me/proposals", "", sessions[who])
+		ps, _ := body["proposals"].([]any)
+		if len(ps) != 1 {
+			t.Fatalf("%s has %d proposals; want 1: %v", who, len(ps), body)
+		}
+		return ps[0].(map[string]any)
+	}
+	acc := proposal("accountant")
+	if acc["mission"] != "Tenir la comptabilité" {
+		t.Fatalf("the accountant is proposed %v; want accounting", acc["mission"])
+	}
+	if res, body := do(t, app, "POST", host, "/api/v1/proposals/"+acc["id"].(string)+"/accept", "", sessions["accountant"]); res.StatusCode != 201 || body["status"] != "pending" {
+		t.Fatalf("accept: %d %v; want a pending participation", res.StatusCode, body)
+	}
+	if res, _ := do(t, app, "POST", host, "/api/v1/proposals/"+acc["id"].(string)+"/accept", "", sessions["accountant"]); res.StatusCode != 409 {
+		t.Fatalf("accepting twice: %d; want 409", res.StatusCode)
+	}
+	dev := proposal("developer")
+	if res, _ := do(t, app, "POST", host, "/api/v1/proposals/"+dev["id"].(string)+"/decline", "", sessions["other"]); res.StatusCode != 404 {
+		t.Fatalf("declining a colleague's proposal: %d; want 404", res.StatusCode)
+	}
+	if res, body := do(t, app, "POST", host, "/api/v1/proposals/"+dev["id"].(string)+"/decline", "", sessions["developer"]); res.StatusCode != 200 || body["status"] != "declined" {
+		t.Fatalf("decline: %d %v", res.StatusCode, body)
+	}
+
+	// A re-run never proposes a declined mission again.
+	if res, _ := do(t, app, "POST", host, base+"/allocation", "", admin); res.StatusCode != 202 {
+		t.Fatalf("re-run: %d", res.StatusCode)
+	}
+	waitFor(t, "the re-run finishes", func() bool {
+		_, run = do(t, app, "GET", host, base+"/allocation", "", admin)
+		return run["status"] == "done"
+	})
+	_, body = do(t, app, "GET", host, "/api/v1/me/proposals", "", sessions["developer"])
+	for _, p := range body["proposals"].([]any) {
+		if p.(map[string]any)["status"] == "proposed" && p.(map[string]any)["mission"] == "Refaire le site" {
+			t.Fatalf("the declined mission was proposed again: %v", body)
+		}
+	}
+}
