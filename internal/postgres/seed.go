@@ -47,6 +47,17 @@ func SeedDemo(ctx context.Context, db *DB, passwordHash string) (SeedReport, err
 			return rep, err
 		}
 		err = db.TenantTx(tenants.NewContext(ctx, t), func(ctx context.Context, tx bun.Tx) error {
+			// Each demo company runs "Tous confinés, Tous engagés", active, from
+			// the built-in template, so that sign-ups can be tried at once.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, template_code, name, description, starts_on, ends_on,
+					status, max_active_per_employee, auto_approve_hours, crisis, remote_first, goal_participants, goal_hours, launched_at)
+				SELECT app.current_tenant_id(), ?, code, CASE WHEN ? = 'en' THEN name_en ELSE name_fr END,
+					CASE WHEN ? = 'en' THEN description_en ELSE description_fr END, current_date, current_date + duration_days,
+					'active', max_active_per_employee, auto_approve_hours, crisis, remote_first, ?, ?, now()
+				FROM campaign_templates WHERE code = 'tous-confines-tous-engages'
+				ON CONFLICT DO NOTHING`, demo.ID("campaign", c.Slug), c.Locale, c.Locale, len(c.People), 10*len(c.People)); err != nil {
+				return err
+			}
 			for _, p := range c.People {
 				res, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, department, site,
 						status, password_hash, email_verified_at)
