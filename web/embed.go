@@ -7,12 +7,16 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"sync"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
 )
 
-//go:embed templates static
+//go:embed templates static i18n
 var files embed.FS
 
 // Static is the tree served under /static/.
@@ -43,7 +47,34 @@ func Asset(name string) string {
 	return "/static/" + name + "?v=" + hashes[name]
 }
 
-// Templates parses the page templates; each page is executed by its name.
-func Templates() (*template.Template, error) {
-	return template.New("").Funcs(template.FuncMap{"asset": Asset}).ParseFS(files, "templates/*.html")
+// Languages the pages speak, French first: it is the product's home.
+var Languages = []string{"fr", "en"}
+
+// Templates parses the page templates once per language, with t bound to
+// that language's messages; each page is executed by its name.
+func Templates() (map[string]*template.Template, error) {
+	bundle := i18n.NewBundle(language.French)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	for _, l := range Languages {
+		if _, err := bundle.LoadMessageFileFS(files, "i18n/"+l+".json"); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]*template.Template{}
+	for _, l := range Languages {
+		loc := i18n.NewLocalizer(bundle, l)
+		t := func(id string, data ...any) (string, error) {
+			cfg := &i18n.LocalizeConfig{MessageID: id}
+			if len(data) > 0 {
+				cfg.TemplateData = data[0]
+			}
+			return loc.Localize(cfg)
+		}
+		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t}).ParseFS(files, "templates/*.html")
+		if err != nil {
+			return nil, err
+		}
+		out[l] = tpl
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
@@ -51,8 +52,11 @@ func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
 	})
 	if err == nil {
 		err = env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee)
-				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 1)`, campaignID)
+			// Its two missions only: other tests' missions share the database.
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
+					mission_scope, mission_ids)
+				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 1, 'listed', ?)`,
+				campaignID, pgdialect.Array([]uuid.UUID{accounting, webdev}))
 			return err
 		})
 	}

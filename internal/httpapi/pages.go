@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -15,11 +16,29 @@ type missionList struct {
 	Missions []postgres.MissionSummary
 }
 
+// LangCookie remembers the language a person chose.
+const LangCookie = "vendredi_lang"
+
+// lang is the page's language: the person's choice, else their company's,
+// else French.
+func lang(c *fiber.Ctx) string {
+	if l := c.Cookies(LangCookie); l == "fr" || l == "en" {
+		return l
+	}
+	if t, ok := tenants.FromContext(c.UserContext()); ok && t.Locale == "en" {
+		return "en"
+	}
+	return "fr"
+}
+
 // pageData is what every page's layout needs, plus the page's own fields.
 func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[string]any {
-	d := map[string]any{"Title": title, "Lang": "fr", "Company": ""}
+	d := map[string]any{"Title": title, "Lang": lang(c), "Company": "", "Path": c.Path()}
 	if t, ok := tenants.FromContext(c.UserContext()); ok {
-		d["Company"], d["Lang"] = t.Name, t.Locale
+		d["Company"] = t.Name
+	}
+	if p := identity.PrincipalFrom(c.UserContext()); p != nil {
+		d["User"] = p.Name
 	}
 	for k, v := range extra {
 		d[k] = v
@@ -29,7 +48,12 @@ func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[
 
 func (s *Server) render(c *fiber.Ctx, name string, data map[string]any) error {
 	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+	l, _ := data["Lang"].(string)
+	tpl, ok := s.pages[l]
+	if !ok {
+		tpl = s.pages["fr"]
+	}
+	if err := tpl.ExecuteTemplate(&buf, name, data); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

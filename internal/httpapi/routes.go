@@ -13,6 +13,7 @@ func (s *Server) routes(app *fiber.App) {
 	public := authz.Public()
 
 	app.Get("/", public, s.landing)
+	s.signInPages(app)
 
 	// Pages the mailed links open: a button that posts, so that mail
 	// scanners fetching links do not use them up.

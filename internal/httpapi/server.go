@@ -79,7 +79,7 @@ type Server struct {
 	cfg   Config
 	deps  Deps
 	log   *slog.Logger
-	pages *template.Template
+	pages map[string]*template.Template // by language
 }
 
 // New builds the Fiber application.
