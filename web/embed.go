@@ -55,9 +55,17 @@ var Languages = []string{"fr", "en"}
 func Templates() (map[string]*template.Template, error) {
 	bundle := i18n.NewBundle(language.French)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	// Messages live in one file per part of the product and language:
+	// i18n/<part>.<lang>.json.
 	for _, l := range Languages {
-		if _, err := bundle.LoadMessageFileFS(files, "i18n/"+l+".json"); err != nil {
+		names, err := fs.Glob(files, "i18n/*."+l+".json")
+		if err != nil {
 			return nil, err
+		}
+		for _, name := range names {
+			if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := map[string]*template.Template{}
@@ -70,7 +78,7 @@ func Templates() (map[string]*template.Template, error) {
 			}
 			return loc.Localize(cfg)
 		}
-		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t}).ParseFS(files, "templates/*.html")
+		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}

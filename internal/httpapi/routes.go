@@ -14,6 +14,8 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Get("/", public, s.landing)
 	s.signInPages(app)
+	s.employeePages(app)
+	s.hrPages(app)
 
 	// Pages the mailed links open: a button that posts, so that mail
 	// scanners fetching links do not use them up.
