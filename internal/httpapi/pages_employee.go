@@ -1,6 +1,452 @@
 package httpapi
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/matching"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+)
 
 // employeePages serve an employee's journey in the browser.
-func (s *Server) employeePages(app fiber.Router) {}
+func (s *Server) employeePages(app fiber.Router) {
+	enf := s.deps.Authz
+	app.Get("/campaigns/:id", enf.Route("campaigns", "read"), s.campaignPage)
+	app.Post("/campaigns/:id/apply", enf.Route("participations", "create"), s.applySubmit)
+	app.Post("/missions/:id/redirect", enf.Route("missions", "read"), s.redirectSubmit)
+	app.Get("/me/participations", enf.Route("participations", "read"), s.myParticipationsPage)
+	app.Post("/me/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelSubmit)
+	app.Post("/me/participations/:id/hours", enf.Route("hours", "create"), s.hoursSubmit)
+	app.Get("/me/profile", enf.Route("profile", "read"), s.profilePage)
+	app.Post("/me/profile", enf.Route("profile", "update"), s.profileSubmit)
+}
+
+// missionCard is a mission as a card shows it.
+type missionCard struct {
+	catalog.Mission
+	Reasons []string
+	Score   int
+}
+
+// applyForm is an application that came back with an error.
+type applyForm struct {
+	MissionID  uuid.UUID
+	Motivation string
+	Ack        bool
+	Field      string
+	Key        string // a message of the page, else Message
+	Message    string
+	Full       bool
+}
+
+// pageError keeps the failures a form shows the person; the others go to
+// the error page.
+func pageError(err error) bool {
+	code := errs.CodeOf(err)
+	return code == errs.Invalid || code == errs.Conflict || code == errs.NotFound
+}
+
+func (s *Server) skillLabels(c *fiber.Ctx) (map[string]string, []postgres.Skill, error) {
+	_, skills, err := s.deps.Reference.Skills(c.UserContext())
+	if err != nil {
+		return nil, nil, err
+	}
+	en := lang(c) == "en"
+	labels := make(map[string]string, len(skills))
+	for _, sk := range skills {
+		labels[sk.Code] = sk.LabelFR
+		if en {
+			labels[sk.Code] = sk.LabelEN
+		}
+	}
+	return labels, skills, nil
+}
+
+func (s *Server) campaignPage(c *fiber.Ctx) error {
+	return s.renderCampaign(c, nil)
+}
+
+func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
+	ctx := c.UserContext()
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	cmp, err := s.deps.Campaigns.Get(ctx, viewerOf(c), id)
+	if err != nil {
+		return err
+	}
+	ms, err := s.deps.Campaigns.Missions(ctx, viewerOf(c), id)
+	if err != nil {
+		return err
+	}
+	labels, _, err := s.skillLabels(c)
+	if err != nil {
+		return err
+	}
+	en := lang(c) == "en"
+	format, cause := utils.CopyString(c.Query("format")), utils.CopyString(c.Query("cause"))
+	var vital []catalog.Mission
+	others := map[uuid.UUID]catalog.Mission{}
+	var order []uuid.UUID
+	causes := map[string]bool{}
+	for _, m := range ms.Missions {
+		if m.VitalCategory != "" {
+			vital = append(vital, m)
+			continue
+		}
+		if m.Cause != "" {
+			causes[m.Cause] = true
+		}
+		if (format != "" && m.Format != format) || (cause != "" && m.Cause != cause) {
+			continue
+		}
+		others[m.ID] = m
+		order = append(order, m.ID)
+	}
+	var cards []missionCard
+	if member, err := memberOf(c); err == nil {
+		if recs, err := s.deps.Matchmaker.Recommend(ctx, member, id, 50); err == nil {
+			for _, r := range recs {
+				m, ok := others[r.Mission.ID]
+				if !ok {
+					continue
+				}
+				delete(others, m.ID)
+				cards = append(cards, missionCard{Mission: m, Reasons: reasons(r.Explanation, labels), Score: r.Score})
+			}
+		} else if !pageError(err) {
+			return err
+		}
+	}
+	for _, mid := range order {
+		if m, ok := others[mid]; ok {
+			cards = append(cards, missionCard{Mission: m})
+		}
+	}
+	rules := make([]string, len(ms.SanitaryRules))
+	for i, r := range ms.SanitaryRules {
+		rules[i] = r.TextFR
+		if en {
+			rules[i] = r.TextEN
+		}
+	}
+	causeList := make([]string, 0, len(causes))
+	for k := range causes {
+		causeList = append(causeList, k)
+	}
+	slices.Sort(causeList)
+	if form == nil {
+		form = &applyForm{}
+	}
+	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
+		"Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
+		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1",
+	}))
+}
+
+// reasons says in words why a mission suits the person: the skills they
+// have, exactly or close.
+func reasons(e matching.Explanation, labels map[string]string) []string {
+	var out []string
+	for _, sm := range e.Skills {
+		if sm.Kind != matching.MatchExact && sm.Kind != matching.MatchFamily {
+			continue
+		}
+		code := sm.Code
+		if sm.Kind == matching.MatchFamily && sm.Via != "" {
+			code = sm.Via
+		}
+		l := labels[code]
+		if l == "" {
+			l = code
+		}
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (s *Server) applySubmit(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	campaignID, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	form := &applyForm{Motivation: strings.TrimSpace(c.FormValue("motivation")), Ack: c.FormValue("sanitary_ack") != ""}
+	mid, err := uuid.Parse(c.FormValue("mission_id"))
+	if err != nil {
+		return errs.Field("mission_id", "say which mission: mission_id")
+	}
+	form.MissionID = mid
+	_, err = s.deps.Participations.Apply(c.UserContext(), member, campaign.ApplyInput{CampaignID: campaignID, MissionID: mid,
+		Motivation: form.Motivation, SanitaryAck: form.Ack, WaitingList: c.FormValue("waiting_list") == "1"})
+	if err == nil {
+		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
+	}
+	if !pageError(err) {
+		return err
+	}
+	form.Message = errs.MessageOf(err)
+	var e *errs.Error
+	if ok := asErr(err, &e); ok {
+		form.Field = e.Field
+	}
+	switch {
+	case form.Field == "sanitary_ack":
+		form.Key = "employee.apply.ack_missing"
+	case errs.MessageOf(err) == campaign.MissionFull:
+		form.Full, form.Key = true, "employee.apply.full"
+	default:
+		form.Field = "form"
+	}
+	c.Status(statusOf[errs.CodeOf(err)])
+	return s.renderCampaign(c, form)
+}
+
+func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
+
+func (s *Server) redirectSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var campaignID *uuid.UUID
+	if cid, err := uuid.Parse(c.FormValue("campaign_id")); err == nil && cid != uuid.Nil {
+		campaignID = &cid
+	}
+	url, err := s.deps.Campaigns.Redirect(c.UserContext(), viewerOf(c), id, campaignID)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(url, fiber.StatusSeeOther)
+}
+
+// participationRow is a participation as the history shows it.
+type participationRow struct {
+	campaign.Participation
+	CanCancel, CanLog bool
+	Error, Key, Field string
+	Hours, Note, Day  string
+}
+
+func (s *Server) myParticipationsPage(c *fiber.Ctx) error {
+	return s.renderParticipations(c, uuid.Nil, nil)
+}
+
+func (s *Server) renderParticipations(c *fiber.Ctx, errID uuid.UUID, bad *participationRow) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	rows := make([]participationRow, len(ps))
+	for i, p := range ps {
+		rows[i] = participationRow{Participation: p,
+			CanCancel: p.Status == campaign.Pending || p.Status == campaign.Validated || p.Status == campaign.Waiting,
+			CanLog:    p.Status == campaign.Validated || p.Status == campaign.Done}
+		if bad != nil && p.ID == errID {
+			rows[i].Error, rows[i].Key, rows[i].Field, rows[i].Hours, rows[i].Note, rows[i].Day = bad.Error, bad.Key, bad.Field, bad.Hours, bad.Note, bad.Day
+		}
+	}
+	return s.render(c, "employee/participations", s.pageData(c, "", map[string]any{
+		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"),
+		"Today": time.Now().Format("2006-01-02"),
+	}))
+}
+
+func (s *Server) cancelSubmit(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Participations.Cancel(c.UserContext(), member, id, c.FormValue("reason")); err != nil {
+		return err
+	}
+	return c.Redirect("/me/participations?done=cancelled", fiber.StatusSeeOther)
+}
+
+func (s *Server) hoursSubmit(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	row := &participationRow{Hours: c.FormValue("hours"), Note: c.FormValue("note"), Day: c.FormValue("worked_on")}
+	var in campaign.HourInput
+	day, derr := time.Parse("2006-01-02", row.Day)
+	h, herr := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(row.Hours), ",", "."), 64)
+	switch {
+	case derr != nil:
+		row.Field, row.Key = "worked_on", "employee.hours.bad_day"
+	case herr != nil || h <= 0:
+		row.Field, row.Key = "hours", "employee.hours.bad_hours"
+	default:
+		in = campaign.HourInput{WorkedOn: campaign.DayOf(day), Hours: h, Note: strings.TrimSpace(row.Note)}
+		_, err = s.deps.Campaigns.LogHours(c.UserContext(), member, id, in)
+		if err == nil {
+			return c.Redirect("/me/participations?done=hours", fiber.StatusSeeOther)
+		}
+		if !pageError(err) {
+			return err
+		}
+		row.Field, row.Error = "hours", errs.MessageOf(err)
+		var e *errs.Error
+		if asErr(err, &e) && e.Field == "worked_on" {
+			row.Field = "worked_on"
+		}
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderParticipations(c, id, row)
+}
+
+// skillRow is one line of the skills picker.
+type skillRow struct {
+	Skill string
+	Level int
+}
+
+func (s *Server) profilePage(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Campaigns.Profile(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	return s.renderProfile(c, p, "", "")
+}
+
+func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message string) error {
+	_, skills, err := s.skillLabels(c)
+	if err != nil {
+		return err
+	}
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	key := ""
+	if strings.HasPrefix(message, "!") {
+		key, message = message[1:], ""
+	}
+	rows := make([]skillRow, len(p.Skills))
+	for i, sk := range p.Skills {
+		rows[i] = skillRow{sk.Skill, sk.Level}
+	}
+	on := func(list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, v := range list {
+			m[v] = true
+		}
+		return m
+	}
+	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{
+		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Field": field, "Message": message, "Key": key,
+		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},
+		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes),
+	}))
+}
+
+func (s *Server) profileSubmit(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	args := c.Request().PostArgs()
+	multi := func(k string) []string {
+		var out []string
+		for _, v := range args.PeekMulti(k) {
+			out = append(out, strings.TrimSpace(string(v)))
+		}
+		return out
+	}
+	p := &campaign.Profile{MemberID: member, Skills: []campaign.ProfileSkill{}, Formats: multi("formats"), Causes: multi("causes"),
+		HomeCity: strings.TrimSpace(c.FormValue("home_city"))}
+	if p.Formats == nil {
+		p.Formats = []string{}
+	}
+	if p.Causes == nil {
+		p.Causes = []string{}
+	}
+	codes, levels := multi("skill"), multi("level")
+	remove, _ := strconv.Atoi(c.FormValue("remove", "-1"))
+	for i, code := range codes {
+		if code == "" || i == remove {
+			continue
+		}
+		lv := 2
+		if i < len(levels) {
+			if n, err := strconv.Atoi(levels[i]); err == nil {
+				lv = n
+			}
+		}
+		p.Skills = append(p.Skills, campaign.ProfileSkill{Skill: code, Level: lv})
+	}
+	field, message := "", ""
+	if hw, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(c.FormValue("hours_per_week")), ",", "."), 64); err == nil {
+		p.HoursPerWeek = hw
+	} else {
+		field, message = "hours_per_week", "!employee.profile.bad_number"
+	}
+	if r, err := strconv.Atoi(strings.TrimSpace(c.FormValue("radius_km"))); err == nil {
+		p.RadiusKM = r
+	} else if field == "" {
+		field, message = "radius_km", "!employee.profile.bad_number"
+	}
+	if c.FormValue("add") != "" || c.FormValue("remove") != "" || field != "" {
+		if c.FormValue("add") != "" {
+			p.Skills = append(p.Skills, campaign.ProfileSkill{Level: 2})
+		}
+		if field != "" {
+			c.Status(fiber.StatusUnprocessableEntity)
+		}
+		return s.renderProfile(c, p, field, message)
+	}
+	body, err := json.Marshal(map[string]any{"skills": p.Skills, "hours_per_week": p.HoursPerWeek, "formats": p.Formats,
+		"home_city": p.HomeCity, "radius_km": p.RadiusKM, "causes": p.Causes})
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, body); err != nil {
+		if !pageError(err) {
+			return err
+		}
+		var e *errs.Error
+		if asErr(err, &e) {
+			field = e.Field
+		}
+		if strings.HasPrefix(field, "skills") {
+			field = "skills"
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderProfile(c, p, field, errs.MessageOf(err))
+	}
+	return c.Redirect("/me/profile?saved=1", fiber.StatusSeeOther)
+}

@@ -1,0 +1,156 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// TestBrowserEmployeeJourney clicks through an employee's journey: the
+// campaign with its vital missions first, a sign-up that needs the
+// sanitary rules acknowledged, the history, a cancellation, the profile.
+func TestBrowserEmployeeJourney(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	env := pgtest.New(t)
+	port := liveServer(t, env)
+	bg := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(bg, tn), &identity.Person{
+		ID: uuid.Must(uuid.NewV7()), Email: "leo@initech.example", FullName: "Léo Martin", Role: "employee",
+		Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	campaignID, assoc, onSite, vital := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	err = env.App.Tx(bg, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Les Restos du quartier', ?, 'verified')",
+			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, city, lat, lon, places, places_left, status, requires_sanitary_ack)
+			VALUES (?, ?, 'Trier les dons au local', 'on_site', 'Paris', 48.85, 2.35, 3, 3, 'open', true)`, onSite, assoc); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
+			VALUES (?, 'Réserve Civique', 'Aide alimentaire et d''urgence', 'on_site', 'food_aid', 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, vital)
+		return err
+	})
+	if err == nil {
+		err = env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, description, starts_on, ends_on, status, max_active_per_employee,
+					mission_scope, mission_ids, crisis)
+				VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', 'Prêtez vos compétences aux associations.',
+					current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
+				campaignID, pgdialect.Array([]uuid.UUID{onSite}))
+			return err
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := "http://" + tn.Slug + ".localhost:" + port
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	card := "#m-" + onSite.String()
+	var firstH2, rules, ackError, ackDescribed, history, status string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(site+"/sign-in"),
+		chromedp.SendKeys("#email", "leo@initech.example", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
+		chromedp.Submit("#password", chromedp.ByQuery),
+		chromedp.WaitVisible(".who", chromedp.ByQuery),
+		chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
+		chromedp.WaitVisible("#vital-title", chromedp.ByQuery),
+		chromedp.Text("main h2", &firstH2, chromedp.ByQuery),
+		chromedp.Text("#sanitary-rules", &rules, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("sign in and open the campaign: %v", err)
+	}
+	if firstH2 != "Les quatre missions vitales" || !strings.Contains(rules, "Règles sanitaires") || len(rules) < 40 {
+		t.Fatalf("first heading %q, rules %q; want the vital missions first, with the sanitary rules", firstH2, rules)
+	}
+	screenshot(t, ctx, "campaign-1280")
+	err = chromedp.Run(ctx,
+		chromedp.Click(card+" .apply button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#ack-"+onSite.String()+"-error", chromedp.ByQuery),
+		chromedp.Text("#ack-"+onSite.String()+"-error", &ackError, chromedp.ByQuery),
+		chromedp.AttributeValue("#ack-"+onSite.String(), "aria-describedby", &ackDescribed, nil, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("apply without the acknowledgement: %v", err)
+	}
+	if !strings.Contains(ackError, "règles sanitaires") || ackDescribed != "ack-"+onSite.String()+"-error" {
+		t.Fatalf("error %q, described by %q; want the message next to the checkbox", ackError, ackDescribed)
+	}
+	screenshot(t, ctx, "apply-error-1280")
+	err = chromedp.Run(ctx,
+		chromedp.Click("#ack-"+onSite.String(), chromedp.ByQuery),
+		chromedp.Click(card+" .apply button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible(".participation", chromedp.ByQuery),
+		chromedp.Text(".participation", &history, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("apply with the acknowledgement: %v", err)
+	}
+	if !strings.Contains(history, "Trier les dons au local") || !strings.Contains(history, "en attente de validation") {
+		t.Fatalf("my participations: %q; want the mission, pending validation", history)
+	}
+	screenshot(t, ctx, "participations-1280")
+	err = chromedp.Run(ctx,
+		chromedp.Click(".participation .cancel button", chromedp.ByQuery),
+		chromedp.WaitVisible(".status-cancelled", chromedp.ByQuery),
+		chromedp.Text(".participation .status", &status, chromedp.ByQuery),
+	)
+	if err != nil || !strings.Contains(status, "annulée") {
+		t.Fatalf("cancel: %v, status %q; want annulée", err, status)
+	}
+
+	var skill, flash string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(site+"/me/profile"),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Click(`button[name="add"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#skill-0", chromedp.ByQuery),
+		chromedp.SetValue("#skill-0", "finance.accounting", chromedp.ByQuery),
+		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
+		chromedp.Click("#save-profile", chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+		chromedp.Text(".flash", &flash, chromedp.ByQuery),
+		chromedp.Value("#skill-0", &skill, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("profile: %v", err)
+	}
+	if skill != "finance.accounting" || !strings.Contains(flash, "enregistré") {
+		t.Fatalf("profile saved %q with skill %q; want finance.accounting kept", flash, skill)
+	}
+	screenshot(t, ctx, "profile-1280")
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
+		chromedp.WaitVisible("#vital-title", chromedp.ByQuery)); err == nil {
+		screenshot(t, ctx, "campaign-390")
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(site+"/me/profile"), chromedp.WaitVisible("h1", chromedp.ByQuery)); err == nil {
+		screenshot(t, ctx, "profile-390")
+	}
+}
