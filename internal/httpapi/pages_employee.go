@@ -142,11 +142,21 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 			rules[i] = r.TextEN
 		}
 	}
-	causeList := make([]string, 0, len(causes))
-	for k := range causes {
-		causeList = append(causeList, k)
+	all, err := s.deps.Reference.Causes(ctx)
+	if err != nil {
+		return err
 	}
-	slices.Sort(causeList)
+	type option struct{ Code, Label string }
+	var causeList []option
+	for _, k := range all {
+		if causes[k.Code] || k.Code == cause {
+			l := k.LabelFR
+			if en {
+				l = k.LabelEN
+			}
+			causeList = append(causeList, option{k.Code, l})
+		}
+	}
 	if form == nil {
 		form = &applyForm{}
 	}
