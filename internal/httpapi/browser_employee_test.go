@@ -3,6 +3,10 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
@@ -152,5 +157,84 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	}
 	if err := chromedp.Run(ctx, chromedp.Navigate(site+"/me/profile"), chromedp.WaitVisible("h1", chromedp.ByQuery)); err == nil {
 		screenshot(t, ctx, "profile-390")
+	}
+}
+
+// TestEmployeePagesWithoutJavaScript posts the pages' forms as a browser
+// without JavaScript does: the Réserve Civique click-through is counted
+// and redirected, a full mission offers its waiting list.
+func TestEmployeePagesWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	bg := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
+		t.Fatal(err)
+	}
+	pp := people{t: t, db: env.App}
+	session := pp.session(tn, pp.member(tn, "employee"))
+	host := tn.Slug + ".localhost"
+	campaignID, assoc, full, vital := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	err := env.App.Tx(bg, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+			VALUES (?, ?, 'Appeler les aînés', 'remote', 1, 0, 'full')`, full, assoc); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
+			VALUES (?, 'Réserve Civique', 'Solidarité de proximité', 'on_site', 'local_solidarity', 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, vital)
+		return err
+	})
+	if err == nil {
+		err = env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
+					mission_scope, mission_ids, crisis)
+				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
+				campaignID, pgdialect.Array([]uuid.UUID{full}))
+			return err
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, form url.Values) (*http.Response, string) {
+		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+		req.Host = host
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+		res, err := app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	res, _ := post("/missions/"+vital.String()+"/redirect", url.Values{"campaign_id": {campaignID.String()}})
+	if res.StatusCode != 303 || res.Header.Get("Location") != "https://www.jeveuxaider.gouv.fr/" {
+		t.Fatalf("Réserve Civique link: %d to %q; want 303 to the national platform", res.StatusCode, res.Header.Get("Location"))
+	}
+	apply := "/campaigns/" + campaignID.String() + "/apply"
+	res, page := post(apply, url.Values{"mission_id": {full.String()}, "motivation": {"J'ai du temps"}})
+	if res.StatusCode != 409 || !strings.Contains(page, `name="waiting_list" value="1"`) || !strings.Contains(page, "J&#39;ai du temps") {
+		t.Fatalf("applying to a full mission: %d; want 409 offering the waiting list with the motivation kept:\n%s", res.StatusCode, page)
+	}
+	res, _ = post(apply, url.Values{"mission_id": {full.String()}, "waiting_list": {"1"}})
+	if res.StatusCode != 303 {
+		t.Fatalf("joining the waiting list: %d; want 303", res.StatusCode)
+	}
+	req := httptest.NewRequest("GET", "/me/participations", nil)
+	req.Host = host
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+	res, err = app.Test(req, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(string(b), "sur liste d&#39;attente") {
+		t.Fatalf("my participations: %d; want the waiting list in words:\n%s", res.StatusCode, b)
 	}
 }
