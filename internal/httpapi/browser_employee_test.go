@@ -176,6 +176,7 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 	session := pp.session(tn, pp.member(tn, "employee"))
 	host := tn.Slug + ".localhost"
 	campaignID, assoc, full, vital := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	accounting := uuid.Must(uuid.NewV7())
 	err := env.App.Tx(bg, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
 			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
@@ -183,6 +184,13 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
 			VALUES (?, ?, 'Appeler les aînés', 'remote', 1, 0, 'full')`, full, assoc); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+			VALUES (?, ?, 'Tenir la comptabilité', 'remote', 2, 2, 'open')`, accounting, assoc); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level, required) VALUES (?, 'finance.accounting', 2, true)", accounting); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
@@ -194,12 +202,32 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
 					mission_scope, mission_ids, crisis)
 				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
-				campaignID, pgdialect.Array([]uuid.UUID{full}))
+				campaignID, pgdialect.Array([]uuid.UUID{full, accounting}))
 			return err
 		})
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
+		`{"skills":[{"skill":"finance.accounting","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
+		session); res.StatusCode != 200 {
+		t.Fatalf("profile: %d %v", res.StatusCode, body)
+	}
+	get := func(path string) (*http.Response, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Host = host
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+		res, err := app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if res, page := get("/campaigns/" + campaignID.String() + "?format=remote"); res.StatusCode != 200 ||
+		!strings.Contains(page, "Correspond à vos compétences : Comptabilité") {
+		t.Fatalf("campaign page: %d; want the accounting mission explained by the skill:\n%s", res.StatusCode, page)
 	}
 	post := func(path string, form url.Values) (*http.Response, string) {
 		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
@@ -226,15 +254,7 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 	if res.StatusCode != 303 {
 		t.Fatalf("joining the waiting list: %d; want 303", res.StatusCode)
 	}
-	req := httptest.NewRequest("GET", "/me/participations", nil)
-	req.Host = host
-	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-	res, err = app.Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 || !strings.Contains(string(b), "sur liste d&#39;attente") {
-		t.Fatalf("my participations: %d; want the waiting list in words:\n%s", res.StatusCode, b)
+	if res, page := get("/me/participations"); res.StatusCode != 200 || !strings.Contains(page, "sur liste d&#39;attente") {
+		t.Fatalf("my participations: %d; want the waiting list in words:\n%s", res.StatusCode, page)
 	}
 }
