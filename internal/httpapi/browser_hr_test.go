@@ -123,7 +123,8 @@ func TestBrowserHRJourney(t *testing.T) {
 	screenshot(t, ctx, "dashboard-1280")
 	err = chromedp.Run(ctx,
 		chromedp.Click("#allocate", chromedp.ByQuery),
-		chromedp.WaitVisible(".progress", chromedp.ByQuery),
+		// The status becomes a live region once a run exists.
+		chromedp.WaitVisible(`#run-status[role="status"]`, chromedp.ByQuery),
 		chromedp.Text("#run-status", &status, chromedp.ByQuery),
 	)
 	if err != nil || strings.Contains(status, "jamais") {
