@@ -68,7 +68,7 @@ func (s *Search) Search(ctx context.Context, q catalog.Query) (*catalog.Page, er
 		for i := range rows {
 			page.Missions[i] = rows[i].mission(q.Platform)
 		}
-		return searchSkills(ctx, tx, page.Missions)
+		return loadSkills(ctx, tx, page.Missions)
 	})
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 	var m catalog.Mission
 	err := s.inTx(ctx, platform, func(ctx context.Context, tx bun.Tx) error {
 		b := &searchSQL{}
-		b.WriteString("SELECT " + searchColumns + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position\n" + searchFrom)
+		b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position\n" + searchFrom)
 		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid AND m.status IN ('open', 'full')", b.arg(id.String()))
 		b.WriteString("\n  AND (m.association_id IS NULL OR a.status = 'verified')")
 		if !platform {
@@ -199,7 +199,7 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 		}
 		m = rows[0].mission(platform)
 		one := []catalog.Mission{m}
-		if err := searchSkills(ctx, tx, one); err != nil {
+		if err := loadSkills(ctx, tx, one); err != nil {
 			return err
 		}
 		m = one[0]
@@ -219,107 +219,27 @@ func (s *Search) inTx(ctx context.Context, platform bool, fn func(ctx context.Co
 	return s.db.TenantTx(ctx, fn)
 }
 
-// searchSkills reads the skills of a page's missions in one query.
-func searchSkills(ctx context.Context, tx bun.Tx, ms []catalog.Mission) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ms))
-	at := make(map[uuid.UUID]int, len(ms))
-	for i := range ms {
-		ids[i] = ms[i].ID.String()
-		at[ms[i].ID] = i
-		ms[i].Skills = []catalog.SkillNeed{}
-	}
-	var rows []struct {
-		MissionID uuid.UUID `bun:"mission_id"`
-		Skill     string    `bun:"skill"`
-		Level     int       `bun:"level"`
-		Required  bool      `bun:"required"`
-	}
-	if err := tx.NewRaw(`SELECT mission_id, skill, level, required FROM mission_skills
-		WHERE mission_id = ANY (?::uuid[]) ORDER BY required DESC, skill`, pgdialect.Array(ids)).Scan(ctx, &rows); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		m := &ms[at[r.MissionID]]
-		m.Skills = append(m.Skills, catalog.SkillNeed{Skill: r.Skill, Level: r.Level, Required: r.Required})
-	}
-	return nil
-}
-
 // searchRow is a mission as the search queries return it, with its sort
 // key values.
 type searchRow struct {
-	ID                  uuid.UUID  `bun:"id"`
-	AssociationID       *uuid.UUID `bun:"association_id"`
-	Association         string     `bun:"association"`
-	Organizer           string     `bun:"organizer"`
-	Title               string     `bun:"title"`
-	Description         string     `bun:"description"`
-	Cause               string     `bun:"cause"`
-	Format              string     `bun:"format"`
-	Address             string     `bun:"address"`
-	PostalCode          string     `bun:"postal_code"`
-	City                string     `bun:"city"`
-	Lat                 *float64   `bun:"lat"`
-	Lon                 *float64   `bun:"lon"`
-	CommitmentKind      string     `bun:"commitment_kind"`
-	CommitmentHours     float64    `bun:"commitment_hours"`
-	DurationWeeks       *int       `bun:"duration_weeks"`
-	DateKind            string     `bun:"date_kind"`
-	StartsOn            *time.Time `bun:"starts_on"`
-	EndsOn              *time.Time `bun:"ends_on"`
-	Recurrence          string     `bun:"recurrence"`
-	Places              int        `bun:"places"`
-	PlacesLeft          int        `bun:"places_left"`
-	Status              string     `bun:"status"`
-	Visibility          string     `bun:"visibility"`
-	VisibleTo           []string   `bun:"visible_to,array"`
-	VitalCategory       string     `bun:"vital_category"`
-	ExternalURL         string     `bun:"external_url"`
-	RequiresSanitaryAck bool       `bun:"requires_sanitary_ack"`
-	FlaggedReason       string     `bun:"flagged_reason"`
-	Source              string     `bun:"source"`
-	ExternalID          string     `bun:"external_id"`
-	CreatedAt           time.Time  `bun:"created_at"`
-	UpdatedAt           time.Time  `bun:"updated_at"`
-	DistanceKM          *float64   `bun:"distance_km"`
-	Rank                float64    `bun:"rank"`
-	VitalPosition       int        `bun:"vital_position"`
-	seg                 int
+	missionRow
+	DistanceKM    *float64 `bun:"distance_km"`
+	Rank          float64  `bun:"rank"`
+	VitalPosition int      `bun:"vital_position"`
+	seg           int
 }
 
 // mission is the row as the API shows it. Which companies a listed
 // mission is shown to is the platform's business: a company sees only
 // that it is listed.
 func (r *searchRow) mission(platform bool) catalog.Mission {
-	m := catalog.Mission{ID: r.ID, AssociationID: r.AssociationID, Association: r.Association, Organizer: r.Organizer,
-		Title: r.Title, Description: r.Description, Cause: r.Cause, Format: r.Format, Address: r.Address,
-		PostalCode: r.PostalCode, City: r.City, Lat: r.Lat, Lon: r.Lon, CommitmentKind: r.CommitmentKind,
-		CommitmentHours: r.CommitmentHours, DurationWeeks: r.DurationWeeks, DateKind: r.DateKind, StartsOn: r.StartsOn,
-		EndsOn: r.EndsOn, Recurrence: r.Recurrence, Places: r.Places, PlacesLeft: r.PlacesLeft, Status: r.Status,
-		Visibility: r.Visibility, VitalCategory: r.VitalCategory, ExternalURL: r.ExternalURL,
-		RequiresSanitaryAck: r.RequiresSanitaryAck, FlaggedReason: r.FlaggedReason, Source: r.Source,
-		ExternalID: r.ExternalID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DistanceKM: r.DistanceKM}
-	if platform {
-		for _, id := range r.VisibleTo {
-			if u, err := uuid.Parse(id); err == nil {
-				m.VisibleTo = append(m.VisibleTo, u)
-			}
-		}
+	m := r.domain()
+	m.DistanceKM = r.DistanceKM
+	if !platform {
+		m.VisibleTo = nil
 	}
 	return m
 }
-
-// searchColumns are the columns of a mission as the API shows it, from
-// missions m joined to its association a (searchFrom).
-const searchColumns = `m.id, m.association_id, coalesce(a.name, m.organizer) AS association, m.organizer, m.title, m.description,
-	coalesce(m.cause, '') AS cause, m.format, m.address, m.postal_code, m.city, m.lat, m.lon, m.commitment_kind,
-	m.commitment_hours::float8 AS commitment_hours, m.duration_weeks, m.date_kind, m.starts_on, m.ends_on, m.recurrence,
-	m.places, m.places_left, m.status, m.visibility, m.visible_to::text[] AS visible_to, coalesce(m.vital_category, '') AS vital_category,
-	m.external_url, m.requires_sanitary_ack, m.flagged_reason, m.source, coalesce(m.external_id, '') AS external_id,
-	m.created_at, m.updated_at`
 
 const searchFrom = `FROM missions AS m
 LEFT JOIN associations AS a ON a.id = m.association_id`
@@ -535,7 +455,7 @@ LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.associa
 		}
 	}
 	fmt.Fprintf(b, "\nLIMIT %d)\nSELECT %s, h.distance_km, h.rank, h.vital_position\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
-		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY %s", limit, searchColumns, strings.Join(outer, ", "))
+		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY %s", limit, missionCols, strings.Join(outer, ", "))
 	return b.String(), b.args
 }
 
