@@ -98,7 +98,12 @@ func client(c *fiber.Ctx) identity.Client {
 func principal(c *fiber.Ctx) *identity.Principal { return identity.PrincipalFrom(c.UserContext()) }
 
 // bind decodes a JSON (or form) body into v, with a 400 naming the problem.
+// An empty body decodes to nothing: the fields' own checks then say what
+// is missing, and actions that need no input take none.
 func bind(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
 	if err := c.BodyParser(v); err != nil {
 		return errs.Wrap(err, errs.Invalid, "the request body is not valid JSON or form data for this endpoint")
 	}

@@ -251,10 +251,8 @@ func (s *Server) review(decision string) fiber.Handler {
 		var in struct {
 			Reason string `json:"reason" form:"reason"`
 		}
-		if len(c.Body()) > 0 {
-			if err := bind(c, &in); err != nil {
-				return err
-			}
+		if err := bind(c, &in); err != nil {
+			return err
 		}
 		a, err := s.deps.Catalogue.Review(c.UserContext(), id, decision, in.Reason)
 		if err != nil {

@@ -43,11 +43,7 @@ func (s *Server) forAssociation(h fiber.Handler) fiber.Handler {
 }
 
 func (s *Server) logHours(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}

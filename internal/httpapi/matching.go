@@ -19,11 +19,7 @@ func (s *Server) matchingRoutes(api fiber.Router) {
 }
 
 func (s *Server) recommendations(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
@@ -75,21 +71,15 @@ func (s *Server) myProposals(c *fiber.Ctx) error {
 }
 
 func (s *Server) acceptProposal(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
 	var in struct {
 		SanitaryAck bool `json:"sanitary_ack" form:"sanitary_ack"`
 	}
-	if len(c.Body()) > 0 {
-		if err := bind(c, &in); err != nil {
-			return err
-		}
+	if err := bind(c, &in); err != nil {
+		return err
 	}
 	p, err := s.deps.Matchmaker.Accept(c.UserContext(), member, id, in.SanitaryAck)
 	if err != nil {
@@ -99,11 +89,7 @@ func (s *Server) acceptProposal(c *fiber.Ctx) error {
 }
 
 func (s *Server) declineProposal(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}

@@ -190,11 +190,7 @@ func reasons(e matching.Explanation, labels map[string]string) []string {
 }
 
 func (s *Server) applySubmit(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	campaignID, err := paramID(c, "id")
+	member, campaignID, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
@@ -284,11 +280,7 @@ func (s *Server) renderParticipations(c *fiber.Ctx, errID uuid.UUID, bad *partic
 }
 
 func (s *Server) cancelSubmit(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
@@ -299,11 +291,7 @@ func (s *Server) cancelSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) hoursSubmit(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}

@@ -34,12 +34,18 @@ func memberOf(c *fiber.Ctx) (uuid.UUID, error) {
 	return p.ID, nil
 }
 
-func (s *Server) apply(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
+// memberAnd returns the signed-in employee and the id in the path
+// parameter name: what every route on an employee's own things needs.
+func memberAnd(c *fiber.Ctx, name string) (member, id uuid.UUID, err error) {
+	if member, err = memberOf(c); err != nil {
+		return uuid.Nil, uuid.Nil, err
 	}
-	campaignID, err := paramID(c, "id")
+	id, err = paramID(c, name)
+	return member, id, err
+}
+
+func (s *Server) apply(c *fiber.Ctx) error {
+	member, campaignID, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
@@ -78,21 +84,15 @@ func orEmptyP(ps []campaign.Participation) []campaign.Participation {
 }
 
 func (s *Server) cancelParticipation(c *fiber.Ctx) error {
-	member, err := memberOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	member, id, err := memberAnd(c, "id")
 	if err != nil {
 		return err
 	}
 	var in struct {
 		Reason string `json:"reason" form:"reason"`
 	}
-	if len(c.Body()) > 0 {
-		if err := bind(c, &in); err != nil {
-			return err
-		}
+	if err := bind(c, &in); err != nil {
+		return err
 	}
 	p, err := s.deps.Participations.Cancel(c.UserContext(), member, id, in.Reason)
 	if err != nil {
@@ -168,10 +168,8 @@ func (s *Server) decide(validate bool) fiber.Handler {
 			Reason string `json:"reason" form:"reason"`
 			Detail string `json:"detail" form:"detail"`
 		}
-		if len(c.Body()) > 0 {
-			if err := bind(c, &in); err != nil {
-				return err
-			}
+		if err := bind(c, &in); err != nil {
+			return err
 		}
 		p, err := s.deps.Participations.Decide(c.UserContext(), assoc, id, campaign.Decision{Validate: validate, Reason: in.Reason, Detail: in.Detail})
 		if err != nil {
