@@ -391,48 +391,13 @@ const participationFrom = ` FROM participations p JOIN missions m ON m.id = p.mi
 	JOIN members mb ON mb.tenant_id = p.tenant_id AND mb.id = p.member_id
 	JOIN tenants t ON t.id = p.tenant_id`
 
-type participationRow struct {
-	TenantID      uuid.UUID  `bun:"tenant_id"`
-	ID            uuid.UUID  `bun:"id"`
-	CampaignID    uuid.UUID  `bun:"campaign_id"`
-	MemberID      uuid.UUID  `bun:"member_id"`
-	MissionID     uuid.UUID  `bun:"mission_id"`
-	SlotID        *uuid.UUID `bun:"slot_id"`
-	Status        string     `bun:"status"`
-	Motivation    string     `bun:"motivation"`
-	SanitaryAckAt *time.Time `bun:"sanitary_ack_at"`
-	RefusalReason string     `bun:"refusal_reason"`
-	CancelReason  string     `bun:"cancel_reason"`
-	ReasonDetail  string     `bun:"reason_detail"`
-	CreatedAt     time.Time  `bun:"created_at"`
-	DecidedAt     *time.Time `bun:"decided_at"`
-	MissionTitle  string     `bun:"mission_title"`
-	Association   string     `bun:"association"`
-	MemberName    string     `bun:"member_name"`
-	MemberEmail   string     `bun:"member_email"`
-	Company       string     `bun:"company"`
-	Locale        string     `bun:"locale"`
-}
-
-func (r participationRow) domain() campaign.Participation {
-	return campaign.Participation{TenantID: r.TenantID, ID: r.ID, CampaignID: r.CampaignID, MemberID: r.MemberID,
-		MissionID: r.MissionID, SlotID: r.SlotID, Status: r.Status, Motivation: r.Motivation, SanitaryAckAt: r.SanitaryAckAt,
-		RefusalReason: r.RefusalReason, CancelReason: r.CancelReason, ReasonDetail: r.ReasonDetail, CreatedAt: r.CreatedAt,
-		DecidedAt: r.DecidedAt, MissionTitle: r.MissionTitle, Association: r.Association, MemberName: r.MemberName,
-		MemberEmail: r.MemberEmail, Company: r.Company, Locale: r.Locale}
-}
-
 func listParticipations(ctx context.Context, tx bun.IDB, where string, args ...any) ([]campaign.Participation, error) {
-	var rows []participationRow
-	if err := tx.NewRaw("SELECT "+participationCols+participationFrom+" WHERE "+where+" ORDER BY p.created_at, p.id", args...).
-		Scan(ctx, &rows); err != nil {
-		return nil, err
-	}
-	out := make([]campaign.Participation, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	// Columns are named as the fields of campaign.Participation: bun maps
+	// them without a copy of the type.
+	var out []campaign.Participation
+	err := tx.NewRaw("SELECT "+participationCols+participationFrom+" WHERE "+where+" ORDER BY p.created_at, p.id", args...).
+		Scan(ctx, &out)
+	return out, err
 }
 
 // Mine lists an employee's participations, oldest first.
