@@ -60,7 +60,7 @@ func (s *Server) linkSubmit(c *fiber.Ctx) error {
 			return err
 		}
 		c.Status(statusOf[code])
-		return s.renderLink(c, errs.MessageOf(err))
+		return s.renderLink(c, s.message(c, err))
 	}
 	s.setSession(c, token)
 	return c.Redirect("/", fiber.StatusSeeOther)

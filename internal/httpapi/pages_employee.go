@@ -208,7 +208,7 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	if !pageError(err) {
 		return err
 	}
-	form.Message = errs.MessageOf(err)
+	form.Message = s.message(c, err)
 	var e *errs.Error
 	if ok := asErr(err, &e); ok {
 		form.Field = e.Field
@@ -216,7 +216,7 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	switch {
 	case form.Field == "sanitary_ack":
 		form.Key = "employee.apply.ack_missing"
-	case errs.MessageOf(err) == campaign.MissionFull:
+	case s.message(c, err) == campaign.MissionFull:
 		form.Full, form.Key = true, "employee.apply.full"
 	default:
 		form.Field = "form"
@@ -313,7 +313,7 @@ func (s *Server) hoursSubmit(c *fiber.Ctx) error {
 		if !pageError(err) {
 			return err
 		}
-		row.Field, row.Error = "hours", errs.MessageOf(err)
+		row.Field, row.Error = "hours", s.message(c, err)
 		var e *errs.Error
 		if asErr(err, &e) && e.Field == "worked_on" {
 			row.Field = "worked_on"
@@ -444,7 +444,7 @@ func (s *Server) profileSubmit(c *fiber.Ctx) error {
 			field = "skills"
 		}
 		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderProfile(c, p, field, errs.MessageOf(err))
+		return s.renderProfile(c, p, field, s.message(c, err))
 	}
 	return c.Redirect("/me/profile?saved=1", fiber.StatusSeeOther)
 }

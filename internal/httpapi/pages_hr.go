@@ -97,9 +97,9 @@ func (s *Server) hrInviteSubmit(c *fiber.Ctx) error {
 	extra := map[string]any{"Form": form, "Errors": errors_}
 	var e *errs.Error
 	if errors.As(err, &e) && inviteFields[e.Field] {
-		errors_[e.Field] = errs.MessageOf(err)
+		errors_[e.Field] = s.message(c, err)
 	} else {
-		extra["FormError"] = errs.MessageOf(err)
+		extra["FormError"] = s.message(c, err)
 	}
 	c.Status(statusOf[code])
 	return s.hrPeople(c, extra)
@@ -123,7 +123,7 @@ func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
 			return err
 		}
 		c.Status(statusOf[code])
-		return s.hrPeople(c, map[string]any{"ImportError": errs.MessageOf(err)})
+		return s.hrPeople(c, map[string]any{"ImportError": s.message(c, err)})
 	}
 	// The report is shown at once: it is the answer to this upload, and
 	// reloading the page cannot send the file again without the browser asking.
@@ -171,7 +171,7 @@ func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
 			return err
 		}
 		c.Status(statusOf[code])
-		return s.hrCampaigns(c, id.String(), errs.MessageOf(err))
+		return s.hrCampaigns(c, id.String(), s.message(c, err))
 	}
 	return c.Redirect("/admin/campaigns/"+id.String(), fiber.StatusSeeOther)
 }

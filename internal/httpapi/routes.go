@@ -16,6 +16,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.signInPages(app)
 	s.employeePages(app)
 	s.hrPages(app)
+	s.staffPages(app)
+	s.associationPages(app)
 
 	// Pages the mailed links open: a button that posts, so that mail
 	// scanners fetching links do not use them up.

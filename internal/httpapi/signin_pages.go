@@ -57,7 +57,7 @@ func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
 			return err
 		}
 		c.Status(statusOf[code])
-		d["Errors"] = map[string]string{"email": errs.MessageOf(err)}
+		d["Errors"] = map[string]string{"email": s.message(c, err)}
 		return s.render(c, "signin.html", d)
 	}
 	d["LinkSent"] = true
