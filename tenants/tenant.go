@@ -40,7 +40,13 @@ type Tenant struct {
 	// the company's site.
 	CustomDomains []string
 	Locale        string
-	CreatedAt     time.Time
+	// Accent is the company's colour (#rrggbb) in its pages' header and
+	// buttons; empty means the product's own.
+	Accent string
+	// LogoVersion identifies the company's logo (a content hash), so that
+	// its URL changes with it; empty when the company has none.
+	LogoVersion string
+	CreatedAt   time.Time
 }
 
 // Locales the product speaks. French first: it is the product's home.

@@ -76,6 +76,11 @@ type OnboardInput struct {
 	Slug, Name, Locale    string
 	EmailDomains          []string
 	AdminEmail, AdminName string
+	// Branding shown in the company's header: an accent colour (#rrggbb,
+	// empty for the product's own) and a logo (PNG, JPEG or SVG bytes; nil
+	// for none).
+	Accent string
+	Logo   []byte
 }
 
 // OnboardCompany creates a company and invites its first HR admin.
