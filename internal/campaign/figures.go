@@ -36,6 +36,14 @@ type Figures struct {
 	Redirects          int            `json:"vital_redirects"` // click-throughs to the national platform
 	Goals              GoalsProgress  `json:"goals"`
 	ByDay              []DayFigures   `json:"by_day"`
+	HoursByCause       []CauseHours   `json:"hours_by_cause"`
+}
+
+// CauseHours is the approved hours given to the missions of one cause
+// (Cause empty: missions without a cause), most hours first.
+type CauseHours struct {
+	Cause         string  `json:"cause"`
+	HoursApproved float64 `json:"hours_approved"`
 }
 
 // SkillCount is a skill the campaign's helped missions asked for and how
@@ -80,6 +88,9 @@ func (f *Figures) Complete(c *Campaign) {
 	}
 	if f.ByDay == nil {
 		f.ByDay = []DayFigures{}
+	}
+	if f.HoursByCause == nil {
+		f.HoursByCause = []CauseHours{}
 	}
 	base := f.Invited
 	if base == 0 {

@@ -66,6 +66,13 @@ func (s *FigureStore) Figures(ctx context.Context, c *campaign.Campaign) (*campa
 			GROUP BY ms.skill ORDER BY participants DESC, ms.skill LIMIT 100`, c.ID).Scan(ctx, &f.Skills); err != nil {
 			return err
 		}
+		if err := tx.NewRaw(`SELECT coalesce(m.cause, '') AS cause, sum(h.hours)::float8 AS hours_approved
+			FROM hour_logs h JOIN participations p ON p.tenant_id = h.tenant_id AND p.id = h.participation_id
+			JOIN missions m ON m.id = h.mission_id
+			WHERE p.campaign_id = ? AND h.status = 'approved'
+			GROUP BY 1 ORDER BY hours_approved DESC, cause`, c.ID).Scan(ctx, &f.HoursByCause); err != nil {
+			return err
+		}
 		var days []struct {
 			Day           time.Time `bun:"day"`
 			Applications  int       `bun:"applications"`

@@ -84,3 +84,48 @@ func pgUUIDs(ids []uuid.UUID) string {
 	}
 	return string(append(b, '}'))
 }
+
+func TestHoursByCauseSumApprovedHoursOnly(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	f := newCampaignFixture(t, env, nil)
+	assoc, health := associationWithMission(t, env)
+	education, uncaused := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	f.exec(`UPDATE missions SET cause = 'health' WHERE id = ?`, health)
+	f.exec(`INSERT INTO missions (id, association_id, title, format, places, places_left, status, cause) VALUES
+		(?, ?, 'Soutien scolaire', 'remote', 5, 5, 'open', 'education'), (?, ?, 'Sans cause', 'remote', 5, 5, 'open', NULL)`,
+		education, assoc, uncaused, assoc)
+	ann, bob := f.member(), f.member()
+	at := time.Now().Add(-time.Hour)
+	annHealth, bobHealth := f.participation(ann, health, "validated", at), f.participation(bob, health, "validated", at)
+	annEdu, bobNone := f.participation(ann, education, "validated", at), f.participation(bob, uncaused, "validated", at)
+	approve := func(id uuid.UUID) { f.exec(`UPDATE hour_logs SET status = 'approved' WHERE id = ?`, id) }
+	approve(f.hours(annHealth, ann, health, 2.5))
+	approve(f.hours(bobHealth, bob, health, 4))
+	f.hours(bobHealth, bob, health, 8) // pending: not counted
+	rejected := f.hours(annEdu, ann, education, 6)
+	f.exec(`UPDATE hour_logs SET status = 'rejected' WHERE id = ?`, rejected)
+	approve(f.hours(annEdu, ann, education, 1.25))
+	approve(f.hours(bobNone, bob, uncaused, 3))
+	// Another company's approved hours on the same mission stay its own.
+	other := newCampaignFixture(t, env, nil)
+	carol := other.member()
+	other.exec(`UPDATE hour_logs SET status = 'approved' WHERE id = ?`,
+		other.hours(other.participation(carol, health, "validated", at), carol, health, 20))
+
+	c, err := postgres.NewCampaignStore(env.App).Campaigns(f.ctx(), campaign.CampaignFilter{ID: &f.campaign})
+	if err != nil || len(c) != 1 {
+		t.Fatalf("campaign: %v", err)
+	}
+	got, err := postgres.NewFigureStore(env.App).Figures(f.ctx(), &c[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []campaign.CauseHours{{Cause: "health", HoursApproved: 6.5}, {Cause: "", HoursApproved: 3}, {Cause: "education", HoursApproved: 1.25}}
+	if fmt.Sprint(got.HoursByCause) != fmt.Sprint(want) {
+		t.Fatalf("hours by cause %v; want %v (approved only, most first, no other company's)", got.HoursByCause, want)
+	}
+	if got.HoursApproved != 10.75 {
+		t.Fatalf("hours approved %v; want 10.75, the sum of the causes", got.HoursApproved)
+	}
+}
