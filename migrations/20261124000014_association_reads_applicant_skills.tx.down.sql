@@ -1,0 +1,1 @@
+DROP POLICY association_view ON profile_skills;
