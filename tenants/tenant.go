@@ -152,6 +152,8 @@ type Store interface {
 	List(ctx context.Context) ([]*Tenant, error)
 	// SetStatus fails with errs.NotFound for an unknown slug.
 	SetStatus(ctx context.Context, slug string, s Status) (*Tenant, error)
+	// Logo fails with errs.NotFound when the company has none.
+	Logo(ctx context.Context, id uuid.UUID) (*Logo, error)
 }
 
 type ctxKey struct{}

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"bytes"
+	"html/template"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -36,14 +38,54 @@ func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[
 	d := map[string]any{"Title": title, "Lang": lang(c), "Company": "", "Path": c.Path()}
 	if t, ok := tenants.FromContext(c.UserContext()); ok {
 		d["Company"] = t.Name
+		if t.Accent != "" {
+			// Checked against #rrggbb when the company was branded.
+			d["Brand"] = template.CSS(":root{--accent:" + t.Accent + ";--accent-dark:" + t.AccentDark() + "}")
+		}
+		d["Logo"] = logoPath(t)
 	}
 	if p := identity.PrincipalFrom(c.UserContext()); p != nil {
 		d["User"] = p.Name
+		// The header offers the links of what the person is: a member of
+		// the company (an HR admin also takes part), staff, a manager.
+		switch {
+		case p.Kind == identity.KindMember:
+			d["Member"] = true
+			d["HRAdmin"] = p.Role == identity.RoleHRAdmin
+		case p.Staff:
+			d["Staff"] = true
+		}
+		if len(p.Associations) > 0 && p.Kind != identity.KindMember {
+			d["Association"] = p.Associations[0].String()
+		}
 	}
 	for k, v := range extra {
 		d[k] = v
 	}
 	return d
+}
+
+// logo serves the company's logo. Its URL carries the logo's version, so
+// browsers keep it for a year; an SVG is sandboxed so that a script in it
+// never runs with the company's origin.
+func (s *Server) logo(c *fiber.Ctx) error {
+	t, ok := tenants.FromContext(c.UserContext())
+	if !ok || t.LogoVersion == "" {
+		return errs.E(errs.NotFound, "this company has no logo")
+	}
+	l, err := s.deps.Tenants.Logo(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, l.ContentType)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	if c.Query("v") == t.LogoVersion {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	return c.Send(l.Content)
 }
 
 func (s *Server) render(c *fiber.Ctx, name string, data map[string]any) error {
@@ -62,7 +104,26 @@ func (s *Server) render(c *fiber.Ctx, name string, data map[string]any) error {
 
 func (s *Server) landing(c *fiber.Ctx) error {
 	ctx := c.UserContext()
+	// On the platform's address, staff and managers start at their work.
+	if p := principal(c); p != nil && p.Kind != identity.KindMember {
+		if _, ok := tenants.FromContext(ctx); !ok {
+			switch {
+			case p.Staff:
+				return c.Redirect("/platform", fiber.StatusSeeOther)
+			case len(p.Associations) > 0:
+				return c.Redirect("/associations/"+p.Associations[0].String(), fiber.StatusSeeOther)
+			}
+		}
+	}
 	d := s.pageData(c, "Tous confinés, Tous engagés", nil)
+	if p := principal(c); p != nil && p.Kind == identity.KindMember {
+		// A member sees the drives they are invited to before anything else.
+		cs, err := s.deps.Campaigns.List(ctx, viewerOf(c), campaign.Active)
+		if err != nil {
+			return err
+		}
+		d["Campaigns"] = cs
+	}
 	lang := d["Lang"].(string)
 	missions, err := s.deps.Catalog.OpenMissions(ctx, 100)
 	if err != nil {

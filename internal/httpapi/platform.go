@@ -32,12 +32,22 @@ type companyJSON struct {
 	Locale        string   `json:"locale"`
 	EmailDomains  []string `json:"email_domains"`
 	CustomDomains []string `json:"custom_domains"`
-	CreatedAt     string   `json:"created_at"`
+	Accent        string   `json:"accent,omitempty"`
+	// LogoPath is the logo's path on the company's host, versioned.
+	LogoPath  string `json:"logo_path,omitempty"`
+	CreatedAt string `json:"created_at"`
 }
 
 func companyView(t *tenants.Tenant) companyJSON {
 	return companyJSON{Slug: t.Slug, Name: t.Name, Status: string(t.Status), Locale: t.Locale, EmailDomains: orEmpty(t.EmailDomains),
-		CustomDomains: orEmpty(t.CustomDomains), CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+		CustomDomains: orEmpty(t.CustomDomains), Accent: t.Accent, LogoPath: logoPath(t), CreatedAt: t.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+func logoPath(t *tenants.Tenant) string {
+	if t.LogoVersion == "" {
+		return ""
+	}
+	return "/brand/logo?v=" + t.LogoVersion
 }
 
 func orEmpty(s []string) []string {
@@ -67,12 +77,16 @@ func (s *Server) onboardCompany(c *fiber.Ctx) error {
 		EmailDomains []string `json:"email_domains" form:"email_domains"`
 		AdminEmail   string   `json:"admin_email" form:"admin_email"`
 		AdminName    string   `json:"admin_name" form:"admin_name"`
+		Accent       string   `json:"accent" form:"accent"`
+		// Logo is the image's bytes, base64 in JSON.
+		Logo []byte `json:"logo"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
 	t, admin, err := s.deps.Identity.OnboardCompany(c.UserContext(), principal(c), identity.OnboardInput{Slug: in.Slug, Name: in.Name,
-		Locale: in.Locale, EmailDomains: in.EmailDomains, AdminEmail: in.AdminEmail, AdminName: in.AdminName}, client(c))
+		Locale: in.Locale, EmailDomains: in.EmailDomains, AdminEmail: in.AdminEmail, AdminName: in.AdminName,
+		Accent: in.Accent, Logo: in.Logo}, client(c))
 	if err != nil && !errs.Is(err, errs.Unavailable) {
 		return err
 	}

@@ -13,6 +13,7 @@ func (s *Server) routes(app *fiber.App) {
 	public := authz.Public()
 
 	app.Get("/", public, s.landing)
+	app.Get("/brand/logo", public, s.logo)
 	s.signInPages(app)
 	s.employeePages(app)
 	s.hrPages(app)

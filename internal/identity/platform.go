@@ -19,7 +19,8 @@ import (
 type Platform interface {
 	// Onboard creates the company and its first HR admin, invited, with the
 	// invitation link, in one transaction.
-	Onboard(ctx context.Context, t *tenants.Tenant, admin *Person, tokenHash []byte, expires time.Time) error
+	// A logo, when there is one, is stored with the company.
+	Onboard(ctx context.Context, t *tenants.Tenant, logo *tenants.Logo, admin *Person, tokenHash []byte, expires time.Time) error
 	// SignUpManager creates an account waiting for its address to be
 	// verified, and creates the association (pending review) or claims an
 	// existing one that has no manager yet, in one transaction.
@@ -89,6 +90,10 @@ func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in Onboa
 	if err != nil {
 		return nil, nil, err
 	}
+	logo, err := t.Brand(in.Accent, in.Logo)
+	if err != nil {
+		return nil, nil, err
+	}
 	admin, err := s.validateInvite(t, InviteInput{Email: in.AdminEmail, FullName: in.AdminName, Role: RoleHRAdmin})
 	if err != nil {
 		if e, ok := err.(*errs.Error); ok && e.Field == "email" {
@@ -98,7 +103,7 @@ func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in Onboa
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	if err := s.platform.Onboard(ctx, t, admin, hash, expires); err != nil {
+	if err := s.platform.Onboard(ctx, t, logo, admin, hash, expires); err != nil {
 		return nil, nil, err
 	}
 	ev := Event{ActorKind: "system", Action: ActionCompanyCreated, Object: "tenant:" + t.Slug, IP: c.IP,

@@ -30,7 +30,7 @@ var _ identity.Platform = (*PlatformStore)(nil)
 
 // Onboard creates a company and its first HR admin in one transaction: a
 // company never exists without someone invited to run it.
-func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, admin *identity.Person, tokenHash []byte, expires time.Time) error {
+func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, logo *tenants.Logo, admin *identity.Person, tokenHash []byte, expires time.Time) error {
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := tenantRowOf(t)
 		if _, err := tx.NewInsert().Model(row).Returning("created_at").Exec(ctx); err != nil {
@@ -40,6 +40,13 @@ func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, admin *i
 			return err
 		}
 		t.CreatedAt = row.CreatedAt
+		if logo != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE tenants SET logo = ?, logo_type = ?, logo_version = ? WHERE id = ?",
+				logo.Content, logo.ContentType, logo.Version(), t.ID); err != nil {
+				return err
+			}
+			t.LogoVersion = logo.Version()
+		}
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
 			return err
 		}

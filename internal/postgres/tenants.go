@@ -22,6 +22,8 @@ type tenantRow struct {
 	EmailDomains  []string  `bun:"email_domains,array"`
 	CustomDomains []string  `bun:"custom_domains,array"`
 	Locale        string    `bun:"locale"`
+	Accent        string    `bun:"accent,nullzero"`
+	LogoVersion   string    `bun:"logo_version,nullzero"`
 	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt     time.Time `bun:"updated_at,nullzero,default:now()"`
 }
@@ -30,7 +32,7 @@ func (r *tenantRow) domain() *tenants.Tenant {
 	return &tenants.Tenant{
 		ID: r.ID, Slug: r.Slug, Name: r.Name, Status: tenants.Status(r.Status),
 		EmailDomains: r.EmailDomains, CustomDomains: r.CustomDomains,
-		Locale: r.Locale, CreatedAt: r.CreatedAt,
+		Locale: r.Locale, Accent: r.Accent, LogoVersion: r.LogoVersion, CreatedAt: r.CreatedAt,
 	}
 }
 
@@ -38,6 +40,7 @@ func tenantRowOf(t *tenants.Tenant) *tenantRow {
 	return &tenantRow{
 		ID: t.ID, Slug: t.Slug, Name: t.Name, Status: string(t.Status),
 		EmailDomains: nonNil(t.EmailDomains), CustomDomains: nonNil(t.CustomDomains), Locale: t.Locale,
+		Accent: t.Accent,
 	}
 }
 
@@ -126,6 +129,19 @@ func (s *TenantStore) SetStatus(ctx context.Context, slug string, st tenants.Sta
 		return nil, err
 	}
 	return row.domain(), nil
+}
+
+// Logo returns the company's logo; errs.NotFound when it has none.
+func (s *TenantStore) Logo(ctx context.Context, id uuid.UUID) (*tenants.Logo, error) {
+	var l tenants.Logo
+	err := s.db.NewRaw("SELECT logo_type, logo FROM tenants WHERE id = ? AND logo IS NOT NULL", id).Scan(ctx, &l.ContentType, &l.Content)
+	if err != nil {
+		if err = translate(err); errs.Is(err, errs.NotFound) {
+			return nil, errs.Wrap(err, errs.NotFound, "this company has no logo")
+		}
+		return nil, err
+	}
+	return &l, nil
 }
 
 // DB is the pool the store works on, for wiring other stores to it.
