@@ -150,8 +150,14 @@ func (s *PlatformStore) Export(ctx context.Context, t *tenants.Tenant, w io.Writ
 	if err != nil {
 		return err
 	}
-	head, _ := json.Marshal(map[string]any{"slug": t.Slug, "name": t.Name, "id": t.ID, "email_domains": t.EmailDomains,
-		"custom_domains": t.CustomDomains, "locale": t.Locale, "status": t.Status, "created_at": t.CreatedAt})
+	company := map[string]any{"slug": t.Slug, "name": t.Name, "id": t.ID, "email_domains": t.EmailDomains,
+		"custom_domains": t.CustomDomains, "locale": t.Locale, "status": t.Status, "created_at": t.CreatedAt, "accent": t.Accent}
+	if logo, err := NewTenantStore(s.db).Logo(ctx, t.ID); err == nil {
+		company["logo"] = map[string]any{"content_type": logo.ContentType, "content": logo.Content} // base64
+	} else if !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	head, _ := json.Marshal(company)
 	if _, err := fmt.Fprintf(w, `{"format":"vendredi-export/1","exported_at":%q,"tenant":%s,"tables":{`,
 		time.Now().UTC().Format(time.RFC3339), head); err != nil {
 		return err

@@ -120,7 +120,7 @@ func (s *TenantStore) SetStatus(ctx context.Context, slug string, st tenants.Sta
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewUpdate().Model(&row).
 			Set("status = ?", string(st)).Set("updated_at = now()").
-			Where("slug = ?", slug).Returning("*").Scan(ctx)
+			Where("slug = ?", slug).Returning("?TableColumns").Scan(ctx)
 	})
 	if errs.Is(err, errs.NotFound) {
 		return nil, errs.E(errs.NotFound, "no company with slug %q", slug)
