@@ -18,12 +18,31 @@ type Company struct {
 	Slug, Name   string
 	EmailDomains []string
 	Locale       string
+	// Accent and Logo (SVG) brand the company's pages.
+	Accent, Logo string
 	People       []Person
 }
 
-// Person is a member of a demo company.
+// Person is a member of a demo company, with the skills of their profile
+// and what they signed up for.
 type Person struct {
 	Email, FullName, Role, Department, Site string
+	Skills                                  []SkillNeed
+	Participations                          []Participation
+}
+
+// Participation is a demo sign-up, DaysAgo days old, with hours logged.
+type Participation struct {
+	MissionKey, Status string
+	DaysAgo            int
+	Hours              []HourLog
+}
+
+// HourLog is hours a volunteer logged, approved or waiting.
+type HourLog struct {
+	DaysAgo int
+	Hours   float64
+	Status  string
 }
 
 // Password signs in every demo person. It is printed by `make run`: the demo
@@ -74,24 +93,47 @@ const ReserveCiviqueURL = "https://www.jeveuxaider.gouv.fr/"
 var Companies = []Company{
 	{
 		Slug: "acme", Name: "Acme", EmailDomains: []string{"acme.example"}, Locale: "fr",
+		Accent: "#1a6b4f", Logo: acmeLogo,
 		People: []Person{
-			{"claire.martin@acme.example", "Claire Martin", "hr_admin", "Ressources humaines", "Paris"},
-			{"karim.benali@acme.example", "Karim Benali", "employee", "Finance", "Paris"},
-			{"julie.moreau@acme.example", "Julie Moreau", "employee", "Marketing", "Lyon"},
-			{"thomas.petit@acme.example", "Thomas Petit", "employee", "Informatique", "Lyon"},
-			{"sophie.laurent@acme.example", "Sophie Laurent", "employee", "Juridique", "Paris"},
-			{"nicolas.roux@acme.example", "Nicolas Roux", "employee", "Logistique", "Marseille"},
+			{Email: "claire.martin@acme.example", FullName: "Claire Martin", Role: "hr_admin", Department: "Ressources humaines", Site: "Paris"},
+			{Email: "karim.benali@acme.example", FullName: "Karim Benali", Role: "employee", Department: "Finance", Site: "Paris"},
+			{Email: "julie.moreau@acme.example", FullName: "Julie Moreau", Role: "employee", Department: "Marketing", Site: "Lyon",
+				Skills:         []SkillNeed{{"it.digital-inclusion", 2, false}, {"communication.social-media", 3, false}},
+				Participations: []Participation{{MissionKey: "ateliers-seniors", Status: "pending", DaysAgo: 2}}},
+			{Email: "thomas.petit@acme.example", FullName: "Thomas Petit", Role: "employee", Department: "Informatique", Site: "Lyon",
+				Skills:         []SkillNeed{{"it.web-dev", 3, false}, {"design.ux-ui", 2, false}},
+				Participations: []Participation{{MissionKey: "site-web", Status: "pending", DaysAgo: 1}}},
+			{Email: "sophie.laurent@acme.example", FullName: "Sophie Laurent", Role: "employee", Department: "Juridique", Site: "Paris",
+				Skills: []SkillNeed{{"teaching.tutoring", 3, false}, {"law.association-law", 3, false}},
+				Participations: []Participation{{MissionKey: "soutien-scolaire", Status: "validated", DaysAgo: 6,
+					Hours: []HourLog{{5, 1, "approved"}, {3, 1.5, "approved"}, {1, 1, "pending"}}}}},
+			{Email: "nicolas.roux@acme.example", FullName: "Nicolas Roux", Role: "employee", Department: "Logistique", Site: "Marseille",
+				Skills: []SkillNeed{{"logistics.food-distribution", 2, false}},
+				Participations: []Participation{{MissionKey: "colis", Status: "validated", DaysAgo: 5,
+					Hours: []HourLog{{4, 3, "approved"}, {2, 3, "pending"}}}}},
 		},
 	},
 	{
 		Slug: "globex", Name: "Globex", EmailDomains: []string{"globex.example"}, Locale: "en",
+		Accent: "#6d28d9", Logo: globexLogo,
 		People: []Person{
-			{"hank.scorpio@globex.example", "Hank Scorpio", "hr_admin", "People", "Bordeaux"},
-			{"amelie.durand@globex.example", "Amélie Durand", "employee", "Design", "Bordeaux"},
-			{"lucas.fontaine@globex.example", "Lucas Fontaine", "employee", "Engineering", "Nantes"},
+			{Email: "hank.scorpio@globex.example", FullName: "Hank Scorpio", Role: "hr_admin", Department: "People", Site: "Bordeaux"},
+			{Email: "amelie.durand@globex.example", FullName: "Amélie Durand", Role: "employee", Department: "Design", Site: "Bordeaux",
+				Skills: []SkillNeed{{"it.digital-inclusion", 3, false}, {"teaching.workshop-facilitation", 2, false}},
+				Participations: []Participation{{MissionKey: "ateliers-seniors", Status: "validated", DaysAgo: 4,
+					Hours: []HourLog{{3, 2, "approved"}, {1, 1.5, "pending"}}}}},
+			{Email: "lucas.fontaine@globex.example", FullName: "Lucas Fontaine", Role: "employee", Department: "Engineering", Site: "Nantes",
+				Skills:         []SkillNeed{{"teaching.workshop-facilitation", 3, false}, {"it.web-dev", 2, false}},
+				Participations: []Participation{{MissionKey: "ateliers-seniors", Status: "pending", DaysAgo: 0}}},
 		},
 	},
 }
+
+// Logos of the demo companies: small SVGs, as a company would upload.
+const (
+	acmeLogo   = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64"><rect width="64" height="64" rx="14" fill="#1a6b4f"/><path d="M18 48 32 14l14 34h-7l-3-8h-8l-3 8zm12-14h4l-2-6z" fill="#fff"/></svg>`
+	globexLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64"><circle cx="32" cy="32" r="30" fill="#6d28d9"/><ellipse cx="32" cy="32" rx="12" ry="28" fill="none" stroke="#fff" stroke-width="4"/><path d="M4 32h56" stroke="#fff" stroke-width="4"/></svg>`
+)
 
 // Associations of the demo world (fictional; their legal identifiers only
 // have the right shape).

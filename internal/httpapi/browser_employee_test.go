@@ -229,6 +229,17 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 		!strings.Contains(page, "Correspond à vos compétences : Comptabilité") {
 		t.Fatalf("campaign page: %d; want the accounting mission explained by the skill:\n%s", res.StatusCode, page)
 	}
+	// In English, the vital mission speaks the official English texts.
+	en := httptest.NewRequest("GET", "/campaigns/"+campaignID.String(), nil)
+	en.Host = host
+	en.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+	en.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: "en"})
+	if res, err := app.Test(en, 10000); err != nil {
+		t.Fatal(err)
+	} else if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "<h3>Neighbourhood solidarity</h3>") ||
+		!strings.Contains(string(b), "Do the shopping of essential goods") || strings.Contains(string(b), "Solidarité de proximité") {
+		t.Errorf("the English campaign page does not show the vital mission in English:\n%s", b)
+	}
 	post := func(path string, form url.Values) (*http.Response, string) {
 		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 		req.Host = host

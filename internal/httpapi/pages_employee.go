@@ -115,6 +115,20 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 		others[m.ID] = m
 		order = append(order, m.ID)
 	}
+	if en && len(vital) > 0 {
+		// The vital missions' official texts exist in English too.
+		cats, err := s.deps.Catalog.VitalCategories(ctx)
+		if err != nil {
+			return err
+		}
+		for i, m := range vital {
+			for _, v := range cats {
+				if v.Code == m.VitalCategory {
+					vital[i].Title, vital[i].Description = v.LabelEN, v.DescriptionEN
+				}
+			}
+		}
+	}
 	var cards []missionCard
 	if member, err := memberOf(c); err == nil {
 		if recs, err := s.deps.Matchmaker.Recommend(ctx, member, id, 50); err == nil {

@@ -37,6 +37,7 @@ type Readiness interface {
 type Catalog interface {
 	OpenMissions(ctx context.Context, limit int) ([]postgres.MissionSummary, error)
 	SanitaryRules(ctx context.Context) ([]postgres.SanitaryRule, error)
+	VitalCategories(ctx context.Context) ([]postgres.VitalCategory, error)
 }
 
 // Members counts a company's people.

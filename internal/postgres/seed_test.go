@@ -46,8 +46,8 @@ func TestSeedDemoTwiceChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Tenants != 2 || first.Members == 0 || first.Missions < 4 {
-		t.Fatalf("first seed: %+v; want two companies, their people and the missions", first)
+	if first.Tenants != 2 || first.Members == 0 || first.Missions < 4 || first.Participations != 6 {
+		t.Fatalf("first seed: %+v; want two companies, their people, the missions and six sign-ups", first)
 	}
 	before := snapshot(t, env.App)
 	second, err := postgres.SeedDemo(ctx, env.App, "not-a-real-hash")
