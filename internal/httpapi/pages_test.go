@@ -76,6 +76,11 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("%d", res.StatusCode)
 			}
+			// No script runs but ours, and no other site frames the page.
+			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") ||
+				!strings.Contains(csp, "frame-ancestors 'none'") || res.Header.Get("Referrer-Policy") != "same-origin" {
+				t.Errorf("security headers: %v", res.Header)
+			}
 			for _, s := range tc.see {
 				if !strings.Contains(string(body), s) {
 					t.Errorf("the page lacks %q", s)
