@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -125,5 +127,33 @@ func TestOnboardFromTheCommandLineInvitesTheHRAdmin(t *testing.T) {
 	m := srv.WaitFor(t, admin, 5*time.Second)
 	if l := m.Link("/auth/invitation"); !strings.HasPrefix(l, "https://"+slug+".vendredi.example/auth/invitation?token=") {
 		t.Fatalf("invitation link %q; want the company's address", l)
+	}
+}
+
+func TestOnboardWithBranding(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	srv := mailtest.Start(t)
+	slug := "co-" + uuid.NewString()[:8]
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	if err := os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(accent string) []string {
+		return []string{"--database-url=" + env.AppURL, "tenants", "create", "--slug", slug, "--name", "Initech",
+			"--admin-email", "rh@" + slug + ".example", "--smtp-url", srv.SMTPURL(), "--accent", accent, "--logo", logo}
+	}
+	if code, _, errOut := vendredi(t, args("#ffee88")...); code == 0 || !strings.Contains(errOut, "contrast") {
+		t.Fatalf("a pale accent: exit %d, %q; want a refusal explaining the contrast", code, errOut)
+	}
+	if code, out, errOut := vendredi(t, args("#1A6B4F")...); code != 0 {
+		t.Fatalf("exit %d, %q %q", code, out, errOut)
+	}
+	tn, err := postgres.NewTenantStore(env.App).BySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.Accent != "#1a6b4f" || tn.LogoVersion == "" {
+		t.Errorf("branding stored: accent %q, logo %q", tn.Accent, tn.LogoVersion)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -148,7 +149,7 @@ func tenantsCommand() *cli.Command {
 			{
 				Name:      "create",
 				Usage:     "onboard a company",
-				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr --admin-email rh@acme.fr [--admin-name 'Claire Martin'] [--custom-domain benevolat.acme.fr] [--locale fr]",
+				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr --admin-email rh@acme.fr [--admin-name 'Claire Martin'] [--custom-domain benevolat.acme.fr] [--locale fr] [--accent '#1a6b4f'] [--logo logo.svg]",
 				Flags: append(mailFlags(),
 					&cli.StringFlag{Name: "admin-email", Usage: "first HR admin, invited by mail (recommended)"},
 					&cli.StringFlag{Name: "admin-name", Usage: "the HR admin's name"},
@@ -159,6 +160,8 @@ func tenantsCommand() *cli.Command {
 					&cli.StringSliceFlag{Name: "email-domain", Usage: "mail domain of the company's employees (repeat for several)"},
 					&cli.StringSliceFlag{Name: "custom-domain", Usage: "extra host serving the company (repeat for several)"},
 					&cli.StringFlag{Name: "locale", Usage: "fr or en", Value: "fr"},
+					&cli.StringFlag{Name: "accent", Usage: "the company's colour in its pages, #rrggbb, dark enough for white text"},
+					&cli.StringFlag{Name: "logo", Usage: "file of the company's logo (PNG, JPEG, WebP or SVG, 256 KiB at most); needs --admin-email"},
 				),
 				Action: withStore(func(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) error {
 					if cmd.String("admin-email") != "" {
@@ -169,6 +172,12 @@ func tenantsCommand() *cli.Command {
 						return err
 					}
 					if err := t.SetCustomDomains(cmd.StringSlice("custom-domain")); err != nil {
+						return err
+					}
+					if cmd.String("logo") != "" {
+						return usageError{"--logo needs --admin-email: a company is branded when it is onboarded with its HR admin"}
+					}
+					if _, err := t.Brand(cmd.String("accent"), nil); err != nil {
 						return err
 					}
 					if err := s.Create(ctx, t); err != nil {
@@ -217,10 +226,17 @@ func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) err
 	if err != nil {
 		return err
 	}
+	var logo []byte
+	if f := cmd.String("logo"); f != "" {
+		if logo, err = os.ReadFile(f); err != nil {
+			return usageError{fmt.Sprintf("--logo: %v", err)}
+		}
+	}
 	ids := identityService(s.DB(), sender)
 	t, admin, err := ids.OnboardCompany(ctx, nil, identity.OnboardInput{Slug: cmd.String("slug"), Name: cmd.String("name"),
 		Locale: cmd.String("locale"), EmailDomains: cmd.StringSlice("email-domain"), AdminEmail: cmd.String("admin-email"),
-		AdminName: cmd.String("admin-name")}, identity.Client{IP: "cli", BaseURL: cmd.String("public-url")})
+		AdminName: cmd.String("admin-name"), Accent: cmd.String("accent"), Logo: logo},
+		identity.Client{IP: "cli", BaseURL: cmd.String("public-url")})
 	if err != nil && !errs.Is(err, errs.Unavailable) {
 		return err
 	}
