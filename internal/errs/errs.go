@@ -10,6 +10,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code classifies a failure. The set is small on purpose: callers branch on
@@ -30,8 +31,14 @@ const (
 
 // Error is a failure the product expects and can explain.
 type Error struct {
-	Code    Code
+	Code Code
+	// Message is the English text: the API's and the logs' language.
 	Message string
+	// Format and Args are what Message was made from, kept so that pages
+	// can word the same sentence in their own language: a catalogue maps
+	// the English Format to a translated one with the same verbs.
+	Format string
+	Args   []any
 	// Field names the input at fault, for forms and problem+json "errors".
 	Field string
 	// Err is the underlying cause, kept for logs, never shown.
@@ -49,17 +56,17 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // E builds an *Error with a formatted message.
 func E(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Field builds an Invalid error about one named input.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Wrap keeps cause for the logs while showing message to the user.
 func Wrap(cause error, code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: cause}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args, Err: cause}
 }
 
 // CodeOf returns the code of the first *Error in err's chain, Internal when
@@ -78,6 +85,10 @@ func CodeOf(err error) Code {
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
 
+// Unexpected is what a person is told of an error the product did not
+// expect; the details are in the logs.
+const Unexpected = "An unexpected error occurred. It has been logged; please try again."
+
 // MessageOf returns the user-facing message of err, or a generic sentence
 // when err is unexpected, so that raw internals never reach a user.
 func MessageOf(err error) string {
@@ -85,5 +96,39 @@ func MessageOf(err error) string {
 	if errors.As(err, &e) && e.Code != Internal {
 		return e.Message
 	}
-	return "An unexpected error occurred. It has been logged; please try again."
+	return Unexpected
+}
+
+// Translated is e's message in another language: translate maps e's English
+// Format to that language's format, false when it has none. The English
+// Message stands when there is no translation, or when Message is no longer
+// what Format and Args make (someone set it by hand), because then the
+// translation would say something else. A bare "%s" format hands on a
+// sentence made elsewhere, which is then looked up whole.
+func (e *Error) Translated(translate func(format string) (string, bool)) string {
+	if e.Format == "" {
+		return e.Message
+	}
+	if fmt.Sprintf(e.Format, e.Args...) != e.Message {
+		return e.Message
+	}
+	if e.Format == "%s" {
+		// A sentence made elsewhere and handed on (a lookup table, a
+		// helper's argument): the sentence itself is the key.
+		if t, ok := translate(e.Message); ok {
+			return t
+		}
+		return e.Message
+	}
+	f, ok := translate(e.Format)
+	if !ok {
+		return e.Message
+	}
+	// A translation whose verbs do not fit the arguments would show
+	// Go's %!verb noise: better the English sentence.
+	out := fmt.Sprintf(f, e.Args...)
+	if strings.Count(out, "%!") != strings.Count(e.Message, "%!") {
+		return e.Message
+	}
+	return out
 }
