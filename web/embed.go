@@ -8,12 +8,16 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
 )
 
 //go:embed templates static i18n
@@ -63,6 +67,9 @@ func Templates() (map[string]*template.Template, error) {
 			return nil, err
 		}
 		for _, name := range names {
+			if name == errorsFile(l) {
+				continue // keyed by English sentences, for ErrorMessage
+			}
 			if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
 				return nil, err
 			}
@@ -85,4 +92,70 @@ func Templates() (map[string]*template.Template, error) {
 		out[l] = tpl
 	}
 	return out, nil
+}
+
+// Services word their errors in English (errs.E and co.), which the API and
+// the logs keep. Pages translate them gettext-style: i18n/errors.<lang>.json
+// maps each English format string, as written at its call site, to the
+// language's format with the same verbs in the same order. English needs no
+// file: its format is the key.
+
+func errorsFile(lang string) string { return "i18n/errors." + lang + ".json" }
+
+var (
+	catalogueOnce sync.Once
+	catalogues    map[string]map[string]string
+)
+
+// errorCatalogue is lang's English-to-lang map, nil for English or a
+// language without one. A catalogue that does not parse is a build mistake
+// the tests catch; at run time pages then fall back to English.
+func errorCatalogue(lang string) map[string]string {
+	catalogueOnce.Do(func() {
+		catalogues = map[string]map[string]string{}
+		for _, l := range Languages {
+			b, err := fs.ReadFile(files, errorsFile(l))
+			if err != nil {
+				continue
+			}
+			m := map[string]string{}
+			if json.Unmarshal(b, &m) == nil {
+				catalogues[l] = m
+			}
+		}
+	})
+	return catalogues[lang]
+}
+
+// ErrorText is an English sentence of the catalogue in lang, itself when
+// there is no translation. It is for sentences without arguments that the
+// pages say themselves (the generic error, the unknown address).
+func ErrorText(lang, english string) string { return translated(lang, english) }
+
+func translated(lang, english string) string {
+	if t, ok := errorCatalogue(lang)[english]; ok {
+		return t
+	}
+	return english
+}
+
+// ErrorMessage is err's message for a person reading a page in lang: an
+// *errs.Error's sentence translated, the generic sentence for anything the
+// product did not expect (so that raw internals never reach a page).
+func ErrorMessage(lang string, err error) string {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code == errs.Internal {
+		return ErrorText(lang, errs.Unexpected)
+	}
+	cat := errorCatalogue(lang)
+	return e.Translated(func(format string) (string, bool) {
+		f, ok := cat[format]
+		return f, ok
+	})
+}
+
+// ErrorTitle is the heading of the error page for an HTTP status: the
+// status's own words (http.StatusText), translated by the catalogue.
+func ErrorTitle(lang string, status int) string {
+	return translated(lang, http.StatusText(status))
 }
