@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/web"
 )
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -42,6 +43,8 @@ type ProblemField struct {
 	Detail string `json:"detail"`
 }
 
+const nothingHere = "There is nothing at this address."
+
 // handleError is the only place where errors become responses. Expected
 // errors (*errs.Error) are shown; anything else is logged once with the
 // request id and shown as a generic message.
@@ -63,7 +66,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		p.Status, p.Code = fe.Code, codeOfStatus(fe.Code)
 		p.Detail = http.StatusText(fe.Code)
 		if fe.Code == fiber.StatusNotFound {
-			p.Detail = "There is nothing at this address."
+			p.Detail = nothingHere
 		}
 	default:
 		p.Status, p.Code, p.Detail = http.StatusInternalServerError, errs.Internal, errs.MessageOf(err)
@@ -72,7 +75,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p.Title = http.StatusText(p.Status)
 	c.Status(p.Status)
 	if wantsHTML(c) {
-		return s.render(c, "error.html", s.pageData(c, p.Title, map[string]any{"Message": p.Detail, "RequestID": p.RequestID}))
+		// The page speaks its reader's language; the API stays English.
+		l := lang(c)
+		detail := s.message(c, err)
+		if fe != nil { // Fiber's own, as above
+			detail = web.ErrorTitle(l, fe.Code)
+			if fe.Code == fiber.StatusNotFound {
+				detail = web.ErrorText(l, nothingHere)
+			}
+		}
+		title := web.ErrorTitle(l, p.Status)
+		return s.render(c, "error.html", s.pageData(c, title, map[string]any{"Message": detail, "RequestID": p.RequestID}))
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	body, mErr := c.App().Config().JSONEncoder(p)

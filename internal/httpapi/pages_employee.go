@@ -230,7 +230,7 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	switch {
 	case form.Field == "sanitary_ack":
 		form.Key = "employee.apply.ack_missing"
-	case s.message(c, err) == campaign.MissionFull:
+	case errs.MessageOf(err) == campaign.MissionFull: // the English sentence: message() is translated
 		form.Full, form.Key = true, "employee.apply.full"
 	default:
 		form.Field = "form"
