@@ -73,6 +73,8 @@ type MatchStore interface {
 	FailRun(ctx context.Context, runID uuid.UUID, msg string) error
 	LatestRun(ctx context.Context, campaignID uuid.UUID) (*Run, error)
 	MemberProposals(ctx context.Context, memberID uuid.UUID) ([]Proposal, error)
+	// RunProposals lists a run's proposals, best score first, at most limit.
+	RunProposals(ctx context.Context, runID uuid.UUID, limit int) ([]Proposal, error)
 	// DecideProposal moves a proposed proposal of the member to status and returns it.
 	DecideProposal(ctx context.Context, memberID, id uuid.UUID, status string) (*Proposal, error)
 }
@@ -292,6 +294,12 @@ func (mm *Matchmaker) allocate(ctx context.Context, c *Campaign, run *Run) {
 // LatestRun returns the campaign's last allocation.
 func (mm *Matchmaker) LatestRun(ctx context.Context, campaignID uuid.UUID) (*Run, error) {
 	return mm.store.LatestRun(ctx, campaignID)
+}
+
+// RunProposals lists what a run proposed, best score first, for the HR
+// admins who ran it.
+func (mm *Matchmaker) RunProposals(ctx context.Context, runID uuid.UUID, limit int) ([]Proposal, error) {
+	return mm.store.RunProposals(ctx, runID, limit)
 }
 
 // Proposals lists the employee's proposals.

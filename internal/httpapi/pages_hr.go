@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
+	_ "time/tzdata" // the log's times are in Europe/Paris whatever the host's zoneinfo
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
 
+	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -27,6 +32,13 @@ func (s *Server) hrPages(app fiber.Router) {
 	app.Post("/admin/campaigns/:id/launch", enf.Route("campaigns", "publish"), s.hrLaunchSubmit)
 	app.Get("/admin/campaigns/:id", enf.Route("campaign_reports", "read"), s.hrDashboardPage)
 	app.Post("/admin/campaigns/:id/allocation", enf.Route("campaigns", "update"), s.hrAllocationSubmit)
+	app.Post("/admin/invitations/:id/resend", enf.Route("invitations", "create"), s.hrResendSubmit)
+	app.Post("/admin/invitations/:id/revoke", enf.Route("invitations", "delete"), s.hrRevokeSubmit)
+	app.Post("/admin/members/:id", enf.Route("members", "update"), s.hrMemberSubmit)
+	app.Get("/admin/audit", enf.Route("audit", "read"), s.hrAuditPage)
+	app.Get("/admin/tokens", enf.Route("api_tokens", "read"), s.hrTokensPage)
+	app.Post("/admin/tokens", enf.Route("api_tokens", "create"), s.hrCreateTokenSubmit)
+	app.Post("/admin/tokens/:id/revoke", enf.Route("api_tokens", "delete"), s.hrRevokeTokenSubmit)
 }
 
 // inviteFields are the invitation form's inputs; an error on one of them
@@ -38,11 +50,20 @@ func (s *Server) hrData(c *fiber.Ctx, titleKey string, extra map[string]any) map
 	d := s.pageData(c, "", extra)
 	d["HRAdmin"] = true
 	d["TitleKey"] = titleKey
-	d["Title"] = map[string]string{"hr.people.title": "Personnes", "hr.campaigns.title": "Campagnes", "hr.dashboard.title": "Tableau de bord"}[titleKey]
+	d["Title"] = hrTitles[titleKey][0]
 	if d["Lang"] == "en" {
-		d["Title"] = map[string]string{"hr.people.title": "People", "hr.campaigns.title": "Campaigns", "hr.dashboard.title": "Dashboard"}[titleKey]
+		d["Title"] = hrTitles[titleKey][1]
 	}
 	return d
+}
+
+// hrTitles are the HR pages' window titles, in French and English.
+var hrTitles = map[string][2]string{
+	"hr.people.title":    {"Personnes", "People"},
+	"hr.campaigns.title": {"Campagnes", "Campaigns"},
+	"hr.dashboard.title": {"Tableau de bord", "Dashboard"},
+	"hr.audit.title":     {"Journal d'audit", "Audit log"},
+	"hr.tokens.title":    {"Jetons d'API", "API tokens"},
 }
 
 func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
@@ -70,6 +91,16 @@ func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
 		extra["Domains"] = strings.Join(t.EmailDomains, ", ")
 	}
 	extra["Invited"] = c.Query("invited")
+	if key, ok := peopleDone[c.Query("done")]; ok {
+		extra["Done"] = map[string]string{"Key": key, "Who": c.Query("who")}
+	}
+	extra["Me"] = uuid.Nil
+	if p := principal(c); p != nil {
+		extra["Me"] = p.ID
+	}
+	if _, ok := extra["RowID"]; !ok {
+		extra["RowID"] = ""
+	}
 	return s.render(c, "hr/people", s.hrData(c, "hr.people.title", extra))
 }
 
@@ -270,11 +301,395 @@ func (s *Server) hrDashboardPage(c *fiber.Ctx) error {
 	if run != nil && run.Total > 0 {
 		runPct = run.Done * 100 / run.Total
 	}
+	byCause, err := s.causeChart(c, f.HoursByCause)
+	if err != nil {
+		return err
+	}
+	var proposals []proposalLine
+	if run != nil && run.Status == "done" && run.Proposals > 0 {
+		if proposals, err = s.runProposals(c, run.ID); err != nil {
+			return err
+		}
+	}
 	return s.render(c, "hr/dashboard", s.hrData(c, "hr.dashboard.title", map[string]any{
 		"Campaign": cmp, "Figures": f, "Rate": int(math.Round(f.ParticipationRate * 100)),
 		"GoalParticipants": progressOf(f.Goals.Participants), "GoalHours": progressOf(f.Goals.Hours),
 		"ByDay": barChart("by-day", labels, apps), "HoursByDay": barChart("hours-by-day", labels, hours),
-		"Hours": trimFloat(f.HoursLogged), "HoursApproved": trimFloat(f.HoursApproved),
+		"ByCause": byCause, "Hours": trimFloat(f.HoursLogged), "HoursApproved": trimFloat(f.HoursApproved),
 		"Run": run, "RunPercent": runPct, "ExportURL": "/api/v1/campaigns/" + id.String() + "/participations.csv",
+		"Proposals": proposals, "ProposalsShown": len(proposals), "ProposalsMax": maxProposalsShown,
 	}))
+}
+
+// hbar is one row of a horizontal bar chart: the label above its bar, the
+// value at the bar's end. Long labels (causes) fit on a phone this way.
+type hbar struct {
+	Label        string // empty: the chart's word for "none"
+	Text         string
+	LabelY, BarY float64
+	W, H, ValueX float64
+}
+
+// hchart is an inline SVG horizontal bar chart.
+type hchart struct {
+	ID            string
+	Bars          []hbar
+	Width, Height float64
+}
+
+// causeChart draws the approved hours by cause, labelled in the page's
+// language, most hours first (the store's order).
+func (s *Server) causeChart(c *fiber.Ctx, rows []campaign.CauseHours) (hchart, error) {
+	const width, row, barH, room = 400.0, 46.0, 16.0, 60.0
+	ch := hchart{ID: "hours-by-cause", Width: width, Height: float64(len(rows)) * row}
+	if len(rows) == 0 {
+		return ch, nil
+	}
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return ch, err
+	}
+	en := lang(c) == "en"
+	labels := map[string]string{}
+	for _, k := range causes {
+		labels[k.Code] = k.LabelFR
+		if en {
+			labels[k.Code] = k.LabelEN
+		}
+	}
+	top := rows[0].HoursApproved
+	for _, r := range rows {
+		top = math.Max(top, r.HoursApproved)
+	}
+	for i, r := range rows {
+		y := float64(i) * row
+		w := 0.0
+		if top > 0 {
+			w = r.HoursApproved / top * (width - room)
+		}
+		label := labels[r.Cause]
+		if label == "" && r.Cause != "" {
+			label = r.Cause
+		}
+		ch.Bars = append(ch.Bars, hbar{Label: label, Text: trimFloat(r.HoursApproved), LabelY: y + 16, BarY: y + 22,
+			W: math.Max(w, 2), H: barH, ValueX: math.Max(w, 2) + 4})
+	}
+	return ch, nil
+}
+
+// maxProposalsShown bounds the dashboard's list; the rest are the
+// employees' to see on their own pages.
+const maxProposalsShown = 100
+
+// proposalLine is a proposal as the dashboard lists it: who, where, score.
+type proposalLine struct {
+	Employee, Mission, Association, Status string
+	Score                                  int
+}
+
+func (s *Server) runProposals(c *fiber.Ctx, runID uuid.UUID) ([]proposalLine, error) {
+	ctx := c.UserContext()
+	ps, err := s.deps.Matchmaker.RunProposals(ctx, runID, maxProposalsShown)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.deps.Identity.Members().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[uuid.UUID]string, len(ms))
+	for _, m := range ms {
+		names[m.ID] = m.FullName
+	}
+	out := make([]proposalLine, len(ps))
+	for i, p := range ps {
+		out[i] = proposalLine{Employee: names[p.MemberID], Mission: p.Mission, Association: p.Association, Status: p.Status, Score: p.Score}
+	}
+	return out, nil
+}
+
+// peopleDone are the people page's confirmations after an action, by the
+// ?done= the action redirects with.
+var peopleDone = map[string]string{
+	"resent": "hr.done.resent", "revoked": "hr.done.revoked", "hr_admin": "hr.done.hr_admin",
+	"employee": "hr.done.employee", "disabled": "hr.done.disabled", "active": "hr.done.active",
+}
+
+// peopleFailure shows an action's refusal next to the row it concerns;
+// unexpected errors go to the error page.
+func (s *Server) peopleFailure(c *fiber.Ctx, err error, row uuid.UUID, key string) error {
+	code := errs.CodeOf(err)
+	if code == errs.Internal {
+		return err
+	}
+	extra := map[string]any{"RowID": row.String(), "RowError": s.message(c, err)}
+	if key != "" {
+		extra["RowErrorKey"] = key
+	}
+	c.Status(statusOf[code])
+	return s.hrPeople(c, extra)
+}
+
+func (s *Server) hrResendSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p, err := s.deps.Identity.Members().ByID(ctx, id)
+	if err == nil {
+		err = s.deps.Identity.ResendInvitation(ctx, principal(c), id, client(c))
+	}
+	if err != nil {
+		return s.peopleFailure(c, err, id, "")
+	}
+	return c.Redirect("/admin/people?done=resent&who="+url.QueryEscape(p.Email)+"#inv-h", fiber.StatusSeeOther)
+}
+
+func (s *Server) hrRevokeSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p, err := s.deps.Identity.Members().ByID(ctx, id)
+	if err == nil {
+		err = s.deps.Identity.RevokeInvitation(ctx, principal(c), id, client(c))
+	}
+	if err != nil {
+		return s.peopleFailure(c, err, id, "")
+	}
+	return c.Redirect("/admin/people?done=revoked&who="+url.QueryEscape(p.Email)+"#inv-h", fiber.StatusSeeOther)
+}
+
+// hrMemberSubmit changes a member's role or status (one per button). The
+// database refuses to leave the company without an active HR admin; that
+// refusal is worded on the member's row.
+func (s *Server) hrMemberSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	pr := principal(c)
+	ch := identity.MemberChange{Role: utils.CopyString(c.FormValue("role")), Status: utils.CopyString(c.FormValue("status"))}
+	p, err := s.deps.Identity.ChangeMember(c.UserContext(), pr, id, ch, client(c))
+	if err != nil {
+		key := ""
+		if errs.CodeOf(err) == errs.Conflict {
+			key = "hr.members.keep_admin"
+		}
+		return s.peopleFailure(c, err, id, key)
+	}
+	s.deps.Authz.Invalidate(authz.TenantDomain(pr.TenantID))
+	if p.ID == pr.ID && p.Role != identity.RoleHRAdmin {
+		// They handed over the HR pages: those are no longer theirs.
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	done := ch.Role
+	if ch.Status != "" {
+		done = ch.Status
+	}
+	return c.Redirect("/admin/people?done="+url.QueryEscape(done)+"&who="+url.QueryEscape(p.Email)+"#members-h", fiber.StatusSeeOther)
+}
+
+// auditPage is how many events one page of the log shows.
+const auditPage = 50
+
+// paris is the zone the log's times are shown in: the product is French.
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// auditLine is an event as the log page shows it.
+type auditLine struct {
+	identity.Event
+	When      string
+	ActionKey string // empty for an action the page has no words for
+	Details   []auditDetail
+	// The object's kind in words (when the page has them) and its name.
+	ObjectKey, ObjectName string
+}
+
+// auditObjects are the kinds of object the log names, as "kind:name".
+var auditObjects = map[string]bool{"member": true, "person": true, "api_token": true, "tenant": true, "association": true}
+
+// auditDetail is one detail of an event: its name and value, each a
+// message of the page when it has one.
+type auditDetail struct {
+	NameKey, Name, ValueKey, Value string
+}
+
+var auditActions = map[string]bool{
+	identity.ActionSignIn: true, identity.ActionSignInFailed: true, identity.ActionSignOut: true, identity.ActionSignOutAll: true,
+	identity.ActionPasswordReset: true, identity.ActionInvite: true, identity.ActionInviteRevoked: true,
+	identity.ActionInviteAccepted: true, identity.ActionSignUp: true, identity.ActionRoleChanged: true,
+	identity.ActionTokenCreated: true, identity.ActionTokenRevoked: true, identity.ActionExport: true,
+}
+
+var auditDetailNames = map[string]bool{"role": true, "role_from": true, "role_to": true, "status_from": true,
+	"status_to": true, "resent": true, "prefix": true}
+
+func auditDetails(d map[string]string) []auditDetail {
+	names := make([]string, 0, len(d))
+	for k := range d {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var out []auditDetail
+	for _, k := range names {
+		v := d[k]
+		// A change shows what changed: a role or status kept is noise.
+		if from, to, ok := strings.Cut(k, "_"); ok && (to == "from" || to == "to") && d[from+"_from"] == d[from+"_to"] {
+			continue
+		}
+		ad := auditDetail{Name: k, Value: v}
+		if auditDetailNames[k] {
+			ad.NameKey = "hr.audit.detail." + k
+		}
+		switch {
+		case k == "resent":
+			ad.Value = ""
+		case strings.HasPrefix(k, "role") && (v == identity.RoleEmployee || v == identity.RoleHRAdmin):
+			ad.ValueKey = "hr.role." + v
+		case strings.HasPrefix(k, "status") && memberStatuses[v]:
+			ad.ValueKey = "hr.members.status_" + v
+		}
+		out = append(out, ad)
+	}
+	return out
+}
+
+var memberStatuses = map[string]bool{identity.StatusActive: true, identity.StatusInvited: true,
+	identity.StatusDisabled: true, identity.StatusPendingVerification: true}
+
+// hrAuditPage shows the company's audit log, newest first, a page at a
+// time: "older" carries the time of the page's last event.
+func (s *Server) hrAuditPage(c *fiber.Ctx) error {
+	var before time.Time
+	if b := c.Query("before"); b != "" {
+		t, err := time.Parse(time.RFC3339Nano, b)
+		if err != nil {
+			return errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
+		}
+		before = t
+	}
+	evs, err := s.deps.Identity.Audit(c.UserContext(), auditPage+1, before)
+	if err != nil {
+		return err
+	}
+	older := ""
+	if len(evs) > auditPage {
+		evs = evs[:auditPage]
+		older = evs[auditPage-1].At.UTC().Format(time.RFC3339Nano)
+	}
+	lines := make([]auditLine, len(evs))
+	for i, e := range evs {
+		lines[i] = auditLine{Event: e, When: e.At.In(paris).Format("02/01/2006 15:04:05"), Details: auditDetails(e.Detail)}
+		if auditActions[e.Action] {
+			lines[i].ActionKey = "hr.audit.action." + e.Action
+		}
+		lines[i].ObjectName = e.Object
+		if kind, name, ok := strings.Cut(e.Object, ":"); ok && auditObjects[kind] {
+			lines[i].ObjectKey, lines[i].ObjectName = "hr.audit.kind."+kind, name
+		}
+	}
+	return s.render(c, "hr/audit", s.hrData(c, "hr.audit.title", map[string]any{
+		"Events": lines, "Older": older, "Paged": !before.IsZero(),
+	}))
+}
+
+// tokenFields are the token form's inputs.
+var tokenFields = map[string]bool{"name": true, "role": true}
+
+func (s *Server) hrTokensPage(c *fiber.Ctx) error {
+	return s.hrTokens(c, map[string]any{"Revoked": c.Query("revoked")})
+}
+
+// hrTokens lists the company's API tokens with the form that makes one.
+func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
+	ctx := c.UserContext()
+	toks, err := s.deps.Identity.APITokens(ctx)
+	if err != nil {
+		return err
+	}
+	ms, err := s.deps.Identity.Members().List(ctx)
+	if err != nil {
+		return err
+	}
+	names := make(map[uuid.UUID]string, len(ms))
+	for _, m := range ms {
+		names[m.ID] = m.FullName
+	}
+	type tokenLine struct {
+		identity.APIToken
+		By, Created, Used, RevokedOn string
+	}
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(paris).Format("02/01/2006")
+	}
+	lines := make([]tokenLine, len(toks))
+	for i, t := range toks {
+		lines[i] = tokenLine{APIToken: t, By: names[t.CreatedBy], Created: day(&t.CreatedAt), Used: day(t.LastUsedAt), RevokedOn: day(t.RevokedAt)}
+	}
+	extra["Tokens"] = lines
+	if _, ok := extra["RowID"]; !ok {
+		extra["RowID"] = ""
+	}
+	if _, ok := extra["Errors"]; !ok {
+		extra["Errors"] = map[string]string{}
+	}
+	if _, ok := extra["Form"]; !ok {
+		extra["Form"] = map[string]string{"role": identity.RoleEmployee}
+	}
+	return s.render(c, "hr/tokens", s.hrData(c, "hr.tokens.title", extra))
+}
+
+// hrCreateTokenSubmit makes a token and shows it in this answer only: it
+// is never stored in clear, so there is no page to redirect to that could
+// show it again.
+func (s *Server) hrCreateTokenSubmit(c *fiber.Ctx) error {
+	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role"))}
+	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], client(c))
+	if err != nil {
+		code := errs.CodeOf(err)
+		if code == errs.Internal {
+			return err
+		}
+		errors_ := map[string]string{}
+		extra := map[string]any{"Form": form, "Errors": errors_}
+		var e *errs.Error
+		if errors.As(err, &e) && tokenFields[e.Field] {
+			errors_[e.Field] = s.message(c, err)
+		} else {
+			extra["FormError"] = s.message(c, err)
+		}
+		c.Status(statusOf[code])
+		return s.hrTokens(c, extra)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.hrTokens(c, map[string]any{"Plain": plain, "Created": tok})
+}
+
+func (s *Server) hrRevokeTokenSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.deps.Identity.RevokeAPIToken(ctx, principal(c), id, client(c)); err != nil {
+		code := errs.CodeOf(err)
+		if code != errs.NotFound {
+			return err
+		}
+		// Revoked meanwhile (another tab, another admin): say so on the list.
+		c.Status(statusOf[code])
+		return s.hrTokens(c, map[string]any{"RowID": id.String(), "RowErrorKey": "hr.tokens.gone"})
+	}
+	return c.Redirect("/admin/tokens?revoked="+id.String()+"#tokens-h", fiber.StatusSeeOther)
 }

@@ -224,6 +224,19 @@ func (s *MatchStore) MemberProposals(ctx context.Context, memberID uuid.UUID) ([
 	return out, err
 }
 
+// RunProposals lists a run's proposals, best score first.
+func (s *MatchStore) RunProposals(ctx context.Context, runID uuid.UUID, limit int) ([]campaign.Proposal, error) {
+	var rows []proposalRow
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(proposalSelect+` WHERE pr.run_id = ? ORDER BY pr.score DESC, pr.id LIMIT ?`, runID, limit).Scan(ctx, &rows)
+	})
+	out := make([]campaign.Proposal, len(rows))
+	for i, r := range rows {
+		out[i] = r.proposal()
+	}
+	return out, err
+}
+
 // DecideProposal moves an open proposal of the member.
 func (s *MatchStore) DecideProposal(ctx context.Context, memberID, id uuid.UUID, status string) (*campaign.Proposal, error) {
 	var out *campaign.Proposal
