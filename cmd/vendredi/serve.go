@@ -96,6 +96,7 @@ func serveCommand() *cli.Command {
 				Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
 					campaigns.Stores().Campaigns.CampaignMissions, signups),
 				Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
+				Staff:     postgres.NewPlatformFigureStore(db),
 			})
 			if err != nil {
 				return err

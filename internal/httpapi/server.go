@@ -74,6 +74,8 @@ type Deps struct {
 	// Campaigns runs campaigns, templates, profiles, hours and figures.
 	Campaigns *campaign.Service
 	Discovery Discovery // the search and import of missions
+	// Staff reads platform-wide figures and lists for the staff pages.
+	Staff StaffReader
 }
 
 // Server holds the handlers' dependencies.

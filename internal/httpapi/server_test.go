@@ -116,6 +116,7 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 		Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
 			campaigns.Stores().Campaigns.CampaignMissions, signups),
 		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
+		Staff:     postgres.NewPlatformFigureStore(db),
 	})
 	if err != nil {
 		t.Fatal(err)
