@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
 )
@@ -12,6 +16,8 @@ type linkKind struct {
 	titleFR, titleEN, buttonFR, buttonEN string
 	askName, askPassword                 bool
 	redeem                               func(s *Server, c *fiber.Ctx, token, name, password string) (string, *identity.Principal, error)
+	// landing is where the person goes once signed in; nil: the home page.
+	landing func(s *Server, c *fiber.Ctx, p *identity.Principal) (string, error)
 }
 
 var linkKinds = map[string]linkKind{
@@ -27,17 +33,26 @@ var linkKinds = map[string]linkKind{
 		askName: true, askPassword: true,
 		redeem: func(s *Server, c *fiber.Ctx, token, name, password string) (string, *identity.Principal, error) {
 			return s.deps.Identity.AcceptInvitation(c.UserContext(), token, name, password, client(c))
-		}},
+		},
+		landing: (*Server).firstStop},
 	"/auth/verify": {titleFR: "Confirmer mon adresse", titleEN: "Confirm my address", buttonFR: "Confirmer", buttonEN: "Confirm",
 		redeem: func(s *Server, c *fiber.Ctx, token, _, _ string) (string, *identity.Principal, error) {
 			return s.deps.Identity.VerifyEmail(c.UserContext(), token, client(c))
 		}},
 }
 
-func (s *Server) renderLink(c *fiber.Ctx, problem string) error {
+// linkFields are the inputs of a link's form; an error on one of them is
+// shown next to it.
+var linkFields = map[string]bool{"full_name": true, "password": true}
+
+func (s *Server) renderLink(c *fiber.Ctx, problem string, fieldErrors map[string]string) error {
 	k := linkKinds[c.Path()]
+	if fieldErrors == nil {
+		fieldErrors = map[string]string{}
+	}
 	d := s.pageData(c, "", map[string]any{"Action": c.Path(), "Token": c.Query("token", c.FormValue("token")),
-		"AskName": k.askName, "AskPassword": k.askPassword, "FullName": c.FormValue("full_name"), "Error": problem})
+		"AskName": k.askName, "AskPassword": k.askPassword, "FullName": strings.TrimSpace(c.FormValue("full_name")),
+		"Error": problem, "Errors": fieldErrors, "Invitation": c.Path() == "/auth/invitation"})
 	d["Title"], d["Button"] = k.titleFR, k.buttonFR
 	if d["Lang"] == "en" {
 		d["Title"], d["Button"] = k.titleEN, k.buttonEN
@@ -46,22 +61,53 @@ func (s *Server) renderLink(c *fiber.Ctx, problem string) error {
 }
 
 // linkPage shows the button that uses a mailed link.
-func (s *Server) linkPage(c *fiber.Ctx) error { return s.renderLink(c, "") }
+func (s *Server) linkPage(c *fiber.Ctx) error { return s.renderLink(c, "", nil) }
 
-// linkSubmit uses the link; on success the person is signed in and lands on
-// the home page, otherwise the form comes back with what went wrong and
-// what they typed (never the password).
+// linkSubmit uses the link; on success the person is signed in and lands
+// where their role starts, otherwise the form comes back with what went
+// wrong next to the field at fault and what they typed (never the password).
 func (s *Server) linkSubmit(c *fiber.Ctx) error {
 	k := linkKinds[c.Path()]
-	token, _, err := k.redeem(s, c, c.FormValue("token"), c.FormValue("full_name"), c.FormValue("password"))
+	token, p, err := k.redeem(s, c, c.FormValue("token"), c.FormValue("full_name"), c.FormValue("password"))
 	if err != nil {
 		code := errs.CodeOf(err)
 		if code == errs.Internal || code == errs.Unavailable {
 			return err
 		}
 		c.Status(statusOf[code])
-		return s.renderLink(c, s.message(c, err))
+		var e *errs.Error
+		if errors.As(err, &e) && linkFields[e.Field] {
+			return s.renderLink(c, "", map[string]string{e.Field: s.message(c, err)})
+		}
+		return s.renderLink(c, s.message(c, err), nil)
 	}
 	s.setSession(c, token)
-	return c.Redirect("/", fiber.StatusSeeOther)
+	to := "/"
+	if k.landing != nil {
+		if to, err = k.landing(s, c, p); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// firstStop is where a person who just joined starts: an HR admin on the
+// campaigns they will launch, an employee on the campaign that is running
+// for them (whose page invites them to fill their skills profile), else
+// the home page.
+func (s *Server) firstStop(c *fiber.Ctx, p *identity.Principal) (string, error) {
+	if p == nil || p.Kind != identity.KindMember {
+		return "/", nil
+	}
+	if p.Role == identity.RoleHRAdmin {
+		return "/admin/campaigns", nil
+	}
+	list, err := s.deps.Campaigns.List(c.UserContext(), campaign.Viewer{MemberID: p.ID}, campaign.Active)
+	if err != nil {
+		return "", err
+	}
+	if len(list) == 0 {
+		return "/", nil
+	}
+	return "/campaigns/" + list[0].ID.String(), nil
 }

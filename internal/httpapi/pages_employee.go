@@ -130,7 +130,14 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 		}
 	}
 	var cards []missionCard
+	needsProfile := false
 	if member, err := memberOf(c); err == nil {
+		p, err := s.deps.Campaigns.Profile(ctx, member)
+		if err != nil {
+			return err
+		}
+		// Nothing can be ranked for someone without skills: say where to add them.
+		needsProfile = len(p.Skills) == 0
 		if recs, err := s.deps.Matchmaker.Recommend(ctx, member, id, 50); err == nil {
 			for _, r := range recs {
 				m, ok := others[r.Mission.ID]
@@ -176,7 +183,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
 		"Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
-		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1",
+		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
 	}))
 }
 

@@ -1,0 +1,191 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// The first HR admin of a new company opens the invitation from their
+// mail, gets the password wrong once, joins and lands on the campaigns;
+// they invite an employee, who joins without their cookies, lands on the
+// running campaign with an invitation to fill their skills profile, fills
+// it and finds the campaign's missions.
+func TestBrowserInvitations(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	env := pgtest.New(t)
+	port := liveServer(t, env)
+	bg := context.Background()
+	pp := people{t: t, db: env.App}
+	staff := pp.session(nil, pp.account(true, nil))
+	slug := "inv-" + uuid.NewString()[:8]
+	domain := slug + ".example"
+	rose, leo := "rose@"+domain, "leo@"+domain
+
+	// Platform staff onboard the company; its first HR admin is invited.
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/api/v1/platform/companies", strings.NewReader(
+		`{"slug": "`+slug+`", "name": "Soylent", "locale": "fr", "email_domains": ["`+domain+`"], "admin_email": "`+rose+`", "admin_name": "Rose"}`))
+	req.Host = "localhost:" + port
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("onboard: %d; want 201", res.StatusCode)
+	}
+	tn, err := postgres.NewTenantStore(env.App).BySlug(bg, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	books := mission(t, env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
+	campaignID := uuid.Must(uuid.NewV7())
+	if err := env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, description, starts_on, ends_on, status,
+				max_active_per_employee, mission_scope, mission_ids, crisis)
+			VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', 'Prêtez vos compétences aux associations.',
+				current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`, campaignID, pgdialect.Array([]uuid.UUID{books}))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mails := mailtest.Start(t)
+	link := mails.WaitFor(t, rose, 10*time.Second).Link("/auth/invitation")
+	if !strings.HasPrefix(link, "http://"+slug+".localhost:"+port+"/auth/invitation?token=") {
+		t.Fatalf("invitation link %q; want the company's invitation page", link)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+
+	// A password too short: the error is next to it, the name is kept.
+	var pwError, kept, invalid, described string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible("#password", chromedp.ByQuery),
+		chromedp.SendKeys("#full_name", "Rose Martin", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "court", chromedp.ByQuery),
+		chromedp.Click("#link-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#password-error", chromedp.ByQuery),
+		chromedp.Text("#password-error", &pwError, chromedp.ByQuery),
+		chromedp.Value("#full_name", &kept, chromedp.ByQuery),
+		chromedp.AttributeValue("#password", "aria-invalid", &invalid, nil, chromedp.ByQuery),
+		chromedp.AttributeValue("#password", "aria-describedby", &described, nil, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("accept with a short password: %v", err)
+	}
+	if !strings.Contains(pwError, "10 caractères") || kept != "Rose Martin" || invalid != "true" || !strings.Contains(described, "password-error") {
+		t.Fatalf("short password: error %q, name kept %q, aria-invalid %q, described by %q; want the error tied to the field and the name kept",
+			pwError, kept, invalid, described)
+	}
+	screenshot(t, ctx, "invitation-error-1280")
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844)); err == nil {
+		screenshot(t, ctx, "invitation-error-390")
+	}
+
+	// The right password: Rose is signed in on the HR campaigns.
+	var where, who string
+	err = chromedp.Run(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
+		chromedp.Click("#link-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#create-tcte", chromedp.ByQuery),
+		chromedp.Location(&where),
+		chromedp.Text(".who", &who, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	if where != "http://"+slug+".localhost:"+port+"/admin/campaigns" || who != "Rose Martin" {
+		t.Fatalf("after joining: at %q as %q; want the HR campaigns page, signed in as Rose Martin", where, who)
+	}
+	screenshot(t, ctx, "hr-landing-1280")
+
+	// Rose invites Léo from the people page.
+	err = chromedp.Run(ctx,
+		chromedp.Click(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#invite-submit", chromedp.ByQuery),
+		chromedp.SendKeys("#email", leo, chromedp.ByQuery),
+		chromedp.SendKeys("#full_name", "Léo", chromedp.ByQuery),
+		chromedp.Click("#invite-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#invited-flash", chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("invite Léo: %v", err)
+	}
+	leoLink := mails.WaitFor(t, leo, 10*time.Second).Link("/auth/invitation")
+
+	// Léo joins on the same computer once Rose's cookies are gone (headless
+	// Chromium here opens no second browser context).
+	var notice string
+	err = chromedp.Run(ctx,
+		network.ClearBrowserCookies(),
+		chromedp.Navigate(leoLink),
+		chromedp.WaitVisible("#password", chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("Léo opens his link: %v", err)
+	}
+	screenshot(t, ctx, "invitation-1280")
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys("#full_name", "Léo Martin", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "une phrase de passe", chromedp.ByQuery),
+		chromedp.Click("#link-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#profile-notice", chromedp.ByQuery),
+		chromedp.Location(&where),
+		chromedp.Text(".who", &who, chromedp.ByQuery),
+		chromedp.Text("#profile-notice", &notice, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("Léo joins: %v", err)
+	}
+	if where != "http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String() || who != "Léo Martin" || !strings.Contains(notice, "profil") {
+		t.Fatalf("Léo lands at %q as %q with %q; want the running campaign, signed in, invited to fill his profile", where, who, notice)
+	}
+	screenshot(t, ctx, "employee-landing-1280")
+
+	// He follows the notice, adds a skill and finds the campaign's missions.
+	var page string
+	var notices int
+	err = chromedp.Run(ctx,
+		chromedp.Click("#profile-notice a", chromedp.ByQuery),
+		chromedp.WaitVisible(`button[name="add"]`, chromedp.ByQuery),
+		chromedp.Click(`button[name="add"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#skill-0", chromedp.ByQuery),
+		chromedp.SetValue("#skill-0", "finance.accounting", chromedp.ByQuery),
+		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
+		chromedp.Click("#save-profile", chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+		chromedp.Navigate("http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String()),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Text("main", &page, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#profile-notice").length`, &notices),
+	)
+	if err != nil {
+		t.Fatalf("fill the profile and come back: %v", err)
+	}
+	if !strings.Contains(page, "Tenir la comptabilité de l'épicerie solidaire") || notices != 0 {
+		t.Fatalf("campaign page after the profile (%d notices):\n%s\nwant the mission listed and the notice gone", notices, page)
+	}
+	screenshot(t, ctx, "employee-campaign-1280")
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(leoLink), chromedp.WaitVisible("h1", chromedp.ByQuery)); err == nil {
+		screenshot(t, ctx, "invitation-used-390")
+	}
+}
