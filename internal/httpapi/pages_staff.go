@@ -70,8 +70,8 @@ func (s *Server) staffData(c *fiber.Ctx, titleKey string, extra map[string]any) 
 	return d
 }
 
-// phrase is a page message in lang, for the document's title, which the
-// layout prints as plain text.
+// phrase is a page message in lang, as plain text: the document's title,
+// the words of an error caught by these pages.
 func (s *Server) phrase(lang, key string) string {
 	tpl, ok := s.pages[lang]
 	if !ok {
@@ -167,10 +167,13 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 	if extra == nil {
 		extra = map[string]any{"Form": map[string]string{"locale": "fr", "accent": productAccent}}
 	}
+	// A company's address is its slug under the platform's, as the
+	// onboarding's invitation links it.
+	host := strings.TrimPrefix(c.Hostname(), "www.")
 	rows := make([]companyRow, len(list))
 	onboarded, changed := c.Query("onboarded"), c.Query("changed")
 	for i, t := range list {
-		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: c.Protocol() + "://" + t.Slug + "." + c.Hostname()}
+		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: c.Protocol() + "://" + t.Slug + "." + host}
 		if t.LogoVersion != "" {
 			rows[i].Logo = "/platform/companies/" + t.Slug + "/logo?v=" + t.LogoVersion
 		}
@@ -183,7 +186,7 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 		}
 	}
 	extra["Companies"] = rows
-	extra["Host"] = map[string]string{"Host": c.Hostname()}
+	extra["Host"] = map[string]string{"Host": host}
 	return s.render(c, "staff/companies", s.staffData(c, "staff.companies.title", extra))
 }
 
@@ -206,7 +209,7 @@ func (s *Server) staffOnboardSubmit(c *fiber.Ctx) error {
 		AdminName: form["admin_name"], Accent: accent, Logo: logo}, client(c))
 	if t != nil && (err == nil || errs.Is(err, errs.Unavailable)) {
 		// Created; an Unavailable error is the invitation mail that could
-		// not leave, which staff can resend.
+		// not leave: the company exists and the page says so.
 		q := url.Values{"onboarded": {t.Slug}, "admin": {admin.Email}}
 		if err != nil {
 			q.Set("mail", "failed")
