@@ -145,8 +145,8 @@ func TestBrowserHRJourney(t *testing.T) {
 }
 
 // An HR admin manages people (resend and withdraw an invitation, promote
-// and demote, and is stopped from leaving the company without an HR
-// admin), makes an API token that works once copied and stops when
+// and demote, deactivate and reactivate, and is stopped from leaving the
+// company without an HR admin), makes an API token that works once copied and stops when
 // revoked, reads all of it in the audit log, and sees the approved hours
 // by cause and the allocation's proposals on the dashboard.
 func TestBrowserHRAdministration(t *testing.T) {
@@ -331,6 +331,19 @@ func TestBrowserHRAdministration(t *testing.T) {
 	)
 	if err != nil || role(marge) != "Salarié" || !strings.Contains(text("#done-flash"), "Désormais salarié") {
 		t.Fatalf("demote: %v, role %q", err, role(marge))
+	}
+	// Ned leaves for a while: deactivated, then back.
+	status := func(id uuid.UUID) string { return text("#member-" + id.String() + " .member-status") }
+	n := ned.String()
+	err = chromedp.Run(ctx,
+		chromedp.Click("#disable-"+n, chromedp.ByQuery),
+		submit("#disable-confirm-"+n),
+	)
+	if err != nil || status(ned) != "Désactivé" {
+		t.Fatalf("deactivate: %v, status %q", err, status(ned))
+	}
+	if err := chromedp.Run(ctx, submit("#enable-"+n)); err != nil || status(ned) != "Actif" {
+		t.Fatalf("reactivate: %v, status %q", err, status(ned))
 	}
 	// Hank is now the only HR admin: the database keeps him one.
 	h := hank.String()
