@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
@@ -266,8 +267,8 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		chromedp.SendKeys("#description", "Saisir les achats et les dons, préparer le bilan annuel.", chromedp.ByQuery),
 		chromedp.SetValue("#cause", "solidarity", chromedp.ByQuery),
 		// The picker: search a skill by a word of its name, add the match.
-		chromedp.SendKeys("#skill_query", "compta", chromedp.ByQuery),
-		chromedp.Click("#find-skill", chromedp.ByQuery),
+		// (Enter in the search box searches, as the button next to it.)
+		chromedp.SendKeys("#skill_query", "compta"+kb.Enter, chromedp.ByQuery),
 		chromedp.WaitVisible("#skill-results button.pick", chromedp.ByQuery),
 		chromedp.Click("#skill-results button.pick", chromedp.ByQuery),
 		chromedp.WaitVisible("#level-0", chromedp.ByQuery),
@@ -330,8 +331,9 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	}
 	screenshot(t, ctx, "mission-edit-1280")
 	err = chromedp.Run(ctx,
-		chromedp.SetValue("#places", "4", chromedp.ByQuery),
-		chromedp.Click("#save-mission", chromedp.ByQuery),
+		// Enter in any other field saves.
+		chromedp.Clear("#places", chromedp.ByQuery),
+		chromedp.SendKeys("#places", "4"+kb.Enter, chromedp.ByQuery),
 		chromedp.WaitVisible("#missions-flash", chromedp.ByQuery),
 	)
 	if err != nil {
