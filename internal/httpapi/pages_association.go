@@ -113,8 +113,15 @@ func (s *Server) managerSignUpPage(c *fiber.Ctx) error {
 	if _, ok := tenants.FromContext(c.UserContext()); ok {
 		return errs.E(errs.NotFound, "associations sign up on the platform's address")
 	}
+	// The address comes back in the URL: it is shown only when it is one,
+	// so that a crafted link cannot make the page say something else.
+	to, err := identity.NormalizeEmail("sent", c.Query("sent"))
+	if err != nil {
+		to = ""
+	}
 	return s.render(c, "association/signup", s.assocData(c, "signup", nil, map[string]any{
-		"Form": map[string]string{}, "Errors": assocErrors{}, "Sent": c.Query("sent"), "MailLater": c.Query("mail") == "later"}))
+		"Form": map[string]string{}, "Errors": assocErrors{}, "Sent": c.Query("sent") != "", "To": to,
+		"MailLater": c.Query("mail") == "later"}))
 }
 
 func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
@@ -310,10 +317,10 @@ func assocDecimal(s string) (float64, error) {
 // assocMissionRow is a mission as the list shows it.
 type assocMissionRow struct {
 	catalog.Mission
-	Taken            int
-	Applicants       int
-	CanOpen, CanClos bool
-	Failure          string
+	Taken             int
+	Applicants        int
+	CanOpen, CanClose bool
+	Failure           string
 }
 
 func (s *Server) associationMissionsPage(c *fiber.Ctx) error {
@@ -343,8 +350,8 @@ func (s *Server) renderMissions(c *fiber.Ctx, failedID uuid.UUID, failure string
 	rows := make([]assocMissionRow, len(ms))
 	for i, m := range ms {
 		rows[i] = assocMissionRow{Mission: m, Taken: m.Places - m.PlacesLeft, Applicants: waiting[m.ID],
-			CanOpen: m.Status == catalog.MissionDraft || m.Status == catalog.MissionClosed,
-			CanClos: m.Status == catalog.MissionOpen || m.Status == catalog.MissionFull}
+			CanOpen:  m.Status == catalog.MissionDraft || m.Status == catalog.MissionClosed,
+			CanClose: m.Status == catalog.MissionOpen || m.Status == catalog.MissionFull}
 		if m.ID == failedID {
 			rows[i].Failure = failure
 		}

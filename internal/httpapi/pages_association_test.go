@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -227,6 +228,32 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 		t.Fatalf("confirm no hours: %d:\n%s", res.StatusCode, page)
 	}
 
+	// Validated, the volunteer logs hours; the association rejects them.
+	if res, _ = b.post(base+"/applicants/"+p.String()+"/validate", url.Values{"status": {"pending"}}); res.StatusCode != 303 ||
+		!strings.Contains(res.Header.Get("Location"), "status=pending") {
+		t.Fatalf("validate: %d to %q; want back to the filtered list", res.StatusCode, res.Header.Get("Location"))
+	}
+	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	res, logged := do(t, app, "POST", tn.Slug+".localhost", "/api/v1/participations/"+p.String()+"/hours",
+		`{"worked_on":"`+yesterday+`","hours":2}`, pp.session(tn, member))
+	if res.StatusCode != 201 {
+		t.Fatalf("log hours: %d %v", res.StatusCode, logged)
+	}
+	hours := logged["id"].(string)
+	if res, page = b.get(base + "/hours"); res.StatusCode != 200 || !strings.Contains(page, `formaction="`+base+`/hours/`+hours+`/reject"`) {
+		t.Fatalf("hours page: %d:\n%s", res.StatusCode, page)
+	}
+	if res, _ = b.post(base+"/hours/"+hours+"/reject", url.Values{"ids": {hours}}); res.StatusCode != 303 {
+		t.Fatalf("reject the hours: %d", res.StatusCode)
+	}
+	res, mine := do(t, app, "GET", tn.Slug+".localhost", "/api/v1/me/hours", "", pp.session(tn, member))
+	if res.StatusCode != 200 || !strings.Contains(fmt.Sprint(mine["hours"]), "rejected") {
+		t.Fatalf("the volunteer's hours: %d %v; want rejected", res.StatusCode, mine)
+	}
+	if res, page = b.post(base+"/hours/"+hours+"/reject", url.Values{}); res.StatusCode != 409 || !strings.Contains(page, `id="hours-error"`) {
+		t.Fatalf("reject twice: %d; want 409 said on the page:\n%s", res.StatusCode, page)
+	}
+
 	// Another association's manager reaches none of this.
 	stranger := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(false, &other))}
 	for _, path := range []string{base, base + "/missions", base + "/missions/" + m.ID.String(), base + "/applicants", base + "/hours"} {
@@ -271,8 +298,17 @@ func TestAssociationSignUpPage(t *testing.T) {
 	}
 	form.Set("password", "correct horse battery")
 	res, _ = b.post("/associations/sign-up", form)
-	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.HasPrefix(loc, "/associations/sign-up?") {
+	loc := res.Header.Get("Location")
+	if res.StatusCode != 303 || !strings.HasPrefix(loc, "/associations/sign-up?") {
 		t.Fatalf("sign up: %d to %q", res.StatusCode, loc)
+	}
+	if res, page := b.get(loc); res.StatusCode != 200 || !strings.Contains(page, form.Get("email")) {
+		t.Fatalf("after sign-up: %d; want the address to check:\n%s", res.StatusCode, page)
+	}
+	// A crafted link cannot put its words in the page.
+	if res, page := b.get("/associations/sign-up?sent=" + url.QueryEscape("appelez le 0800 000 000")); res.StatusCode != 200 ||
+		strings.Contains(page, "0800") || !strings.Contains(page, `id="signup-sent"`) {
+		t.Fatalf("a crafted address: %d; want the generic sentence:\n%s", res.StatusCode, page)
 	}
 	// The same association signs up again: it already has a manager.
 	form.Set("email", "other-"+uuid.NewString()[:8]+"@example.com")
