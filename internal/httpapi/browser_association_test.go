@@ -455,6 +455,24 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		t.Fatalf("Léa's hours: %v; want approved", mine)
 	}
 
+	// In English, on the applicants page.
+	var nav string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(home+"/applicants"),
+		chromedp.Click(`button[value="en"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="fr"]`, chromedp.ByQuery),
+		chromedp.Text(".assoc-nav", &nav, chromedp.ByQuery),
+		chromedp.Text("#p-"+hugo, &hugoCard, chromedp.ByQuery),
+	)
+	if err != nil || !strings.Contains(nav, "Applicants") || !strings.Contains(hugoCard, "Requirements not met") ||
+		!strings.Contains(hugoCard, "Nous cherchons quelqu'un de confirmé") {
+		t.Fatalf("applicants in English: %v, nav %q, card %q", err, nav, hugoCard)
+	}
+	screenshot(t, ctx, "applicants-en-1280")
+	if err := chromedp.Run(ctx, chromedp.Click(`button[value="fr"]`, chromedp.ByQuery), chromedp.WaitVisible(`button[value="en"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+
 	// The same pages on a phone.
 	for _, p := range []struct{ name, path, wait string }{
 		{"home", "", "#status"}, {"missions", "/missions", "#missions"}, {"mission-new", "/missions/new", "#save-mission"},
