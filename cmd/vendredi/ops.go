@@ -103,8 +103,8 @@ func seedCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "demo world: %d companies, %d members, %d platform accounts, %d associations, %d missions added\n",
-					rep.Tenants, rep.Members, rep.Accounts, rep.Associations, rep.Missions)
+				fmt.Fprintf(cmd.Root().Writer, "demo world: %d companies, %d members, %d platform accounts, %d associations, %d missions, %d sign-ups added\n",
+					rep.Tenants, rep.Members, rep.Accounts, rep.Associations, rep.Missions, rep.Participations)
 				return nil
 			},
 		}, seedMissionsCommand()},
