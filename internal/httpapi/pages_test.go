@@ -44,7 +44,8 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 	host := tn.Slug + ".localhost"
 	cases := []struct {
 		name, host, session string
-		redirect            string   // where "/" sends them, if anywhere
+		path                string   // "/" unless said
+		redirect            string   // where the page sends them, if anywhere
 		see, notSee         []string // on the page "/" serves
 	}{
 		{name: "staff", host: "localhost", session: pp.session(nil, pp.account(true, nil)), redirect: "/platform"},
@@ -54,12 +55,18 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 		{name: "employee", host: host, session: pp.session(tn, pp.member(tn, "employee")),
 			see:    []string{"Vos campagnes", "Drive de printemps", `href="/me/profile"`},
 			notSee: []string{`href="/admin/`, `href="/platform"`}},
+		{name: "employee without sign-ups", host: host, session: pp.session(tn, pp.member(tn, "employee")), path: "/me/participations",
+			see: []string{"aucune participation", `<a class="button" href="/">Voir les missions</a>`}},
 		{name: "hr admin", host: host, session: pp.session(tn, pp.member(tn, "hr_admin")),
 			see: []string{"Vos campagnes", `href="/admin/people"`, `href="/me/profile"`}, notSee: []string{`href="/platform"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", "/", nil)
+			path := tc.path
+			if path == "" {
+				path = "/"
+			}
+			req, _ := http.NewRequest("GET", path, nil)
 			req.Header.Set("Accept", "text/html")
 			as(tc.host, tc.session)(req)
 			res, err := app.Test(req, 10000)
