@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,21 @@ type missionCard struct {
 	catalog.Mission
 	Reasons []string
 	Score   int
+	// Away is how far the mission's place is from the person's home, in
+	// km, when both are known.
+	Away *int
+}
+
+// distanceChoices are the distance filter's choices, in km.
+var distanceChoices = []int{5, 10, 25, 50, 100}
+
+func distanceOf(away map[uuid.UUID]float64, id uuid.UUID) *int {
+	d, ok := away[id]
+	if !ok {
+		return nil
+	}
+	km := int(math.Round(d))
+	return &km
 }
 
 // applyForm is an application that came back with an error.
@@ -97,6 +113,26 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	en := lang(c) == "en"
 	format, cause := utils.CopyString(c.Query("format")), utils.CopyString(c.Query("cause"))
+	maxKm := 0
+	if d := c.Query("distance"); d != "" {
+		if maxKm, err = strconv.Atoi(d); err != nil || !slices.Contains(distanceChoices, maxKm) {
+			return errs.Field("distance", "distance %q is not one of the choices offered (5, 10, 25, 50 or 100 km)", d)
+		}
+	}
+	// The profile ranks the missions and places the person: distances are
+	// counted from home.
+	var profile *campaign.Profile
+	member, memberErr := memberOf(c)
+	if memberErr == nil {
+		if profile, err = s.deps.Campaigns.Profile(ctx, member); err != nil {
+			return err
+		}
+	}
+	var home *matching.GeoPoint
+	if profile != nil && profile.HomeLat != nil && profile.HomeLon != nil {
+		home = &matching.GeoPoint{Lat: *profile.HomeLat, Lon: *profile.HomeLon}
+	}
+	away := map[uuid.UUID]float64{}
 	var vital []catalog.Mission
 	others := map[uuid.UUID]catalog.Mission{}
 	var order []uuid.UUID
@@ -111,6 +147,16 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 		}
 		if (format != "" && m.Format != format) || (cause != "" && m.Cause != cause) {
 			continue
+		}
+		if home != nil && m.Lat != nil && m.Lon != nil && m.Format != "remote" {
+			away[m.ID] = matching.DistanceKm(*home, matching.GeoPoint{Lat: *m.Lat, Lon: *m.Lon})
+		}
+		// A remote mission is never far; one on site without a known place
+		// cannot be said to be near.
+		if maxKm > 0 && home != nil && m.Format != "remote" {
+			if d, ok := away[m.ID]; !ok || d > float64(maxKm) {
+				continue
+			}
 		}
 		others[m.ID] = m
 		order = append(order, m.ID)
@@ -131,13 +177,9 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	var cards []missionCard
 	needsProfile := false
-	if member, err := memberOf(c); err == nil {
-		p, err := s.deps.Campaigns.Profile(ctx, member)
-		if err != nil {
-			return err
-		}
+	if memberErr == nil {
 		// Nothing can be ranked for someone without skills: say where to add them.
-		needsProfile = len(p.Skills) == 0
+		needsProfile = len(profile.Skills) == 0
 		if recs, err := s.deps.Matchmaker.Recommend(ctx, member, id, 50); err == nil {
 			for _, r := range recs {
 				m, ok := others[r.Mission.ID]
@@ -145,7 +187,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 					continue
 				}
 				delete(others, m.ID)
-				cards = append(cards, missionCard{Mission: m, Reasons: reasons(r.Explanation, labels), Score: r.Score})
+				cards = append(cards, missionCard{Mission: m, Reasons: reasons(r.Explanation, labels), Score: r.Score, Away: distanceOf(away, m.ID)})
 			}
 		} else if !pageError(err) {
 			return err
@@ -153,7 +195,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	for _, mid := range order {
 		if m, ok := others[mid]; ok {
-			cards = append(cards, missionCard{Mission: m})
+			cards = append(cards, missionCard{Mission: m, Away: distanceOf(away, mid)})
 		}
 	}
 	rules := make([]string, len(ms.SanitaryRules))
@@ -183,6 +225,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
 		"Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
+		"Distance": maxKm, "Distances": distanceChoices, "DistanceNeedsHome": maxKm > 0 && home == nil,
 		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
 	}))
 }

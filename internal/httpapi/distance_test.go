@@ -1,0 +1,104 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// An employee who lives in Paris filters the campaign's missions by
+// distance: a remote mission is never far, one in Lyon is.
+func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	campaignID, assoc := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	suffix := uuid.NewString()[:6]
+	missions := []struct {
+		title, format string
+		lat, lon      any
+	}{
+		{"Colis à Paris " + suffix, "on_site", 48.86, 2.36},
+		{"Colis à Lyon " + suffix, "on_site", 45.76, 4.84},
+		{"Site web " + suffix, "remote", nil, nil},
+	}
+	var ids []uuid.UUID
+	err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			assoc, "W"+strings.Repeat("6", 9)); err != nil {
+			return err
+		}
+		for _, m := range missions {
+			id := uuid.Must(uuid.NewV7())
+			ids = append(ids, id)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status, lat, lon)
+				VALUES (?, ?, ?, ?, 3, 3, 'open', ?, ?)`, id, assoc, m.title, m.format, m.lat, m.lon); err != nil {
+				return err
+			}
+		}
+		return env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, mission_scope, mission_ids)
+				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 'listed', ?)`,
+				campaignID, pgArr(ids))
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := people{t: t, db: env.App}
+	host := tn.Slug + ".localhost"
+	parisian, nowhere := pp.session(tn, pp.member(tn, "employee")), pp.session(tn, pp.member(tn, "employee"))
+	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
+		`{"skills":[],"formats":["remote","on_site"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[],"home_lat":48.8566,"home_lon":2.3522,"home_city":"Paris"}`,
+		parisian); res.StatusCode != 200 {
+		t.Fatalf("profile: %d %v", res.StatusCode, body)
+	}
+	page := func(session, query string) (int, string) {
+		req := httptest.NewRequest("GET", "/campaigns/"+campaignID.String()+query, nil)
+		req.Host = host
+		req.Header.Set("Accept", "text/html")
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+		res, err := app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	status, all := page(parisian, "")
+	if status != 200 || !strings.Contains(all, "Colis à Lyon "+suffix) || !strings.Contains(all, "à 392 km de chez vous") ||
+		!strings.Contains(all, "à 1 km de chez vous") {
+		t.Fatalf("without a filter: %d; want every mission, each place's distance from home:\n%s", status, all)
+	}
+	status, near := page(parisian, "?distance=10")
+	if status != 200 || strings.Contains(near, "Colis à Lyon "+suffix) || !strings.Contains(near, "Colis à Paris "+suffix) ||
+		!strings.Contains(near, "Site web "+suffix) || !strings.Contains(near, `<option value="10" selected>10 km au plus</option>`) {
+		t.Fatalf("within 10 km: %d; want Paris and the remote mission, not Lyon, the choice kept:\n%s", status, near)
+	}
+	// Someone whose home is unknown is told how to filter by distance.
+	if status, body := page(nowhere, "?distance=10"); status != 200 || !strings.Contains(body, `id="distance-needs-home"`) ||
+		!strings.Contains(body, "Colis à Lyon "+suffix) {
+		t.Fatalf("no home: %d; want every mission and a word on the profile:\n%s", status, body)
+	}
+	if status, body := page(parisian, "?distance=7"); status != http.StatusBadRequest || !strings.Contains(body, "ne fait pas partie des choix") {
+		t.Fatalf("a distance not offered: %d; want 400 saying so:\n%s", status, body)
+	}
+}
