@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -431,22 +432,18 @@ func (s *Server) peopleFailure(c *fiber.Ctx, err error, row uuid.UUID, key strin
 }
 
 func (s *Server) hrResendSubmit(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	p, err := s.deps.Identity.Members().ByID(ctx, id)
-	if err == nil {
-		err = s.deps.Identity.ResendInvitation(ctx, principal(c), id, client(c))
-	}
-	if err != nil {
-		return s.peopleFailure(c, err, id, "")
-	}
-	return c.Redirect("/admin/people?done=resent&who="+url.QueryEscape(p.Email)+"#inv-h", fiber.StatusSeeOther)
+	return s.invitationSubmit(c, "resent", s.deps.Identity.ResendInvitation)
 }
 
 func (s *Server) hrRevokeSubmit(c *fiber.Ctx) error {
+	return s.invitationSubmit(c, "revoked", s.deps.Identity.RevokeInvitation)
+}
+
+// invitationSubmit applies act to the pending invitation of the member named
+// in the path, then goes back to the invitations with done as the
+// confirmation and the invited address as who; a refusal is worded on the
+// invitation's row.
+func (s *Server) invitationSubmit(c *fiber.Ctx, done string, act func(context.Context, *identity.Principal, uuid.UUID, identity.Client) error) error {
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
@@ -454,12 +451,12 @@ func (s *Server) hrRevokeSubmit(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := s.deps.Identity.Members().ByID(ctx, id)
 	if err == nil {
-		err = s.deps.Identity.RevokeInvitation(ctx, principal(c), id, client(c))
+		err = act(ctx, principal(c), id, client(c))
 	}
 	if err != nil {
 		return s.peopleFailure(c, err, id, "")
 	}
-	return c.Redirect("/admin/people?done=revoked&who="+url.QueryEscape(p.Email)+"#inv-h", fiber.StatusSeeOther)
+	return c.Redirect("/admin/people?done="+done+"&who="+url.QueryEscape(p.Email)+"#inv-h", fiber.StatusSeeOther)
 }
 
 // hrMemberSubmit changes a member's role or status (one per button). The
