@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/geo"
 )
 
 // Mailer sends the mails of campaigns. It is implemented next to the
@@ -391,10 +392,24 @@ func (s *Service) SaveProfile(ctx context.Context, member uuid.UUID, body []byte
 	if err != nil {
 		return nil, err
 	}
+	city, placed := p.HomeCity, p.HomeLat != nil && p.HomeLon != nil
+	var lat, lon float64
+	if placed {
+		lat, lon = *p.HomeLat, *p.HomeLon
+	}
 	if err := DecodeStrict(body, p, "profile"); err != nil {
 		return nil, err
 	}
 	p.MemberID = member
+	// A city without coordinates of its own is placed from the gazetteer, or
+	// left unplaced: coordinates of a former home would measure wrong.
+	given := p.HomeLat != nil && p.HomeLon != nil && (!placed || *p.HomeLat != lat || *p.HomeLon != lon)
+	if !given && (strings.TrimSpace(p.HomeCity) != city || p.HomeLat == nil) {
+		p.HomeLat, p.HomeLon = nil, nil
+		if c, ok := geo.Lookup(p.HomeCity); ok {
+			p.HomeLat, p.HomeLon = &c.Lat, &c.Lon
+		}
+	}
 	if p.Skills == nil {
 		p.Skills = []ProfileSkill{}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/geo"
 	"github.com/vendredi-app/vendredi/internal/taxonomy"
 )
 
@@ -176,8 +177,13 @@ func (m *Mission) Normalize() error {
 		return errs.Field("postal_code", "postal code %q is not five digits", m.PostalCode)
 	}
 	if m.Format != Remote {
+		if m.Lat == nil && m.Lon == nil {
+			if c, ok := geo.Lookup(m.City); ok {
+				m.Lat, m.Lon = &c.Lat, &c.Lon
+			}
+		}
 		if m.Lat == nil || m.Lon == nil {
-			return errs.Field("lat", "an on-site or hybrid mission needs its place (lat, lon)")
+			return errs.Field("lat", "an on-site or hybrid mission needs its place: a city we know, or its coordinates (lat, lon)")
 		}
 		if *m.Lat < -90 || *m.Lat > 90 || *m.Lon < -180 || *m.Lon > 180 {
 			return errs.Field("lat", "lat must be within ±90 and lon within ±180")

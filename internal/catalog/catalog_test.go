@@ -51,6 +51,22 @@ func TestMissionRules(t *testing.T) {
 	}
 }
 
+// An association that names a city we know needs no coordinates.
+func TestMissionPlacedByItsCity(t *testing.T) {
+	t.Parallel()
+	m := valid()
+	m.Lat, m.Lon, m.City = nil, nil, "lyon"
+	if err := m.Normalize(); err != nil || m.Lat == nil || *m.Lat < 45.7 || *m.Lat > 45.8 || *m.Lon < 4.8 || *m.Lon > 4.9 {
+		t.Fatalf("on site in Lyon: %v, placed at %v,%v", err, m.Lat, m.Lon)
+	}
+	m = valid()
+	m.Lat, m.Lon, m.City = nil, nil, "Atlantis"
+	var e *errs.Error
+	if err := m.Normalize(); !asErr(err, &e) || e.Field != "lat" {
+		t.Errorf("on site in an unknown city without coordinates: %v; want the place asked for", err)
+	}
+}
+
 func asErr(err error, e **errs.Error) bool { return errors.As(err, e) }
 
 func TestPlacesEvents(t *testing.T) {

@@ -70,6 +70,13 @@ func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
 		parisian); res.StatusCode != 200 {
 		t.Fatalf("profile: %d %v", res.StatusCode, body)
 	}
+	// Saying the city is enough: the profile places it.
+	lyonnais := pp.session(tn, pp.member(tn, "employee"))
+	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
+		`{"skills":[],"formats":["remote","on_site"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[],"home_city":"Lyon"}`,
+		lyonnais); res.StatusCode != 200 || body["home_lat"] == nil {
+		t.Fatalf("profile in Lyon: %d %v; want it placed", res.StatusCode, body)
+	}
 	page := func(session, query string) (int, string) {
 		req := httptest.NewRequest("GET", "/campaigns/"+campaignID.String()+query, nil)
 		req.Host = host
@@ -92,6 +99,18 @@ func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
 	if status != 200 || strings.Contains(near, "Colis à Lyon "+suffix) || !strings.Contains(near, "Colis à Paris "+suffix) ||
 		!strings.Contains(near, "Site web "+suffix) || !strings.Contains(near, `<option value="10" selected>10 km au plus</option>`) {
 		t.Fatalf("within 10 km: %d; want Paris and the remote mission, not Lyon, the choice kept:\n%s", status, near)
+	}
+	if status, body := page(lyonnais, "?distance=10"); status != 200 || !strings.Contains(body, "Colis à Lyon "+suffix) ||
+		strings.Contains(body, "Colis à Paris "+suffix) {
+		t.Fatalf("within 10 km of Lyon: %d; want the Lyon mission only:\n%s", status, body)
+	}
+	req := httptest.NewRequest("GET", "/me/profile", nil)
+	req.Host = host
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: lyonnais})
+	if res, err := app.Test(req, 10000); err != nil {
+		t.Fatal(err)
+	} else if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "Ville reconnue") || !strings.Contains(string(b), `<option value="Saint-Étienne">`) {
+		t.Errorf("the profile does not say the city was found, or suggests no city:\n%s", b)
 	}
 	// Someone whose home is unknown is told how to filter by distance.
 	if status, body := page(nowhere, "?distance=10"); status != 200 || !strings.Contains(body, `id="distance-needs-home"`) ||
