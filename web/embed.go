@@ -17,6 +17,8 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 
+	"github.com/vendredi-app/vendredi/internal/geo"
+
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
 
@@ -85,7 +87,7 @@ func Templates() (map[string]*template.Template, error) {
 			}
 			return loc.Localize(cfg)
 		}
-		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t}).ParseFS(files, "templates/*.html", "templates/*/*.html")
+		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
-	"github.com/vendredi-app/vendredi/internal/geo"
 	"github.com/vendredi-app/vendredi/internal/matching"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 )
@@ -433,7 +432,7 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message
 	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{
 		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Field": field, "Message": message, "Key": key,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},
-		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes), "Cities": geo.Cities(),
+		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes),
 	}))
 }
 
