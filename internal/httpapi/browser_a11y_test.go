@@ -1,0 +1,118 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/vendredi-app/vendredi/internal/demo"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+)
+
+// axeViolation is what axe-core reports of a rule a page breaks.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// Every main page of every role passes the WCAG 2.1 A and AA rules that
+// axe-core decides by itself (contrast, labels, names, landmarks, lang…),
+// in French and in English, on the demo world.
+func TestPagesMeetWCAG21AA(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, appURL := staffDatabase(t)
+	hash, err := argon2id.CreateHash(demo.Password, identity.DefaultConfig().Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.SeedDemo(context.Background(), db, hash); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := serverWith(t, db, appURL, io.Discard)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	defer cancel()
+
+	acmeCampaign := demo.ID("campaign", "acme").String()
+	assoc := "/associations/" + demo.ID("association", "entraide-numerique").String()
+	visits := []struct {
+		host, email string
+		paths       []string
+	}{
+		{"acme.localhost", "", []string{"/", "/sign-in", "/auth/invitation?token=unknown", "/no-such-page"}},
+		{"localhost", "", []string{"/", "/associations/sign-up"}},
+		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile"}},
+		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign,
+			"/admin/audit", "/admin/tokens"}},
+		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",
+			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates",
+			"/platform/templates/tous-confines-tous-engages"}},
+		{"localhost", "responsable@entraide-numerique.example", []string{assoc, assoc + "/missions", assoc + "/missions/new",
+			assoc + "/missions/" + demo.ID("mission", "site-web").String(),
+			assoc + "/applicants", assoc + "/hours"}},
+	}
+	checked := 0
+	for _, lang := range []string{"fr", "en"} {
+		for _, v := range visits {
+			site := "http://" + v.host + ":" + port
+			err := chromedp.Run(ctx, network.ClearBrowserCookies(),
+				network.SetCookie("vendredi_lang", lang).WithDomain(v.host).WithPath("/"))
+			if err == nil && v.email != "" {
+				err = chromedp.Run(ctx, chromedp.Navigate(site+"/sign-in"),
+					chromedp.SendKeys("#email", v.email, chromedp.ByQuery),
+					chromedp.SendKeys("#password", demo.Password, chromedp.ByQuery),
+					chromedp.Submit("#password", chromedp.ByQuery),
+					chromedp.WaitNotPresent("#password", chromedp.ByQuery))
+			}
+			if err != nil {
+				t.Fatalf("%s on %s: %v", v.email, v.host, err)
+			}
+			for _, path := range v.paths {
+				var found []axeViolation
+				var status string
+				err := chromedp.Run(ctx, chromedp.Navigate(site+path),
+					chromedp.Evaluate(`document.documentElement.lang`, &status),
+					chromedp.Evaluate(string(axe), nil),
+					chromedp.Evaluate(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+						.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+							nodes: v.nodes.slice(0, 4).map(n => n.target.join(' '))})))`, &found,
+						func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+				if err != nil {
+					t.Fatalf("%s %s: %v", v.host, path, err)
+				}
+				if status != lang {
+					t.Errorf("%s%s is in %q; want %s", v.host, path, status, lang)
+				}
+				for _, f := range found {
+					t.Errorf("%s%s (%s, %s): %s [%s] on %s", v.host, path, lang, v.email, f.Help, f.ID, strings.Join(f.Nodes, " | "))
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d pages checked with axe-core", checked)
+}
