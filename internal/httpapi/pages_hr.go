@@ -121,6 +121,14 @@ func (s *Server) hrInviteSubmit(c *fiber.Ctx) error {
 		}
 		return c.Redirect("/admin/people?invited="+url.QueryEscape(email), fiber.StatusSeeOther)
 	}
+	return s.hrFormFailure(c, err, form, inviteFields, s.hrPeople)
+}
+
+// hrFormFailure shows a form's refusal with render, next to its field when
+// fields holds it, else at the top of the form, with what was typed kept;
+// unexpected errors go to the error page.
+func (s *Server) hrFormFailure(c *fiber.Ctx, err error, form map[string]string, fields map[string]bool,
+	render func(*fiber.Ctx, map[string]any) error) error {
 	code := errs.CodeOf(err)
 	if code == errs.Internal {
 		return err
@@ -128,13 +136,13 @@ func (s *Server) hrInviteSubmit(c *fiber.Ctx) error {
 	errors_ := map[string]string{}
 	extra := map[string]any{"Form": form, "Errors": errors_}
 	var e *errs.Error
-	if errors.As(err, &e) && inviteFields[e.Field] {
+	if errors.As(err, &e) && fields[e.Field] {
 		errors_[e.Field] = s.message(c, err)
 	} else {
 		extra["FormError"] = s.message(c, err)
 	}
 	c.Status(statusOf[code])
-	return s.hrPeople(c, extra)
+	return render(c, extra)
 }
 
 func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
@@ -654,20 +662,7 @@ func (s *Server) hrCreateTokenSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role"))}
 	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], client(c))
 	if err != nil {
-		code := errs.CodeOf(err)
-		if code == errs.Internal {
-			return err
-		}
-		errors_ := map[string]string{}
-		extra := map[string]any{"Form": form, "Errors": errors_}
-		var e *errs.Error
-		if errors.As(err, &e) && tokenFields[e.Field] {
-			errors_[e.Field] = s.message(c, err)
-		} else {
-			extra["FormError"] = s.message(c, err)
-		}
-		c.Status(statusOf[code])
-		return s.hrTokens(c, extra)
+		return s.hrFormFailure(c, err, form, tokenFields, s.hrTokens)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.hrTokens(c, map[string]any{"Plain": plain, "Created": tok})
