@@ -100,6 +100,18 @@ func (fe assocErrors) put(msg string, err error, inputs map[string]bool, alias m
 	fe[field] = msg
 }
 
+// refused words a refusal the page can show next to its field (see put)
+// and sets the answer's status; an error the page cannot show is returned
+// for the error page.
+func (s *Server) refused(c *fiber.Ctx, fe assocErrors, err error, inputs map[string]bool, alias map[string]string) error {
+	if !pageError(err) {
+		return err
+	}
+	fe.put(s.message(c, err), err, inputs, alias)
+	c.Status(statusOf[errs.CodeOf(err)])
+	return nil
+}
+
 // --- sign-up ---
 
 var signUpInputs = map[string]bool{"email": true, "full_name": true, "password": true, "name": true, "legal_id": true,
@@ -280,11 +292,9 @@ func (s *Server) associationProfileSubmit(c *fiber.Ctx) error {
 		if updated, err = s.deps.Catalogue.UpdateProfile(c.UserContext(), a.ID, in); err == nil {
 			return c.Redirect("/associations/"+updated.ID.String()+"?saved=1#profile", fiber.StatusSeeOther)
 		}
-		if !pageError(err) {
+		if err := s.refused(c, fe, err, profileInputs, profileAlias); err != nil {
 			return err
 		}
-		fe.put(s.message(c, err), err, profileInputs, profileAlias)
-		c.Status(statusOf[errs.CodeOf(err)])
 	} else {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
@@ -297,12 +307,10 @@ func (s *Server) associationReviewSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Catalogue.Submit(c.UserContext(), a.ID); err != nil {
-		if !pageError(err) {
+		fe := assocErrors{}
+		if err := s.refused(c, fe, err, profileInputs, profileAlias); err != nil {
 			return err
 		}
-		fe := assocErrors{}
-		fe.put(s.message(c, err), err, profileInputs, profileAlias)
-		c.Status(statusOf[errs.CodeOf(err)])
 		return s.renderAssociationHome(c, a, assocProfileFormOf(a), fe)
 	}
 	return c.Redirect("/associations/"+a.ID.String()+"?submitted=1", fiber.StatusSeeOther)
@@ -375,7 +383,7 @@ func (s *Server) missionStatusSubmit(status string) fiber.Handler {
 			c.Status(fiber.StatusConflict)
 			return s.renderMissions(c, id, s.message(c, err))
 		}
-		return c.Redirect("/associations/"+assoc.String()+"/missions?changed="+url.QueryEscape(m.Title)+"#m-"+id.String(), fiber.StatusSeeOther)
+		return c.Redirect(backToMissions(*assoc, "changed", m), fiber.StatusSeeOther)
 	}
 }
 
@@ -660,12 +668,13 @@ func searchSkills(skills []postgres.Skill, query string) []postgres.Skill {
 }
 
 // pickerAction runs the skill picker's buttons, which change the form
-// without saving it: search, add a found or listed skill, remove one. It
-// reports whether the request was one of them.
-func (s *Server) pickerAction(c *fiber.Ctx, f *needForm) (bool, error) {
+// without saving it: search, add a found or listed skill, remove one, then
+// show the form again (m is the mission edited, nil for a new one). It
+// reports whether it answered the request, with err when that failed.
+func (s *Server) pickerAction(c *fiber.Ctx, a *catalog.Association, m *catalog.Mission, f needForm) (answered bool, err error) {
 	_, skills, err := s.deps.Reference.Skills(c.UserContext())
 	if err != nil {
-		return false, err
+		return true, err
 	}
 	add := func(code string) {
 		if code == "" || slices.ContainsFunc(f.Skills, func(r needRow) bool { return r.Skill == code }) {
@@ -691,7 +700,13 @@ func (s *Server) pickerAction(c *fiber.Ctx, f *needForm) (bool, error) {
 	default:
 		return false, nil
 	}
-	return true, nil
+	return true, s.renderMissionForm(c, a, m, f, assocErrors{})
+}
+
+// backToMissions is the list of missions after done was done to m, with m
+// in view.
+func backToMissions(assoc uuid.UUID, done string, m *catalog.Mission) string {
+	return "/associations/" + assoc.String() + "/missions?" + done + "=" + url.QueryEscape(m.Title) + "#m-" + m.ID.String()
 }
 
 func (s *Server) createMissionSubmit(c *fiber.Ctx) error {
@@ -701,24 +716,19 @@ func (s *Server) createMissionSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	f := readNeedForm(c)
-	if picked, err := s.pickerAction(c, &f); err != nil || picked {
-		if err != nil {
-			return err
-		}
-		return s.renderMissionForm(c, a, nil, f, assocErrors{})
+	if answered, err := s.pickerAction(c, a, nil, f); answered {
+		return err
 	}
 	var m catalog.Mission
 	fe := s.applyNeed(ctx, f, &m)
 	if len(fe) == 0 {
 		err := s.deps.Catalogue.CreateMission(ctx, a.ID, &m, f.Publish)
 		if err == nil {
-			return c.Redirect("/associations/"+a.ID.String()+"/missions?saved="+url.QueryEscape(m.Title)+"#m-"+m.ID.String(), fiber.StatusSeeOther)
+			return c.Redirect(backToMissions(a.ID, "saved", &m), fiber.StatusSeeOther)
 		}
-		if !pageError(err) {
+		if err := s.refused(c, fe, err, needInputs, needAlias); err != nil {
 			return err
 		}
-		fe.put(s.message(c, err), err, needInputs, needAlias)
-		c.Status(statusOf[errs.CodeOf(err)])
 	} else {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
@@ -740,11 +750,8 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	f := readNeedForm(c)
-	if picked, err := s.pickerAction(c, &f); err != nil || picked {
-		if err != nil {
-			return err
-		}
-		return s.renderMissionForm(c, a, current, f, assocErrors{})
+	if answered, err := s.pickerAction(c, a, current, f); answered {
+		return err
 	}
 	var fe assocErrors
 	m, err := s.deps.Catalogue.ChangeMission(ctx, &a.ID, id, func(m *catalog.Mission) error {
@@ -753,19 +760,17 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 		}
 		return nil
 	})
-	if err == nil {
-		return c.Redirect("/associations/"+a.ID.String()+"/missions?changed="+url.QueryEscape(m.Title)+"#m-"+m.ID.String(), fiber.StatusSeeOther)
-	}
-	if len(fe) > 0 {
+	switch {
+	case err == nil:
+		return c.Redirect(backToMissions(a.ID, "changed", m), fiber.StatusSeeOther)
+	case len(fe) > 0:
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.renderMissionForm(c, a, current, f, fe)
+	default:
+		fe = assocErrors{}
+		if err := s.refused(c, fe, err, needInputs, needAlias); err != nil {
+			return err
+		}
 	}
-	if !pageError(err) {
-		return err
-	}
-	fe = assocErrors{}
-	fe.put(s.message(c, err), err, needInputs, needAlias)
-	c.Status(statusOf[errs.CodeOf(err)])
 	return s.renderMissionForm(c, a, current, f, fe)
 }
 
@@ -930,11 +935,9 @@ func (s *Server) refuseSubmit(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect(backToApplicants(c, *assoc, "refused", p.MemberName), fiber.StatusSeeOther)
 		}
-		if !pageError(err) {
+		if err := s.refused(c, r.Errors, err, map[string]bool{"reason": true, "detail": true}, nil); err != nil {
 			return err
 		}
-		r.Errors.put(s.message(c, err), err, map[string]bool{"reason": true, "detail": true}, nil)
-		c.Status(statusOf[errs.CodeOf(err)])
 	} else {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
