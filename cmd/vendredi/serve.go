@@ -7,15 +7,11 @@ import (
 	"net"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 
-	"github.com/vendredi-app/vendredi/internal/authz"
-	"github.com/vendredi-app/vendredi/internal/campaign"
-	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
-	"github.com/vendredi-app/vendredi/internal/mail"
-	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -48,56 +44,19 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
-			store := postgres.NewTenantStore(db)
 			base := cmd.String("base-domain")
 			sender, err := mailSender(cmd, isLocal(base))
 			if err != nil {
 				return err
 			}
-			ids := identityService(db, sender)
-			enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
+			services, err := wiring.New(db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig()})
 			if err != nil {
 				return err
 			}
-			catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: cmd.String("public-url")},
-				cmd.String("public-url"))
-			signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
-				CompanyURL: func(p *campaign.Participation) string { return companyURL(cmd.String("public-url"), p.TenantID, store) }})
-			signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
-			// Mails about missions that could not go out at once are retried,
-			// and flagged missions' sign-ups cancelled if a flag was interrupted.
-			go every(ctx, time.Minute, func() {
-				catalogue.NotifyPending(ctx)
-				signups.CancelFlagged(ctx)
-			})
-			// Applications unanswered for a week are flagged to the association
-			// and to the company's HR admins (JeVeuxAider's response time).
-			go every(ctx, time.Hour, func() {
-				signups.FlagLate(ctx, 7, func(id uuid.UUID) string { return cmd.String("public-url") + "/associations/" + id.String() },
-					func(l *campaign.LateApplication) string {
-						return companyURL(cmd.String("public-url"), l.TenantID, store) + "/campaigns"
-					})
-			})
+			services.StartJobs(ctx)
 			// Role changes made through any instance reach this one's cache.
-			go listenRetry(ctx, cmd.String("database-url"), authz.Channel, enf.OnNotify)
-			campaigns := httpapi.NewCampaignService(db, sender)
-			app, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, httpapi.Deps{
-				Tenants:        store,
-				Readiness:      postgres.Readiness{DB: db},
-				Catalog:        postgres.NewCatalogStore(db),
-				Members:        postgres.NewMemberStore(db),
-				Identity:       ids,
-				Authz:          enf,
-				Offboard:       postgres.NewPlatformStore(db),
-				Catalogue:      catalogue,
-				Reference:      postgres.NewReferenceStore(db),
-				Participations: signups,
-				Campaigns:      campaigns,
-				Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
-					campaigns.Stores().Campaigns.CampaignMissions, signups),
-				Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
-				Staff:     postgres.NewPlatformFigureStore(db),
-			})
+			go services.ListenForRoles(ctx, cmd.String("database-url"))
+			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, services.Deps)
 			if err != nil {
 				return err
 			}
@@ -105,8 +64,8 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cmd.String("listen"), err)
 			}
-			announce(ctx, store, ln.Addr(), cmd.String("base-domain"))
-			err = httpapi.Serve(ctx, app, ln, cmd.Duration("shutdown-timeout"))
+			announce(ctx, services.Deps.Tenants, ln.Addr(), cmd.String("base-domain"))
+			err = httpapi.Serve(ctx, srv, ln, cmd.Duration("shutdown-timeout"))
 			slog.Info("stopped")
 			return err
 		},

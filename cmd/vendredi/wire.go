@@ -1,18 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/wiring"
 )
 
 // mailFlags configure outgoing mail, for serve and for onboarding from the
@@ -49,40 +47,8 @@ func mailSender(cmd *cli.Command, local bool) (mail.Sender, error) {
 	return sender, nil
 }
 
-// every runs fn every period until ctx ends.
-func every(ctx context.Context, period time.Duration, fn func()) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
-}
-
-// identityService wires the identity flows to PostgreSQL and the mail server.
+// identityService wires the identity flows to PostgreSQL and the mail
+// server, as serve does.
 func identityService(db *postgres.DB, sender mail.Sender) *identity.Service {
-	return identity.NewService(identity.DefaultConfig(), postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
-		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
-}
-
-// listenRetry logs Listen's argument errors; it retries connections itself.
-func listenRetry(ctx context.Context, url, channel string, fn func(string)) {
-	if err := postgres.Listen(ctx, url, channel, fn); err != nil && ctx.Err() == nil {
-		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
-	}
-}
-
-// companyURL is the address of a company's space: its slug under the
-// platform's address.
-func companyURL(public string, tenantID uuid.UUID, store *postgres.TenantStore) string {
-	t, err := store.ByID(context.Background(), tenantID)
-	scheme, host, ok := strings.Cut(public, "://")
-	if err != nil || !ok {
-		return public
-	}
-	return scheme + "://" + t.Slug + "." + strings.TrimPrefix(host, "www.")
+	return wiring.Identity(db, sender, identity.DefaultConfig())
 }

@@ -20,8 +20,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
-	"github.com/vendredi-app/vendredi/internal/campaign"
-	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/logging"
@@ -29,6 +27,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -88,40 +87,19 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 	}
 	cfg := identity.DefaultConfig()
 	cfg.Hash = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	ids := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
-		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: smtp})
-	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
+	services, err := wiring.New(db, smtp, wiring.Config{PublicURL: "http://localhost", Identity: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// As serve does: role changes made elsewhere reach this instance.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	go func() { _ = postgres.Listen(ctx, url, authz.Channel, enf.OnNotify) }()
-	signups := campaign.NewParticipations(postgres.NewParticipationStore(db),
-		mail.VolunteerNotifier{Sender: smtp, CompanyURL: func(p *campaign.Participation) string { return "http://localhost" }})
-	campaigns := httpapi.NewCampaignService(db, smtp)
-	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: log}, httpapi.Deps{
-		Tenants:        postgres.NewTenantStore(db),
-		Readiness:      postgres.Readiness{DB: db},
-		Catalog:        postgres.NewCatalogStore(db),
-		Members:        postgres.NewMemberStore(db),
-		Identity:       ids,
-		Authz:          enf,
-		Offboard:       postgres.NewPlatformStore(db),
-		Catalogue:      catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: smtp, BaseURL: "http://localhost"}, "http://localhost"),
-		Reference:      postgres.NewReferenceStore(db),
-		Participations: signups,
-		Campaigns:      campaigns,
-		Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
-			campaigns.Stores().Campaigns.CampaignMissions, signups),
-		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
-		Staff:     postgres.NewPlatformFigureStore(db),
-	})
+	go services.ListenForRoles(ctx, url)
+	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: log}, services.Deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app, enf
+	return app, services.Deps.Authz
 }
 
 func get(t *testing.T, app *fiber.App, host, path, accept string) (*http.Response, string) {

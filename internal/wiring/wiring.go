@@ -1,0 +1,130 @@
+// Package wiring wires Vendredi's services to PostgreSQL and the mail server,
+// in one place: `vendredi serve` runs what it builds, and the HTTP tests
+// exercise the same wiring, so that a new dependency is added once.
+package wiring
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+)
+
+// Config is what the wiring needs besides the database and the mail
+// sender.
+type Config struct {
+	// PublicURL is the platform's address, for links in mails; a
+	// company's space is its slug under it.
+	PublicURL string
+	// Identity sets the sessions' and links' lifetimes, the sign-in
+	// limits and the password hashing: identity.DefaultConfig() in
+	// production.
+	Identity identity.Config
+}
+
+// Identity wires the identity flows to PostgreSQL and the mail server.
+func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identity.Service {
+	return identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+}
+
+// Services are the services, wired: Deps for the HTTP server, and what
+// runs beside it.
+type Services struct {
+	Deps      httpapi.Deps
+	publicURL string
+	tenants   *postgres.TenantStore
+}
+
+// New wires the services to db and sender.
+func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
+	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
+	if err != nil {
+		return nil, err
+	}
+	s := &Services{publicURL: cfg.PublicURL, tenants: postgres.NewTenantStore(db)}
+	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: cfg.PublicURL},
+		cfg.PublicURL)
+	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
+		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }})
+	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
+	campaigns := httpapi.NewCampaignService(db, sender)
+	s.Deps = httpapi.Deps{
+		Tenants:        s.tenants,
+		Readiness:      postgres.Readiness{DB: db},
+		Catalog:        postgres.NewCatalogStore(db),
+		Members:        postgres.NewMemberStore(db),
+		Identity:       Identity(db, sender, cfg.Identity),
+		Authz:          enf,
+		Offboard:       postgres.NewPlatformStore(db),
+		Catalogue:      catalogue,
+		Reference:      postgres.NewReferenceStore(db),
+		Participations: signups,
+		Campaigns:      campaigns,
+		Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
+			campaigns.Stores().Campaigns.CampaignMissions, signups),
+		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
+		Staff:     postgres.NewPlatformFigureStore(db),
+	}
+	return s, nil
+}
+
+// ListenForRoles brings role changes made through any instance into this
+// one's cache, until ctx ends. Listen retries connections itself; its
+// argument errors are logged.
+func (s *Services) ListenForRoles(ctx context.Context, databaseURL string) {
+	if err := postgres.Listen(ctx, databaseURL, authz.Channel, s.Deps.Authz.OnNotify); err != nil && ctx.Err() == nil {
+		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
+	}
+}
+
+// StartJobs starts the services' periodic work, which stops when ctx ends.
+func (s *Services) StartJobs(ctx context.Context) {
+	// Mails about missions that could not go out at once are retried,
+	// and flagged missions' sign-ups cancelled if a flag was interrupted.
+	go every(ctx, time.Minute, func() {
+		s.Deps.Catalogue.NotifyPending(ctx)
+		s.Deps.Participations.CancelFlagged(ctx)
+	})
+	// Applications unanswered for a week are flagged to the association
+	// and to the company's HR admins (JeVeuxAider's response time).
+	go every(ctx, time.Hour, func() {
+		s.Deps.Participations.FlagLate(ctx, 7, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
+			func(l *campaign.LateApplication) string { return s.companyURL(l.TenantID) + "/campaigns" })
+	})
+}
+
+// every runs fn every period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
+// companyURL is the address of a company's space: its slug under the
+// platform's address.
+func (s *Services) companyURL(tenantID uuid.UUID) string {
+	t, err := s.tenants.ByID(context.Background(), tenantID)
+	scheme, host, ok := strings.Cut(s.publicURL, "://")
+	if err != nil || !ok {
+		return s.publicURL
+	}
+	return scheme + "://" + t.Slug + "." + strings.TrimPrefix(host, "www.")
+}
