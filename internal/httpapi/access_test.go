@@ -24,59 +24,6 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// people creates persons directly in the stores and mints their sessions,
-// so that tests choose who calls without going through sign-in.
-type people struct {
-	t  *testing.T
-	db *postgres.DB
-}
-
-func (p people) member(tn *tenants.Tenant, role string) uuid.UUID {
-	p.t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	ctx := tenants.NewContext(context.Background(), tn)
-	err := postgres.NewMemberDirectory(p.db).Create(ctx, &identity.Person{ID: id, Email: id.String() + "@example.org",
-		FullName: "Member " + role, Role: role, Status: identity.StatusActive}, "", nil, time.Time{})
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return id
-}
-
-func (p people) account(staff bool, association *uuid.UUID) uuid.UUID {
-	p.t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	ctx := context.Background()
-	err := postgres.NewAccountDirectory(p.db).Create(ctx, &identity.Person{ID: id, Email: id.String() + "@example.org",
-		FullName: "Account", Status: identity.StatusActive, Staff: staff}, "", nil, time.Time{})
-	if err == nil && association != nil {
-		err = p.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", *association, id)
-			return err
-		})
-	}
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return id
-}
-
-// session mints a session for a person of tn (nil: a platform account).
-func (p people) session(tn *tenants.Tenant, id uuid.UUID) string {
-	ctx := context.Background()
-	dir := postgres.NewAccountDirectory(p.db)
-	if tn != nil {
-		ctx = tenants.NewContext(ctx, tn)
-		dir = postgres.NewMemberDirectory(p.db)
-	}
-	plain, hash := identity.NewSecret()
-	if err := dir.StartSession(ctx, id, hash, time.Now().Add(time.Hour), identity.Client{},
-		identity.Event{ActorKind: "system", Action: identity.ActionSignIn}); err != nil {
-		panic(err)
-	}
-	return plain
-}
-
 func as(host, session string) func(*http.Request) {
 	return func(r *http.Request) {
 		r.Host = host
@@ -90,25 +37,9 @@ func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, enf := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	store := postgres.NewTenantStore(env.App)
-	mk := func() *tenants.Tenant {
-		tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Company", nil, "fr")
-		if err := store.Create(ctx, tn); err != nil {
-			t.Fatal(err)
-		}
-		return tn
-	}
-	acme, globex := mk(), mk()
+	acme, globex := newTenant(t, env.App, "Company"), newTenant(t, env.App, "Company")
 	acmeHost := acme.Slug + ".localhost"
-	assoc := uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
-			assoc, "W"+strings.Repeat("7", 9))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	assoc := verifiedAssociation(t, env, "Asso")
 	pp := people{t: t, db: env.App}
 	employee, admin := pp.member(acme, "employee"), pp.member(acme, "hr_admin")
 	stranger := pp.member(globex, "hr_admin")
@@ -173,18 +104,9 @@ func TestSignInOverHTTP(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	host := tn.Slug + ".localhost"
-	hash, _ := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	id := uuid.Must(uuid.NewV7())
-	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(ctx, tn), &identity.Person{ID: id, Email: "rh@initech.example",
-		FullName: "Rose", Role: "hr_admin", Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	id := memberWithPassword(t, env.App, tn, "rh@initech.example", "Rose", "hr_admin")
 
 	second, _ := serverOn(t, env, io.Discard)
 	res, body := do(t, app, "POST", host, "/api/v1/auth/sign-in", `{"email":"rh@initech.example","password":"nope nope nope"}`, "")
@@ -204,10 +126,7 @@ func TestSignInOverHTTP(t *testing.T) {
 	if res, body := do(t, app, "GET", host, "/api/v1/me", "", session); res.StatusCode != 200 || body["email"] != "rh@initech.example" {
 		t.Fatalf("me: %d %v", res.StatusCode, body)
 	}
-	other, _ := tenants.New("co-"+uuid.NewString()[:8], "Other", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, other); err != nil {
-		t.Fatal(err)
-	}
+	other := newTenant(t, env.App, "Other")
 	if res, _ := do(t, app, "GET", other.Slug+".localhost", "/api/v1/me", "", session); res.StatusCode != 401 {
 		t.Fatalf("Initech's session on another company's host: %d; want 401 (anonymous)", res.StatusCode)
 	}
@@ -296,14 +215,7 @@ func TestOffboardingExportsThenDeletesOnlyThatCompany(t *testing.T) {
 	app, _ := serverOn(t, env, io.Discard)
 	ctx := context.Background()
 	store := postgres.NewTenantStore(env.App)
-	mk := func() *tenants.Tenant {
-		tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Company", nil, "fr")
-		if err := store.Create(ctx, tn); err != nil {
-			t.Fatal(err)
-		}
-		return tn
-	}
-	leaving, staying := mk(), mk()
+	leaving, staying := newTenant(t, env.App, "Company"), newTenant(t, env.App, "Company")
 	pp := people{t: t, db: env.App}
 	gone := pp.member(leaving, "hr_admin")
 	pp.member(staying, "hr_admin")

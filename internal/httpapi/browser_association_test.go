@@ -14,7 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
@@ -37,30 +36,14 @@ type volunteerCompany struct {
 
 func newVolunteerCompany(t *testing.T, env *pgtest.Env, company, employee string, skills []campaign.ProfileSkill) *volunteerCompany {
 	t.Helper()
-	bg := context.Background()
-	tn, err := tenants.New("co-"+uuid.NewString()[:8], company, nil, "fr")
-	if err != nil {
+	tn := newTenant(t, env.App, company)
+	v := &volunteerCompany{tn: tn, member: addMember(t, env.App, tn, identity.Person{Email: mailtest.Address(t), FullName: employee,
+		Role: identity.RoleEmployee})}
+	if err := postgres.NewProfileStore(env.App).SaveProfile(tenants.NewContext(context.Background(), tn),
+		&campaign.Profile{MemberID: v.member, Skills: skills}); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
-		t.Fatal(err)
-	}
-	v := &volunteerCompany{tn: tn, campaign: uuid.Must(uuid.NewV7()), member: uuid.Must(uuid.NewV7())}
-	ctx := tenants.NewContext(bg, tn)
-	if err := postgres.NewMemberDirectory(env.App).Create(ctx, &identity.Person{ID: v.member, Email: mailtest.Address(t),
-		FullName: employee, Role: identity.RoleEmployee, Status: identity.StatusActive}, "", nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewProfileStore(env.App).SaveProfile(ctx, &campaign.Profile{MemberID: v.member, Skills: skills}); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.App.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status)
-			VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', current_date - 5, current_date + 30, 'active')`, v.campaign)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	v.campaign = activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", since: 5})
 	v.session = people{t: t, db: env.App}.session(tn, v.member)
 	return v
 }
@@ -132,7 +115,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		chromedp.WaitVisible("#signup-submit", chromedp.ByQuery),
 		chromedp.SendKeys("#full_name", "Nadia Benali", chromedp.ByQuery),
 		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
+		chromedp.SendKeys("#password", password, chromedp.ByQuery),
 		chromedp.SendKeys("#name", "Les Amis du Quartier", chromedp.ByQuery),
 		chromedp.SendKeys("#legal_id", "W12", chromedp.ByQuery),
 		chromedp.SendKeys("#city", "Lyon", chromedp.ByQuery),
@@ -161,7 +144,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	var sent string
 	err = chromedp.Run(ctx,
 		chromedp.SetValue("#legal_id", legal, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
+		chromedp.SendKeys("#password", password, chromedp.ByQuery),
 		chromedp.Click("#signup-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#signup-sent", chromedp.ByQuery),
 		chromedp.Text("#signup-sent", &sent, chromedp.ByQuery),
@@ -191,11 +174,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		chromedp.WaitVisible(".who", chromedp.ByQuery),
 		chromedp.Click(`form[action="/sign-out"] button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a[href="/sign-in"]`, chromedp.ByQuery),
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
+		signIn(site, email),
 		chromedp.Text(".who", &who, chromedp.ByQuery),
 	)
 	if err != nil || who != "Nadia Benali" {

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,13 +13,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
-	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // TestBrowserEmployeeJourney clicks through an employee's journey: the
@@ -31,59 +26,28 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	ctx := browser(t)
 	env := pgtest.New(t)
 	port := liveServer(t, env)
-	bg := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(bg, tn), &identity.Person{
-		ID: uuid.Must(uuid.NewV7()), Email: "leo@initech.example", FullName: "Léo Martin", Role: "employee",
-		Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	campaignID, assoc, onSite, vital := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	err = env.App.Tx(bg, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Les Restos du quartier', ?, 'verified')",
-			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, city, lat, lon, places, places_left, status, requires_sanitary_ack)
-			VALUES (?, ?, 'Trier les dons au local', 'on_site', 'Paris', 48.85, 2.35, 3, 3, 'open', true)`, onSite, assoc); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
-			VALUES (?, 'Réserve Civique', 'Aide alimentaire et d''urgence', 'on_site', 'food_aid', 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, vital)
+	tn := newTenant(t, env.App, "Initech")
+	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
+	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
+	onSite := uuid.Must(uuid.NewV7())
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, city, lat, lon, places, places_left, status, requires_sanitary_ack)
+			VALUES (?, ?, 'Trier les dons au local', 'on_site', 'Paris', 48.85, 2.35, 3, 3, 'open', true)`, onSite, assoc)
 		return err
-	})
-	if err == nil {
-		err = env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, description, starts_on, ends_on, status, max_active_per_employee,
-					mission_scope, mission_ids, crisis)
-				VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', 'Prêtez vos compétences aux associations.',
-					current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
-				campaignID, pgdialect.Array([]uuid.UUID{onSite}))
-			return err
-		})
-	}
-	if err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
+	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{onSite}, crisis: true})
 	site := "http://" + tn.Slug + ".localhost:" + port
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
 	card := "#m-" + onSite.String()
 	var firstH2, rules, ackError, ackDescribed, history, status string
-	err = chromedp.Run(ctx,
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", "leo@initech.example", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
+	err := chromedp.Run(ctx,
+		signIn(site, "leo@initech.example"),
 		chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
 		chromedp.WaitVisible("#vital-title", chromedp.ByQuery),
 		chromedp.Text("main h2", &firstH2, chromedp.ByQuery),
@@ -167,48 +131,15 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	bg := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	pp := people{t: t, db: env.App}
 	session := pp.session(tn, pp.member(tn, "employee"))
 	host := tn.Slug + ".localhost"
-	campaignID, assoc, full, vital := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	accounting := uuid.Must(uuid.NewV7())
-	err := env.App.Tx(bg, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
-			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-			VALUES (?, ?, 'Appeler les aînés', 'remote', 1, 0, 'full')`, full, assoc); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-			VALUES (?, ?, 'Tenir la comptabilité', 'remote', 2, 2, 'open')`, accounting, assoc); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level, required) VALUES (?, 'finance.accounting', 2, true)", accounting); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
-			VALUES (?, 'Réserve Civique', 'Solidarité de proximité', 'on_site', 'local_solidarity', 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, vital)
-		return err
-	})
-	if err == nil {
-		err = env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
-					mission_scope, mission_ids, crisis)
-				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
-				campaignID, pgdialect.Array([]uuid.UUID{full, accounting}))
-			return err
-		})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	assoc := verifiedAssociation(t, env, "Asso")
+	full := mission(t, env, missionSpec{assoc: &assoc, title: "Appeler les aînés", places: 1, full: true})
+	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", places: 2, skill: "finance.accounting"})
+	vital := vitalMission(t, env, "Solidarité de proximité", "local_solidarity")
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 3, missions: []uuid.UUID{full, accounting}, crisis: true})
 	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
 		`{"skills":[{"skill":"finance.accounting","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
 		session); res.StatusCode != 200 {

@@ -14,7 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
@@ -32,22 +31,8 @@ func TestBrowserHRJourney(t *testing.T) {
 	port := liveServer(t, env)
 	slug := "hr-" + uuid.NewString()[:8]
 	domain := slug + ".example" // email domains are unique across companies
-	tn, err := tenants.New(slug, "Globex", []string{domain}, "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), tn); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(context.Background(), tn), &identity.Person{
-		ID: uuid.Must(uuid.NewV7()), Email: "hank@" + domain + "", FullName: "Hank Scorpio", Role: "hr_admin",
-		Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
+	memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
 	mission(t, env, missionSpec{title: "Appels aux personnes isolées"}) // a drive needs a mission to launch
 	csv := filepath.Join(t.TempDir(), "people.csv")
 	if err := os.WriteFile(csv, []byte("email,name,department\nmarge@"+domain+",Marge,Finance\nhomer@elsewhere.example,Homer,Plant\n"), 0o644); err != nil {
@@ -59,12 +44,8 @@ func TestBrowserHRJourney(t *testing.T) {
 
 	// Sign in, then follow the header's link to the people page.
 	var fieldError, kept, invalid string
-	err = chromedp.Run(ctx,
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", "hank@"+domain, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
+	err := chromedp.Run(ctx,
+		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
 		chromedp.WaitVisible(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
 		chromedp.SendKeys("#email", "lisa@wrong.example", chromedp.ByQuery),
@@ -157,45 +138,21 @@ func TestBrowserHRAdministration(t *testing.T) {
 	bg := context.Background()
 	slug := "hra-" + uuid.NewString()[:8]
 	domain := slug + ".example"
-	tn, err := tenants.New(slug, "Globex", []string{domain}, "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewTenantStore(env.App).Create(bg, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
 	tctx := tenants.NewContext(bg, tn)
-	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := postgres.NewMemberDirectory(env.App)
 	person := func(name, email, role string) uuid.UUID {
-		id := uuid.Must(uuid.NewV7())
-		p := &identity.Person{ID: id, Email: email, FullName: name, Role: role, Status: "active"}
-		if role == "hr_admin" {
-			p.PasswordHash = hash
-		}
-		if err := dir.Create(tctx, p, "", nil, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return addMember(t, env.App, tn, identity.Person{Email: email, FullName: name, Role: role})
 	}
-	hank := person("Hank Scorpio", "hank@"+domain, "hr_admin")
+	hank := memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
 	marge := person("Marge Bouvier", "marge@"+domain, "employee")
 	ned := person("Ned Flanders", "ned@"+domain, "employee")
 	lisa := person("Lisa Simpson", "lisa@"+domain, "employee")
 	health := mission(t, env, missionSpec{title: "Appeler les aînés isolés", cause: "health"})
 	school := mission(t, env, missionSpec{title: "Soutien scolaire à distance", cause: "education"})
 	books := mission(t, env, missionSpec{title: "Tenir la comptabilité du foyer", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := uuid.Must(uuid.NewV7())
-	err = env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
-				mission_scope, mission_ids, crisis)
-			VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`,
-			campaignID, pgdialect.Array([]uuid.UUID{health, school, books})); err != nil {
-			return err
-		}
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 3,
+		missions: []uuid.UUID{health, school, books}, crisis: true})
+	err := env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
 		// Approved hours count by the mission's cause; pending ones do not.
 		for _, h := range []struct {
 			member, mission uuid.UUID
@@ -254,11 +211,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	// Resend, then withdraw, an invitation.
 	bart := "bart@" + domain
 	err = chromedp.Run(ctx,
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", "hank@"+domain, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
+		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
 		chromedp.SendKeys("#email", bart, chromedp.ByQuery),
 		chromedp.SendKeys("#full_name", "Bart", chromedp.ByQuery),
@@ -268,7 +221,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("invite: %v", err)
 	}
-	invited, err := dir.ByEmail(tctx, bart)
+	invited, err := postgres.NewMemberDirectory(env.App).ByEmail(tctx, bart)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,14 +10,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // The first HR admin of a new company opens the invitation from their
@@ -56,16 +53,8 @@ func TestBrowserInvitations(t *testing.T) {
 		t.Fatal(err)
 	}
 	books := mission(t, env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := uuid.Must(uuid.NewV7())
-	if err := env.App.TenantTx(tenants.NewContext(bg, tn), func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, description, starts_on, ends_on, status,
-				max_active_per_employee, mission_scope, mission_ids, crisis)
-			VALUES (app.current_tenant_id(), ?, 'Tous confinés, Tous engagés', 'Prêtez vos compétences aux associations.',
-				current_date - 1, current_date + 30, 'active', 3, 'listed', ?, true)`, campaignID, pgdialect.Array([]uuid.UUID{books}))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{books}, crisis: true})
 	mails := mailtest.Start(t)
 	link := mails.WaitFor(t, rose, 10*time.Second).Link("/auth/invitation")
 	if !strings.HasPrefix(link, "http://"+slug+".localhost:"+port+"/auth/invitation?token=") {

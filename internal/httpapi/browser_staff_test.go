@@ -69,23 +69,14 @@ func newStaffWorld(t *testing.T, db *postgres.DB) *staffWorld {
 	ctx := context.Background()
 	w := &staffWorld{db: db, staffEmail: "sam@vendredi.test", adminEmail: mailtest.Address(t),
 		welcome: uuid.Must(uuid.NewV7()), dubious: uuid.Must(uuid.NewV7()), vital: uuid.Must(uuid.NewV7())}
-	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := postgres.NewAccountDirectory(db).Create(ctx, &identity.Person{ID: uuid.Must(uuid.NewV7()), Email: w.staffEmail,
-		FullName: "Sam Staff", Status: identity.StatusActive, Staff: true, PasswordHash: hash}, "", nil, time.Time{}); err != nil {
+		FullName: "Sam Staff", Status: identity.StatusActive, Staff: true, PasswordHash: passwordHash(t)}, "", nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	// A company already on the platform: its slug is taken. One person
 	// joined, one is invited; one sign-up with hours and two click-throughs
 	// to the vital mission.
-	if w.initech, err = tenants.New("initech", "Initech", []string{"initech.example"}, "fr"); err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewTenantStore(db).Create(ctx, w.initech); err != nil {
-		t.Fatal(err)
-	}
+	w.initech = createTenant(t, db, "initech", "Initech", "fr", "initech.example")
 	verified, open := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	managers := []uuid.UUID{uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())}
 	if err := db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -186,7 +177,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(site+"/sign-in"),
 		chromedp.SendKeys("#email", w.staffEmail, chromedp.ByQuery),
-		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
+		chromedp.SendKeys("#password", password, chromedp.ByQuery),
 		chromedp.Submit("#password", chromedp.ByQuery),
 		chromedp.WaitVisible(".staff-nav", chromedp.ByQuery),
 		chromedp.Click(`.staff-nav a[href="/platform/companies"]`, chromedp.ByQuery),

@@ -13,12 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // browser starts headless Chromium (Debian's package). Without it the
@@ -66,6 +62,18 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// signIn signs in on site's sign-in page as email, with the fixtures'
+// password, and waits for the page it leads to.
+func signIn(site, email string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(site + "/sign-in"),
+		chromedp.SendKeys("#email", email, chromedp.ByQuery),
+		chromedp.SendKeys("#password", password, chromedp.ByQuery),
+		chromedp.Submit("#password", chromedp.ByQuery),
+		chromedp.WaitVisible(".who", chromedp.ByQuery),
+	}
+}
+
 // liveServer serves the whole product on a free port and returns its port.
 func liveServer(t *testing.T, env *pgtest.Env) string {
 	t.Helper()
@@ -84,25 +92,14 @@ func TestBrowserSignInAndLanguage(t *testing.T) {
 	ctx := browser(t)
 	env := pgtest.New(t)
 	port := liveServer(t, env)
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), tn); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", "correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(context.Background(), tn), &identity.Person{
-		ID: uuid.Must(uuid.NewV7()), Email: "rose@initech.example", FullName: "Rose Hubert", Role: "hr_admin",
-		Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
+	memberWithPassword(t, env.App, tn, "rose@initech.example", "Rose Hubert", "hr_admin")
 	site := "http://" + tn.Slug + ".localhost:" + port
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 
 	var errorText, kept, who, htmlLang, signOut string
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/sign-in"),
 		chromedp.SendKeys("#email", "rose@initech.example", chromedp.ByQuery),
 		chromedp.SendKeys("#password", "wrong horse battery", chromedp.ByQuery),

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -37,13 +35,7 @@ type company struct {
 
 func newCompany(t *testing.T, env *pgtest.Env, app *fiber.App, locale string) *company {
 	t.Helper()
-	tn, err := tenants.New("co-"+uuid.NewString()[:8], "Company "+locale, nil, locale)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := createTenant(t, env.App, "co-"+uuid.NewString()[:8], "Company "+locale, locale)
 	c := &company{t: t, env: env, app: app, tn: tn, host: tn.Slug + ".localhost"}
 	c.adminID, _ = c.person("hr_admin", "RH", "Paris", identity.StatusActive)
 	c.admin = people{t: t, db: env.App}.session(tn, c.adminID)
@@ -53,13 +45,9 @@ func newCompany(t *testing.T, env *pgtest.Env, app *fiber.App, locale string) *c
 // person adds a member with a mailbox of their own on the test mailpit.
 func (c *company) person(role, department, site, status string) (uuid.UUID, string) {
 	c.t.Helper()
-	id, email := uuid.Must(uuid.NewV7()), mailtest.Address(c.t)
-	err := postgres.NewMemberDirectory(c.env.App).Create(c.ctx(), &identity.Person{ID: id, Email: email,
-		FullName: "Person " + email[:8], Role: role, Department: department, Site: site, Status: status}, "", nil, time.Time{})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return id, email
+	email := mailtest.Address(c.t)
+	return addMember(c.t, c.env.App, c.tn, identity.Person{Email: email, FullName: "Person " + email[:8], Role: role,
+		Department: department, Site: site, Status: status}), email
 }
 
 // employee adds an active employee and signs them in.
@@ -110,87 +98,6 @@ func (c *company) campaign(body string) uuid.UUID {
 	c.t.Helper()
 	out := c.call("POST", "/api/v1/campaigns", body, c.admin, 201)
 	return uuid.MustParse(out["id"].(string))
-}
-
-// association and mission create the catalogue a campaign offers.
-func association(t *testing.T, env *pgtest.Env) uuid.UUID {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	legal := fmt.Sprintf("W%09d", rand.IntN(1_000_000_000))
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, ?, ?, 'verified')",
-			id, "Asso "+id.String()[:8], legal)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-type missionSpec struct {
-	assoc     *uuid.UUID
-	title     string
-	format    string
-	cause     string
-	vital     string
-	visibleTo *uuid.UUID // a private mission of this company
-	skill     string
-}
-
-func mission(t *testing.T, env *pgtest.Env, m missionSpec) uuid.UUID {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	if m.format == "" {
-		m.format = "remote"
-	}
-	if m.title == "" {
-		m.title = "Mission " + id.String()[:8]
-	}
-	if m.assoc == nil && m.vital == "" {
-		a := association(t, env)
-		m.assoc = &a
-	}
-	var cause, vital, organizer, url any
-	if m.cause != "" {
-		cause = m.cause
-	}
-	places := 5
-	if m.vital != "" {
-		vital, organizer, url, places = m.vital, "Réserve Civique", "https://covid19.reserve-civique.gouv.fr/"+m.vital, 0
-	}
-	visibility, visibleTo := "all", []uuid.UUID{}
-	if m.visibleTo != nil {
-		visibility, visibleTo = "listed", []uuid.UUID{*m.visibleTo}
-	}
-	var lat, lon any
-	if m.format != "remote" {
-		lat, lon = 48.85, 2.35
-	}
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, organizer, title, format, cause, vital_category,
-				external_url, places, places_left, status, visibility, visible_to, lat, lon, requires_sanitary_ack)
-			VALUES (?, ?, coalesce(?, ''), ?, ?, ?, ?, coalesce(?, ''), ?, ?, 'open', ?, ?, ?, ?, ?)`,
-			id, m.assoc, organizer, m.title, m.format, cause, vital, url, places, places, visibility, pgArr(visibleTo),
-			lat, lon, m.vital != "" && m.format != "remote"); err != nil {
-			return err
-		}
-		if m.skill != "" {
-			_, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level) VALUES (?, ?, 2)", id, m.skill)
-			return err
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-func pgArr(ids []uuid.UUID) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = id.String()
-	}
-	return "{" + strings.Join(s, ",") + "}"
 }
 
 func today() string { return time.Now().UTC().Format(time.DateOnly) }
@@ -448,7 +355,7 @@ func TestCampaignMissionsPinVitalOnesWithTheirRulesAndCountRedirects(t *testing.
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	co := newCompany(t, env, app, "fr")
-	assoc := association(t, env)
+	assoc := verifiedAssociation(t, env, "")
 	onSite := mission(t, env, missionSpec{assoc: &assoc, format: "on_site", title: "Sur place"})
 	remote := mission(t, env, missionSpec{assoc: &assoc, format: "remote", title: "À distance"})
 	private := mission(t, env, missionSpec{assoc: &assoc, format: "hybrid", visibleTo: &co.tn.ID})
@@ -566,7 +473,7 @@ type hoursWorld struct {
 
 func newHoursWorld(t *testing.T, env *pgtest.Env, app *fiber.App) *hoursWorld {
 	co := newCompany(t, env, app, "fr")
-	assoc := association(t, env)
+	assoc := verifiedAssociation(t, env, "")
 	w := &hoursWorld{co: co}
 	w.missionA = mission(t, env, missionSpec{assoc: &assoc})
 	w.missionB = mission(t, env, missionSpec{assoc: &assoc})
@@ -682,7 +589,7 @@ func TestFiguresMatchTheSeededParticipations(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	co := newCompany(t, env, app, "fr")
-	a1, a2 := association(t, env), association(t, env)
+	a1, a2 := verifiedAssociation(t, env, ""), verifiedAssociation(t, env, "")
 	mA := mission(t, env, missionSpec{assoc: &a1, skill: "it.web-dev"})
 	mB := mission(t, env, missionSpec{assoc: &a1})
 	mC := mission(t, env, missionSpec{assoc: &a2, skill: "communication.writing"})
@@ -783,7 +690,7 @@ func TestParticipationsExportStreamsTheFilteredRowsOfTheCompany(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	co := newCompany(t, env, app, "fr")
-	assoc := association(t, env)
+	assoc := verifiedAssociation(t, env, "")
 	mA := mission(t, env, missionSpec{assoc: &assoc, title: "=HYPERLINK(\"evil\")"})
 	// Recent dates, for the reason given in the figures' test.
 	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -5)

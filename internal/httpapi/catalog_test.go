@@ -124,14 +124,7 @@ func TestAssociationReviewAndMissionLifecycle(t *testing.T) {
 	})
 
 	t.Run("vital missions are staff's", func(t *testing.T) {
-		vital := uuid.Must(uuid.NewV7())
-		if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
-				VALUES (?, 'Réserve Civique', 'Solidarité de proximité', 'on_site', 'local_solidarity', 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, vital)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		vital := vitalMission(t, env, "Solidarité de proximité", "local_solidarity")
 		res, body := do(t, app, "PATCH", "localhost", "/api/v1/platform/missions/"+vital.String(),
 			`{"description":"Faire les courses des voisins fragiles","lat":48.85,"lon":2.35}`, staff)
 		if res.StatusCode != 200 || body["description"] != "Faire les courses des voisins fragiles" || body["requires_sanitary_ack"] != true {

@@ -48,13 +48,7 @@ func newDiscoveryWorld(t *testing.T, env *pgtest.Env) *discoveryWorld {
 		}
 		return r
 	}, w.token)
-	store := postgres.NewTenantStore(env.App)
-	for _, tn := range []**tenants.Tenant{&w.acme, &w.globex} {
-		*tn, _ = tenants.New("co-"+uuid.NewString()[:8], "Company", nil, "fr")
-		if err := store.Create(ctx, *tn); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.acme, w.globex = newTenant(t, env.App, "Company"), newTenant(t, env.App, "Company")
 	pp := people{t: t, db: env.App}
 	w.employee = pp.session(w.acme, pp.member(w.acme, "employee"))
 	w.staff = pp.session(nil, pp.account(true, nil))

@@ -1,19 +1,13 @@
 package httpapi_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/uptrace/bun"
-
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // An employee applies, the association validates, the employee logs hours
@@ -23,34 +17,11 @@ func TestApplyValidateLogAndConfirmHours(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	host := tn.Slug + ".localhost"
-	campaignID, mission, assoc, otherAssoc := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for i, a := range []uuid.UUID{assoc, otherAssoc} {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, ?, ?, 'verified')",
-				a, fmt.Sprint("Asso ", i), fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9+int64(i))); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-			VALUES (?, ?, 'Comptabilité', 'remote', 2, 2, 'open')`, mission, assoc)
-		return err
-	})
-	if err == nil {
-		err = env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status)
-				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 5, current_date + 30, 'active')`, campaignID)
-			return err
-		})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	assoc, otherAssoc := verifiedAssociation(t, env, "Asso 0"), verifiedAssociation(t, env, "Asso 1")
+	mission := mission(t, env, missionSpec{assoc: &assoc, title: "Comptabilité", places: 2})
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{since: 5})
 	pp := people{t: t, db: env.App}
 	employee := pp.session(tn, pp.member(tn, "employee"))
 	manager := pp.session(nil, pp.account(false, &assoc))

@@ -1,68 +1,27 @@
 package httpapi_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	host := tn.Slug + ".localhost"
-	campaignID, assoc := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	accounting, webdev := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
-			assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
-			return err
-		}
-		for _, m := range []struct {
-			id     uuid.UUID
-			title  string
-			skill  string
-			places int
-		}{{accounting, "Tenir la comptabilité", "finance.accounting", 1}, {webdev, "Refaire le site", "it.web-dev", 2}} {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-				VALUES (?, ?, ?, 'remote', ?, ?, 'open')`, m.id, assoc, m.title, m.places, m.places); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level, required) VALUES (?, ?, 2, true)", m.id, m.skill); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
-			// Its two missions only: other tests' missions share the database.
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee,
-					mission_scope, mission_ids)
-				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 1, 'listed', ?)`,
-				campaignID, pgdialect.Array([]uuid.UUID{accounting, webdev}))
-			return err
-		})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	assoc := verifiedAssociation(t, env, "Asso")
+	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
+	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: 2})
+	// Its two missions only: other tests' missions share the database.
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})
 	pp := people{t: t, db: env.App}
 	admin := pp.session(tn, pp.member(tn, "hr_admin"))
 	sessions := map[string]string{}

@@ -65,20 +65,6 @@ func (b browserless) post(path string, form url.Values) (*http.Response, string)
 	return b.send("POST", path, form)
 }
 
-// verifiedAssociation creates a verified association and returns it.
-func verifiedAssociation(t *testing.T, env *pgtest.Env, name string) uuid.UUID {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, description, status) VALUES (?, ?, ?, 'Aide alimentaire.', 'verified')",
-			id, name, fmt.Sprintf("W%09d", rand.IntN(1_000_000_000)))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // missionForm is a valid remote mission as the form sends it.
 func missionForm(title string) url.Values {
 	return url.Values{"title": {title}, "description": {"Au téléphone, deux fois par semaine."}, "format": {"remote"},
@@ -175,10 +161,7 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 	m := ms[0]
 
 	// A mission reserved to a company names it by its address.
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	form = missionForm("Appeler les aînés")
 	form.Set("visibility", "listed")
 	form.Set("visible_to", strings.ToUpper(tn.Slug))
@@ -204,12 +187,8 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 	// Decisions and hours that need more say so.
 	p := uuid.Must(uuid.NewV7())
 	member := pp.member(tn, "employee")
-	campaignID := uuid.Must(uuid.NewV7())
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{})
 	if err := env.App.TenantTx(tenants.NewContext(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status)
-			VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active')`, campaignID); err != nil {
-			return err
-		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, status)
 			VALUES (app.current_tenant_id(), ?, ?, ?, ?, 'pending')`, p, campaignID, member, m.ID)
 		return err
@@ -272,10 +251,7 @@ func TestAssociationSignUpPage(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
 	onCompany := browserless{t: t, app: app, host: tn.Slug + ".localhost"}
 	if res, _ := onCompany.get("/associations/sign-up"); res.StatusCode != 404 {
 		t.Fatalf("sign-up on a company's address: %d; want 404", res.StatusCode)

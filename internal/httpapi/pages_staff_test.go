@@ -18,7 +18,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // staffRequest sends a staff page request on the platform's address, as a
@@ -82,13 +81,7 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	session := pp.session(nil, pp.account(true, nil))
 	suffix := uuid.NewString()[:8]
 	taken := "taken-" + suffix + ".example"
-	other, err := tenants.New("other-"+suffix, "Other", []string{taken}, "fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.NewTenantStore(env.App).Create(context.Background(), other); err != nil {
-		t.Fatal(err)
-	}
+	createTenant(t, env.App, "other-"+suffix, "Other", "fr", taken)
 	domain := "co-" + suffix + ".example"
 	fields := func(change map[string]string) map[string]string {
 		f := map[string]string{"name": "Société Générale " + suffix, "slug": "", "email_domains": domain, "locale": "fr",

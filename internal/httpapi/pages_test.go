@@ -1,18 +1,12 @@
 package httpapi_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-	"github.com/uptrace/bun"
-
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // Each person starts where their work is, and the header offers the links
@@ -21,25 +15,9 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
-	assoc := uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
-			assoc, "W"+strings.Repeat("8", 9)); err != nil {
-			return err
-		}
-		return env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status)
-				VALUES (app.current_tenant_id(), ?, 'Drive de printemps', current_date - 1, current_date + 30, 'active')`, uuid.Must(uuid.NewV7()))
-			return err
-		})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tn := newTenant(t, env.App, "Initech")
+	assoc := verifiedAssociation(t, env, "Asso")
+	activeCampaign(t, env.App, tn, campaignSpec{name: "Drive de printemps"})
 	pp := people{t: t, db: env.App}
 	host := tn.Slug + ".localhost"
 	cases := []struct {

@@ -1,0 +1,280 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// The fixtures: what the tests put in the database before they start.
+// Companies, members and accounts go through the stores; associations,
+// missions and campaigns are inserted directly, since the flows that make
+// them are tested on their own.
+
+// password is the password of everyone the fixtures give one.
+const password = "correct horse battery"
+
+// hashedPassword is password as the product stores it, hashed once for
+// the package.
+var hashedPassword = sync.OnceValues(func() (string, error) {
+	return identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", password)
+})
+
+func passwordHash(t *testing.T) string {
+	t.Helper()
+	hash, err := hashedPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hash
+}
+
+// newTenant creates a French company named name, on a slug of its own.
+func newTenant(t *testing.T, db *postgres.DB, name string) *tenants.Tenant {
+	t.Helper()
+	return createTenant(t, db, "co-"+uuid.NewString()[:8], name, "fr")
+}
+
+// createTenant creates a company on slug, with its people's email domains.
+func createTenant(t *testing.T, db *postgres.DB, slug, name, locale string, domains ...string) *tenants.Tenant {
+	t.Helper()
+	tn, err := tenants.New(slug, name, domains, locale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.NewTenantStore(db).Create(context.Background(), tn); err != nil {
+		t.Fatal(err)
+	}
+	return tn
+}
+
+// addMember adds p to tn: active unless p says otherwise, with an id of
+// its own unless p has one.
+func addMember(t *testing.T, db *postgres.DB, tn *tenants.Tenant, p identity.Person) uuid.UUID {
+	t.Helper()
+	if p.ID == uuid.Nil {
+		p.ID = uuid.Must(uuid.NewV7())
+	}
+	if p.Status == "" {
+		p.Status = identity.StatusActive
+	}
+	if err := postgres.NewMemberDirectory(db).Create(tenants.NewContext(context.Background(), tn), &p, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// memberWithPassword adds an active member of tn who signs in with email
+// and password.
+func memberWithPassword(t *testing.T, db *postgres.DB, tn *tenants.Tenant, email, fullName, role string) uuid.UUID {
+	t.Helper()
+	return addMember(t, db, tn, identity.Person{Email: email, FullName: fullName, Role: role, PasswordHash: passwordHash(t)})
+}
+
+// people creates persons directly in the stores and mints their sessions,
+// so that tests choose who calls without going through sign-in.
+type people struct {
+	t  *testing.T
+	db *postgres.DB
+}
+
+func (p people) member(tn *tenants.Tenant, role string) uuid.UUID {
+	p.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	return addMember(p.t, p.db, tn, identity.Person{ID: id, Email: id.String() + "@example.org", FullName: "Member " + role, Role: role})
+}
+
+func (p people) account(staff bool, association *uuid.UUID) uuid.UUID {
+	p.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	ctx := context.Background()
+	err := postgres.NewAccountDirectory(p.db).Create(ctx, &identity.Person{ID: id, Email: id.String() + "@example.org",
+		FullName: "Account", Status: identity.StatusActive, Staff: staff}, "", nil, time.Time{})
+	if err == nil && association != nil {
+		err = p.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", *association, id)
+			return err
+		})
+	}
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+// session mints a session for a person of tn (nil: a platform account).
+func (p people) session(tn *tenants.Tenant, id uuid.UUID) string {
+	ctx := context.Background()
+	dir := postgres.NewAccountDirectory(p.db)
+	if tn != nil {
+		ctx = tenants.NewContext(ctx, tn)
+		dir = postgres.NewMemberDirectory(p.db)
+	}
+	plain, hash := identity.NewSecret()
+	if err := dir.StartSession(ctx, id, hash, time.Now().Add(time.Hour), identity.Client{},
+		identity.Event{ActorKind: "system", Action: identity.ActionSignIn}); err != nil {
+		panic(err)
+	}
+	return plain
+}
+
+// verifiedAssociation creates a verified association with a legal id of
+// its own, named name ("Asso" and the start of its id when empty).
+func verifiedAssociation(t *testing.T, env *pgtest.Env, name string) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if name == "" {
+		name = "Asso " + id.String()[:8]
+	}
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, description, status) VALUES (?, ?, ?, 'Aide alimentaire.', 'verified')",
+			id, name, fmt.Sprintf("W%09d", rand.IntN(1_000_000_000)))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+type missionSpec struct {
+	assoc     *uuid.UUID // a new verified association's when nil (and not vital)
+	title     string
+	format    string
+	cause     string
+	vital     string
+	visibleTo *uuid.UUID // a private mission of this company
+	skill     string     // asked for at level 2, required
+	places    int        // 5 when zero (none for a vital mission)
+	full      bool       // no place left
+}
+
+// mission creates an open mission (full if said) and returns its id.
+func mission(t *testing.T, env *pgtest.Env, m missionSpec) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if m.format == "" {
+		m.format = "remote"
+	}
+	if m.title == "" {
+		m.title = "Mission " + id.String()[:8]
+	}
+	if m.assoc == nil && m.vital == "" {
+		a := verifiedAssociation(t, env, "")
+		m.assoc = &a
+	}
+	var cause, vital, organizer, url any
+	if m.cause != "" {
+		cause = m.cause
+	}
+	places := 5
+	if m.places != 0 {
+		places = m.places
+	}
+	if m.vital != "" {
+		vital, organizer, url, places = m.vital, "Réserve Civique", "https://covid19.reserve-civique.gouv.fr/"+m.vital, 0
+	}
+	left, status := places, "open"
+	if m.full {
+		left, status = 0, "full"
+	}
+	visibility, visibleTo := "all", []uuid.UUID{}
+	if m.visibleTo != nil {
+		visibility, visibleTo = "listed", []uuid.UUID{*m.visibleTo}
+	}
+	var lat, lon any
+	if m.format != "remote" {
+		lat, lon = 48.85, 2.35
+	}
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, organizer, title, format, cause, vital_category,
+				external_url, places, places_left, status, visibility, visible_to, lat, lon, requires_sanitary_ack)
+			VALUES (?, ?, coalesce(?, ''), ?, ?, ?, ?, coalesce(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, m.assoc, organizer, m.title, m.format, cause, vital, url, places, left, status, visibility, pgArr(visibleTo),
+			lat, lon, m.vital != "" && m.format != "remote"); err != nil {
+			return err
+		}
+		if m.skill != "" {
+			_, err := tx.ExecContext(ctx, "INSERT INTO mission_skills (mission_id, skill, level) VALUES (?, ?, 2)", id, m.skill)
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// vitalMission creates an open vital mission of category, on site, whose
+// sign-up happens on JeVeuxAider.
+func vitalMission(t *testing.T, env *pgtest.Env, title, category string) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, organizer, title, format, vital_category, external_url, places, places_left, status)
+			VALUES (?, 'Réserve Civique', ?, 'on_site', ?, 'https://www.jeveuxaider.gouv.fr/', 0, 0, 'open')`, id, title, category)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func pgArr(ids []uuid.UUID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id.String()
+	}
+	return "{" + strings.Join(s, ",") + "}"
+}
+
+type campaignSpec struct {
+	name        string // "Drive" when empty
+	description string
+	since       int         // days since it started: 1 when zero
+	maxActive   int         // sign-ups an employee may have at once: the column's default, 2, when zero
+	missions    []uuid.UUID // the campaign's missions when set; else every mission
+	crisis      bool
+}
+
+// activeCampaign creates a campaign of tn running for another 30 days and
+// returns its id.
+func activeCampaign(t *testing.T, db *postgres.DB, tn *tenants.Tenant, c campaignSpec) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if c.name == "" {
+		c.name = "Drive"
+	}
+	if c.since == 0 {
+		c.since = 1
+	}
+	if c.maxActive == 0 {
+		c.maxActive = 2
+	}
+	scope, missions := "all", []uuid.UUID{}
+	if len(c.missions) > 0 {
+		scope, missions = "listed", c.missions
+	}
+	if err := db.TenantTx(tenants.NewContext(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, description, starts_on, ends_on, status,
+				max_active_per_employee, mission_scope, mission_ids, crisis)
+			VALUES (app.current_tenant_id(), ?, ?, ?, current_date - ?, current_date + 30, 'active', ?, ?, ?, ?)`,
+			id, c.name, c.description, c.since, c.maxActive, scope, pgdialect.Array(missions), c.crisis)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
