@@ -12,19 +12,28 @@ import (
 
 func bunIdent(s string) bun.Ident { return bun.Ident(s) }
 
-func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
-	t.Parallel()
+// emptyDatabase is a database of the test's own that no migration ran on:
+// its owner (closed when the test ends), the owner's migrator, and the URL
+// of the server's role.
+func emptyDatabase(t *testing.T) (*postgres.DB, *postgres.Migrator, string) {
+	t.Helper()
 	ownerURL, appURL := pgtest.Empty(t)
-	ctx := context.Background()
-	owner, err := postgres.Open(ctx, ownerURL, postgres.Options{})
+	owner, err := postgres.Open(context.Background(), ownerURL, postgres.Options{MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer owner.Close()
+	t.Cleanup(func() { owner.Close() })
 	mg, err := postgres.NewMigrator(owner.DB, postgres.DefaultAppRole)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return owner, mg, appURL
+}
+
+func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
+	t.Parallel()
+	owner, mg, appURL := emptyDatabase(t)
+	ctx := context.Background()
 	applied, err := mg.Up(ctx)
 	if err != nil || len(applied) == 0 {
 		t.Fatalf("up: %v, %v; want every migration applied", applied, err)

@@ -8,7 +8,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -18,16 +17,7 @@ import (
 func privateDB(t *testing.T) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
-	ownerURL, appURL := pgtest.Empty(t)
-	owner, err := postgres.Open(ctx, ownerURL, postgres.Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	mg, err := postgres.NewMigrator(owner.DB, postgres.DefaultAppRole)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, mg, appURL := emptyDatabase(t)
 	if _, err := mg.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
