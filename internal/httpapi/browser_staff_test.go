@@ -6,11 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,14 +156,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	ctx := browser(t)
 	db, appURL := staffDatabase(t)
 	w := newStaffWorld(t, db)
-	app, _ := serverWith(t, db, appURL, io.Discard)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
-	site := "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	site := "http://localhost:" + liveServerOn(t, db, appURL)
 	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
 
@@ -174,7 +164,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	// companies from the staff menu. A first try with a slug already
 	// taken comes back with the error next to the slug, the rest kept.
 	var slugError, slugInvalid, keptName, keptDomains, keptAdmin, keptAccent string
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/sign-in"),
 		chromedp.SendKeys("#email", w.staffEmail, chromedp.ByQuery),
 		chromedp.SendKeys("#password", password, chromedp.ByQuery),

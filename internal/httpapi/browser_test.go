@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -77,7 +78,14 @@ func signIn(site, email string) chromedp.Tasks {
 // liveServer serves the whole product on a free port and returns its port.
 func liveServer(t *testing.T, env *pgtest.Env) string {
 	t.Helper()
-	app, _ := serverOn(t, env, io.Discard)
+	return liveServerOn(t, env.App, env.AppURL)
+}
+
+// liveServerOn is liveServer on a database of the test's own, reached as
+// the server's role at appURL.
+func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
+	t.Helper()
+	app, _ := serverWith(t, db, appURL, io.Discard)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
