@@ -27,6 +27,8 @@ func (s *Server) employeePages(app fiber.Router) {
 	app.Post("/campaigns/:id/apply", enf.Route("participations", "create"), s.applySubmit)
 	app.Post("/missions/:id/redirect", enf.Route("missions", "read"), s.redirectSubmit)
 	app.Get("/me/participations", enf.Route("participations", "read"), s.myParticipationsPage)
+	app.Post("/me/proposals/:id/accept", enf.Route("participations", "create"), s.acceptProposalSubmit)
+	app.Post("/me/proposals/:id/decline", enf.Route("participations", "cancel"), s.declineProposalSubmit)
 	app.Post("/me/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelSubmit)
 	app.Post("/me/participations/:id/hours", enf.Route("hours", "create"), s.hoursSubmit)
 	app.Get("/me/profile", enf.Route("profile", "read"), s.profilePage)
@@ -177,9 +179,19 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	var cards []missionCard
 	needsProfile := false
+	proposed := 0
 	if memberErr == nil {
 		// Nothing can be ranked for someone without skills: say where to add them.
 		needsProfile = len(profile.Skills) == 0
+		ps, err := s.deps.Matchmaker.Proposals(ctx, member)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Status == "proposed" && p.CampaignID == id {
+				proposed++
+			}
+		}
 		if recs, err := s.deps.Matchmaker.Recommend(ctx, member, id, 50); err == nil {
 			for _, r := range recs {
 				m, ok := others[r.Mission.ID]
@@ -225,7 +237,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	}
 	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
 		"Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
-		"Distance": maxKm, "Distances": distanceChoices, "DistanceNeedsHome": maxKm > 0 && home == nil,
+		"Proposed": proposed, "Distance": maxKm, "Distances": distanceChoices, "DistanceNeedsHome": maxKm > 0 && home == nil,
 		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
 	}))
 }
@@ -319,8 +331,86 @@ func (s *Server) myParticipationsPage(c *fiber.Ctx) error {
 	return s.renderParticipations(c, uuid.Nil, nil)
 }
 
+// proposalCard is a mission the campaign's allocation proposed, with why,
+// and the refusal of an acceptance that came back.
+type proposalCard struct {
+	campaign.Proposal
+	Reasons      []string
+	Error, Field string
+	Ack          bool
+}
+
+// proposals are the employee's open proposals, one of them with the error
+// its acceptance met.
+func (s *Server) proposals(c *fiber.Ctx, member uuid.UUID, failed *proposalCard) ([]proposalCard, error) {
+	ps, err := s.deps.Matchmaker.Proposals(c.UserContext(), member)
+	if err != nil {
+		return nil, err
+	}
+	labels, _, err := s.skillLabels(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []proposalCard
+	for _, p := range ps {
+		if p.Status != "proposed" {
+			continue
+		}
+		card := proposalCard{Proposal: p, Reasons: reasons(p.Explanation, labels)}
+		if failed != nil && failed.ID == p.ID {
+			card.Error, card.Field, card.Ack = failed.Error, failed.Field, failed.Ack
+		}
+		out = append(out, card)
+	}
+	return out, nil
+}
+
+// acceptProposalSubmit signs the employee up for a proposed mission,
+// through the sign-up's own rules: a place gone meanwhile, or the sanitary
+// acknowledgement missing, comes back on the proposal's card.
+func (s *Server) acceptProposalSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	ack := c.FormValue("sanitary_ack") != ""
+	_, err = s.deps.Matchmaker.Accept(c.UserContext(), member, id, ack)
+	if err == nil {
+		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
+	}
+	if !pageError(err) || errs.Is(err, errs.NotFound) {
+		return err
+	}
+	failed := &proposalCard{Proposal: campaign.Proposal{ID: id}, Error: s.message(c, err), Ack: ack}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		failed.Field = e.Field
+	}
+	c.Status(statusOf[errs.CodeOf(err)])
+	return s.renderParticipationsWith(c, uuid.Nil, nil, failed)
+}
+
+func (s *Server) declineProposalSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Matchmaker.Decline(c.UserContext(), member, id); err != nil {
+		return err
+	}
+	return c.Redirect("/me/participations?done=declined", fiber.StatusSeeOther)
+}
+
 func (s *Server) renderParticipations(c *fiber.Ctx, errID uuid.UUID, bad *participationRow) error {
+	return s.renderParticipationsWith(c, errID, bad, nil)
+}
+
+func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *participationRow, failed *proposalCard) error {
 	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	proposed, err := s.proposals(c, member, failed)
 	if err != nil {
 		return err
 	}
@@ -338,7 +428,7 @@ func (s *Server) renderParticipations(c *fiber.Ctx, errID uuid.UUID, bad *partic
 		}
 	}
 	return s.render(c, "employee/participations", s.pageData(c, "", map[string]any{
-		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"),
+		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"), "Proposals": proposed,
 		"Today": time.Now().Format("2006-01-02"),
 	}))
 }
