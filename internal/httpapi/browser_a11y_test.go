@@ -2,10 +2,7 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,14 +43,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 	if _, err := postgres.SeedDemo(context.Background(), db, hash); err != nil {
 		t.Fatal(err)
 	}
-	app, _ := serverWith(t, db, appURL, io.Discard)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	port := liveServerOn(t, db, appURL)
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
 

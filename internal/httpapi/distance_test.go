@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,12 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // An employee who lives in Paris filters the campaign's missions by
@@ -23,45 +19,14 @@ func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
-	campaignID, assoc := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	tn := newTenant(t, env.App, "Initech")
+	assoc := verifiedAssociation(t, env, "")
 	suffix := uuid.NewString()[:6]
-	missions := []struct {
-		title, format string
-		lat, lon      any
-	}{
-		{"Colis à Paris " + suffix, "on_site", 48.86, 2.36},
-		{"Colis à Lyon " + suffix, "on_site", 45.76, 4.84},
-		{"Site web " + suffix, "remote", nil, nil},
-	}
-	var ids []uuid.UUID
-	err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
-			assoc, "W"+strings.Repeat("6", 9)); err != nil {
-			return err
-		}
-		for _, m := range missions {
-			id := uuid.Must(uuid.NewV7())
-			ids = append(ids, id)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status, lat, lon)
-				VALUES (?, ?, ?, ?, 3, 3, 'open', ?, ?)`, id, assoc, m.title, m.format, m.lat, m.lon); err != nil {
-				return err
-			}
-		}
-		return env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, mission_scope, mission_ids)
-				VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 'listed', ?)`,
-				campaignID, pgArr(ids))
-			return err
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	campaignID := activeCampaign(t, env.App, tn, campaignSpec{missions: []uuid.UUID{
+		mission(t, env, missionSpec{assoc: &assoc, title: "Colis à Paris " + suffix, format: "on_site", lat: 48.86, lon: 2.36}),
+		mission(t, env, missionSpec{assoc: &assoc, title: "Colis à Lyon " + suffix, format: "on_site", lat: 45.76, lon: 4.84}),
+		mission(t, env, missionSpec{assoc: &assoc, title: "Site web " + suffix}),
+	}})
 	pp := people{t: t, db: env.App}
 	host := tn.Slug + ".localhost"
 	parisian, nowhere := pp.session(tn, pp.member(tn, "employee")), pp.session(tn, pp.member(tn, "employee"))

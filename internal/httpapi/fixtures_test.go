@@ -159,6 +159,7 @@ type missionSpec struct {
 	skill     string     // asked for at level 2, required
 	places    int        // 5 when zero (none for a vital mission)
 	full      bool       // no place left
+	lat, lon  float64    // where it is when not remote: Paris when both are zero
 }
 
 // mission creates an open mission (full if said) and returns its id.
@@ -197,6 +198,9 @@ func mission(t *testing.T, env *pgtest.Env, m missionSpec) uuid.UUID {
 	var lat, lon any
 	if m.format != "remote" {
 		lat, lon = 48.85, 2.35
+		if m.lat != 0 || m.lon != 0 {
+			lat, lon = m.lat, m.lon
+		}
 	}
 	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, organizer, title, format, cause, vital_category,
