@@ -24,31 +24,13 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// staffDatabase is a migrated database of the test's own: the staff's
-// figures count the whole platform, which the package's shared database,
-// written by parallel tests, cannot hold still.
+// staffDatabase is a database of the test's own: the staff's figures
+// count the whole platform, which the package's shared database, written
+// by parallel tests, cannot hold still.
 func staffDatabase(t *testing.T) (*postgres.DB, string) {
 	t.Helper()
-	ctx := context.Background()
-	ownerURL, appURL := pgtest.Empty(t)
-	owner, err := postgres.Open(ctx, ownerURL, postgres.Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	mg, err := postgres.NewMigrator(owner.DB, postgres.DefaultAppRole)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mg.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db, err := postgres.Open(ctx, appURL, postgres.Options{MaxConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, appURL
+	e := pgtest.Private(t)
+	return e.App, e.AppURL
 }
 
 // staffWorld is what the staff find on the platform before they start.

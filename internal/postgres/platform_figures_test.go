@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -16,17 +17,7 @@ import (
 // parallel tests write to, cannot give exact numbers.
 func privateDB(t *testing.T) *postgres.DB {
 	t.Helper()
-	ctx := context.Background()
-	_, mg, appURL := emptyDatabase(t)
-	if _, err := mg.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	app, err := postgres.Open(ctx, appURL, postgres.Options{MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	return app
+	return pgtest.Private(t).App
 }
 
 func TestPlatformFiguresCountEveryCompanyBehindRowLevelSecurity(t *testing.T) {
