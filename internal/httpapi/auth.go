@@ -341,14 +341,24 @@ func (s *Server) revokeAPIToken(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// auditBefore is where a page of the audit log starts: the events before
+// the ?before time, or the newest.
+func auditBefore(c *fiber.Ctx) (time.Time, error) {
+	b := c.Query("before")
+	if b == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, b)
+	if err != nil {
+		return time.Time{}, errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
+	}
+	return t, nil
+}
+
 func (s *Server) audit(c *fiber.Ctx) error {
-	var before time.Time
-	if b := c.Query("before"); b != "" {
-		t, err := time.Parse(time.RFC3339Nano, b)
-		if err != nil {
-			return errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
-		}
-		before = t
+	before, err := auditBefore(c)
+	if err != nil {
+		return err
 	}
 	limit := c.QueryInt("limit", 100)
 	if limit < 1 || limit > 500 {

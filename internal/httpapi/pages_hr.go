@@ -573,13 +573,9 @@ var memberStatuses = map[string]bool{identity.StatusActive: true, identity.Statu
 // hrAuditPage shows the company's audit log, newest first, a page at a
 // time: "older" carries the time of the page's last event.
 func (s *Server) hrAuditPage(c *fiber.Ctx) error {
-	var before time.Time
-	if b := c.Query("before"); b != "" {
-		t, err := time.Parse(time.RFC3339Nano, b)
-		if err != nil {
-			return errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
-		}
-		before = t
+	before, err := auditBefore(c)
+	if err != nil {
+		return err
 	}
 	evs, err := s.deps.Identity.Audit(c.UserContext(), auditPage+1, before)
 	if err != nil {
