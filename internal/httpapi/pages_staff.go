@@ -44,6 +44,7 @@ func (s *Server) staffPages(app fiber.Router) {
 	app.Get("/platform/companies", enf.Route("companies", "read"), s.staffCompaniesPage)
 	app.Post("/platform/companies", enf.Route("companies", "create"), s.staffOnboardSubmit)
 	app.Get("/platform/companies/:slug/logo", enf.Route("companies", "read"), s.staffCompanyLogo)
+	app.Post("/platform/companies/:slug/resend", enf.Route("companies", "create"), s.staffResendSubmit)
 	app.Post("/platform/companies/:slug/suspend", enf.Route("companies", "suspend"), s.staffCompanyStatus(tenants.Suspended))
 	app.Post("/platform/companies/:slug/resume", enf.Route("companies", "suspend"), s.staffCompanyStatus(tenants.Active))
 	app.Get("/platform/associations", enf.Route("association_review", "read"), s.staffAssociationsPage)
@@ -167,13 +168,10 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 	if extra == nil {
 		extra = map[string]any{"Form": map[string]string{"locale": "fr", "accent": productAccent}}
 	}
-	// A company's address is its slug under the platform's, as the
-	// onboarding's invitation links it.
-	host := strings.TrimPrefix(c.Hostname(), "www.")
 	rows := make([]companyRow, len(list))
 	onboarded, changed := c.Query("onboarded"), c.Query("changed")
 	for i, t := range list {
-		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: c.Protocol() + "://" + t.Slug + "." + host}
+		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: companySite(c, t.Slug)}
 		if t.LogoVersion != "" {
 			rows[i].Logo = "/platform/companies/" + t.Slug + "/logo?v=" + t.LogoVersion
 		}
@@ -181,12 +179,15 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 			extra["Onboarded"] = map[string]string{"Name": t.Name, "Email": c.Query("admin")}
 			extra["MailFailed"] = c.Query("mail") == "failed"
 		}
+		if t.Slug == c.Query("resent") {
+			extra["Resent"] = map[string]string{"Name": t.Name, "Email": c.Query("admin")}
+		}
 		if t.Slug == changed {
 			extra["Changed"] = t
 		}
 	}
 	extra["Companies"] = rows
-	extra["Host"] = map[string]string{"Host": host}
+	extra["Host"] = map[string]string{"Host": strings.TrimPrefix(c.Hostname(), "www.")}
 	return s.render(c, "staff/companies", s.staffData(c, "staff.companies.title", extra))
 }
 
@@ -686,4 +687,44 @@ func (s *Server) staffTemplateSubmit(c *fiber.Ctx) error {
 		}, form)
 	}
 	return c.Redirect("/platform/templates?saved="+url.QueryEscape(code)+"#saved", fiber.StatusSeeOther)
+}
+
+// companySite is a company's address: its slug under the platform's, as
+// the onboarding's invitation links it.
+func companySite(c *fiber.Ctx, slug string) string {
+	return c.Protocol() + "://" + slug + "." + strings.TrimPrefix(c.Hostname(), "www.")
+}
+
+// staffResendSubmit mails the invitation of a company's HR admins again,
+// while nobody has joined it yet: the first mail may have been lost, or
+// sent while the mail server was down.
+func (s *Server) staffResendSubmit(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	t, err := s.deps.Tenants.BySlug(ctx, utils.CopyString(c.Params("slug")))
+	if err != nil {
+		return err
+	}
+	tctx := tenants.NewContext(ctx, t)
+	people, err := s.deps.Identity.Members().List(tctx)
+	if err != nil {
+		return err
+	}
+	// The link must open the company's own address, as onboarding's did.
+	cl := client(c)
+	cl.BaseURL = companySite(c, t.Slug)
+	var sent []string
+	for _, p := range people {
+		if p.Role != identity.RoleHRAdmin || p.Status != identity.StatusInvited {
+			continue
+		}
+		if err := s.deps.Identity.ResendInvitation(tctx, principal(c), p.ID, cl); err != nil {
+			return err
+		}
+		sent = append(sent, p.Email)
+	}
+	if len(sent) == 0 {
+		return errs.E(errs.Conflict, "%s has no HR admin invitation waiting: its admins have joined", t.Name)
+	}
+	return c.Redirect("/platform/companies?resent="+url.QueryEscape(t.Slug)+"&admin="+url.QueryEscape(strings.Join(sent, ", "))+"#company-"+t.Slug,
+		fiber.StatusSeeOther)
 }

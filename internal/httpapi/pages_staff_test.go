@@ -11,11 +11,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
@@ -217,5 +219,54 @@ func TestStaffEditOnlyVitalMissions(t *testing.T) {
 	m, err := postgres.NewCatalogStore(env.App).MissionOf(context.Background(), nil, vital)
 	if err != nil || m.Title != "Changed by staff" || !m.RequiresSanitaryAck || m.Lat == nil || *m.Lat != 48.85 || m.VitalCategory != "childcare" {
 		t.Fatalf("saved %+v (%v); want the title, on site with the sanitary acknowledgement, at 48.85, still childcare", m, err)
+	}
+}
+
+// A company whose HR admin never joined gets its invitation again from the
+// staff's companies page; once someone has joined, there is none to send.
+func TestStaffResendTheHRInvitation(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	srv := mailtest.Start(t)
+	pp := people{t: t, db: env.App}
+	staff := pp.session(nil, pp.account(true, nil))
+	slug, admin := "resend-"+uuid.NewString()[:6], mailtest.Address(t)
+	if res, body := do(t, app, "POST", "localhost", "/api/v1/platform/companies",
+		`{"slug":"`+slug+`","name":"Initech","admin_email":"`+admin+`"}`, staff); res.StatusCode != 201 {
+		t.Fatalf("onboard: %d %v", res.StatusCode, body)
+	}
+	first := srv.WaitFor(t, admin, 5*time.Second)
+	send := func(method, path string) (*http.Response, string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(""))
+		req.Host = "localhost"
+		req.Header.Set("Accept", "text/html")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
+		res, err := app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if _, page := send("GET", "/platform/companies"); !strings.Contains(page, `action="/platform/companies/`+slug+`/resend"`) {
+		t.Fatalf("no resend button for a company nobody joined:\n%s", page)
+	}
+	res, _ := send("POST", "/platform/companies/"+slug+"/resend")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "resent="+slug) {
+		t.Fatalf("resend: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	again := srv.WaitFor(t, admin, 5*time.Second)
+	link := again.Link("/auth/invitation")
+	if !strings.HasPrefix(link, "http://"+slug+".localhost") || link == first.Link("/auth/invitation") {
+		t.Errorf("the new invitation links %q; want a new link on the company's address", link)
+	}
+	// A company whose admin joined has nothing waiting.
+	joined := newTenant(t, env.App, "Globex")
+	pp.member(joined, "hr_admin")
+	if res, page := send("POST", "/platform/companies/"+joined.Slug+"/resend"); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(page, "plus d&#39;invitation RH en attente") {
+		t.Errorf("resend to a company whose admin joined: %d; want 409", res.StatusCode)
 	}
 }
