@@ -33,6 +33,7 @@ func (s *Server) associationPages(app fiber.Router) {
 	app.Get("/associations/:association", enf.RouteIn(in, "associations", "read"), s.associationHomePage)
 	app.Post("/associations/:association", enf.RouteIn(in, "associations", "update"), s.associationProfileSubmit)
 	app.Post("/associations/:association/submit", enf.RouteIn(in, "associations", "update"), s.associationReviewSubmit)
+	app.Post("/associations/:association/managers", enf.RouteIn(in, "association_managers", "create"), s.inviteManagerSubmit)
 	app.Get("/associations/:association/missions", enf.RouteIn(in, "missions", "read"), s.associationMissionsPage)
 	// "new" before ":id": Fiber takes the first route that matches.
 	app.Get("/associations/:association/missions/new", enf.RouteIn(in, "missions", "create"), s.newMissionPage)
@@ -209,7 +210,7 @@ func (s *Server) associationHomePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderAssociationHome(c, a, assocProfileFormOf(a), assocErrors{})
+	return s.renderAssociationHome(c, a, assocProfileFormOf(a), assocErrors{}, nil)
 }
 
 // assocSummary counts what waits for the managers.
@@ -244,7 +245,9 @@ func (s *Server) assocSummaryOf(ctx context.Context, id uuid.UUID) (assocSummary
 	return sm, nil
 }
 
-func (s *Server) renderAssociationHome(c *fiber.Ctx, a *catalog.Association, form assocProfileForm, fe assocErrors) error {
+// renderAssociationHome shows the home page; manager is the co-manager
+// invitation form as typed, when it came back with an error (in fe).
+func (s *Server) renderAssociationHome(c *fiber.Ctx, a *catalog.Association, form assocProfileForm, fe assocErrors, manager map[string]string) error {
 	ctx := c.UserContext()
 	sm, err := s.assocSummaryOf(ctx, a.ID)
 	if err != nil {
@@ -256,7 +259,7 @@ func (s *Server) renderAssociationHome(c *fiber.Ctx, a *catalog.Association, for
 	}
 	return s.render(c, "association/home", s.assocData(c, "home", a, map[string]any{
 		"Form": form, "Errors": fe, "Causes": causes, "Summary": sm, "Saved": c.Query("saved") == "1",
-		"Submitted": c.Query("submitted") == "1",
+		"Submitted": c.Query("submitted") == "1", "Manager": manager, "InvitedManager": c.Query("invited"),
 		"CanSubmit": a.Status == catalog.AssociationDraft || a.Status == catalog.AssociationRejected,
 	}))
 }
@@ -298,7 +301,7 @@ func (s *Server) associationProfileSubmit(c *fiber.Ctx) error {
 	} else {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
-	return s.renderAssociationHome(c, a, form, fe)
+	return s.renderAssociationHome(c, a, form, fe, nil)
 }
 
 func (s *Server) associationReviewSubmit(c *fiber.Ctx) error {
@@ -311,9 +314,39 @@ func (s *Server) associationReviewSubmit(c *fiber.Ctx) error {
 		if err := s.refused(c, fe, err, profileInputs, profileAlias); err != nil {
 			return err
 		}
-		return s.renderAssociationHome(c, a, assocProfileFormOf(a), fe)
+		return s.renderAssociationHome(c, a, assocProfileFormOf(a), fe, nil)
 	}
 	return c.Redirect("/associations/"+a.ID.String()+"?submitted=1", fiber.StatusSeeOther)
+}
+
+// managerInputs are the co-manager invitation's fields, named apart from
+// the description form's on the same page.
+var (
+	managerInputs = map[string]bool{"manager_email": true, "manager_name": true, "manager_form": true}
+	managerAlias  = map[string]string{"email": "manager_email", "full_name": "manager_name", "": "manager_form"}
+)
+
+// inviteManagerSubmit invites someone to manage the association with the
+// managers already there; they get a link to choose their password.
+func (s *Server) inviteManagerSubmit(c *fiber.Ctx) error {
+	a, err := s.association(c)
+	if err != nil {
+		return err
+	}
+	mgr := map[string]string{"email": strings.TrimSpace(c.FormValue("email")), "name": strings.TrimSpace(c.FormValue("full_name"))}
+	err = s.deps.Identity.InviteCoManager(c.UserContext(), principal(c), a.ID, mgr["email"], mgr["name"], client(c))
+	if err == nil || errs.Is(err, errs.Unavailable) {
+		return c.Redirect("/associations/"+a.ID.String()+"?invited="+url.QueryEscape(mgr["email"])+"#managers", fiber.StatusSeeOther)
+	}
+	fe := assocErrors{}
+	if err := s.refused(c, fe, err, managerInputs, managerAlias); err != nil {
+		return err
+	}
+	if msg, ok := fe["form"]; ok {
+		delete(fe, "form")
+		fe["manager_form"] = msg
+	}
+	return s.renderAssociationHome(c, a, assocProfileFormOf(a), fe, mgr)
 }
 
 func assocDecimal(s string) (float64, error) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -290,5 +291,40 @@ func TestAssociationSignUpPage(t *testing.T) {
 	form.Set("email", "other-"+uuid.NewString()[:8]+"@example.com")
 	if res, page = b.post("/associations/sign-up", form); res.StatusCode != 400 || !strings.Contains(page, `id="legal_id-error"`) {
 		t.Fatalf("an association already managed: %d; want the error next to the legal id:\n%s", res.StatusCode, page)
+	}
+}
+
+// A manager invites a co-manager from the association's home page; a bad
+// address comes back next to its field, kept; the invited person gets a
+// link; another association's manager cannot invite anyone here.
+func TestAssociationInvitesACoManager(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	srv := mailtest.Start(t)
+	pp := people{t: t, db: env.App}
+	assoc, other := verifiedAssociation(t, env, ""), verifiedAssociation(t, env, "")
+	manager := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(false, &assoc))}
+	home := "/associations/" + assoc.String()
+
+	res, page := manager.post(home+"/managers", url.Values{"email": {"pas-une-adresse"}, "full_name": {"Léa"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="manager_email-error"`) ||
+		!strings.Contains(page, `value="pas-une-adresse"`) || !strings.Contains(page, `value="Léa"`) {
+		t.Fatalf("a bad address: %d; want it refused next to the field, kept:\n%s", res.StatusCode, page)
+	}
+	colleague := mailtest.Address(t)
+	if res, _ := manager.post(home+"/managers", url.Values{"email": {colleague}, "full_name": {"Léa"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d; want 303", res.StatusCode)
+	}
+	if m := srv.WaitFor(t, colleague, 5*time.Second); m.Link("/auth/invitation") == "" {
+		t.Errorf("the invitation mail has no link: %+v", m)
+	}
+	if _, page := manager.get(home + "?invited=" + url.QueryEscape(colleague)); !strings.Contains(page, `id="manager-invited"`) {
+		t.Errorf("no word that the invitation was sent")
+	}
+	stranger := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(false, &other))}
+	if res, _ := stranger.post(home+"/managers", url.Values{"email": {mailtest.Address(t)}}); res.StatusCode != http.StatusNotFound &&
+		res.StatusCode != http.StatusForbidden {
+		t.Errorf("another association's manager inviting here: %d; want refused", res.StatusCode)
 	}
 }
