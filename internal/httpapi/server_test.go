@@ -208,7 +208,7 @@ func TestVitalMissionsComeFirstWithRulesAndRedirect(t *testing.T) {
 		}
 		last = i
 	}
-	for _, want := range []string{"S'inscrire sur la Réserve Civique", "au moins 1 mètre", "70 ans"} {
+	for _, want := range []string{"S&#39;inscrire sur la Réserve Civique", "au moins 1 mètre", "70 ans"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
