@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -145,58 +142,32 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 		session); res.StatusCode != 200 {
 		t.Fatalf("profile: %d %v", res.StatusCode, body)
 	}
-	get := func(path string) (*http.Response, string) {
-		req := httptest.NewRequest("GET", path, nil)
-		req.Host = host
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-		res, err := app.Test(req, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		return res, string(b)
-	}
-	if res, page := get("/campaigns/" + campaignID.String() + "?format=remote"); res.StatusCode != 200 ||
+	b := browserless{t: t, app: app, host: host, session: session}
+	if res, page := b.get("/campaigns/" + campaignID.String() + "?format=remote"); res.StatusCode != 200 ||
 		!strings.Contains(page, "Correspond à vos compétences : Comptabilité") {
 		t.Fatalf("campaign page: %d; want the accounting mission explained by the skill:\n%s", res.StatusCode, page)
 	}
 	// In English, the vital mission speaks the official English texts.
-	en := httptest.NewRequest("GET", "/campaigns/"+campaignID.String(), nil)
-	en.Host = host
-	en.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-	en.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: "en"})
-	if res, err := app.Test(en, 10000); err != nil {
-		t.Fatal(err)
-	} else if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "<h3>Neighbourhood solidarity</h3>") ||
-		!strings.Contains(string(b), "Do the shopping of essential goods") || strings.Contains(string(b), "Solidarité de proximité") {
-		t.Errorf("the English campaign page does not show the vital mission in English:\n%s", b)
+	en := b
+	en.lang = "en"
+	if _, page := en.get("/campaigns/" + campaignID.String()); !strings.Contains(page, "<h3>Neighbourhood solidarity</h3>") ||
+		!strings.Contains(page, "Do the shopping of essential goods") || strings.Contains(page, "Solidarité de proximité") {
+		t.Errorf("the English campaign page does not show the vital mission in English:\n%s", page)
 	}
-	post := func(path string, form url.Values) (*http.Response, string) {
-		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
-		req.Host = host
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-		res, err := app.Test(req, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		return res, string(b)
-	}
-	res, _ := post("/missions/"+vital.String()+"/redirect", url.Values{"campaign_id": {campaignID.String()}})
+	res, _ := b.post("/missions/"+vital.String()+"/redirect", url.Values{"campaign_id": {campaignID.String()}})
 	if res.StatusCode != 303 || res.Header.Get("Location") != "https://www.jeveuxaider.gouv.fr/" {
 		t.Fatalf("Réserve Civique link: %d to %q; want 303 to the national platform", res.StatusCode, res.Header.Get("Location"))
 	}
 	apply := "/campaigns/" + campaignID.String() + "/apply"
-	res, page := post(apply, url.Values{"mission_id": {full.String()}, "motivation": {"J'ai du temps"}})
+	res, page := b.post(apply, url.Values{"mission_id": {full.String()}, "motivation": {"J'ai du temps"}})
 	if res.StatusCode != 409 || !strings.Contains(page, `name="waiting_list" value="1"`) || !strings.Contains(page, "J&#39;ai du temps") {
 		t.Fatalf("applying to a full mission: %d; want 409 offering the waiting list with the motivation kept:\n%s", res.StatusCode, page)
 	}
-	res, _ = post(apply, url.Values{"mission_id": {full.String()}, "waiting_list": {"1"}})
+	res, _ = b.post(apply, url.Values{"mission_id": {full.String()}, "waiting_list": {"1"}})
 	if res.StatusCode != 303 {
 		t.Fatalf("joining the waiting list: %d; want 303", res.StatusCode)
 	}
-	if res, page := get("/me/participations"); res.StatusCode != 200 || !strings.Contains(page, "sur liste d&#39;attente") {
+	if res, page := b.get("/me/participations"); res.StatusCode != 200 || !strings.Contains(page, "sur liste d&#39;attente") {
 		t.Fatalf("my participations: %d; want the waiting list in words:\n%s", res.StatusCode, page)
 	}
 }

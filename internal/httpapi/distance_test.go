@@ -3,13 +3,11 @@ package httpapi_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -43,16 +41,8 @@ func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
 		t.Fatalf("profile in Lyon: %d %v; want it placed", res.StatusCode, body)
 	}
 	page := func(session, query string) (int, string) {
-		req := httptest.NewRequest("GET", "/campaigns/"+campaignID.String()+query, nil)
-		req.Host = host
-		req.Header.Set("Accept", "text/html")
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-		res, err := app.Test(req, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		res, body := browserless{t: t, app: app, host: host, session: session}.get("/campaigns/" + campaignID.String() + query)
+		return res.StatusCode, body
 	}
 
 	status, all := page(parisian, "")
@@ -69,12 +59,8 @@ func TestCampaignMissionsByDistanceFromHome(t *testing.T) {
 		strings.Contains(body, "Colis à Paris "+suffix) {
 		t.Fatalf("within 10 km of Lyon: %d; want the Lyon mission only:\n%s", status, body)
 	}
-	req := httptest.NewRequest("GET", "/me/profile", nil)
-	req.Host = host
-	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: lyonnais})
-	if res, err := app.Test(req, 10000); err != nil {
-		t.Fatal(err)
-	} else if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "Ville reconnue") || !strings.Contains(string(b), `<option value="Saint-Étienne">`) {
+	if _, b := (browserless{t: t, app: app, host: host, session: lyonnais}).get("/me/profile"); !strings.Contains(b, "Ville reconnue") ||
+		!strings.Contains(b, `<option value="Saint-Étienne">`) {
 		t.Errorf("the profile does not say the city was found, or suggests no city:\n%s", b)
 	}
 	// Someone whose home is unknown is told how to filter by distance.

@@ -1,18 +1,26 @@
 package httpapi_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"html"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
@@ -281,4 +289,69 @@ func activeCampaign(t *testing.T, db *postgres.DB, tn *tenants.Tenant, c campaig
 		t.Fatal(err)
 	}
 	return id
+}
+
+// browserless sends the pages' requests as a browser without JavaScript
+// does: forms url-encoded, the session and language in cookies.
+type browserless struct {
+	t       *testing.T
+	app     *fiber.App
+	host    string
+	session string
+	lang    string
+	accept  string // the Accept header; text/html when empty
+	site    string // the Sec-Fetch-Site header, when not empty
+	// unescape returns the page with its HTML entities decoded, to look
+	// for the text as the reader sees it.
+	unescape bool
+}
+
+func (b browserless) send(method, path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	if form == nil {
+		return b.request(method, path, nil, "")
+	}
+	return b.request(method, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+func (b browserless) get(path string) (*http.Response, string) { return b.send("GET", path, nil) }
+
+func (b browserless) post(path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	return b.send("POST", path, form)
+}
+
+// upload posts a body of another kind than a form, a multipart one say,
+// whose content type is given.
+func (b browserless) upload(path string, body io.Reader, contentType string) (*http.Response, string) {
+	b.t.Helper()
+	return b.request("POST", path, body, contentType)
+}
+
+func (b browserless) request(method, path string, body io.Reader, contentType string) (*http.Response, string) {
+	b.t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	req.Host = b.host
+	req.Header.Set("Accept", cmp.Or(b.accept, "text/html"))
+	if b.site != "" {
+		req.Header.Set("Sec-Fetch-Site", b.site)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if b.session != "" {
+		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: b.session})
+	}
+	if b.lang != "" {
+		req.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: b.lang})
+	}
+	res, err := b.app.Test(req, 10000)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	if b.unescape {
+		return res, html.UnescapeString(string(out))
+	}
+	return res, string(out)
 }

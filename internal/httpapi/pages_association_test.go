@@ -6,65 +6,20 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
-	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
-
-// browserless sends the pages' requests as a browser without JavaScript
-// does: forms url-encoded, the session and language in cookies.
-type browserless struct {
-	t       *testing.T
-	app     *fiber.App
-	host    string
-	session string
-	lang    string
-}
-
-func (b browserless) send(method, path string, form url.Values) (*http.Response, string) {
-	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, path, body)
-	req.Host = b.host
-	req.Header.Set("Accept", "text/html")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if b.session != "" {
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: b.session})
-	}
-	if b.lang != "" {
-		req.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: b.lang})
-	}
-	res, err := b.app.Test(req, 10000)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out, _ := io.ReadAll(res.Body)
-	return res, string(out)
-}
-
-func (b browserless) get(path string) (*http.Response, string) { return b.send("GET", path, nil) }
-
-func (b browserless) post(path string, form url.Values) (*http.Response, string) {
-	return b.send("POST", path, form)
-}
 
 // missionForm is a valid remote mission as the form sends it.
 func missionForm(title string) url.Values {

@@ -3,53 +3,20 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
-
-// staffRequest sends a staff page request on the platform's address, as a
-// browser without JavaScript would: body is a form (url.Values) or a
-// multipart body whose content type is given.
-func staffRequest(t *testing.T, app *fiber.App, session, method, path string, body io.Reader, contentType, lang string) (*http.Response, string) {
-	t.Helper()
-	req := httptest.NewRequest(method, path, body)
-	req.Host = "localhost"
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-	if lang != "" {
-		req.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: lang})
-	}
-	res, err := app.Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	return res, html.UnescapeString(string(b))
-}
-
-func staffForm(t *testing.T, app *fiber.App, session, path string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	return staffRequest(t, app, session, http.MethodPost, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", "")
-}
 
 // onboardingForm is the onboarding form as multipart, with a logo when
 // logo is not nil.
@@ -80,7 +47,7 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	pp := people{t: t, db: env.App}
-	session := pp.session(nil, pp.account(true, nil))
+	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
 	suffix := uuid.NewString()[:8]
 	taken := "taken-" + suffix + ".example"
 	createTenant(t, env.App, "other-"+suffix, "Other", "fr", taken)
@@ -108,7 +75,7 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	}
 	for _, c := range cases {
 		body, ct := onboardingForm(t, fields(c.change), c.logo)
-		res, page := staffRequest(t, app, session, http.MethodPost, "/platform/companies", body, ct, "")
+		res, page := staff.upload("/platform/companies", body, ct)
 		if res.StatusCode != c.status || !strings.Contains(page, `id="`+c.field+`-error"`) ||
 			!strings.Contains(page, `value="Société Générale `+suffix+`"`) || !strings.Contains(page, `value="rh@`) {
 			t.Errorf("%s: status %d; want %d, the error next to %s, the name and admin kept:\n%s", c.name, res.StatusCode, c.status, c.field, page)
@@ -118,7 +85,7 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	// Without a slug, the name's: accents folded, spaces as hyphens. The
 	// product's own colour leaves the company without an accent.
 	body, ct := onboardingForm(t, fields(nil), nil)
-	res, _ := staffRequest(t, app, session, http.MethodPost, "/platform/companies", body, ct, "")
+	res, _ := staff.upload("/platform/companies", body, ct)
 	slug := "societe-generale-" + suffix
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "onboarded="+slug) {
 		t.Fatalf("onboard: %d to %q; want 303 to the list with %s", res.StatusCode, res.Header.Get("Location"), slug)
@@ -127,12 +94,12 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	if err != nil || co.Accent != "" || co.LogoVersion != "" {
 		t.Fatalf("%s stored as %+v (%v); want no accent of its own and no logo", slug, co, err)
 	}
-	_, page := staffRequest(t, app, session, http.MethodGet, res.Header.Get("Location"), nil, "", "")
+	_, page := staff.get(res.Header.Get("Location"))
 	if !strings.Contains(page, "Société Générale "+suffix+" est créée. L'invitation a été envoyée à rh@"+domain) {
 		t.Fatalf("after onboarding, the list says:\n%s", page)
 	}
 	// Staff see the list and a company's logo on the platform's address.
-	if res, _ := staffRequest(t, app, session, http.MethodGet, "/platform/companies/"+slug+"/logo", nil, "", ""); res.StatusCode != http.StatusNotFound {
+	if res, _ := staff.get("/platform/companies/" + slug + "/logo"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("logo of a company without one: %d; want 404", res.StatusCode)
 	}
 }
@@ -142,22 +109,22 @@ func TestStaffTemplatesWithoutJavaScript(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	pp := people{t: t, db: env.App}
-	session := pp.session(nil, pp.account(true, nil))
+	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
 	code := "drive-" + uuid.NewString()[:8]
 	form := url.Values{"code": {code}, "name_fr": {"Solidarité d'été"}, "name_en": {"Summer solidarity"}, "description_fr": {"Un été utile."},
 		"goal_participation_pct": {"30"}, "goal_hours_per_person": {"4,5"}, "duration_days": {"soixante"}, "max_active_per_employee": {"2"},
 		"auto_approve_hours": {"0"}, "remote_first": {"on"}}
 
-	res, page := staffForm(t, app, session, "/platform/templates", form)
+	res, page := staff.post("/platform/templates", form)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="duration_days-error">Saisissez un nombre entier`) ||
 		!strings.Contains(page, `value="Solidarité d'été"`) || !strings.Contains(page, `id="remote_first" name="remote_first" type="checkbox" value="on" checked`) {
 		t.Fatalf("a duration in words: %d; want 400, the error next to the duration in French, the rest kept:\n%s", res.StatusCode, page)
 	}
 	form.Set("duration_days", "45")
-	if res, _ := staffForm(t, app, session, "/platform/templates", form); res.StatusCode != http.StatusSeeOther {
+	if res, _ := staff.post("/platform/templates", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create: %d; want 303", res.StatusCode)
 	}
-	if res, page := staffForm(t, app, session, "/platform/templates", form); res.StatusCode != http.StatusConflict || !strings.Contains(page, `id="code-error"`) {
+	if res, page := staff.post("/platform/templates", form); res.StatusCode != http.StatusConflict || !strings.Contains(page, `id="code-error"`) {
 		t.Fatalf("the same code twice: %d; want 409 with the error next to the code:\n%s", res.StatusCode, page)
 	}
 	store := postgres.NewCampaignStore(env.App)
@@ -171,18 +138,20 @@ func TestStaffTemplatesWithoutJavaScript(t *testing.T) {
 	form.Del("code")
 	form.Set("goal_participation_pct", "")
 	form.Set("name_en", "Summer of solidarity")
-	if res, _ := staffForm(t, app, session, "/platform/templates/"+code, form); res.StatusCode != http.StatusSeeOther {
+	if res, _ := staff.post("/platform/templates/"+code, form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d; want 303", res.StatusCode)
 	}
 	if tpl, err := store.Template(context.Background(), code); err != nil || tpl.GoalParticipationPct != nil || tpl.NameEN != "Summer of solidarity" {
 		t.Fatalf("edited %+v (%v); want no participation goal and the new English name", tpl, err)
 	}
 	form.Set("name_fr", "")
-	res, page = staffRequest(t, app, session, http.MethodPost, "/platform/templates/"+code, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", "en")
+	en := staff
+	en.lang = "en"
+	res, page = en.post("/platform/templates/"+code, form)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="name_fr-error"`) || !strings.Contains(page, "Edit a campaign template") {
 		t.Fatalf("a French name emptied: %d; want 400 with the error next to it, on the English page:\n%s", res.StatusCode, page)
 	}
-	if res, _ := staffForm(t, app, session, "/platform/templates/no-such-template", form); res.StatusCode != http.StatusNotFound {
+	if res, _ := staff.post("/platform/templates/no-such-template", form); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("an unknown template: %d; want 404", res.StatusCode)
 	}
 }
@@ -192,14 +161,14 @@ func TestStaffEditOnlyVitalMissions(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	pp := people{t: t, db: env.App}
-	session := pp.session(nil, pp.account(true, nil))
+	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
 	ordinary := mission(t, env, missionSpec{title: "Aide aux devoirs"})
 	path := "/platform/missions/" + ordinary.String()
-	if res, _ := staffRequest(t, app, session, http.MethodGet, path, nil, "", ""); res.StatusCode != http.StatusNotFound {
+	if res, _ := staff.get(path); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("an association's mission on the vital missions' page: %d; want 404", res.StatusCode)
 	}
 	form := url.Values{"title": {"Changed by staff"}, "format": {"remote"}, "external_url": {"https://example.org"}}
-	if res, _ := staffForm(t, app, session, path, form); res.StatusCode != http.StatusNotFound {
+	if res, _ := staff.post(path, form); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("an association's mission saved as a vital one: %d; want 404", res.StatusCode)
 	}
 
@@ -207,13 +176,13 @@ func TestStaffEditOnlyVitalMissions(t *testing.T) {
 	path = "/platform/missions/" + vital.String()
 	form.Set("format", "on_site")
 	form.Set("lat", "quarante-huit")
-	res, page := staffForm(t, app, session, path, form)
+	res, page := staff.post(path, form)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="lat-error">Saisissez un nombre`) || !strings.Contains(page, `value="Changed by staff"`) {
 		t.Fatalf("a latitude in words: %d; want 400 with the error next to it and the title kept:\n%s", res.StatusCode, page)
 	}
 	form.Set("lat", "48,85")
 	form.Set("lon", "2.35")
-	if res, _ := staffForm(t, app, session, path, form); res.StatusCode != http.StatusSeeOther {
+	if res, _ := staff.post(path, form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save on site: %d; want 303", res.StatusCode)
 	}
 	m, err := postgres.NewCatalogStore(env.App).MissionOf(context.Background(), nil, vital)
@@ -237,23 +206,11 @@ func TestStaffResendTheHRInvitation(t *testing.T) {
 		t.Fatalf("onboard: %d %v", res.StatusCode, body)
 	}
 	first := srv.WaitFor(t, admin, 5*time.Second)
-	send := func(method, path string) (*http.Response, string) {
-		req := httptest.NewRequest(method, path, strings.NewReader(""))
-		req.Host = "localhost"
-		req.Header.Set("Accept", "text/html")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
-		res, err := app.Test(req, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		return res, string(b)
-	}
-	if _, page := send("GET", "/platform/companies"); !strings.Contains(page, `action="/platform/companies/`+slug+`/resend"`) {
+	b := browserless{t: t, app: app, host: "localhost", session: staff}
+	if _, page := b.get("/platform/companies"); !strings.Contains(page, `action="/platform/companies/`+slug+`/resend"`) {
 		t.Fatalf("no resend button for a company nobody joined:\n%s", page)
 	}
-	res, _ := send("POST", "/platform/companies/"+slug+"/resend")
+	res, _ := b.post("/platform/companies/"+slug+"/resend", url.Values{})
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "resent="+slug) {
 		t.Fatalf("resend: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -265,7 +222,7 @@ func TestStaffResendTheHRInvitation(t *testing.T) {
 	// A company whose admin joined has nothing waiting.
 	joined := newTenant(t, env.App, "Globex")
 	pp.member(joined, "hr_admin")
-	if res, page := send("POST", "/platform/companies/"+joined.Slug+"/resend"); res.StatusCode != http.StatusConflict ||
+	if res, page := b.post("/platform/companies/"+joined.Slug+"/resend", url.Values{}); res.StatusCode != http.StatusConflict ||
 		!strings.Contains(page, "plus d&#39;invitation RH en attente") {
 		t.Errorf("resend to a company whose admin joined: %d; want 409", res.StatusCode)
 	}

@@ -44,14 +44,7 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 			if path == "" {
 				path = "/"
 			}
-			req, _ := http.NewRequest("GET", path, nil)
-			req.Header.Set("Accept", "text/html")
-			as(tc.host, tc.session)(req)
-			res, err := app.Test(req, 10000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
+			res, body := browserless{t: t, app: app, host: tc.host, session: tc.session}.get(path)
 			if tc.redirect != "" {
 				if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != tc.redirect {
 					t.Fatalf("%d to %q; want 303 to %s", res.StatusCode, res.Header.Get("Location"), tc.redirect)
@@ -67,12 +60,12 @@ func TestHomeAndHeaderFollowTheRole(t *testing.T) {
 				t.Errorf("security headers: %v", res.Header)
 			}
 			for _, s := range tc.see {
-				if !strings.Contains(string(body), s) {
+				if !strings.Contains(body, s) {
 					t.Errorf("the page lacks %q", s)
 				}
 			}
 			for _, s := range tc.notSee {
-				if strings.Contains(string(body), s) {
+				if strings.Contains(body, s) {
 					t.Errorf("the page shows %q", s)
 				}
 			}

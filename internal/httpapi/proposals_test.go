@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -30,15 +28,16 @@ func TestProposalsOnTheParticipationsPage(t *testing.T) {
 	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})
 	pp := people{t: t, db: env.App}
 	admin := pp.session(tn, pp.member(tn, "hr_admin"))
-	sessions := map[string]string{}
+	employees := map[string]browserless{}
 	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev"} {
-		sessions[name] = pp.session(tn, pp.member(tn, "employee"))
+		employees[name] = browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "employee"))}
 		if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
 			`{"skills":[{"skill":"`+skill+`","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
-			sessions[name]); res.StatusCode != 200 {
+			employees[name].session); res.StatusCode != 200 {
 			t.Fatalf("profile of %s: %d %v", name, res.StatusCode, body)
 		}
 	}
+	accountant, developer := employees["accountant"], employees["developer"]
 	base := "/api/v1/campaigns/" + campaignID.String()
 	if res, body := do(t, app, "POST", host, base+"/allocation", "", admin); res.StatusCode != 202 {
 		t.Fatalf("start allocation: %d %v", res.StatusCode, body)
@@ -48,34 +47,19 @@ func TestProposalsOnTheParticipationsPage(t *testing.T) {
 		return run["status"] == "done"
 	})
 
-	send := func(method, path, session string, form url.Values) (*http.Response, string) {
-		req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Host = host
-		req.Header.Set("Accept", "text/html")
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
-		res, err := app.Test(req, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		return res, string(b)
-	}
-	if _, page := send("GET", "/campaigns/"+campaignID.String(), sessions["accountant"], nil); !strings.Contains(page, `id="proposed-notice"`) ||
+	if _, page := accountant.get("/campaigns/" + campaignID.String()); !strings.Contains(page, `id="proposed-notice"`) ||
 		!strings.Contains(page, "vous propose 1 mission(s)") {
 		t.Errorf("the campaign page does not say a mission is proposed:\n%s", page)
 	}
 	proposalRE := regexp.MustCompile(`action="/me/proposals/([0-9a-f-]{36})/accept"`)
-	_, page := send("GET", "/me/participations", sessions["accountant"], nil)
+	_, page := accountant.get("/me/participations")
 	m := proposalRE.FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "Missions proposées pour vous") || !strings.Contains(page, "Tenir la comptabilité") ||
 		!strings.Contains(page, "Comptabilité") {
 		t.Fatalf("the accountant's page does not propose the accounting mission with why:\n%s", page)
 	}
 	accountants := m[1]
-	_, page = send("GET", "/me/participations", sessions["developer"], nil)
+	_, page = developer.get("/me/participations")
 	m = proposalRE.FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "Refaire le site") {
 		t.Fatalf("the developer's page does not propose the web mission:\n%s", page)
@@ -83,26 +67,26 @@ func TestProposalsOnTheParticipationsPage(t *testing.T) {
 	developers := m[1]
 
 	// Nobody accepts another's proposal: it is not theirs to see.
-	if res, _ := send("POST", "/me/proposals/"+accountants+"/accept", sessions["developer"], url.Values{}); res.StatusCode != http.StatusNotFound {
+	if res, _ := developer.post("/me/proposals/"+accountants+"/accept", url.Values{}); res.StatusCode != http.StatusNotFound {
 		t.Errorf("accepting someone else's proposal: %d; want 404", res.StatusCode)
 	}
-	res, _ := send("POST", "/me/proposals/"+accountants+"/accept", sessions["accountant"], url.Values{})
+	res, _ := accountant.post("/me/proposals/"+accountants+"/accept", url.Values{})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept: %d; want 303", res.StatusCode)
 	}
-	_, page = send("GET", "/me/participations?applied=1", sessions["accountant"], nil)
+	_, page = accountant.get("/me/participations?applied=1")
 	if strings.Contains(page, "Missions proposées pour vous") || !strings.Contains(page, `id="p-`) || !strings.Contains(page, "Tenir la comptabilité") {
 		t.Fatalf("after accepting: want the sign-up listed and no proposal left:\n%s", page)
 	}
-	if res, _ := send("POST", "/me/proposals/"+developers+"/decline", sessions["developer"], url.Values{}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := developer.post("/me/proposals/"+developers+"/decline", url.Values{}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("decline: %d; want 303", res.StatusCode)
 	}
-	if _, page = send("GET", "/me/participations?done=declined", sessions["developer"], nil); strings.Contains(page, "/me/proposals/") ||
+	if _, page = developer.get("/me/participations?done=declined"); strings.Contains(page, "/me/proposals/") ||
 		!strings.Contains(page, "ne vous sera plus proposée") {
 		t.Fatalf("after declining: want the proposal gone and the word said:\n%s", page)
 	}
 	// Accepting a proposal already declined says why, on the page.
-	if res, page := send("POST", "/me/proposals/"+developers+"/accept", sessions["developer"], url.Values{}); res.StatusCode != http.StatusConflict ||
+	if res, page := developer.post("/me/proposals/"+developers+"/accept", url.Values{}); res.StatusCode != http.StatusConflict ||
 		!strings.Contains(page, "Mes participations") {
 		t.Errorf("accepting a declined proposal: %d; want 409 on the page", res.StatusCode)
 	}
