@@ -137,11 +137,7 @@ func TestEmployeePagesWithoutJavaScript(t *testing.T) {
 	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", places: 2, skill: "finance.accounting"})
 	vital := vitalMission(t, env, "Solidarité de proximité", "local_solidarity")
 	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 3, missions: []uuid.UUID{full, accounting}, crisis: true})
-	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
-		`{"skills":[{"skill":"finance.accounting","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
-		session); res.StatusCode != 200 {
-		t.Fatalf("profile: %d %v", res.StatusCode, body)
-	}
+	remoteVolunteer(t, app, host, session, "finance.accounting")
 	b := browserless{t: t, app: app, host: host, session: session}
 	if res, page := b.get("/campaigns/" + campaignID.String() + "?format=remote"); res.StatusCode != 200 ||
 		!strings.Contains(page, "Correspond à vos compétences : Comptabilité") {

@@ -355,3 +355,14 @@ func (b browserless) request(method, path string, body io.Reader, contentType st
 	}
 	return res, string(out)
 }
+
+// remoteVolunteer gives the signed-in employee a profile with one skill at
+// level 3, working remotely, through the API as the profile page does.
+func remoteVolunteer(t *testing.T, app *fiber.App, host, session, skill string) {
+	t.Helper()
+	if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
+		`{"skills":[{"skill":"`+skill+`","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
+		session); res.StatusCode != 200 {
+		t.Fatalf("profile with %s: %d %v", skill, res.StatusCode, body)
+	}
+}

@@ -27,11 +27,7 @@ func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
 	sessions := map[string]string{}
 	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev", "other": "it.web-dev"} {
 		sessions[name] = pp.session(tn, pp.member(tn, "employee"))
-		if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
-			`{"skills":[{"skill":"`+skill+`","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
-			sessions[name]); res.StatusCode != 200 {
-			t.Fatalf("profile of %s: %d %v", name, res.StatusCode, body)
-		}
+		remoteVolunteer(t, app, host, sessions[name], skill)
 	}
 	base := "/api/v1/campaigns/" + campaignID.String()
 

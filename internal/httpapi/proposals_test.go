@@ -31,11 +31,7 @@ func TestProposalsOnTheParticipationsPage(t *testing.T) {
 	employees := map[string]browserless{}
 	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev"} {
 		employees[name] = browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "employee"))}
-		if res, body := do(t, app, "PUT", host, "/api/v1/me/profile",
-			`{"skills":[{"skill":"`+skill+`","level":3}],"formats":["remote"],"hours_per_week":4,"radius_km":20,"languages":["fr"],"causes":[],"days":[]}`,
-			employees[name].session); res.StatusCode != 200 {
-			t.Fatalf("profile of %s: %d %v", name, res.StatusCode, body)
-		}
+		remoteVolunteer(t, app, host, employees[name].session, skill)
 	}
 	accountant, developer := employees["accountant"], employees["developer"]
 	base := "/api/v1/campaigns/" + campaignID.String()
