@@ -154,6 +154,9 @@ type Store interface {
 	SetStatus(ctx context.Context, slug string, s Status) (*Tenant, error)
 	// Logo fails with errs.NotFound when the company has none.
 	Logo(ctx context.Context, id uuid.UUID) (*Logo, error)
+	// SetBranding changes the company's accent and, when logo is set or
+	// dropLogo is, its logo; errs.NotFound for an unknown id.
+	SetBranding(ctx context.Context, id uuid.UUID, accent string, logo *Logo, dropLogo bool) (*Tenant, error)
 }
 
 type ctxKey struct{}

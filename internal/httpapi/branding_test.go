@@ -106,3 +106,52 @@ func TestSVGLogoIsSandboxed(t *testing.T) {
 		t.Errorf("svg served with %v", resp.Header)
 	}
 }
+
+// An HR admin rebrands the company after onboarding: the pages follow at
+// once, a pale colour is refused next to its field, the logo can be
+// replaced or removed, and the audit log says who did it.
+func TestHRAdminRebrandsTheCompany(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Initech")
+	pp := people{t: t, db: env.App}
+	host := tn.Slug + ".localhost"
+	admin := browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "hr_admin"))}
+	employee := browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "employee"))}
+	var logo bytes.Buffer
+	if err := png.Encode(&logo, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+
+	if res, _ := employee.get("/admin/branding"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("an employee opening the branding page: %d; want 403", res.StatusCode)
+	}
+	body, ct := onboardingForm(t, map[string]string{"accent": "#ffee88"}, nil)
+	res, page := admin.upload("/admin/branding", body, ct)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="accent-error"`) || !strings.Contains(page, `value="#ffee88"`) {
+		t.Fatalf("a pale colour: %d; want it refused next to the field, kept:\n%s", res.StatusCode, page)
+	}
+	body, ct = onboardingForm(t, map[string]string{"accent": "#1A6B4F"}, logo.Bytes())
+	if res, page := admin.upload("/admin/branding", body, ct); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rebrand: %d\n%s", res.StatusCode, page)
+	}
+	_, home := employee.get("/")
+	if !strings.Contains(home, "--accent:#1a6b4f") || !strings.Contains(home, `src="/brand/logo?v=`) {
+		t.Errorf("the employee's page does not show the new branding")
+	}
+	// Saving the colour alone keeps the logo; "remove" drops it.
+	body, ct = onboardingForm(t, map[string]string{"accent": "#6d28d9"}, nil)
+	admin.upload("/admin/branding", body, ct)
+	if _, home := employee.get("/"); !strings.Contains(home, "--accent:#6d28d9") || !strings.Contains(home, "/brand/logo?v=") {
+		t.Errorf("a colour change lost the logo, or did not apply")
+	}
+	body, ct = onboardingForm(t, map[string]string{"accent": "#2f5bea", "remove_logo": "1"}, nil)
+	admin.upload("/admin/branding", body, ct)
+	if _, home := employee.get("/"); strings.Contains(home, "--accent:") || strings.Contains(home, "/brand/logo") {
+		t.Errorf("back to the product's colour without a logo: the page still carries branding")
+	}
+	if _, audit := admin.get("/admin/audit"); strings.Count(audit, "Image de marque modifiée") != 3 {
+		t.Errorf("the audit log does not list the three changes:\n%s", audit)
+	}
+}

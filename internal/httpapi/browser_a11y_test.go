@@ -60,7 +60,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		{"localhost", "", []string{"/", "/associations/sign-up"}},
 		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile"}},
 		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign,
-			"/admin/audit", "/admin/tokens"}},
+			"/admin/audit", "/admin/tokens", "/admin/branding"}},
 		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",
 			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates",
 			"/platform/templates/tous-confines-tous-engages"}},

@@ -65,6 +65,7 @@ var hrTitles = map[string][2]string{
 	"hr.dashboard.title": {"Tableau de bord", "Dashboard"},
 	"hr.audit.title":     {"Journal d'audit", "Audit log"},
 	"hr.tokens.title":    {"Jetons d'API", "API tokens"},
+	"hr.branding.title":  {"Image de marque", "Branding"},
 }
 
 func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
@@ -532,6 +533,7 @@ var auditActions = map[string]bool{
 	identity.ActionPasswordReset: true, identity.ActionInvite: true, identity.ActionInviteRevoked: true,
 	identity.ActionInviteAccepted: true, identity.ActionSignUp: true, identity.ActionRoleChanged: true,
 	identity.ActionTokenCreated: true, identity.ActionTokenRevoked: true, identity.ActionExport: true,
+	identity.ActionBranding: true,
 }
 
 var auditDetailNames = map[string]bool{"role": true, "role_from": true, "role_to": true, "status_from": true,

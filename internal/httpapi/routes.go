@@ -17,6 +17,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.signInPages(app)
 	s.employeePages(app)
 	s.hrPages(app)
+	s.brandingPages(app)
 	s.staffPages(app)
 	s.associationPages(app)
 

@@ -170,4 +170,5 @@ const (
 	ActionExport         = "export"
 	ActionOffboard       = "offboard"
 	ActionCompanyCreated = "company_created"
+	ActionBranding       = "branding_changed"
 )

@@ -144,5 +144,27 @@ func (s *TenantStore) Logo(ctx context.Context, id uuid.UUID) (*tenants.Logo, er
 	return &l, nil
 }
 
+// SetBranding changes a company's accent and, when asked, its logo.
+func (s *TenantStore) SetBranding(ctx context.Context, id uuid.UUID, accent string, logo *tenants.Logo, dropLogo bool) (*tenants.Tenant, error) {
+	var row tenantRow
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Model(&row).Set("accent = ?", nullIfEmpty(accent)).Set("updated_at = now()")
+		switch {
+		case logo != nil:
+			q = q.Set("logo = ?, logo_type = ?, logo_version = ?", logo.Content, logo.ContentType, logo.Version())
+		case dropLogo:
+			q = q.Set("logo = NULL, logo_type = NULL, logo_version = NULL")
+		}
+		return q.Where("id = ?", id).Returning("?TableColumns").Scan(ctx)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.NotFound, "no such company")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return row.domain(), nil
+}
+
 // DB is the pool the store works on, for wiring other stores to it.
 func (s *TenantStore) DB() *DB { return s.db }
