@@ -12,9 +12,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"golang.org/x/net/idna"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
@@ -72,6 +76,36 @@ func ValidateSlug(slug string) error {
 		return errs.Field("slug", "slug %q is reserved by the platform; choose another", slug)
 	}
 	return nil
+}
+
+// ligatures are letters that decomposition leaves whole.
+var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss")
+
+// SuggestSlug derives a slug from a company's name, for a form left
+// without one: "Société Générale" gives "societe-generale". It is checked
+// as if typed (ValidateSlug).
+func SuggestSlug(name string) string {
+	folded, _, _ := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC),
+		ligatures.Replace(strings.ToLower(name)))
+	var b strings.Builder
+	hyphen := false
+	for _, r := range folded {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			hyphen = false
+		default:
+			hyphen = true
+		}
+	}
+	out := b.String()
+	if len(out) > 63 {
+		out = strings.TrimRight(out[:63], "-")
+	}
+	return out
 }
 
 // NormalizeDomain lower-cases, converts to ASCII (IDNA) and checks a domain

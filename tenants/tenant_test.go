@@ -87,3 +87,22 @@ func TestParseHost(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestedSlugs(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{
+		"Société Générale":        "societe-generale",
+		"  Œuvres & Cie  ":        "oeuvres-cie",
+		"L'Oréal":                 "l-oreal",
+		"Crédit Agricole 2024":    "credit-agricole-2024",
+		"Ärzte ohne Grenzen GmbH": "arzte-ohne-grenzen-gmbh",
+	} {
+		got := SuggestSlug(name)
+		if got != want {
+			t.Errorf("%q: %q; want %q", name, got, want)
+		}
+		if err := ValidateSlug(got); err != nil {
+			t.Errorf("%q gives %q, which is not a valid slug: %v", name, got, err)
+		}
+	}
+}

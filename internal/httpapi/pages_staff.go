@@ -195,7 +195,7 @@ func (s *Server) staffOnboardSubmit(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	form := formValues(c, onboardFields...)
 	if form["slug"] == "" {
-		form["slug"] = slugFrom(form["name"])
+		form["slug"] = tenants.SuggestSlug(form["name"])
 	}
 	accent := strings.ToLower(form["accent"])
 	if accent == productAccent {
@@ -264,34 +264,6 @@ func uploaded(c *fiber.Ctx, name string) ([]byte, error) {
 // splitList splits a list typed with commas, semicolons or spaces.
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
-}
-
-var unaccented = strings.NewReplacer("à", "a", "â", "a", "ä", "a", "á", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
-	"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u", "ÿ", "y", "ñ", "n",
-	"œ", "oe", "æ", "ae")
-
-// slugFrom suggests a slug for a company name left without one: "Société
-// Générale" gives "societe-generale". The onboarding checks it as if typed.
-func slugFrom(name string) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range unaccented.Replace(strings.ToLower(name)) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			hyphen = false
-		default:
-			hyphen = true
-		}
-	}
-	out := b.String()
-	if len(out) > 63 {
-		out = strings.TrimRight(out[:63], "-")
-	}
-	return out
 }
 
 // staffCompanyLogo shows staff a company's logo on the platform's
