@@ -299,6 +299,32 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 	return res, nil
 }
 
+// StartDue launches the company's scheduled campaigns whose first day has
+// come, as their HR admin would: the audience gets its mail. baseURL is the
+// company's address, for the mail's link. A campaign that cannot start
+// (no mission left) stays scheduled, and is logged.
+func (s *Service) StartDue(ctx context.Context, baseURL string) []LaunchResult {
+	list, err := s.List(ctx, Viewer{HRAdmin: true}, Scheduled)
+	if err != nil {
+		slog.WarnContext(ctx, "scheduled campaigns not read", "err", err)
+		return nil
+	}
+	today := s.Now()
+	var out []LaunchResult
+	for _, c := range list {
+		if c.StartsOn.After(today) {
+			continue
+		}
+		res, err := s.Launch(ctx, c.ID, baseURL)
+		if err != nil {
+			slog.WarnContext(ctx, "scheduled campaign not started", "campaign", c.ID, "err", err)
+			continue
+		}
+		out = append(out, *res)
+	}
+	return out
+}
+
 // invite mails the invitees, a few at a time, and returns who got it. A
 // client that goes away does not stop the mailing halfway.
 func (s *Service) invite(ctx context.Context, to []Invitee, m LaunchMail) []uuid.UUID {

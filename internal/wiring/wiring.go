@@ -18,6 +18,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // Config is what the wiring needs besides the database and the mail
@@ -96,12 +97,40 @@ func (s *Services) StartJobs(ctx context.Context) {
 		s.Deps.Catalogue.NotifyPending(ctx)
 		s.Deps.Participations.CancelFlagged(ctx)
 	})
+	// Scheduled campaigns start on their first day, at start-up and then
+	// every hour: a campaign is scheduled by the day.
+	go func() {
+		s.StartDueCampaigns(ctx)
+		every(ctx, time.Hour, func() { s.StartDueCampaigns(ctx) })
+	}()
 	// Applications unanswered for a week are flagged to the association
 	// and to the company's HR admins (JeVeuxAider's response time).
 	go every(ctx, time.Hour, func() {
 		s.Deps.Participations.FlagLate(ctx, 7, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
 			func(l *campaign.LateApplication) string { return s.companyURL(l.TenantID) + "/campaigns" })
 	})
+}
+
+// StartDueCampaigns launches, company by company (each under its own
+// row-level security), the scheduled campaigns whose first day has come.
+func (s *Services) StartDueCampaigns(ctx context.Context) int {
+	list, err := s.tenants.List(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "scheduled campaigns: companies not listed", "err", err)
+		return 0
+	}
+	started := 0
+	for _, t := range list {
+		if t.Status != tenants.Active {
+			continue
+		}
+		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), s.companyURL(t.ID)) {
+			slog.InfoContext(ctx, "scheduled campaign started", "company", t.Slug, "campaign", r.Campaign.ID,
+				"invited", r.Invited, "failed", r.Failed)
+			started++
+		}
+	}
+	return started
 }
 
 // every runs fn every period until ctx ends.

@@ -1,0 +1,103 @@
+package wiring_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/internal/wiring"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
+
+// A campaign scheduled for today starts by itself and its audience is
+// mailed; one scheduled for tomorrow waits.
+func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	srv := mailtest.Start(t)
+	ctx := context.Background()
+	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	services, err := wiring.New(env.App, sender, wiring.Config{PublicURL: "http://localhost", Identity: identity.DefaultConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	employee := mailtest.Address(t)
+	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(ctx, tn), &identity.Person{ID: uuid.Must(uuid.NewV7()),
+		Email: employee, FullName: "Léo", Role: identity.RoleEmployee, Status: identity.StatusActive}, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	mission, today, tomorrow := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		assoc := uuid.Must(uuid.NewV7())
+		if _, err := tx.ExecContext(ctx, "INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Asso', ?, 'verified')",
+			assoc, "W"+strings.Repeat("5", 9)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+			VALUES (?, ?, 'Tenir la comptabilité', 'remote', 2, 2, 'open')`, mission, assoc)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+		for id, start := range map[uuid.UUID]int{today: 0, tomorrow: 1} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, mission_scope, mission_ids)
+				VALUES (app.current_tenant_id(), ?, 'Drive', current_date + ?, current_date + 30, 'scheduled', 'listed', ?)`,
+				id, start, "{"+mission.String()+"}"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	if n := services.StartDueCampaigns(ctx); n < 1 {
+		t.Fatalf("%d campaigns started; want today's", n)
+	}
+	status := func(id uuid.UUID) string {
+		c, err := services.Deps.Campaigns.List(tenants.NewContext(ctx, tn), campaign.Viewer{HRAdmin: true}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range c {
+			if x.ID == id {
+				return x.Status
+			}
+		}
+		return "missing"
+	}
+	if status(today) != "active" || status(tomorrow) != "scheduled" {
+		t.Errorf("today's campaign %s, tomorrow's %s; want active and scheduled", status(today), status(tomorrow))
+	}
+	m := srv.WaitFor(t, employee, 5*time.Second)
+	if l := m.Link("/campaigns/" + today.String()); !strings.HasPrefix(l, "http://"+tn.Slug+".localhost/campaigns/") {
+		t.Errorf("the launch mail links %q; want the campaign on the company's address", l)
+	}
+	// A second pass finds nothing to start.
+	before := len(srv.Messages(t, employee))
+	services.StartDueCampaigns(ctx)
+	if status(today) != "active" || len(srv.Messages(t, employee)) != before {
+		t.Errorf("a second pass changed something")
+	}
+}
