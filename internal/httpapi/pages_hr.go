@@ -66,6 +66,7 @@ var hrTitles = map[string][2]string{
 	"hr.audit.title":     {"Journal d'audit", "Audit log"},
 	"hr.tokens.title":    {"Jetons d'API", "API tokens"},
 	"hr.branding.title":  {"Image de marque", "Branding"},
+	"hr.settings.title":  {"Paramètres de la campagne", "Campaign settings"},
 }
 
 func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {

@@ -18,6 +18,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.employeePages(app)
 	s.hrPages(app)
 	s.brandingPages(app)
+	s.campaignSettingsPages(app)
 	s.staffPages(app)
 	s.associationPages(app)
 
