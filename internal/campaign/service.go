@@ -300,27 +300,32 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 }
 
 // StartDue launches the company's scheduled campaigns whose first day has
-// come, as their HR admin would: the audience gets its mail. baseURL is the
-// company's address, for the mail's link. A campaign that cannot start
-// (no mission left) stays scheduled, and is logged.
+// come, as their HR admin would, and, for the running ones, mails whoever
+// they have not reached yet: a mail that failed, a colleague who joined
+// since. baseURL is the company's address, for the mail's link. A campaign
+// that cannot start (no mission left) stays scheduled, and is logged.
 func (s *Service) StartDue(ctx context.Context, baseURL string) []LaunchResult {
-	list, err := s.List(ctx, Viewer{HRAdmin: true}, Scheduled)
-	if err != nil {
-		slog.WarnContext(ctx, "scheduled campaigns not read", "err", err)
-		return nil
-	}
-	today := s.Now()
 	var out []LaunchResult
-	for _, c := range list {
-		if c.StartsOn.After(today) {
-			continue
-		}
-		res, err := s.Launch(ctx, c.ID, baseURL)
+	today := s.Now()
+	for _, status := range []string{Scheduled, Active} {
+		list, err := s.List(ctx, Viewer{HRAdmin: true}, status)
 		if err != nil {
-			slog.WarnContext(ctx, "scheduled campaign not started", "campaign", c.ID, "err", err)
-			continue
+			slog.WarnContext(ctx, "campaigns to start or mail not read", "err", err)
+			return out
 		}
-		out = append(out, *res)
+		for _, c := range list {
+			if c.StartsOn.After(today) {
+				continue
+			}
+			res, err := s.Launch(ctx, c.ID, baseURL)
+			if err != nil {
+				slog.WarnContext(ctx, "campaign not started or mailed", "campaign", c.ID, "err", err)
+				continue
+			}
+			if status == Scheduled || res.Invited+res.Failed > 0 {
+				out = append(out, *res)
+			}
+		}
 	}
 	return out
 }

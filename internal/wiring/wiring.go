@@ -98,7 +98,8 @@ func (s *Services) StartJobs(ctx context.Context) {
 		s.Deps.Participations.CancelFlagged(ctx)
 	})
 	// Scheduled campaigns start on their first day, at start-up and then
-	// every hour: a campaign is scheduled by the day.
+	// every hour (a campaign is scheduled by the day); running ones mail
+	// whoever they missed.
 	go func() {
 		s.StartDueCampaigns(ctx)
 		every(ctx, time.Hour, func() { s.StartDueCampaigns(ctx) })
@@ -112,7 +113,9 @@ func (s *Services) StartJobs(ctx context.Context) {
 }
 
 // StartDueCampaigns launches, company by company (each under its own
-// row-level security), the scheduled campaigns whose first day has come.
+// row-level security), the scheduled campaigns whose first day has come,
+// and mails running campaigns' invitations that failed or were never sent
+// (people who joined since). It returns how many campaigns mailed anyone.
 func (s *Services) StartDueCampaigns(ctx context.Context) int {
 	list, err := s.tenants.List(ctx)
 	if err != nil {
@@ -125,7 +128,7 @@ func (s *Services) StartDueCampaigns(ctx context.Context) int {
 			continue
 		}
 		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), s.companyURL(t.ID)) {
-			slog.InfoContext(ctx, "scheduled campaign started", "company", t.Slug, "campaign", r.Campaign.ID,
+			slog.InfoContext(ctx, "campaign started or mailed", "company", t.Slug, "campaign", r.Campaign.ID,
 				"invited", r.Invited, "failed", r.Failed)
 			started++
 		}

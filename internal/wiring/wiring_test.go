@@ -23,7 +23,8 @@ import (
 func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
 
 // A campaign scheduled for today starts by itself and its audience is
-// mailed; one scheduled for tomorrow waits.
+// mailed; one scheduled for tomorrow waits; later passes mail only who the
+// campaign has not reached.
 func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
@@ -94,10 +95,19 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 	if l := m.Link("/campaigns/" + today.String()); !strings.HasPrefix(l, "http://"+tn.Slug+".localhost/campaigns/") {
 		t.Errorf("the launch mail links %q; want the campaign on the company's address", l)
 	}
-	// A second pass finds nothing to start.
+	// A second pass starts nothing again and mails nobody twice; a colleague
+	// who joined since gets the invitation.
+	newcomer := mailtest.Address(t)
+	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(ctx, tn), &identity.Person{ID: uuid.Must(uuid.NewV7()),
+		Email: newcomer, FullName: "Zoé", Role: identity.RoleEmployee, Status: identity.StatusActive}, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	before := len(srv.Messages(t, employee))
 	services.StartDueCampaigns(ctx)
-	if status(today) != "active" || len(srv.Messages(t, employee)) != before {
-		t.Errorf("a second pass changed something")
+	if status(today) != "active" || status(tomorrow) != "scheduled" || len(srv.Messages(t, employee)) != before {
+		t.Errorf("a second pass changed a campaign or mailed the employee again")
+	}
+	if m := srv.WaitFor(t, newcomer, 5*time.Second); m.Link("/campaigns/"+today.String()) == "" {
+		t.Errorf("the newcomer's mail has no link to the campaign")
 	}
 }
