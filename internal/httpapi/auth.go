@@ -318,11 +318,13 @@ func (s *Server) createAPIToken(c *fiber.Ctx) error {
 	var in struct {
 		Name string `json:"name" form:"name"`
 		Role string `json:"role" form:"role"`
+		// ExpiresInDays is how long the token works; 0 or none for ever.
+		ExpiresInDays int `json:"expires_in_days" form:"expires_in_days"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), in.Name, in.Role, client(c))
+	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), in.Name, in.Role, in.ExpiresInDays, client(c))
 	if err != nil {
 		return err
 	}

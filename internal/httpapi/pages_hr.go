@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // the log's times are in Europe/Paris whatever the host's zoneinfo
@@ -606,7 +607,7 @@ func (s *Server) hrAuditPage(c *fiber.Ctx) error {
 }
 
 // tokenFields are the token form's inputs.
-var tokenFields = map[string]bool{"name": true, "role": true}
+var tokenFields = map[string]bool{"name": true, "role": true, "expires_in_days": true}
 
 func (s *Server) hrTokensPage(c *fiber.Ctx) error {
 	return s.hrTokens(c, map[string]any{"Revoked": c.Query("revoked")})
@@ -629,7 +630,8 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 	}
 	type tokenLine struct {
 		identity.APIToken
-		By, Created, Used, RevokedOn string
+		By, Created, Used, RevokedOn, ExpiresOn string
+		Expired                                 bool
 	}
 	day := func(t *time.Time) string {
 		if t == nil {
@@ -639,7 +641,8 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 	}
 	lines := make([]tokenLine, len(toks))
 	for i, t := range toks {
-		lines[i] = tokenLine{APIToken: t, By: names[t.CreatedBy], Created: day(&t.CreatedAt), Used: day(t.LastUsedAt), RevokedOn: day(t.RevokedAt)}
+		lines[i] = tokenLine{APIToken: t, By: names[t.CreatedBy], Created: day(&t.CreatedAt), Used: day(t.LastUsedAt), RevokedOn: day(t.RevokedAt),
+			ExpiresOn: day(t.ExpiresAt), Expired: t.Expired(time.Now())}
 	}
 	extra["Tokens"] = lines
 	if _, ok := extra["RowID"]; !ok {
@@ -649,8 +652,9 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 		extra["Errors"] = map[string]string{}
 	}
 	if _, ok := extra["Form"]; !ok {
-		extra["Form"] = map[string]string{"role": identity.RoleEmployee}
+		extra["Form"] = map[string]string{"role": identity.RoleEmployee, "expires_in_days": "90"}
 	}
+	extra["Expiries"] = []string{"30", "90", "365", "0"}
 	return s.render(c, "hr/tokens", s.hrData(c, "hr.tokens.title", extra))
 }
 
@@ -658,8 +662,13 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 // is never stored in clear, so there is no page to redirect to that could
 // show it again.
 func (s *Server) hrCreateTokenSubmit(c *fiber.Ctx) error {
-	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role"))}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], client(c))
+	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role")),
+		"expires_in_days": utils.CopyString(c.FormValue("expires_in_days"))}
+	days, err := strconv.Atoi(form["expires_in_days"])
+	if err != nil {
+		days = -1 // not one of the choices: the service says so
+	}
+	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], days, client(c))
 	if err != nil {
 		return s.hrFormFailure(c, err, form, tokenFields, s.hrTokens)
 	}

@@ -174,7 +174,7 @@ func TestSessionsAndTokensStayInTheirCompany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := w.svc.CreateAPIToken(acme, pr, "payroll sync", "employee", c)
+	plain, _, err := w.svc.CreateAPIToken(acme, pr, "payroll sync", "employee", 0, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestSignOutAndRevocation(t *testing.T) {
 		t.Errorf("session alive after sign-out everywhere: %v", err)
 	}
 
-	plain, tok, _ := w.svc.CreateAPIToken(ctx, pr, "crm", "hr_admin", c)
+	plain, tok, _ := w.svc.CreateAPIToken(ctx, pr, "crm", "hr_admin", 0, c)
 	if err := w.svc.RevokeAPIToken(ctx, pr, tok.ID, c); err != nil {
 		t.Fatal(err)
 	}

@@ -581,7 +581,11 @@ func (s *Service) Audit(ctx context.Context, limit int, before time.Time) ([]Eve
 
 // CreateAPIToken makes a token for an integration of the company and
 // returns it in clear, the only time it is shown.
-func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, role string, c Client) (string, *APIToken, error) {
+// MaxTokenDays is the longest a token may be made to last; one that must
+// live longer is made without an expiry, knowingly.
+const MaxTokenDays = 730
+
+func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, role string, validDays int, c Client) (string, *APIToken, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		return "", nil, errs.Field("name", "give the token a name of 1 to 100 characters, such as the integration it serves")
@@ -592,16 +596,27 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, ro
 	if role != RoleEmployee && role != RoleHRAdmin {
 		return "", nil, errs.Field("role", "role %q is not one of employee, hr_admin", role)
 	}
+	if validDays < 0 || validDays > MaxTokenDays {
+		return "", nil, errs.Field("expires_in_days", "a token lasts 1 to %d days, or 0 for no expiry", MaxTokenDays)
+	}
 	if actor == nil || actor.Kind != KindMember {
 		return "", nil, errs.E(errs.Forbidden, "only a signed-in HR admin can create API tokens")
 	}
 	secret, _ := NewSecret()
 	plain := "vdi_" + secret
 	tok := &APIToken{ID: uuid.Must(uuid.NewV7()), Name: name, Role: role, Prefix: plain[:12], CreatedBy: actor.ID}
+	if validDays > 0 {
+		at := time.Now().AddDate(0, 0, validDays)
+		tok.ExpiresAt = &at
+	}
 	if err := s.tokens.CreateToken(ctx, tok, Hash(plain)); err != nil {
 		return "", nil, err
 	}
-	if err := s.record(ctx, actor, ActionTokenCreated, "api_token:"+tok.Name, c, map[string]string{"role": role, "prefix": tok.Prefix}); err != nil {
+	detail := map[string]string{"role": role, "prefix": tok.Prefix}
+	if tok.ExpiresAt != nil {
+		detail["expires_at"] = tok.ExpiresAt.UTC().Format(time.DateOnly)
+	}
+	if err := s.record(ctx, actor, ActionTokenCreated, "api_token:"+tok.Name, c, detail); err != nil {
 		return "", nil, err
 	}
 	return plain, tok, nil

@@ -76,12 +76,20 @@ type APIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// ExpiresAt is when the token stops working by itself; nil for never.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Expired tells whether the token has stopped working by itself.
+func (t *APIToken) Expired(now time.Time) bool {
+	return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)
 }
 
 // APITokens stores a company's API tokens.
 type APITokens interface {
 	CreateToken(ctx context.Context, t *APIToken, hash []byte) error
-	// TokenByHash returns a live (unrevoked) token; errs.NotFound otherwise.
+	// TokenByHash returns a live (unrevoked, unexpired) token; errs.NotFound
+	// otherwise.
 	TokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
 	Tokens(ctx context.Context) ([]APIToken, error)
 	// RevokeToken fails with errs.NotFound for an unknown or revoked token.

@@ -438,22 +438,23 @@ type apiTokenRow struct {
 	CreatedAt  time.Time  `bun:"created_at"`
 	LastUsedAt *time.Time `bun:"last_used_at"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
+	ExpiresAt  *time.Time `bun:"expires_at"`
 	Stale      bool       `bun:"stale"`
 }
 
-const apiTokenCols = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at"
+const apiTokenCols = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at, expires_at"
 
 func (r apiTokenRow) token() identity.APIToken {
 	return identity.APIToken{ID: r.ID, Name: r.Name, Role: r.Role, Prefix: r.Prefix, CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, ExpiresAt: r.ExpiresAt}
 }
 
 // CreateToken stores a new token.
 func (s *APITokenStore) CreateToken(ctx context.Context, t *identity.APIToken, hash []byte) error {
 	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(`INSERT INTO api_tokens (tenant_id, id, name, role, token_hash, prefix, created_by)
-			VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?) RETURNING created_at`,
-			t.ID, t.Name, t.Role, hash, t.Prefix, t.CreatedBy).Scan(ctx, &t.CreatedAt)
+		return tx.NewRaw(`INSERT INTO api_tokens (tenant_id, id, name, role, token_hash, prefix, created_by, expires_at)
+			VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
+			t.ID, t.Name, t.Role, hash, t.Prefix, t.CreatedBy, t.ExpiresAt).Scan(ctx, &t.CreatedAt)
 	})
 }
 
@@ -462,7 +463,7 @@ func (s *APITokenStore) TokenByHash(ctx context.Context, hash []byte) (*identity
 	var row apiTokenRow
 	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		err := tx.NewRaw(`SELECT `+apiTokenCols+`, coalesce(last_used_at < now() - interval '1 minute', true) AS stale
-			FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash).Scan(ctx, &row)
+			FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, hash).Scan(ctx, &row)
 		if err != nil || !row.Stale {
 			return err
 		}

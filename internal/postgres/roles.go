@@ -43,7 +43,7 @@ func (s *RoleSource) Roles(ctx context.Context, subject, domain string) ([]strin
 		}
 		err = s.db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
 			return tx.NewRaw(`SELECT role FROM members WHERE id = ? AND status = 'active'
-				UNION ALL SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL`, id, id).Scan(ctx, &roles)
+				UNION ALL SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, id, id).Scan(ctx, &roles)
 		})
 	case strings.HasPrefix(domain, "association:"):
 		aid, perr := uuid.Parse(strings.TrimPrefix(domain, "association:"))
