@@ -343,30 +343,41 @@ func (s *Server) revokeAPIToken(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// auditBefore is where a page of the audit log starts: the events before
-// the ?before time, or the newest.
-func auditBefore(c *fiber.Ctx) (time.Time, error) {
-	b := c.Query("before")
-	if b == "" {
-		return time.Time{}, nil
+// auditQuery reads which page of the audit log is asked for: the events
+// before ?before (and ?before_id, the last event of the previous page), of
+// one ?action if given.
+func auditQuery(c *fiber.Ctx, limit int) (identity.AuditQuery, error) {
+	q := identity.AuditQuery{Limit: limit, Action: utils.CopyString(c.Query("action"))}
+	if b := c.Query("before"); b != "" {
+		t, err := time.Parse(time.RFC3339Nano, b)
+		if err != nil {
+			return q, errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
+		}
+		q.Before = t
 	}
-	t, err := time.Parse(time.RFC3339Nano, b)
-	if err != nil {
-		return time.Time{}, errs.Field("before", "before must be an RFC 3339 time, such as 2026-03-23T12:00:00Z")
+	if id := c.Query("before_id"); id != "" {
+		u, err := uuid.Parse(id)
+		if err != nil || q.Before.IsZero() {
+			return q, errs.Field("before_id", "before_id must be the id of an event, given with before")
+		}
+		q.BeforeID = u
 	}
-	return t, nil
+	if len(q.Action) > 64 {
+		return q, errs.Field("action", "action is the name of an event, such as sign_in")
+	}
+	return q, nil
 }
 
 func (s *Server) audit(c *fiber.Ctx) error {
-	before, err := auditBefore(c)
-	if err != nil {
-		return err
-	}
 	limit := c.QueryInt("limit", 100)
 	if limit < 1 || limit > 500 {
 		return errs.Field("limit", "limit must be between 1 and 500")
 	}
-	evs, err := s.deps.Identity.Audit(c.UserContext(), limit, before)
+	q, err := auditQuery(c, limit)
+	if err != nil {
+		return err
+	}
+	evs, err := s.deps.Identity.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"net/url"
 	"slices"
@@ -575,20 +576,23 @@ var memberStatuses = map[string]bool{identity.StatusActive: true, identity.Statu
 	identity.StatusDisabled: true, identity.StatusPendingVerification: true}
 
 // hrAuditPage shows the company's audit log, newest first, a page at a
-// time: "older" carries the time of the page's last event.
+// time, of one kind of event if chosen: "older" carries the last event's
+// time and id.
 func (s *Server) hrAuditPage(c *fiber.Ctx) error {
-	before, err := auditBefore(c)
+	q, err := auditQuery(c, auditPage+1)
 	if err != nil {
 		return err
 	}
-	evs, err := s.deps.Identity.Audit(c.UserContext(), auditPage+1, before)
+	evs, err := s.deps.Identity.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
-	older := ""
+	var older template.URL // built here from a time, an id and a known filter
 	if len(evs) > auditPage {
 		evs = evs[:auditPage]
-		older = evs[auditPage-1].At.UTC().Format(time.RFC3339Nano)
+		last := evs[auditPage-1]
+		older = template.URL("/admin/audit?" + url.Values{"before": {last.At.UTC().Format(time.RFC3339Nano)},
+			"before_id": {last.ID.String()}, "action": {q.Action}}.Encode())
 	}
 	lines := make([]auditLine, len(evs))
 	for i, e := range evs {
@@ -601,8 +605,13 @@ func (s *Server) hrAuditPage(c *fiber.Ctx) error {
 			lines[i].ObjectKey, lines[i].ObjectName = "hr.audit.kind."+kind, name
 		}
 	}
+	actions := make([]string, 0, len(auditActions))
+	for a := range auditActions {
+		actions = append(actions, a)
+	}
+	slices.Sort(actions)
 	return s.render(c, "hr/audit", s.hrData(c, "hr.audit.title", map[string]any{
-		"Events": lines, "Older": older, "Paged": !before.IsZero(),
+		"Events": lines, "Older": older, "Paged": !q.Before.IsZero(), "Action": q.Action, "Actions": actions,
 	}))
 }
 

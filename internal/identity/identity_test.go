@@ -147,7 +147,7 @@ func TestInvitationThenPasswordSignIn(t *testing.T) {
 		}
 	})
 	t.Run("audited", func(t *testing.T) {
-		evs, err := w.svc.Audit(ctx, 50, time.Time{})
+		evs, err := w.svc.Audit(ctx, identity.AuditQuery{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}

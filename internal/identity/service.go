@@ -569,14 +569,14 @@ func (s *Service) ChangeMember(ctx context.Context, actor *Principal, id uuid.UU
 
 // Audit returns the audit log of the realm of ctx (the company's, or the
 // platform's for staff), newest first, before a time.
-func (s *Service) Audit(ctx context.Context, limit int, before time.Time) ([]Event, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
+func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]Event, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
 	}
-	if before.IsZero() {
-		before = time.Now().Add(time.Minute)
+	if q.Before.IsZero() {
+		q.Before, q.BeforeID = time.Now().Add(time.Minute), uuid.Nil
 	}
-	return s.dir(ctx).Audit(ctx, limit, before)
+	return s.dir(ctx).Audit(ctx, q)
 }
 
 // CreateAPIToken makes a token for an integration of the company and

@@ -39,7 +39,7 @@ type Directory interface {
 
 	Record(ctx context.Context, ev Event) error
 	// Audit reads the realm's log, newest first, before a time.
-	Audit(ctx context.Context, limit int, before time.Time) ([]Event, error)
+	Audit(ctx context.Context, q AuditQuery) ([]Event, error)
 }
 
 // Invitation is a member invited and not yet arrived.
@@ -64,6 +64,16 @@ type Members interface {
 	RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*Person, error)
 	// List returns the company's members, invited ones included, by name.
 	List(ctx context.Context) ([]Person, error)
+}
+
+// AuditQuery is a page of the audit log, newest first: Limit events
+// strictly older than (Before, BeforeID), the last event of the previous
+// page (BeforeID nil: older than Before), of one Action if set.
+type AuditQuery struct {
+	Limit    int
+	Before   time.Time
+	BeforeID uuid.UUID
+	Action   string
 }
 
 // APIToken is an integration's credential, shown once at creation.

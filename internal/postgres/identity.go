@@ -336,7 +336,7 @@ func (s *People) record(ctx context.Context, tx bun.IDB, ev identity.Event) erro
 }
 
 // Audit reads the company's log, newest first.
-func (s *People) Audit(ctx context.Context, limit int, before time.Time) ([]identity.Event, error) {
+func (s *People) Audit(ctx context.Context, q identity.AuditQuery) ([]identity.Event, error) {
 	var rows []struct {
 		ID         uuid.UUID  `bun:"id"`
 		At         time.Time  `bun:"at"`
@@ -349,8 +349,11 @@ func (s *People) Audit(ctx context.Context, limit int, before time.Time) ([]iden
 		IP         string     `bun:"ip"`
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Keyset paging on (at, id): events of the same instant are
+		// neither skipped nor shown twice across pages.
 		return tx.NewRaw(fmt.Sprintf(`SELECT id, at, actor_kind, actor_id, actor_label, action, object, detail::text AS detail, ip
-			FROM %s WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?`, s.audit), before, limit).Scan(ctx, &rows)
+			FROM %s WHERE (at, id) < (?, ?) AND (? = '' OR action = ?) ORDER BY at DESC, id DESC LIMIT ?`, s.audit),
+			q.Before, q.BeforeID, q.Action, q.Action, q.Limit).Scan(ctx, &rows)
 	})
 	if err != nil {
 		return nil, err
