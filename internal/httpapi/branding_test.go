@@ -151,7 +151,7 @@ func TestHRAdminRebrandsTheCompany(t *testing.T) {
 	if _, home := employee.get("/"); strings.Contains(home, "--accent:") || strings.Contains(home, "/brand/logo") {
 		t.Errorf("back to the product's colour without a logo: the page still carries branding")
 	}
-	if _, audit := admin.get("/admin/audit"); strings.Count(audit, "Image de marque modifiée") != 3 {
+	if _, audit := admin.get("/admin/audit"); strings.Count(audit, `class="event action-branding_changed"`) != 3 {
 		t.Errorf("the audit log does not list the three changes:\n%s", audit)
 	}
 }

@@ -325,6 +325,8 @@ type participationRow struct {
 	CanCancel, CanLog bool
 	Error, Key, Field string
 	Hours, Note, Day  string
+	// Logged are the hours given on this participation, newest first.
+	Logged []campaign.HourLog
 }
 
 func (s *Server) myParticipationsPage(c *fiber.Ctx) error {
@@ -418,9 +420,17 @@ func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *pa
 	if err != nil {
 		return err
 	}
+	logged, balances, err := s.deps.Campaigns.MyHours(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	byParticipation := map[uuid.UUID][]campaign.HourLog{}
+	for _, h := range logged {
+		byParticipation[h.ParticipationID] = append(byParticipation[h.ParticipationID], h)
+	}
 	rows := make([]participationRow, len(ps))
 	for i, p := range ps {
-		rows[i] = participationRow{Participation: p,
+		rows[i] = participationRow{Participation: p, Logged: byParticipation[p.ID],
 			CanCancel: p.Status == campaign.Pending || p.Status == campaign.Validated || p.Status == campaign.Waiting,
 			CanLog:    p.Status == campaign.Validated || p.Status == campaign.Done}
 		if bad != nil && p.ID == errID {
@@ -428,7 +438,7 @@ func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *pa
 		}
 	}
 	return s.render(c, "employee/participations", s.pageData(c, "", map[string]any{
-		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"), "Proposals": proposed,
+		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"), "Proposals": proposed, "Balances": balances,
 		"Today": time.Now().Format("2006-01-02"),
 	}))
 }
