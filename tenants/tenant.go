@@ -12,15 +12,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"golang.org/x/net/idna"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/fold"
 )
 
 // Status of a company on the platform.
@@ -78,15 +75,11 @@ func ValidateSlug(slug string) error {
 	return nil
 }
 
-// ligatures are letters that decomposition leaves whole.
-var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss")
-
 // SuggestSlug derives a slug from a company's name, for a form left
 // without one: "Société Générale" gives "societe-generale". It is checked
 // as if typed (ValidateSlug).
 func SuggestSlug(name string) string {
-	folded, _, _ := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC),
-		ligatures.Replace(strings.ToLower(name)))
+	folded := fold.String(name)
 	var b strings.Builder
 	hyphen := false
 	for _, r := range folded {

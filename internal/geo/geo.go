@@ -10,11 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/vendredi-app/vendredi/internal/fold"
 )
 
 //go:embed cities.csv
@@ -54,14 +51,12 @@ func load() {
 // "Saint", a trailing department or postal code in brackets.
 func Key(name string) string {
 	name, _, _ = strings.Cut(name, "(")
-	s, _, _ := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), name)
-	s = strings.ToLower(s)
-	s = strings.Map(func(r rune) rune {
+	s := strings.Map(func(r rune) rune {
 		if r == '-' || r == '\'' || r == '’' || r == '.' {
 			return ' '
 		}
 		return r
-	}, s)
+	}, fold.String(name))
 	words := strings.Fields(s)
 	for i, w := range words {
 		switch w {

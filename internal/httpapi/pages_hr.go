@@ -20,6 +20,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/fold"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -84,8 +85,8 @@ func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
 	if extra == nil {
 		extra = map[string]any{}
 	}
-	extra["Members"] = ms
 	extra["Invitations"] = inv
+	s.pageOfMembers(c, ms, extra)
 	if _, ok := extra["Errors"]; !ok {
 		extra["Errors"] = map[string]string{}
 	}
@@ -110,6 +111,47 @@ func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
 }
 
 func (s *Server) hrPeoplePage(c *fiber.Ctx) error { return s.hrPeople(c, nil) }
+
+// membersPage is how many members the people page lists at once.
+const membersPage = 50
+
+// pageOfMembers puts into extra the members matching ?q (name, address,
+// department or site), a page at a time (?page), and the links around it.
+// A member whose action failed is shown whatever the page, with its error.
+func (s *Server) pageOfMembers(c *fiber.Ctx, ms []identity.Person, extra map[string]any) {
+	q := strings.TrimSpace(c.Query("q"))
+	if q != "" {
+		key := fold.String(q)
+		kept := ms[:0:0]
+		for _, m := range ms {
+			if strings.Contains(fold.String(m.FullName+" "+m.Email+" "+m.Department+" "+m.Site), key) {
+				kept = append(kept, m)
+			}
+		}
+		ms = kept
+	}
+	pages := max(1, (len(ms)+membersPage-1)/membersPage)
+	page := min(max(1, c.QueryInt("page", 1)), pages)
+	shown := ms[(page-1)*membersPage : min(page*membersPage, len(ms))]
+	if row, _ := extra["RowID"].(string); row != "" && !slices.ContainsFunc(shown, func(m identity.Person) bool { return m.ID.String() == row }) {
+		for _, m := range ms {
+			if m.ID.String() == row {
+				shown = append([]identity.Person{m}, shown...)
+			}
+		}
+	}
+	link := func(p int) string {
+		return "/admin/people?" + url.Values{"q": {q}, "page": {strconv.Itoa(p)}}.Encode() + "#members-h"
+	}
+	extra["Members"], extra["MemberCount"], extra["Query"] = shown, len(ms), q
+	if page > 1 {
+		extra["PrevPage"] = template.URL(link(page - 1))
+	}
+	if page < pages {
+		extra["NextPage"] = template.URL(link(page + 1))
+	}
+	extra["PageOf"] = map[string]int{"Page": page, "Pages": pages}
+}
 
 func (s *Server) hrInviteSubmit(c *fiber.Ctx) error {
 	form := map[string]string{}
