@@ -65,10 +65,11 @@ type Signer struct {
 
 // PlatformFigureStore reads across the platform for its staff.
 //
-// The companies' rows stay behind row-level security: the reads walk the
-// companies one by one inside a single read-only transaction, naming each in
-// turn as the transaction's tenant, so that every statement sees one
-// company's rows and the sums come from one snapshot.
+// The companies' rows stay behind row-level security: functions of the
+// database (migration 16, running as the app role) walk the companies one
+// by one, naming each in turn as the transaction's tenant, so that every
+// count sees one company's rows; one read-only transaction gives the sums
+// one snapshot. The walk is in the server: no round trip per company.
 type PlatformFigureStore struct{ db *DB }
 
 // NewPlatformFigureStore returns a PlatformFigureStore on db.
@@ -78,25 +79,6 @@ func NewPlatformFigureStore(db *DB) *PlatformFigureStore { return &PlatformFigur
 // the database for all its statements.
 func (s *PlatformFigureStore) snapshot(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return translate(s.db.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn))
-}
-
-// eachTenant calls fn once per company, with tx bound to that company.
-func eachTenant(ctx context.Context, tx bun.Tx, fn func(id uuid.UUID) error) error {
-	var ids []uuid.UUID
-	if err := tx.NewRaw("SELECT id FROM tenants ORDER BY id").Scan(ctx, &ids); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", id.String()); err != nil {
-			return err
-		}
-		if err := fn(id); err != nil {
-			return err
-		}
-	}
-	// Nothing after the walk may see the last company's rows.
-	_, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', '', true)")
-	return err
 }
 
 const vitalMissionsSQL = `SELECT m.id, m.vital_category, v.label_fr, v.label_en, m.title, m.status, m.format, m.external_url
@@ -142,50 +124,32 @@ func (s *PlatformFigureStore) Figures(ctx context.Context) (*PlatformFigures, er
 		for i, v := range f.Vital {
 			index[v.ID] = i
 		}
-		return eachTenant(ctx, tx, func(uuid.UUID) error {
-			var c struct {
-				People           int     `bun:"people"`
-				Invited          int     `bun:"invited"`
-				Participations   int     `bun:"participations"`
-				Participations30 int     `bun:"participations30"`
-				Hours            float64 `bun:"hours"`
-				Hours30          float64 `bun:"hours30"`
+		// The walk across the companies happens in the server, under each
+		// company's row-level security in turn (migration 16).
+		if err := tx.NewRaw(`SELECT coalesce(sum(people), 0), coalesce(sum(invited), 0), coalesce(sum(participations), 0),
+				coalesce(sum(participations_30), 0), coalesce(sum(hours), 0), coalesce(sum(hours_30), 0)
+			FROM app.company_figures()`).Scan(ctx, &f.People, &f.Invited, &f.Participations, &f.Participations30,
+			&f.Hours, &f.Hours30); err != nil {
+			return err
+		}
+		var clicks []struct {
+			MissionID uuid.UUID `bun:"mission_id"`
+			N         int       `bun:"n"`
+			N30       int       `bun:"n30"`
+		}
+		if err := tx.NewRaw(`SELECT mission_id, sum(n) AS n, sum(n_30) AS n30 FROM app.company_redirects()
+			GROUP BY mission_id`).Scan(ctx, &clicks); err != nil {
+			return err
+		}
+		for _, k := range clicks {
+			if i, ok := index[k.MissionID]; ok {
+				f.Vital[i].Redirects += k.N
+				f.Vital[i].Redirects30 += k.N30
 			}
-			if err := tx.NewRaw(`SELECT
-					(SELECT count(*) FROM members WHERE status = 'active') AS people,
-					(SELECT count(*) FROM members WHERE status IN ('invited', 'pending_verification')) AS invited,
-					(SELECT count(*) FROM participations) AS participations,
-					(SELECT count(*) FROM participations WHERE created_at > now() - interval '30 days') AS participations30,
-					(SELECT coalesce(sum(hours), 0) FROM hour_logs WHERE status <> 'rejected') AS hours,
-					(SELECT coalesce(sum(hours), 0) FROM hour_logs WHERE status <> 'rejected'
-						AND worked_on > current_date - 30) AS hours30`).Scan(ctx, &c); err != nil {
-				return err
-			}
-			f.People += c.People
-			f.Invited += c.Invited
-			f.Participations += c.Participations
-			f.Participations30 += c.Participations30
-			f.Hours += c.Hours
-			f.Hours30 += c.Hours30
-			var clicks []struct {
-				MissionID uuid.UUID `bun:"mission_id"`
-				N         int       `bun:"n"`
-				N30       int       `bun:"n30"`
-			}
-			if err := tx.NewRaw(`SELECT mission_id, count(*) AS n, count(*) FILTER (WHERE at > now() - interval '30 days') AS n30
-				FROM redirect_clicks GROUP BY mission_id`).Scan(ctx, &clicks); err != nil {
-				return err
-			}
-			for _, k := range clicks {
-				if i, ok := index[k.MissionID]; ok {
-					f.Vital[i].Redirects += k.N
-					f.Vital[i].Redirects30 += k.N30
-				}
-				f.Redirects += k.N
-				f.Redirects30 += k.N30
-			}
-			return nil
-		})
+			f.Redirects += k.N
+			f.Redirects30 += k.N30
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -195,19 +159,18 @@ func (s *PlatformFigureStore) Figures(ctx context.Context) (*PlatformFigures, er
 
 // PeopleByCompany counts each company's members, by company id.
 func (s *PlatformFigureStore) PeopleByCompany(ctx context.Context) (map[uuid.UUID]CompanyPeople, error) {
-	out := map[uuid.UUID]CompanyPeople{}
+	var rows []struct {
+		TenantID uuid.UUID `bun:"tenant_id"`
+		People   int       `bun:"people"`
+		Invited  int       `bun:"invited"`
+	}
 	err := s.snapshot(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return eachTenant(ctx, tx, func(id uuid.UUID) error {
-			var c CompanyPeople
-			if err := tx.NewRaw(`SELECT count(*) FILTER (WHERE status = 'active'),
-					count(*) FILTER (WHERE status IN ('invited', 'pending_verification'))
-				FROM members`).Scan(ctx, &c.Active, &c.Invited); err != nil {
-				return err
-			}
-			out[id] = c
-			return nil
-		})
+		return tx.NewRaw("SELECT tenant_id, people, invited FROM app.company_figures()").Scan(ctx, &rows)
 	})
+	out := make(map[uuid.UUID]CompanyPeople, len(rows))
+	for _, r := range rows {
+		out[r.TenantID] = CompanyPeople{Active: r.People, Invited: r.Invited}
+	}
 	return out, err
 }
 

@@ -15,7 +15,7 @@ import (
 // privateDB is a migrated database of the test's own: platform-wide
 // figures count everything, so the package's shared database, which
 // parallel tests write to, cannot give exact numbers.
-func privateDB(t *testing.T) *postgres.DB {
+func privateDB(t testing.TB) *postgres.DB {
 	t.Helper()
 	return pgtest.Private(t).App
 }

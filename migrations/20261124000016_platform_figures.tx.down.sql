@@ -1,0 +1,2 @@
+DROP FUNCTION app.company_redirects();
+DROP FUNCTION app.company_figures();
