@@ -20,6 +20,13 @@ if [[ -z "${SMTP_URL:-}" ]]; then
 		>.local/mailpit.log 2>&1 &
 	mailpit=$!
 	trap 'kill $mailpit 2>/dev/null || true' EXIT
+	# Serve once mailpit listens: the server mails the demo campaigns'
+	# invitations as it starts (the first run builds mailpit, which takes a while).
+	for _ in $(seq 600); do
+		if (exec 3<>/dev/tcp/127.0.0.1/1025) 2>/dev/null; then break; fi
+		kill -0 $mailpit 2>/dev/null || { echo "mailpit did not start; see .local/mailpit.log" >&2; exit 1; }
+		sleep 0.1
+	done
 	export SMTP_URL='smtp://127.0.0.1:1025?tls=none'
 	mail_ui="http://localhost:8025/"
 fi
