@@ -2,14 +2,12 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
 
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -18,11 +16,8 @@ import (
 // shows that kind only, and keeps to it from page to page.
 func TestAuditLogPagesAndFilters(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initech")
-	pp := people{t: t, db: env.App}
-	admin := browserless{t: t, app: app, host: tn.Slug + ".localhost", session: pp.session(tn, pp.member(tn, "hr_admin"))}
+	w := newHRWorld(t)
+	env, tn, admin := w.env, w.tn, w.admin
 	if err := env.App.TenantTx(tenants.NewContext(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (tenant_id, id, at, actor_kind, action, object)
 			SELECT app.current_tenant_id(), gen_random_uuid(), '2026-03-23T12:00:00Z', 'system',

@@ -112,13 +112,8 @@ func TestSVGLogoIsSandboxed(t *testing.T) {
 // replaced or removed, and the audit log says who did it.
 func TestHRAdminRebrandsTheCompany(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initech")
-	pp := people{t: t, db: env.App}
-	host := tn.Slug + ".localhost"
-	admin := browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "hr_admin"))}
-	employee := browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "employee"))}
+	w := newHRWorld(t)
+	admin, employee := w.admin, w.as("employee")
 	var logo bytes.Buffer
 	if err := png.Encode(&logo, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
 		t.Fatal(err)

@@ -366,3 +366,28 @@ func remoteVolunteer(t *testing.T, app *fiber.App, host, session, skill string) 
 		t.Fatalf("profile with %s: %d %v", skill, res.StatusCode, body)
 	}
 }
+
+// hrWorld is a new company on the package's server, with an HR admin
+// signed in to its pages.
+type hrWorld struct {
+	env    *pgtest.Env
+	app    *fiber.App
+	tn     *tenants.Tenant
+	people people
+	admin  browserless
+}
+
+func newHRWorld(t *testing.T) hrWorld {
+	t.Helper()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Initech")
+	pp := people{t: t, db: env.App}
+	return hrWorld{env: env, app: app, tn: tn, people: pp,
+		admin: browserless{t: t, app: app, host: tn.Slug + ".localhost", session: pp.session(tn, pp.member(tn, "hr_admin"))}}
+}
+
+// as signs a new member of the company in to its pages, with role.
+func (w hrWorld) as(role string) browserless {
+	return browserless{t: w.admin.t, app: w.app, host: w.admin.host, session: w.people.session(w.tn, w.people.member(w.tn, role))}
+}

@@ -2,12 +2,10 @@ package httpapi_test
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // A company of 120 people: the people page lists them fifty at a time with
@@ -15,11 +13,8 @@ import (
 // department.
 func TestPeoplePagePagesAndSearches(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initech")
-	pp := people{t: t, db: env.App}
-	admin := browserless{t: t, app: app, host: tn.Slug + ".localhost", session: pp.session(tn, pp.member(tn, "hr_admin"))}
+	w := newHRWorld(t)
+	env, tn, admin := w.env, w.tn, w.admin
 	for i := range 119 {
 		department := "Finance"
 		if i%3 == 0 {
