@@ -112,12 +112,22 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		t.Fatalf("profile saved %q with skill %q; want finance.accounting kept", flash, skill)
 	}
 	screenshot(t, ctx, "profile-1280")
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
-		chromedp.WaitVisible("#vital-title", chromedp.ByQuery)); err == nil {
-		screenshot(t, ctx, "campaign-390")
-	}
-	if err := chromedp.Run(ctx, chromedp.Navigate(site+"/me/profile"), chromedp.WaitVisible("h1", chromedp.ByQuery)); err == nil {
-		screenshot(t, ctx, "profile-390")
+	// On a phone, each page fits its width.
+	for _, p := range []struct{ path, wait, name string }{
+		{"/campaigns/" + campaignID.String(), "#vital-title", "campaign-390"},
+		{"/me/profile", "h1", "profile-390"},
+		{"/me/participations", "h1", "participations-390"},
+	} {
+		var wide bool
+		if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(site+p.path),
+			chromedp.WaitVisible(p.wait, chromedp.ByQuery),
+			chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &wide)); err != nil {
+			t.Fatalf("%s at 390 px: %v", p.path, err)
+		}
+		screenshot(t, ctx, p.name)
+		if wide {
+			t.Errorf("%s scrolls sideways at 390 px", p.path)
+		}
 	}
 }
 
