@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -63,31 +64,28 @@ func (s *Server) referenceCauses(c *fiber.Ctx) error {
 
 // updateSkill lets staff correct a skill's labels and its ROME/ESCO codes.
 func (s *Server) updateSkill(c *fiber.Ctx) error {
-	var in postgres.Skill
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	in.Code = strings.Clone(c.Params("code"))
-	if len(in.LabelFR) > 200 || len(in.LabelEN) > 200 {
-		return errs.Field("label_fr", "labels are 200 characters at most")
-	}
-	out, err := s.deps.Reference.UpdateSkill(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return updateReference(c, func(k *postgres.Skill) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
+		s.deps.Reference.UpdateSkill)
 }
 
 func (s *Server) updateCause(c *fiber.Ctx) error {
-	var in postgres.Cause
+	return updateReference(c, func(k *postgres.Cause) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
+		s.deps.Reference.UpdateCause)
+}
+
+// updateReference reads a skill's or a cause's new labels, the code from
+// the path, and saves them.
+func updateReference[T any](c *fiber.Ctx, labels func(*T) (code *string, fr, en string), save func(context.Context, T) (*T, error)) error {
+	var in T
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	in.Code = strings.Clone(c.Params("code"))
-	if len(in.LabelFR) > 200 || len(in.LabelEN) > 200 {
+	code, fr, en := labels(&in)
+	*code = strings.Clone(c.Params("code"))
+	if len(fr) > 200 || len(en) > 200 {
 		return errs.Field("label_fr", "labels are 200 characters at most")
 	}
-	out, err := s.deps.Reference.UpdateCause(c.UserContext(), in)
+	out, err := save(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
