@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -139,6 +140,20 @@ func (d *Day) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*d = DayOf(t)
+	return nil
+}
+
+// Scan reads a date column (database/sql), so that stores read Days
+// without a copy of the type that holds them.
+func (d *Day) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = Day{}
+	case time.Time:
+		*d = DayOf(v)
+	default:
+		return fmt.Errorf("campaign.Day: cannot scan %T", src)
+	}
 	return nil
 }
 

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"math"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -98,39 +97,12 @@ const hourFrom = ` FROM hour_logs h
 	JOIN members mb ON mb.tenant_id = h.tenant_id AND mb.id = h.member_id
 	JOIN missions m ON m.id = h.mission_id`
 
-type hourRow struct {
-	ID              uuid.UUID  `bun:"id"`
-	ParticipationID uuid.UUID  `bun:"participation_id"`
-	CampaignID      uuid.UUID  `bun:"campaign_id"`
-	MemberID        uuid.UUID  `bun:"member_id"`
-	MissionID       uuid.UUID  `bun:"mission_id"`
-	WorkedOn        time.Time  `bun:"worked_on"`
-	Hours           float64    `bun:"hours"`
-	Note            string     `bun:"note"`
-	Status          string     `bun:"status"`
-	DecidedBy       string     `bun:"decided_by"`
-	DecidedAt       *time.Time `bun:"decided_at"`
-	CreatedAt       time.Time  `bun:"created_at"`
-	MemberName      string     `bun:"member_name"`
-	MissionTitle    string     `bun:"mission_title"`
-	CampaignName    string     `bun:"campaign_name"`
-}
-
-func (r hourRow) domain() campaign.HourLog {
-	return campaign.HourLog{ID: r.ID, ParticipationID: r.ParticipationID, CampaignID: r.CampaignID, MemberID: r.MemberID,
-		MissionID: r.MissionID, WorkedOn: campaign.DayOf(r.WorkedOn), Hours: r.Hours, Note: r.Note, Status: r.Status,
-		DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt, CreatedAt: r.CreatedAt, MemberName: r.MemberName,
-		MissionTitle: r.MissionTitle, CampaignName: r.CampaignName}
-}
-
+// listHours reads entries; the columns are named as campaign.HourLog's
+// fields, which bun fills without a copy of the type.
 func listHours(ctx context.Context, tx bun.IDB, where string, args ...any) ([]campaign.HourLog, error) {
-	var rows []hourRow
-	if err := tx.NewRaw("SELECT "+hourCols+hourFrom+" WHERE "+where, args...).Scan(ctx, &rows); err != nil {
+	out := []campaign.HourLog{} // an empty list, not null, in JSON
+	if err := tx.NewRaw("SELECT "+hourCols+hourFrom+" WHERE "+where, args...).Scan(ctx, &out); err != nil {
 		return nil, err
-	}
-	out := make([]campaign.HourLog, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
 	}
 	return out, nil
 }
@@ -259,13 +231,12 @@ func (s *HourStore) RejectHours(ctx context.Context, id uuid.UUID, by string) (*
 		if status != campaign.HoursPending {
 			return errs.E(errs.Conflict, "these hours were already %s: a decision is taken once", status)
 		}
-		var r hourRow
+		var h campaign.HourLog
 		if err := tx.NewRaw(`UPDATE hour_logs h SET status = 'rejected', decided_by = ?, decided_at = now() WHERE h.id = ?
 			RETURNING h.id, h.participation_id, h.member_id, h.mission_id, h.worked_on, h.hours::float8 AS hours, h.note,
-				h.status, h.decided_by, h.decided_at, h.created_at`, by, id).Scan(ctx, &r); err != nil {
+				h.status, h.decided_by, h.decided_at, h.created_at`, by, id).Scan(ctx, &h); err != nil {
 			return err
 		}
-		h := r.domain()
 		out = &h
 		return nil
 	})
