@@ -119,12 +119,13 @@ func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in Onboa
 	if err := s.record(tctx, actor, ActionInvite, "member:"+admin.Email, c, map[string]string{"role": RoleHRAdmin}); err != nil {
 		return nil, nil, err
 	}
-	c.BaseURL = companyURL(c.BaseURL, t.Slug)
+	c.BaseURL = CompanyURL(c.BaseURL, t.Slug)
 	return t, admin, s.mailInvitation(tctx, actor, t, admin, plain, expires, c)
 }
 
-// companyURL turns the platform's base URL into the company's.
-func companyURL(platform, slug string) string {
+// CompanyURL turns the platform's base URL into the company's: its slug
+// under the platform's host.
+func CompanyURL(platform, slug string) string {
 	scheme, host, ok := strings.Cut(platform, "://")
 	if !ok {
 		return platform

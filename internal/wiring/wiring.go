@@ -6,7 +6,6 @@ package wiring
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,7 +107,9 @@ func (s *Services) StartJobs(ctx context.Context) {
 	// and to the company's HR admins (JeVeuxAider's response time).
 	go every(ctx, time.Hour, func() {
 		s.Deps.Participations.FlagLate(ctx, 7, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
-			func(l *campaign.LateApplication) string { return s.companyURL(l.TenantID) + "/campaigns" })
+			func(l *campaign.LateApplication) string {
+				return identity.CompanyURL(s.publicURL, l.CompanySlug) + "/campaigns"
+			})
 	})
 }
 
@@ -127,7 +128,7 @@ func (s *Services) StartDueCampaigns(ctx context.Context) int {
 		if t.Status != tenants.Active {
 			continue
 		}
-		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), s.companyURL(t.ID)) {
+		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), identity.CompanyURL(s.publicURL, t.Slug)) {
 			slog.InfoContext(ctx, "campaign started or mailed", "company", t.Slug, "campaign", r.Campaign.ID,
 				"invited", r.Invited, "failed", r.Failed)
 			started++
@@ -150,13 +151,12 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 	}
 }
 
-// companyURL is the address of a company's space: its slug under the
-// platform's address.
+// companyURL is the address of a company's space, for a company known by
+// its id only.
 func (s *Services) companyURL(tenantID uuid.UUID) string {
 	t, err := s.tenants.ByID(context.Background(), tenantID)
-	scheme, host, ok := strings.Cut(s.publicURL, "://")
-	if err != nil || !ok {
+	if err != nil {
 		return s.publicURL
 	}
-	return scheme + "://" + t.Slug + "." + strings.TrimPrefix(host, "www.")
+	return identity.CompanyURL(s.publicURL, t.Slug)
 }
