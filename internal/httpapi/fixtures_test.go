@@ -391,3 +391,34 @@ func newHRWorld(t *testing.T) hrWorld {
 func (w hrWorld) as(role string) browserless {
 	return browserless{t: w.admin.t, app: w.app, host: w.admin.host, session: w.people.session(w.tn, w.people.member(w.tn, role))}
 }
+
+// matchingDrive is a company whose campaign offers two missions, an
+// accounting one (one place) and a web one (webPlaces places), to
+// volunteers with one skill each (by name), and its HR admin.
+type matchingDrive struct {
+	app        *fiber.App
+	host       string
+	campaignID uuid.UUID
+	admin      string            // the HR admin's session
+	sessions   map[string]string // each volunteer's, by name
+}
+
+func newMatchingDrive(t *testing.T, webPlaces int, volunteers map[string]string) matchingDrive {
+	t.Helper()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Initech")
+	assoc := verifiedAssociation(t, env, "Asso")
+	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
+	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: webPlaces})
+	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{},
+		// Its two missions only: other tests' missions share the database.
+		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})}
+	pp := people{t: t, db: env.App}
+	d.admin = pp.session(tn, pp.member(tn, "hr_admin"))
+	for name, skill := range volunteers {
+		d.sessions[name] = pp.session(tn, pp.member(tn, "employee"))
+		remoteVolunteer(t, app, d.host, d.sessions[name], skill)
+	}
+	return d
+}

@@ -2,33 +2,14 @@ package httpapi_test
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-
-	"github.com/google/uuid"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initech")
-	host := tn.Slug + ".localhost"
-	assoc := verifiedAssociation(t, env, "Asso")
-	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
-	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: 2})
-	// Its two missions only: other tests' missions share the database.
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})
-	pp := people{t: t, db: env.App}
-	admin := pp.session(tn, pp.member(tn, "hr_admin"))
-	sessions := map[string]string{}
-	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev", "other": "it.web-dev"} {
-		sessions[name] = pp.session(tn, pp.member(tn, "employee"))
-		remoteVolunteer(t, app, host, sessions[name], skill)
-	}
+	d := newMatchingDrive(t, 2, map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev", "other": "it.web-dev"})
+	app, host, campaignID, admin, sessions := d.app, d.host, d.campaignID, d.admin, d.sessions
 	base := "/api/v1/campaigns/" + campaignID.String()
 
 	res, body := do(t, app, "GET", host, base+"/recommendations?k=5", "", sessions["accountant"])

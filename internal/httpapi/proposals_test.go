@@ -1,16 +1,11 @@
 package httpapi_test
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/google/uuid"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // After the HR admin's allocation, each employee finds the mission proposed
@@ -18,20 +13,11 @@ import (
 // the page.
 func TestProposalsOnTheParticipationsPage(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initech")
-	host := tn.Slug + ".localhost"
-	assoc := verifiedAssociation(t, env, "Asso")
-	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
-	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: 1})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})
-	pp := people{t: t, db: env.App}
-	admin := pp.session(tn, pp.member(tn, "hr_admin"))
+	d := newMatchingDrive(t, 1, map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev"})
+	app, host, campaignID, admin := d.app, d.host, d.campaignID, d.admin
 	employees := map[string]browserless{}
-	for name, skill := range map[string]string{"accountant": "finance.accounting", "developer": "it.web-dev"} {
-		employees[name] = browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "employee"))}
-		remoteVolunteer(t, app, host, employees[name].session, skill)
+	for name, session := range d.sessions {
+		employees[name] = browserless{t: t, app: app, host: host, session: session}
 	}
 	accountant, developer := employees["accountant"], employees["developer"]
 	base := "/api/v1/campaigns/" + campaignID.String()
