@@ -232,11 +232,15 @@ func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) err
 			return usageError{fmt.Sprintf("--logo: %v", err)}
 		}
 	}
-	ids := identityService(s.DB(), sender)
+	links, err := tenants.ParseAddresses(cmd.String("public-url"))
+	if err != nil {
+		return usageError{"--public-url: " + err.Error()}
+	}
+	ids := identityService(s.DB(), sender, links)
 	t, admin, err := ids.OnboardCompany(ctx, nil, identity.OnboardInput{Slug: cmd.String("slug"), Name: cmd.String("name"),
 		Locale: cmd.String("locale"), EmailDomains: cmd.StringSlice("email-domain"), AdminEmail: cmd.String("admin-email"),
 		AdminName: cmd.String("admin-name"), Accent: cmd.String("accent"), Logo: logo},
-		identity.Client{IP: "cli", BaseURL: cmd.String("public-url")})
+		identity.Client{IP: "cli"})
 	if err != nil && !errs.Is(err, errs.Unavailable) {
 		return err
 	}

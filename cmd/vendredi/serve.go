@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -23,8 +24,12 @@ func serveCommand() *cli.Command {
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
 			"On SIGTERM or SIGINT it stops accepting connections and lets in-flight requests finish.",
 		Flags: append(mailFlags(),
-			&cli.StringFlag{Name: "public-url", Usage: "the platform's address, for links in mails",
-				Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL")},
+			&cli.StringFlag{Name: "public-url", Usage: "the platform's address as people reach it, scheme and port included: " +
+				"every link in mails is built from it (a company's under {slug}.its host), never from a request's headers",
+				Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL"), Validator: validPublicURL},
+			&cli.StringSliceFlag{Name: "trusted-proxies", Usage: "addresses or CIDR ranges of the reverse proxies in front " +
+				"(comma-separated): only their X-Forwarded-For gives the client's address; unset, no forwarded header is believed",
+				Sources: cli.EnvVars("TRUSTED_PROXIES"), Validator: validProxies},
 			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListen},
 			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform; companies are served on its subdomains",
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
@@ -45,6 +50,14 @@ func serveCommand() *cli.Command {
 			}
 			defer db.Close()
 			base := cmd.String("base-domain")
+			links, err := tenants.ParseAddresses(cmd.String("public-url"))
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			if bh := strings.ToLower(strings.Split(base, ":")[0]); links.Host() != bh {
+				return usageError{fmt.Sprintf("PUBLIC_URL %s is not on BASE_DOMAIN %s: companies are served on {slug}.%s, "+
+					"and their links must point there", cmd.String("public-url"), base, bh)}
+			}
 			sender, err := mailSender(cmd, isLocal(base))
 			if err != nil {
 				return err
@@ -56,7 +69,8 @@ func serveCommand() *cli.Command {
 			services.StartJobs(ctx)
 			// Role changes made through any instance reach this one's cache.
 			go services.ListenForRoles(ctx, cmd.String("database-url"))
-			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Logger: slog.Default(), SecureCookies: !isLocal(base)}, services.Deps)
+			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Links: links, TrustedProxies: cmd.StringSlice("trusted-proxies"),
+				Logger: slog.Default(), SecureCookies: !isLocal(base)}, services.Deps)
 			if err != nil {
 				return err
 			}
@@ -90,4 +104,22 @@ func announce(ctx context.Context, store tenants.Store, addr net.Addr, base stri
 			slog.Info("company", "name", t.Name, "url", "http://"+t.Slug+"."+base+port+"/")
 		}
 	}
+}
+
+func validPublicURL(s string) error {
+	if _, err := tenants.ParseAddresses(s); err != nil {
+		return usageError{"invalid PUBLIC_URL: " + strings.TrimPrefix(err.Error(), "invalid public URL ")}
+	}
+	return nil
+}
+
+func validProxies(list []string) error {
+	for _, p := range list {
+		p = strings.TrimSpace(p)
+		if _, _, err := net.ParseCIDR(p); err == nil || net.ParseIP(p) != nil || p == "" {
+			continue
+		}
+		return usageError{fmt.Sprintf("invalid TRUSTED_PROXIES entry %q: want IP addresses or CIDR ranges, such as 10.0.0.0/8", p)}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/wiring"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // mailFlags configure outgoing mail, for serve and for onboarding from the
@@ -48,7 +49,9 @@ func mailSender(cmd *cli.Command, local bool) (mail.Sender, error) {
 }
 
 // identityService wires the identity flows to PostgreSQL and the mail
-// server, as serve does.
-func identityService(db *postgres.DB, sender mail.Sender) *identity.Service {
-	return wiring.Identity(db, sender, identity.DefaultConfig())
+// server, as serve does; links in its mails point under links.
+func identityService(db *postgres.DB, sender mail.Sender, links tenants.Addresses) *identity.Service {
+	cfg := identity.DefaultConfig()
+	cfg.Links = links
+	return wiring.Identity(db, sender, cfg)
 }

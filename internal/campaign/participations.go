@@ -205,6 +205,8 @@ type ParticipationStore interface {
 	FlagLate(ctx context.Context, days int) ([]LateApplication, error)
 
 	Mine(ctx context.Context, memberID uuid.UUID) ([]Participation, error)
+	// OfCampaign lists a campaign's participations; errs.NotFound when the
+	// company has no such campaign.
 	OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) ([]Participation, error)
 	OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) ([]Participation, error)
 }

@@ -29,6 +29,13 @@ func NewParticipations(store ParticipationStore, notifier Notifier) *Participati
 // Store exposes reads that need no flow.
 func (s *Participations) Store() ParticipationStore { return s.store }
 
+// OfCampaign lists the participations of one of the company's campaigns,
+// of one status if status is not empty; errs.NotFound for a campaign the
+// company does not have, as for any other unknown object.
+func (s *Participations) OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) ([]Participation, error) {
+	return s.store.OfCampaign(ctx, campaignID, status)
+}
+
 // Apply signs the employee up for a mission within a campaign of their
 // company: a place if one is left, else the waiting list if they accept it.
 func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput) (*Participation, error) {

@@ -85,14 +85,15 @@ func liveServer(t *testing.T, env *pgtest.Env) string {
 // the server's role at appURL.
 func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
 	t.Helper()
-	app, _ := serverWith(t, db, appURL, io.Discard)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	app, _ := serverAt(t, db, appURL, "http://localhost:"+port, io.Discard)
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	return port
 }
 
 func TestBrowserSignInAndLanguage(t *testing.T) {

@@ -190,7 +190,7 @@ func (s *Server) launchCampaign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.deps.Campaigns.Launch(c.UserContext(), id, utils.CopyString(c.BaseURL()))
+	res, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext()))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -43,11 +44,81 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 // siteKey is the Locals key of the tenants.Site of a request.
 const siteKey = "site"
 
+// clientIPKey is the Locals key of the client's address (a string).
+const clientIPKey = "client_ip"
+
+// host is the Host the client sent. Never X-Forwarded-Host, whoever sends
+// it: the host picks the company and nothing a client adds may switch it.
+func host(c *fiber.Ctx) string { return string(c.Request().Host()) }
+
+// resolveClient finds the client's address once: the peer, or, when the
+// peer is a trusted proxy, the right-most address of X-Forwarded-For that
+// is not itself a trusted proxy. The left of that header is whatever the
+// client wrote, so the first address is never believed.
+func (s *Server) resolveClient(c *fiber.Ctx) error {
+	ip := c.Context().RemoteIP()
+	if s.trusted.contains(ip) {
+		hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := net.ParseIP(strings.TrimSpace(hops[i]))
+			if hop == nil {
+				break // a garbled chain: keep the last address believed
+			}
+			ip = hop
+			if !s.trusted.contains(hop) {
+				break
+			}
+		}
+	}
+	c.Locals(clientIPKey, ip.String())
+	return c.Next()
+}
+
+// proxies is a set of trusted proxy addresses and ranges.
+type proxies []*net.IPNet
+
+func parseProxies(list []string) (proxies, error) {
+	var out proxies
+	for _, p := range list {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			ip := net.ParseIP(p)
+			if ip == nil {
+				return nil, errs.E(errs.Invalid, "trusted proxy %q is not an IP address or a CIDR range", p)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, errs.E(errs.Invalid, "trusted proxy %q is not an IP address or a CIDR range", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (ps proxies) contains(ip net.IP) bool {
+	for _, n := range ps {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
 // resolveTenant finds the company of the request from its Host, once, and
 // puts it in the context. Unknown and suspended companies answer 404, as a
 // missing page would; the bare base domain is the platform's side.
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
-	site := tenants.ParseHost(c.Hostname(), s.cfg.BaseDomain)
+	site := tenants.ParseHost(host(c), s.cfg.BaseDomain)
 	c.Locals(siteKey, site)
 	if site.Platform {
 		return c.Next()
@@ -77,5 +148,21 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	}
 	ctx = tenants.NewContext(ctx, t)
 	c.SetUserContext(logging.With(ctx, slog.String("tenant", t.Slug)))
+	return c.Next()
+}
+
+// staffOnly guards everything under /platform, pages and API: the staff's
+// side exists on the platform's own host only (404 on a company's, as
+// for any unknown address) and for staff only (403 to anyone else signed
+// in; the route's declaration answers 401 to the anonymous). Some of its
+// permissions (reading the vital missions) are also an employee's in
+// their company: the path, not the permission, says this is staff work.
+func (s *Server) staffOnly(c *fiber.Ctx) error {
+	if site, _ := c.Locals(siteKey).(tenants.Site); !site.Platform {
+		return errs.E(errs.NotFound, "There is nothing at this address.")
+	}
+	if p := principal(c); p != nil && !p.Staff {
+		return errs.E(errs.Forbidden, "this page is for Vendredi's staff")
+	}
 	return c.Next()
 }

@@ -251,7 +251,7 @@ func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Campaigns.Launch(c.UserContext(), id, utils.CopyString(c.BaseURL())); err != nil {
+	if _, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext())); err != nil {
 		code := errs.CodeOf(err)
 		if code != errs.Conflict && code != errs.Invalid {
 			return err

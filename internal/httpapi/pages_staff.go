@@ -171,7 +171,7 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 	rows := make([]companyRow, len(list))
 	onboarded, changed := c.Query("onboarded"), c.Query("changed")
 	for i, t := range list {
-		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: companySite(c, t.Slug)}
+		rows[i] = companyRow{Tenant: t, People: people[t.ID], Site: s.cfg.Links.Company(t.Slug)}
 		if t.LogoVersion != "" {
 			rows[i].Logo = "/platform/companies/" + t.Slug + "/logo?v=" + t.LogoVersion
 		}
@@ -187,7 +187,7 @@ func (s *Server) staffCompanies(c *fiber.Ctx, extra map[string]any) error {
 		}
 	}
 	extra["Companies"] = rows
-	extra["Host"] = map[string]string{"Host": strings.TrimPrefix(c.Hostname(), "www.")}
+	extra["Host"] = map[string]string{"Host": s.cfg.Links.Host()}
 	return s.render(c, "staff/companies", s.staffData(c, "staff.companies.title", extra))
 }
 
@@ -661,12 +661,6 @@ func (s *Server) staffTemplateSubmit(c *fiber.Ctx) error {
 	return c.Redirect("/platform/templates?saved="+url.QueryEscape(code)+"#saved", fiber.StatusSeeOther)
 }
 
-// companySite is a company's address: its slug under the platform's, as
-// the onboarding's invitation links it.
-func companySite(c *fiber.Ctx, slug string) string {
-	return c.Protocol() + "://" + slug + "." + strings.TrimPrefix(c.Hostname(), "www.")
-}
-
 // staffResendSubmit mails the invitation of a company's HR admins again,
 // while nobody has joined it yet: the first mail may have been lost, or
 // sent while the mail server was down.
@@ -681,9 +675,8 @@ func (s *Server) staffResendSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The link must open the company's own address, as onboarding's did.
+	// The link opens the company's own address (tctx's), as onboarding's did.
 	cl := client(c)
-	cl.BaseURL = companySite(c, t.Slug)
 	var sent []string
 	for _, p := range people {
 		if p.Role != identity.RoleHRAdmin || p.Status != identity.StatusInvited {

@@ -123,7 +123,7 @@ func (s *Server) campaignParticipations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().OfCampaign(c.UserContext(), id, st)
+	ps, err := s.deps.Participations.OfCampaign(c.UserContext(), id, st)
 	if err != nil {
 		return err
 	}

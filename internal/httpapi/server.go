@@ -49,7 +49,16 @@ type Members interface {
 // Config is what the server needs besides its dependencies.
 type Config struct {
 	BaseDomain string
-	Logger     *slog.Logger
+	// Links builds every absolute address the server writes and the
+	// Origin it expects from browsers (PUBLIC_URL); never the request's
+	// Host or forwarded headers.
+	Links tenants.Addresses
+	// TrustedProxies are the addresses or CIDR ranges of the reverse
+	// proxies in front of the server (TRUSTED_PROXIES): only from them is
+	// X-Forwarded-For believed, for the client's address. No forwarded
+	// header ever chooses the host.
+	TrustedProxies []string
+	Logger         *slog.Logger
 	// SecureCookies marks the session cookie Secure: everywhere but
 	// plain-HTTP development.
 	SecureCookies bool
@@ -80,10 +89,11 @@ type Deps struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg   Config
-	deps  Deps
-	log   *slog.Logger
-	pages map[string]*template.Template // by language
+	cfg     Config
+	trusted proxies
+	deps    Deps
+	log     *slog.Logger
+	pages   map[string]*template.Template // by language
 }
 
 // New builds the Fiber application.
@@ -92,7 +102,14 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, pages: pages}
+	trusted, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Links == (tenants.Addresses{}) {
+		cfg.Links = tenants.MustAddresses("http://" + cfg.BaseDomain)
+	}
+	s := &Server{cfg: cfg, trusted: trusted, deps: deps, log: cfg.Logger, pages: pages}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -104,8 +121,14 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		BodyLimit:             8 << 20,
+		// Fiber's own helpers (Protocol, Hostname, IP) believe forwarded
+		// headers from these peers only; the server itself reads the
+		// client's address in resolveClient and the host from Host alone.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
 	})
 	app.Use(requestid.New())
+	app.Use(s.resolveClient)
 	app.Use(s.accessLog)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	// Pages run no script and load nothing from elsewhere: a policy that
@@ -117,6 +140,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		XFrameOptions: "DENY", ReferrerPolicy: "same-origin", HSTSMaxAge: 365 * 24 * 3600,
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
+	app.Use(s.validText)
 
 	app.Get("/healthz", authz.Public(), s.healthz)
 	app.Get("/readyz", authz.Public(), s.readyz)
@@ -125,6 +149,8 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	app.Use(s.resolveTenant)
 	app.Use(s.protectCrossOrigin)
 	app.Use(s.authenticate)
+	app.Use("/platform", s.staffOnly)
+	app.Use("/api/v1/platform", s.staffOnly)
 	s.routes(app)
 	if err := authz.CheckRoutes(app); err != nil {
 		return nil, err

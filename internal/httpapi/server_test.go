@@ -77,6 +77,13 @@ func serverOn(t *testing.T, env *pgtest.Env, w io.Writer) (*fiber.App, *authz.En
 
 func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
+	return serverAt(t, db, url, "http://localhost", w)
+}
+
+// serverAt is serverWith for a server whose public address (PUBLIC_URL,
+// the origin of every mailed link) is publicURL.
+func serverAt(t *testing.T, db *postgres.DB, url, publicURL string, w io.Writer) (*fiber.App, *authz.Enforcer) {
+	t.Helper()
 	log, err := logging.New(w, "json", slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +94,7 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 	}
 	cfg := identity.DefaultConfig()
 	cfg.Hash = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	services, err := wiring.New(db, smtp, wiring.Config{PublicURL: "http://localhost", Identity: cfg})
+	services, err := wiring.New(db, smtp, wiring.Config{PublicURL: publicURL, Identity: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +102,10 @@ func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go services.ListenForRoles(ctx, url)
-	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Logger: log}, services.Deps)
+	// The test's requests come from 0.0.0.0 (app.Test) or 127.0.0.1: both
+	// are the tests' trusted proxy, so X-Forwarded-For sets the client.
+	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Links: services.Links, Logger: log,
+		TrustedProxies: []string{"0.0.0.0", "127.0.0.1"}}, services.Deps)
 	if err != nil {
 		t.Fatal(err)
 	}

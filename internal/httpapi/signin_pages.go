@@ -81,9 +81,5 @@ func (s *Server) chooseLanguage(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: LangCookie, Value: l, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: s.cfg.SecureCookies, Expires: time.Now().AddDate(1, 0, 0)})
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
-		back = "/"
-	}
-	return c.Redirect(back, fiber.StatusSeeOther)
+	return c.Redirect(localPath(c.FormValue("back")), fiber.StatusSeeOther)
 }

@@ -103,12 +103,11 @@ func PrincipalFrom(ctx context.Context) *Principal {
 }
 
 // Client describes where a request comes from, for rate limits and audit.
+// It says nothing of where mailed links point: that comes from
+// configuration (Config.Links), never from the request.
 type Client struct {
 	IP        string
 	UserAgent string
-	// BaseURL is scheme://host of the site the person uses; links in mails
-	// point there.
-	BaseURL string
 }
 
 // NewSecret returns a random token for a link, a session or an API token,

@@ -65,8 +65,10 @@ func (w *world) company(t *testing.T, domains ...string) (context.Context, *tena
 	return tenants.NewContext(context.Background(), tn), tn
 }
 
-func client(base string) identity.Client {
-	return identity.Client{IP: "198.51.100." + uuid.NewString()[:2], UserAgent: "test", BaseURL: base}
+// client is a request from a random address: links come from the
+// service's configuration (http://localhost:3000 by default), never from it.
+func client() identity.Client {
+	return identity.Client{IP: "198.51.100." + uuid.NewString()[:2], UserAgent: "test"}
 }
 
 // token reads the token of a mailed link whose path contains path.
@@ -87,7 +89,7 @@ func token(t *testing.T, m mailtest.Message, path string) string {
 func (w *world) member(t *testing.T, ctx context.Context, role, password string) (string, *identity.Principal) {
 	t.Helper()
 	email := mailtest.Address(t)
-	c := client("http://acme.localhost:3000")
+	c := client()
 	if _, err := w.svc.Invite(ctx, nil, identity.InviteInput{Email: email, FullName: "Léa Dupont", Role: role}, c); err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +106,13 @@ func TestInvitationThenPasswordSignIn(t *testing.T) {
 	w := newWorld(t, testConfig())
 	ctx, tn := w.company(t)
 	email := mailtest.Address(t)
-	c := client("http://" + tn.Slug + ".localhost:3000")
+	c := client()
 
 	if _, err := w.svc.Invite(ctx, nil, identity.InviteInput{Email: email, FullName: "Léa Dupont", Role: "hr_admin"}, c); err != nil {
 		t.Fatal(err)
 	}
 	m := w.mail.WaitFor(t, email, 5*time.Second)
-	if !strings.Contains(m.Subject, tn.Name) || !strings.HasPrefix(m.Link("/auth/invitation"), c.BaseURL+"/auth/invitation?token=") {
+	if !strings.Contains(m.Subject, tn.Name) || !strings.HasPrefix(m.Link("/auth/invitation"), "http://"+tn.Slug+".localhost:3000/auth/invitation?token=") {
 		t.Fatalf("invitation mail %q links %v; want the company named and a link on its host", m.Subject, m.Links)
 	}
 	tok := token(t, m, "/auth/invitation")
@@ -168,7 +170,7 @@ func TestSessionsAndTokensStayInTheirCompany(t *testing.T) {
 	w := newWorld(t, testConfig())
 	acme, _ := w.company(t)
 	globex, _ := w.company(t)
-	c := client("http://acme.localhost")
+	c := client()
 	email, pr := w.member(t, acme, "hr_admin", "correct horse battery")
 	session, _, err := w.svc.SignIn(acme, email, "correct horse battery", c)
 	if err != nil {
@@ -199,7 +201,7 @@ func TestSignOutAndRevocation(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testConfig())
 	ctx, _ := w.company(t)
-	c := client("http://acme.localhost")
+	c := client()
 	email, pr := w.member(t, ctx, "hr_admin", "correct horse battery")
 	s1, p1, _ := w.svc.SignIn(ctx, email, "correct horse battery", c)
 	s2, _, _ := w.svc.SignIn(ctx, email, "correct horse battery", c)
@@ -235,13 +237,17 @@ func TestSignInLinkWorksOnceAndExpires(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testConfig())
 	ctx, tn := w.company(t)
-	c := client("http://" + tn.Slug + ".localhost")
+	c := client()
 	email, _ := w.member(t, ctx, "employee", "correct horse battery")
 
 	if err := w.svc.RequestSignInLink(ctx, email, c); err != nil {
 		t.Fatal(err)
 	}
-	tok := token(t, w.mail.WaitFor(t, email, 5*time.Second), "/auth/link")
+	m := w.mail.WaitFor(t, email, 5*time.Second)
+	if l := m.Link("/auth/link"); !strings.HasPrefix(l, "http://"+tn.Slug+".localhost:3000/auth/link?token=") {
+		t.Fatalf("sign-in link %q: want the company's configured address", l)
+	}
+	tok := token(t, m, "/auth/link")
 	// Ten tabs open the link at once: one signs in.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -281,7 +287,7 @@ func TestPasswordResetEndsOtherSessions(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testConfig())
 	ctx, _ := w.company(t)
-	c := client("http://acme.localhost")
+	c := client()
 	email, _ := w.member(t, ctx, "employee", "correct horse battery")
 	old, _, _ := w.svc.SignIn(ctx, email, "correct horse battery", c)
 
@@ -317,18 +323,50 @@ func TestSignInAttemptsAreLimited(t *testing.T) {
 	var last error
 	for i := range 4 {
 		// From a new address each time: the account's own limit holds.
-		_, _, last = w.svc.SignIn(ctx, email, "guess number "+string(rune('a'+i)), client("http://acme.localhost"))
+		_, _, last = w.svc.SignIn(ctx, email, "guess number "+string(rune('a'+i)), client())
 	}
 	if !errs.Is(last, errs.TooMany) {
 		t.Fatalf("fourth attempt in the window: %v; want too many", last)
 	}
-	if _, _, err := w.svc.SignIn(ctx, email, "correct horse battery", client("http://acme.localhost")); !errs.Is(err, errs.TooMany) {
+	if _, _, err := w.svc.SignIn(ctx, email, "correct horse battery", client()); !errs.Is(err, errs.TooMany) {
 		t.Fatalf("even the right password waits for the window: %v", err)
 	}
 	// Another server instance shares the count: it lives in PostgreSQL.
 	other := newWorld(t, cfg)
-	if _, _, err := other.svc.SignIn(ctx, email, "correct horse battery", client("http://acme.localhost")); !errs.Is(err, errs.TooMany) {
+	if _, _, err := other.svc.SignIn(ctx, email, "correct horse battery", client()); !errs.Is(err, errs.TooMany) {
 		t.Fatalf("a second instance: %v; want the same limit", err)
+	}
+	// The owner still gets in by the mailed link.
+	if err := w.svc.RequestSignInLink(ctx, email, client()); err != nil {
+		t.Fatalf("a sign-in link while passwords wait: %v", err)
+	}
+	if _, pr, err := w.svc.SignInWithLink(ctx, token(t, w.mail.WaitFor(t, email, 5*time.Second), "/auth/link"), client()); err != nil || pr.Email != email {
+		t.Fatalf("signing in by the link while passwords wait: %v", err)
+	}
+}
+
+// A stranger guessing from one address locks out that address only: the
+// owner, from theirs, signs in with the right password.
+func TestGuessesFromOneAddressDoNotLockTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.SignInPerAccountIP = 3
+	w := newWorld(t, cfg)
+	ctx, _ := w.company(t)
+	email, _ := w.member(t, ctx, "employee", "correct horse battery")
+	attacker := identity.Client{IP: "203.0.113.7", UserAgent: "guesser"}
+	var last error
+	for i := range 4 {
+		_, _, last = w.svc.SignIn(ctx, email, "guess number "+string(rune('a'+i)), attacker)
+	}
+	if !errs.Is(last, errs.TooMany) {
+		t.Fatalf("fourth guess from one address: %v; want too many", last)
+	}
+	if _, _, err := w.svc.SignIn(ctx, email, "correct horse battery", attacker); !errs.Is(err, errs.TooMany) {
+		t.Fatalf("the guessing address, even with the right password: %v; want too many", err)
+	}
+	if _, pr, err := w.svc.SignIn(ctx, email, "correct horse battery", identity.Client{IP: "198.51.100.20"}); err != nil || pr.Email != email {
+		t.Fatalf("the owner from their own address: %v; want signed in", err)
 	}
 }
 
@@ -337,7 +375,7 @@ func TestImportInvitationsReportsEachLine(t *testing.T) {
 	w := newWorld(t, testConfig())
 	domain := "co-" + uuid.NewString()[:8] + ".example"
 	ctx, _ := w.company(t, domain)
-	c := client("http://acme.localhost")
+	c := client()
 	existing := "deja@" + domain
 	if _, err := w.svc.Invite(ctx, nil, identity.InviteInput{Email: existing}, c); err != nil {
 		t.Fatal(err)
@@ -382,7 +420,7 @@ func TestInvitationsCanBeResentAndRevoked(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testConfig())
 	ctx, _ := w.company(t)
-	c := client("http://acme.localhost")
+	c := client()
 	email := mailtest.Address(t)
 	p, err := w.svc.Invite(ctx, nil, identity.InviteInput{Email: email}, c)
 	if err != nil {
@@ -412,7 +450,7 @@ func TestEmployeesOfTheDomainSignUpOnTheirOwn(t *testing.T) {
 	w := newWorld(t, testConfig())
 	domain := "co-" + uuid.NewString()[:8] + ".example"
 	ctx, _ := w.company(t, domain)
-	c := client("http://acme.localhost")
+	c := client()
 	if err := w.svc.SignUp(ctx, "someone@gmail.com", "Some One", "correct horse battery", c); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("sign-up with a personal address: %v; want invalid", err)
 	}
@@ -442,7 +480,7 @@ func TestStaffOnboardACompanyWithItsFirstHRAdmin(t *testing.T) {
 	slug := "co-" + uuid.NewString()[:8]
 	admin := "rh@" + slug + ".example"
 	tn, _, err := w.svc.OnboardCompany(platform, nil, identity.OnboardInput{Slug: slug, Name: "Initech", Locale: "fr",
-		EmailDomains: []string{slug + ".example"}, AdminEmail: admin, AdminName: "Rose Hubert"}, client("http://localhost:3000"))
+		EmailDomains: []string{slug + ".example"}, AdminEmail: admin, AdminName: "Rose Hubert"}, client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,15 +490,15 @@ func TestStaffOnboardACompanyWithItsFirstHRAdmin(t *testing.T) {
 		t.Fatalf("the HR admin's link %q should open the company's host", link)
 	}
 	ctx := tenants.NewContext(platform, tn)
-	if _, pr, err := w.svc.AcceptInvitation(ctx, token(t, m, "/auth/invitation"), "", "correct horse battery", client("")); err != nil || pr.Role != "hr_admin" {
+	if _, pr, err := w.svc.AcceptInvitation(ctx, token(t, m, "/auth/invitation"), "", "correct horse battery", client()); err != nil || pr.Role != "hr_admin" {
 		t.Fatalf("accept: %+v, %v", pr, err)
 	}
-	_, _, err = w.svc.OnboardCompany(platform, nil, identity.OnboardInput{Slug: slug, Name: "Other", AdminEmail: "x@y.example"}, client(""))
+	_, _, err = w.svc.OnboardCompany(platform, nil, identity.OnboardInput{Slug: slug, Name: "Other", AdminEmail: "x@y.example"}, client())
 	if !errs.Is(err, errs.Conflict) {
 		t.Fatalf("a taken slug: %v; want conflict", err)
 	}
 	_, _, err = w.svc.OnboardCompany(platform, nil, identity.OnboardInput{Slug: "co-" + uuid.NewString()[:8], Name: "Other",
-		EmailDomains: []string{"other.example"}, AdminEmail: "x@y.example"}, client(""))
+		EmailDomains: []string{"other.example"}, AdminEmail: "x@y.example"}, client())
 	if !errs.Is(err, errs.Invalid) {
 		t.Fatalf("an HR admin outside the company's domains: %v; want invalid", err)
 	}
@@ -470,7 +508,7 @@ func TestAssociationManagersSignUpAndInviteCoManagers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testConfig())
 	platform := context.Background()
-	c := client("http://localhost:3000")
+	c := client()
 	email := mailtest.Address(t)
 	legal := "W" + strings.ReplaceAll(uuid.NewString(), "-", "")[:9]
 	legal = "W" + strings.Map(func(r rune) rune {
@@ -529,7 +567,7 @@ func TestTheLastHRAdminStays(t *testing.T) {
 	ctx, _ := w.company(t)
 	_, a := w.member(t, ctx, "hr_admin", "correct horse battery")
 	_, b := w.member(t, ctx, "hr_admin", "correct horse battery")
-	c := client("http://acme.localhost")
+	c := client()
 	for range 5 {
 		errc := make(chan error, 2)
 		go func() {
@@ -573,7 +611,7 @@ func TestTheLastHRAdminStays(t *testing.T) {
 // the audit event. Rate limits are lifted so that only the work counts.
 func BenchmarkSignIn(b *testing.B) {
 	cfg := identity.DefaultConfig()
-	cfg.SignInPerAccount, cfg.SignInPerIP = 1<<30, 1<<30
+	cfg.SignInPerAccount, cfg.SignInPerAccountIP, cfg.SignInPerIP = 1<<30, 1<<30, 1<<30
 	env := pgtest.New(b)
 	db := env.App
 	svc := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
@@ -588,7 +626,7 @@ func BenchmarkSignIn(b *testing.B) {
 		FullName: "Bench", Role: "employee", Status: "active", PasswordHash: hash}, "", nil, time.Time{}); err != nil {
 		b.Fatal(err)
 	}
-	c := identity.Client{IP: "198.51.100.1", BaseURL: "http://bench.localhost"}
+	c := identity.Client{IP: "198.51.100.1"}
 	b.ResetTimer()
 	for b.Loop() {
 		if _, _, err := svc.SignIn(ctx, "bench@example.org", "correct horse battery", c); err != nil {

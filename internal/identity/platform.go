@@ -119,18 +119,7 @@ func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in Onboa
 	if err := s.record(tctx, actor, ActionInvite, "member:"+admin.Email, c, map[string]string{"role": RoleHRAdmin}); err != nil {
 		return nil, nil, err
 	}
-	c.BaseURL = CompanyURL(c.BaseURL, t.Slug)
 	return t, admin, s.mailInvitation(tctx, actor, t, admin, plain, expires, c)
-}
-
-// CompanyURL turns the platform's base URL into the company's: its slug
-// under the platform's host.
-func CompanyURL(platform, slug string) string {
-	scheme, host, ok := strings.Cut(platform, "://")
-	if !ok {
-		return platform
-	}
-	return scheme + "://" + slug + "." + strings.TrimPrefix(host, "www.")
 }
 
 // ManagerSignUp is an association manager signing up.
@@ -181,7 +170,7 @@ func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client)
 		return false, err
 	}
 	return claimed, s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: "fr", To: email, Name: name,
-		Company: a.Name, Link: link(c, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+		Company: a.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
 }
 
 // InviteCoManager lets a manager (or staff) invite someone to manage the
@@ -210,7 +199,7 @@ func (s *Service) InviteCoManager(ctx context.Context, actor *Principal, associa
 		return err
 	}
 	return s.mailer.Notify(ctx, Mail{Template: MailCoManagerInvitation, Locale: "fr", To: p.Email, Name: p.FullName,
-		Association: assocName, Inviter: actor.Name, Link: link(c, "/auth/invitation", plain), ValidFor: s.cfg.InviteTTL})
+		Association: assocName, Inviter: actor.Name, Link: s.link(ctx, "/auth/invitation", plain), ValidFor: s.cfg.InviteTTL})
 }
 
 func manages(p *Principal, associationID uuid.UUID) bool {

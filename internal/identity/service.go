@@ -23,12 +23,19 @@ type Config struct {
 	ResetTTL   time.Duration
 	InviteTTL  time.Duration
 	VerifyTTL  time.Duration
-	// At most SignInPerAccount attempts per account and SignInPerIP per
-	// address in each SignInWindow.
-	SignInPerAccount int
-	SignInPerIP      int
-	SignInWindow     time.Duration
-	Hash             *argon2id.Params
+	// In each SignInWindow: at most SignInPerIP password attempts from
+	// one address, SignInPerAccountIP on one account from one address,
+	// and SignInPerAccount failures on one account from all addresses
+	// (after which the account takes mailed sign-in links only).
+	SignInPerAccount   int
+	SignInPerAccountIP int
+	SignInPerIP        int
+	SignInWindow       time.Duration
+	Hash               *argon2id.Params
+	// Links builds the addresses of mailed links (PUBLIC_URL), never the
+	// request: a forged Host or X-Forwarded-Host must not carry a token
+	// elsewhere.
+	Links tenants.Addresses
 }
 
 // DefaultConfig is what production uses.
@@ -36,10 +43,11 @@ func DefaultConfig() Config {
 	return Config{
 		SessionTTL: 14 * 24 * time.Hour, SignInTTL: 15 * time.Minute, ResetTTL: time.Hour,
 		InviteTTL: 7 * 24 * time.Hour, VerifyTTL: 48 * time.Hour,
-		SignInPerAccount: 10, SignInPerIP: 50, SignInWindow: 15 * time.Minute,
+		SignInPerAccount: 100, SignInPerAccountIP: 10, SignInPerIP: 50, SignInWindow: 15 * time.Minute,
 		// OWASP's argon2id floor (19 MiB, 2 passes) is below this; 64 MiB and
 		// one pass cost about 50 ms on this project's 2-core machines.
-		Hash: &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32},
+		Hash:  &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32},
+		Links: tenants.MustAddresses("http://localhost:3000"),
 	}
 }
 
@@ -101,12 +109,26 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		return "", nil, errs.Field("email", "enter your email address and your password")
 	}
 	key, _ := realm(ctx)
+	// Guessing is limited three ways, none of which lets a stranger lock
+	// the owner out: attempts from one address (any account), attempts
+	// on one account from one address, and failures on one account from
+	// every address together, a far higher ceiling that only a spread-out
+	// attack reaches; even then the mailed sign-in link still works.
 	if err := s.limit(ctx, "signin:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return "", nil, err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	if err := s.limit(ctx, "signin:"+key+":"+email, s.cfg.SignInPerAccount); err != nil {
+	if err := s.limit(ctx, "signin:"+key+":"+email+":"+c.IP, s.cfg.SignInPerAccountIP); err != nil {
 		return "", nil, err
+	}
+	failedKey := "signin-failed:" + key + ":" + email
+	failed, retry, err := s.limiter.Hits(ctx, failedKey, s.cfg.SignInWindow)
+	if err != nil {
+		return "", nil, err
+	}
+	if failed >= s.cfg.SignInPerAccount {
+		return "", nil, errs.E(errs.TooMany, "too many failed attempts on this account; try again in %d minutes, or ask for a sign-in link by mail",
+			int(retry.Minutes())+1)
 	}
 	dir := s.dir(ctx)
 	p, err := dir.ByEmail(ctx, email)
@@ -127,6 +149,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 			ev.ActorID = &p.ID
 		}
 		if err := dir.Record(ctx, ev); err != nil {
+			return "", nil, err
+		}
+		if _, _, err := s.limiter.Hit(ctx, failedKey, s.cfg.SignInPerAccount, s.cfg.SignInWindow); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errBadCredentials
@@ -259,11 +284,13 @@ func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose 
 		return err
 	}
 	return s.mailer.Notify(ctx, Mail{Template: template, Locale: locale, To: p.Email, Name: p.FullName,
-		Company: companyName(ctx), Link: link(c, path, plain), ValidFor: ttl})
+		Company: companyName(ctx), Link: s.link(ctx, path, plain), ValidFor: ttl})
 }
 
-func link(c Client, path, token string) string {
-	return strings.TrimSuffix(c.BaseURL, "/") + path + "?token=" + url.QueryEscape(token)
+// link is a mailed link to path on the site of ctx (the company of its
+// tenant, else the platform), from configuration only.
+func (s *Service) link(ctx context.Context, path, token string) string {
+	return s.cfg.Links.For(ctx) + path + "?token=" + url.QueryEscape(token)
 }
 
 func companyName(ctx context.Context) string {
@@ -380,7 +407,7 @@ func (s *Service) mailInvitation(ctx context.Context, actor *Principal, t *tenan
 		inviter = actor.Name
 	}
 	err := s.mailer.Notify(ctx, Mail{Template: MailInvitation, Locale: t.Locale, To: p.Email, Name: p.FullName,
-		Company: t.Name, Inviter: inviter, Admin: p.Role == RoleHRAdmin, Link: link(c, "/auth/invitation", plain),
+		Company: t.Name, Inviter: inviter, Admin: p.Role == RoleHRAdmin, Link: s.link(ctx, "/auth/invitation", plain),
 		ValidFor: time.Until(expires).Round(time.Hour)})
 	if err != nil {
 		return errs.Wrap(err, errs.Unavailable, "the invitation of %s is saved but its mail could not be sent; resend it later", p.Email)
@@ -479,7 +506,7 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 		return err
 	}
 	return s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: t.Locale, To: p.Email, Name: p.FullName,
-		Company: t.Name, Link: link(c, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+		Company: t.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
 }
 
 // VerifyEmail redeems a verification link, activates the person and signs

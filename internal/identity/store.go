@@ -111,6 +111,9 @@ type Limiter interface {
 	// Hit counts one attempt under key and reports whether it stays within
 	// limit, and if not, when the window ends.
 	Hit(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+	// Hits is the count under key in the current window, without adding
+	// one, and when that window ends.
+	Hits(ctx context.Context, key string, window time.Duration) (hits int, retryAfter time.Duration, err error)
 }
 
 // Mail is one message of an identity flow; the mail package renders it.

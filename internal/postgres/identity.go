@@ -516,6 +516,24 @@ type Limiter struct{ db *DB }
 // NewLimiter returns an identity.Limiter on db.
 func NewLimiter(db *DB) *Limiter { return &Limiter{db: db} }
 
+// Hits reads the count of the current fixed window.
+func (l *Limiter) Hits(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
+	sum := sha256.Sum256([]byte(key))
+	secs := int64(window / time.Second)
+	var row struct {
+		Hits int       `bun:"hits"`
+		End  time.Time `bun:"window_end"`
+	}
+	err := l.db.NewRaw(`SELECT coalesce(max(hits), 0) AS hits,
+			to_timestamp(floor(extract(epoch FROM now()) / ?) * ?) + make_interval(secs => ?) AS window_end
+		FROM rate_limits WHERE key = ? AND window_start = to_timestamp(floor(extract(epoch FROM now()) / ?) * ?)`,
+		secs, secs, secs, hex.EncodeToString(sum[:]), secs, secs).Scan(ctx, &row)
+	if err != nil {
+		return 0, 0, translate(err)
+	}
+	return row.Hits, time.Until(row.End), nil
+}
+
 // Hit counts one attempt in the current fixed window.
 func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
 	sum := sha256.Sum256([]byte(key))

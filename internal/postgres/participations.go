@@ -412,6 +412,15 @@ func (s *ParticipationStore) Mine(ctx context.Context, memberID uuid.UUID) (out 
 // OfCampaign lists a campaign's participations, in a status or all.
 func (s *ParticipationStore) OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) (out []campaign.Participation, err error) {
 	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// An unknown campaign (another company's, under row-level
+		// security) is not found, not an empty list.
+		var exists bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM campaigns WHERE tenant_id = app.current_tenant_id() AND id = ?)", campaignID).Scan(ctx, &exists); err != nil {
+			return err
+		}
+		if !exists {
+			return errs.E(errs.NotFound, "no such campaign")
+		}
 		out, err = listParticipations(ctx, tx, "p.campaign_id = ? AND (? = '' OR p.status = ?)", campaignID, status, status)
 		return err
 	})

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
@@ -142,11 +144,53 @@ func (s *PlatformStore) TenantTables(ctx context.Context) ([]string, error) {
 	return names, translate(err)
 }
 
-// Export writes every row of the company as one JSON document: the
-// company, then for each of its tables the rows as objects. Rows stream
-// from PostgreSQL to w; nothing holds the whole archive in memory.
+// credentialTables hold nothing but credentials (sessions, mailed links):
+// an export leaves them out whole.
+var credentialTables = map[string]bool{"member_sessions": true, "member_tokens": true}
+
+// credentialColumn is the SQL pattern of the columns an export never
+// carries: password and token hashes, secrets, keys. A new column of that
+// kind is left out without anyone remembering to; the export test's
+// allow-list catches any other new column.
+const credentialColumn = `(hash|secret|password|token|_key$)`
+
+// exportColumns lists, per table, the columns an export carries.
+func (s *PlatformStore) exportColumns(ctx context.Context, tables []string) (map[string][]string, error) {
+	var rows []struct {
+		Table  string `bun:"relname"`
+		Column string `bun:"attname"`
+	}
+	err := s.db.NewRaw(`SELECT c.relname, a.attname FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		WHERE c.relname IN (?) AND a.attname !~ ? ORDER BY c.relname, a.attnum`, bun.In(tables), credentialColumn).Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Table] = append(out[r.Table], r.Column)
+	}
+	return out, nil
+}
+
+// Export writes the company's data as one JSON document: the company,
+// then for each of its tables the rows as objects. It is the company's
+// data, never secrets: no password, session, link or token hashes.
+// Rows stream from PostgreSQL to w; nothing holds the whole archive in
+// memory.
 func (s *PlatformStore) Export(ctx context.Context, t *tenants.Tenant, w io.Writer) error {
-	tables, err := s.TenantTables(ctx)
+	all, err := s.TenantTables(ctx)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for _, table := range all {
+		if !credentialTables[table] {
+			tables = append(tables, table)
+		}
+	}
+	columns, err := s.exportColumns(ctx, tables)
 	if err != nil {
 		return err
 	}
@@ -171,7 +215,12 @@ func (s *PlatformStore) Export(ctx context.Context, t *tenants.Tenant, w io.Writ
 			if _, err := fmt.Fprintf(w, "%s%q:[", sep, table); err != nil {
 				return err
 			}
-			rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT row_to_json(t)::text FROM %s t", bun.Ident(table)))
+			cols := make([]string, len(columns[table]))
+			for i, c := range columns[table] {
+				cols[i] = pgx.Identifier{c}.Sanitize()
+			}
+			rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT row_to_json(t)::text FROM (SELECT %s FROM %s) t",
+				strings.Join(cols, ", "), pgx.Identifier{table}.Sanitize()))
 			if err != nil {
 				return err
 			}

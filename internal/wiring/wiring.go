@@ -23,8 +23,9 @@ import (
 // Config is what the wiring needs besides the database and the mail
 // sender.
 type Config struct {
-	// PublicURL is the platform's address, for links in mails; a
-	// company's space is its slug under it.
+	// PublicURL is the platform's address (PUBLIC_URL), for every
+	// absolute link the product writes; a company's space is its slug
+	// under it.
 	PublicURL string
 	// Identity sets the sessions' and links' lifetimes, the sign-in
 	// limits and the password hashing: identity.DefaultConfig() in
@@ -42,6 +43,7 @@ func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identit
 // runs beside it.
 type Services struct {
 	Deps      httpapi.Deps
+	Links     tenants.Addresses
 	publicURL string
 	tenants   *postgres.TenantStore
 }
@@ -52,9 +54,14 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Services{publicURL: cfg.PublicURL, tenants: postgres.NewTenantStore(db)}
-	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: cfg.PublicURL},
-		cfg.PublicURL)
+	links, err := tenants.ParseAddresses(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Identity.Links = links
+	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db)}
+	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
+		s.publicURL)
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
 		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }})
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
@@ -108,7 +115,7 @@ func (s *Services) StartJobs(ctx context.Context) {
 	go every(ctx, time.Hour, func() {
 		s.Deps.Participations.FlagLate(ctx, 7, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
 			func(l *campaign.LateApplication) string {
-				return identity.CompanyURL(s.publicURL, l.CompanySlug) + "/campaigns"
+				return s.Links.Company(l.CompanySlug) + "/campaigns"
 			})
 	})
 }
@@ -128,7 +135,7 @@ func (s *Services) StartDueCampaigns(ctx context.Context) int {
 		if t.Status != tenants.Active {
 			continue
 		}
-		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), identity.CompanyURL(s.publicURL, t.Slug)) {
+		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), s.Links.Company(t.Slug)) {
 			slog.InfoContext(ctx, "campaign started or mailed", "company", t.Slug, "campaign", r.Campaign.ID,
 				"invited", r.Invited, "failed", r.Failed)
 			started++
@@ -158,5 +165,5 @@ func (s *Services) companyURL(tenantID uuid.UUID) string {
 	if err != nil {
 		return s.publicURL
 	}
-	return identity.CompanyURL(s.publicURL, t.Slug)
+	return s.Links.Company(t.Slug)
 }
