@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,15 +58,33 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		return authztest.Expected(enf.Matrix(), authztest.Persona{Role: "account"}, d)
 	}
+	// The staff's side (/platform, pages and API) does not exist on a
+	// company's host: 404 there, for anyone, before any check.
+	onCompanyHost := func(next func(authz.Declaration, int) int) func(authz.Declaration, int) int {
+		return func(d authz.Declaration, derived int) int {
+			if strings.HasPrefix(d.Path, "/platform") || strings.HasPrefix(d.Path, "/api/v1/platform") {
+				return http.StatusNotFound
+			}
+			if next != nil {
+				return next(d, derived)
+			}
+			return derived
+		}
+	}
 	authztest.Check(t, app, enf.Matrix(), []authztest.Persona{
-		{Name: "anonymous", Prepare: as(acmeHost, "")},
-		{Name: "employee", Role: "employee", Prepare: fresh(acme, acmeHost, employee)},
-		{Name: "hr_admin", Role: "hr_admin", Prepare: fresh(acme, acmeHost, admin)},
+		{Name: "anonymous", Prepare: as(acmeHost, ""), Expect: onCompanyHost(nil)},
+		{Name: "employee", Role: "employee", Prepare: fresh(acme, acmeHost, employee), Expect: onCompanyHost(nil)},
+		{Name: "hr_admin", Role: "hr_admin", Prepare: fresh(acme, acmeHost, admin), Expect: onCompanyHost(nil)},
 		{Name: "staff", Role: "staff", Prepare: fresh(nil, "localhost", staff)},
 		{Name: "assoc_manager", Role: "assoc_manager", Prepare: fresh(nil, "localhost", manager),
 			Params: map[string]string{"association": assoc.String()}, Expect: managerExpect},
 		// Globex's HR admin with their own session, on Acme's host.
-		{Name: "other_tenant", Prepare: func(r *http.Request) { as(acmeHost, pp.session(globex, stranger))(r) }},
+		{Name: "other_tenant", Prepare: func(r *http.Request) { as(acmeHost, pp.session(globex, stranger))(r) }, Expect: onCompanyHost(nil)},
+		// Host mismatch: a session works on the host it was made for only.
+		// Staff on a company's host are nobody there; an employee on the
+		// platform's host is nobody there.
+		{Name: "staff_on_company", Prepare: fresh(nil, acmeHost, staff), Expect: onCompanyHost(nil)},
+		{Name: "employee_on_platform", Prepare: func(r *http.Request) { as("localhost", pp.session(acme, employee))(r) }},
 	})
 }
 
@@ -247,9 +266,9 @@ func TestOffboardingExportsThenDeletesOnlyThatCompany(t *testing.T) {
 	if !exported {
 		t.Errorf("the company's own audit log does not record the export")
 	}
-	if archive.Tenant.Slug != leaving.Slug || len(archive.Tables["members"]) != 1 || len(archive.Tables["member_sessions"]) != 1 {
-		t.Fatalf("export of %s: tenant %q, %d members, %d sessions; want its one member and session",
-			leaving.Slug, archive.Tenant.Slug, len(archive.Tables["members"]), len(archive.Tables["member_sessions"]))
+	if _, sessions := archive.Tables["member_sessions"]; archive.Tenant.Slug != leaving.Slug || len(archive.Tables["members"]) != 1 || sessions {
+		t.Fatalf("export of %s: tenant %q, %d members, sessions exported %v; want its one member and no session",
+			leaving.Slug, archive.Tenant.Slug, len(archive.Tables["members"]), sessions)
 	}
 	for table, rows := range archive.Tables {
 		for _, r := range rows {
@@ -284,5 +303,91 @@ func TestOffboardingExportsThenDeletesOnlyThatCompany(t *testing.T) {
 	}
 	if _, err := store.BySlug(ctx, leaving.Slug); err == nil {
 		t.Fatal("the company is still in the directory")
+	}
+}
+
+// exportFields are the only fields a company's export may carry: its data,
+// never credentials. A new column fails this test until someone decides
+// which it is: add company data here, keep secrets out of the export
+// (postgres.credentialColumn).
+var exportFields = map[string][]string{
+	"api_tokens":   {"created_at", "created_by", "expires_at", "id", "last_used_at", "name", "prefix", "revoked_at", "role", "tenant_id"},
+	"audit_events": {"action", "actor_id", "actor_kind", "actor_label", "at", "detail", "id", "ip", "object", "tenant_id"},
+	"campaigns": {"allowance_hours", "audience", "audience_values", "auto_approve_hours", "created_at", "created_by", "crisis",
+		"description", "ends_on", "goal_hours", "goal_participants", "id", "launched_at", "max_active_per_employee", "mission_causes",
+		"mission_ids", "mission_scope", "name", "remote_first", "response_days", "starts_on", "status", "template_code", "tenant_id", "updated_at"},
+	"hour_logs": {"created_at", "decided_at", "decided_by", "hours", "id", "member_id", "mission_id", "note", "participation_id",
+		"status", "tenant_id", "worked_on"},
+	"members": {"created_at", "department", "email", "email_verified_at", "full_name", "id", "invited_at", "invited_by",
+		"last_sign_in_at", "role", "site", "status", "tenant_id"},
+	"participations": {"campaign_id", "cancel_reason", "created_at", "decided_at", "flagged_late_at", "id", "member_id", "mission_id",
+		"motivation", "reason_detail", "refusal_reason", "sanitary_ack_at", "slot_id", "status", "tenant_id", "updated_at"},
+	"profile_skills": {"level", "member_id", "skill", "tenant_id"},
+	"profiles": {"causes", "days", "formats", "home_city", "home_lat", "home_lon", "hours_per_week", "languages", "member_id",
+		"radius_km", "tenant_id", "updated_at"},
+}
+
+// TestExportCarriesNoCredentials exports the demo company, whose people
+// have passwords, sessions, invitations and API tokens, and lists every
+// field against exportFields.
+func TestExportCarriesNoCredentials(t *testing.T) {
+	t.Parallel()
+	app, _, env := newApp(t)
+	pp := people{t: t, db: env.App}
+	staff := pp.session(nil, pp.account(true, nil))
+	acme, err := postgres.NewTenantStore(env.App).BySlug(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := pp.session(acme, pp.member(acme, "hr_admin"))
+	if res, body := do(t, app, "POST", "acme.localhost", "/api/v1/api-tokens", `{"name":"CI","role":"hr_admin"}`, hr); res.StatusCode != 201 {
+		t.Fatalf("API token: %d %v", res.StatusCode, body)
+	}
+	if res, body := do(t, app, "POST", "acme.localhost", "/api/v1/invitations", `{"email":"new@acme.example","role":"employee"}`, hr); res.StatusCode != 201 {
+		t.Fatalf("invitation: %d %v", res.StatusCode, body)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/platform/companies/acme/export", nil)
+	req.Host = "localhost"
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
+	res, err := app.Test(req, 30000)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("export: %v %v", res.StatusCode, err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	var archive struct {
+		Tenant map[string]any
+		Tables map[string][]map[string]any
+	}
+	if err := json.Unmarshal(raw, &archive); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]map[string]bool{}
+	for table, rows := range archive.Tables {
+		seen[table] = map[string]bool{}
+		for _, r := range rows {
+			for f := range r {
+				seen[table][f] = true
+			}
+		}
+	}
+	var got []string
+	for table, fields := range seen {
+		allowed := map[string]bool{}
+		for _, f := range exportFields[table] {
+			allowed[f] = true
+		}
+		for f := range fields {
+			got = append(got, table+"."+f)
+			if !allowed[f] {
+				t.Errorf("the export carries %s.%s, which is not in exportFields", table, f)
+			}
+		}
+	}
+	slices.Sort(got)
+	t.Logf("exported fields: %q", got)
+	for _, secret := range []string{"password_hash", "token_hash", "$argon2id$"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("the export holds %q", secret)
+		}
 	}
 }

@@ -116,6 +116,15 @@ func (s *Server) landing(c *fiber.Ctx) error {
 		}
 	}
 	d := s.pageData(c, "Tous confinés, Tous engagés", nil)
+	if p := principal(c); p != nil && p.Kind == identity.KindAccount {
+		// Someone who asked to manage an existing association sees where
+		// the request stands, and nothing of the association meanwhile.
+		claims, err := s.deps.Identity.ClaimsOf(ctx, p)
+		if err != nil {
+			return err
+		}
+		d["Claims"] = claims
+	}
 	if p := principal(c); p != nil && p.Kind == identity.KindMember {
 		// A member sees the drives they are invited to before anything else.
 		cs, err := s.deps.Campaigns.List(ctx, viewerOf(c), campaign.Active)

@@ -134,7 +134,7 @@ func (s *Server) managerSignUpPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, "association/signup", s.assocData(c, "signup", nil, map[string]any{
 		"Form": map[string]string{}, "Errors": assocErrors{}, "Sent": c.Query("sent") != "", "To": to,
-		"MailLater": c.Query("mail") == "later"}))
+		"MailLater": c.Query("mail") == "later", "Claim": c.Query("claim") == "1"}))
 }
 
 func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
@@ -147,7 +147,7 @@ func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
 			form[f] = strings.TrimSpace(c.FormValue(f))
 		}
 	}
-	_, err := s.deps.Identity.SignUpManager(c.UserContext(), identity.ManagerSignUp{Email: form["email"], FullName: form["full_name"],
+	claimed, err := s.deps.Identity.SignUpManager(c.UserContext(), identity.ManagerSignUp{Email: form["email"], FullName: form["full_name"],
 		Password: c.FormValue("password"), Association: identity.AssociationDraft{Name: form["name"], LegalID: form["legal_id"],
 			Description: form["description"], City: form["city"], Website: form["website"]}}, client(c))
 	if err == nil || errs.Is(err, errs.Unavailable) {
@@ -156,6 +156,9 @@ func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
 		q := url.Values{"sent": {form["email"]}}
 		if err != nil {
 			q.Set("mail", "later")
+		}
+		if claimed {
+			q.Set("claim", "1")
 		}
 		return c.Redirect("/associations/sign-up?"+q.Encode(), fiber.StatusSeeOther)
 	}

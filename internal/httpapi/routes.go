@@ -70,6 +70,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.participationRoutes(api)
 	s.matchingRoutes(api)
 
+	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)
 	api.Post("/associations/:association/managers", enf.RouteIn(authz.AssociationParam("association"), "association_managers", "create"), s.inviteCoManager)
 

@@ -170,4 +170,7 @@ const (
 	ActionOffboard       = "offboard"
 	ActionCompanyCreated = "company_created"
 	ActionBranding       = "branding_changed"
+	ActionClaimFiled     = "association_claim_filed"
+	ActionClaimApproved  = "association_claim_approved"
+	ActionClaimRejected  = "association_claim_rejected"
 )

@@ -22,14 +22,16 @@ type Platform interface {
 	// A logo, when there is one, is stored with the company.
 	Onboard(ctx context.Context, t *tenants.Tenant, logo *tenants.Logo, admin *Person, tokenHash []byte, expires time.Time) error
 	// SignUpManager creates an account waiting for its address to be
-	// verified, and creates the association (pending review) or claims an
-	// existing one that has no manager yet, in one transaction.
+	// verified, and creates the association (pending review) with it as
+	// manager, or, for an association that exists and has no manager,
+	// files a claim on it for staff to decide, in one transaction.
 	SignUpManager(ctx context.Context, p *Person, a *AssociationDraft, tokenHash []byte, expires time.Time) (claimed bool, err error)
 	// InviteManager invites an account (creating it if needed) to manage an
 	// association; the link's redemption makes it a manager.
 	// It returns the account and the association's name.
 	InviteManager(ctx context.Context, associationID uuid.UUID, p *Person, tokenHash []byte, expires time.Time) (*Person, string, error)
 	RecordPlatform(ctx context.Context, ev Event) error
+	Claims
 }
 
 // AssociationDraft is what a manager says of their association at sign-up.
@@ -128,9 +130,11 @@ type ManagerSignUp struct {
 	Association               AssociationDraft
 }
 
-// SignUpManager creates a manager's account and their association (or
-// claims it), then mails a link to confirm the address. Staff vet the
-// association before its missions reach anyone.
+// SignUpManager creates a manager's account and their association, then
+// mails a link to confirm the address. Staff vet the association before
+// its missions reach anyone. For an association already on Vendredi with
+// no manager, it files a claim instead (claimed is true): staff decide,
+// and until then the account reaches nothing of the association.
 func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client) (claimed bool, err error) {
 	if _, ok := tenants.FromContext(ctx); ok {
 		return false, errs.E(errs.NotFound, "associations sign up on the platform's address")
@@ -168,6 +172,12 @@ func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client)
 	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionSignUp,
 		Object: "association:" + a.LegalID, IP: c.IP}); err != nil {
 		return false, err
+	}
+	if claimed {
+		if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionClaimFiled,
+			Object: "association:" + a.ID.String(), IP: c.IP}); err != nil {
+			return false, err
+		}
 	}
 	return claimed, s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: "fr", To: email, Name: name,
 		Company: a.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})

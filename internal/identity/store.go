@@ -128,6 +128,8 @@ type Mail struct {
 	Link        string
 	ValidFor    time.Duration
 	Association string
+	Status      string // a claim's decision, for MailAssociationClaim
+	Reason      string // why a claim was rejected
 }
 
 // Mail templates.
@@ -137,6 +139,7 @@ const (
 	MailPasswordReset       = "password-reset"
 	MailCoManagerInvitation = "comanager-invitation"
 	MailVerifyEmail         = "verify-email"
+	MailAssociationClaim    = "association-claim"
 )
 
 // Mailer sends the mails of identity flows. Failure codes: errs.Invalid

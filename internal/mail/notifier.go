@@ -28,6 +28,8 @@ func (nt Notifier) Notify(ctx context.Context, n identity.Mail) error {
 		data = CoManagerInvitation{Association: n.Association, Inviter: n.Inviter, Link: n.Link, ValidFor: n.ValidFor}
 	case TemplateVerifyEmail:
 		data = VerifyEmail{Space: n.Company, Link: n.Link, ValidFor: n.ValidFor}
+	case TemplateAssociationClaim:
+		data = AssociationClaim{Association: n.Association, Approved: n.Status == identity.ClaimApproved, Reason: n.Reason, Link: n.Link}
 	}
 	m, err := Render(n.Template, n.Locale, data)
 	if err != nil {

@@ -31,6 +31,7 @@ const (
 	TemplateMissionPlaces       = "mission-places"       // MissionPlaces
 	TemplateParticipation       = "participation"        // ParticipationUpdate
 	TemplateLateApplications    = "late-applications"    // LateApplications
+	TemplateAssociationClaim    = "association-claim"    // AssociationClaim
 )
 
 // Locales are the languages of the templates, the default first.
@@ -80,6 +81,24 @@ type VerifyEmail struct {
 	Space    string // the company or association joined
 	Link     string
 	ValidFor time.Duration
+}
+
+// AssociationClaim tells someone who asked to manage an association
+// already on Vendredi what staff decided: Approved, or not with Reason.
+type AssociationClaim struct {
+	Association string
+	Approved    bool
+	Reason      string
+	Link        string // the sign-in page
+}
+
+func (d AssociationClaim) check() error {
+	if !d.Approved {
+		if err := required("Reason", d.Reason); err != nil {
+			return err
+		}
+	}
+	return firstErr(required("Association", d.Association), checkLink(d.Link))
 }
 
 // MissionPlaces tells an association's managers that a mission is almost
@@ -162,6 +181,7 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateParticipation:       as[ParticipationUpdate],
 	TemplateLateApplications:    as[LateApplications],
 	TemplateCampaignLaunch:      as[CampaignLaunch],
+	TemplateAssociationClaim:    as[AssociationClaim],
 }
 
 type checker interface{ check() error }

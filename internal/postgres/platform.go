@@ -85,16 +85,22 @@ func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a
 		case err == nil && existing.Managers > 0:
 			return errs.Field("association.legal_id", "this association already has managers on Vendredi; ask one of them to invite you")
 		case err == nil:
+			// A legal id is public: the claim waits for staff, and the
+			// account manages nothing meanwhile.
 			a.ID, claimed = existing.ID, true
+			if _, err := tx.ExecContext(ctx, "INSERT INTO association_claims (id, association_id, account_id) VALUES (?, ?, ?)",
+				uuid.Must(uuid.NewV7()), a.ID, p.ID); err != nil {
+				return err
+			}
 		case errs.Is(translate(err), errs.NotFound):
 			if _, err := tx.ExecContext(ctx, `INSERT INTO associations (id, name, legal_id, description, city, website, status)
 				VALUES (?, ?, ?, ?, ?, ?, 'pending_review')`, a.ID, a.Name, a.LegalID, a.Description, a.City, a.Website); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", a.ID, p.ID); err != nil {
+				return err
+			}
 		default:
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", a.ID, p.ID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, account_id, purpose, expires_at) VALUES (?, ?, 'verify', ?)`,
@@ -102,6 +108,79 @@ func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a
 		return err
 	})
 	return claimed, err
+}
+
+const claimColumns = `c.id, c.association_id, a.name AS association_name, a.legal_id, a.status AS association_status,
+	c.account_id, ac.email, ac.full_name, ac.status <> 'pending_verification' AS email_verified, c.status, c.reason,
+	c.created_at, c.decided_at`
+
+const claimFrom = ` FROM association_claims c JOIN associations a ON a.id = c.association_id JOIN accounts ac ON ac.id = c.account_id `
+
+// Claims lists the claims of one status, oldest first.
+func (s *PlatformStore) Claims(ctx context.Context, status string) ([]identity.Claim, error) {
+	var out []identity.Claim
+	err := s.db.NewRaw("SELECT "+claimColumns+claimFrom+"WHERE c.status = ? ORDER BY c.created_at LIMIT 500", status).Scan(ctx, &out)
+	return out, translate(err)
+}
+
+// ClaimsOf lists an account's claims, newest first.
+func (s *PlatformStore) ClaimsOf(ctx context.Context, accountID uuid.UUID) ([]identity.Claim, error) {
+	var out []identity.Claim
+	err := s.db.NewRaw("SELECT "+claimColumns+claimFrom+"WHERE c.account_id = ? ORDER BY c.created_at DESC LIMIT 50", accountID).Scan(ctx, &out)
+	return out, translate(err)
+}
+
+// DecideClaim decides a pending claim under a lock on it and on its
+// association, so that two staff deciding at once, or two claims on one
+// association approved at once, leave one manager-making decision.
+func (s *PlatformStore) DecideClaim(ctx context.Context, id uuid.UUID, approve bool, reason string, by uuid.UUID) (*identity.Claim, error) {
+	var out identity.Claim
+	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var cur struct {
+			Status        string    `bun:"status"`
+			AssociationID uuid.UUID `bun:"association_id"`
+			AccountID     uuid.UUID `bun:"account_id"`
+		}
+		err := tx.NewRaw("SELECT status, association_id, account_id FROM association_claims WHERE id = ? FOR UPDATE", id).Scan(ctx, &cur)
+		if errs.Is(translate(err), errs.NotFound) {
+			return errs.E(errs.NotFound, "no such claim")
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Status != identity.ClaimPending {
+			return errs.E(errs.Conflict, "this claim was already decided")
+		}
+		status := identity.ClaimRejected
+		if approve {
+			status = identity.ClaimApproved
+			var managers int
+			if err := tx.NewRaw(`SELECT (SELECT count(*) FROM association_managers WHERE association_id = a.id)
+				FROM associations a WHERE a.id = ? FOR UPDATE`, cur.AssociationID).Scan(ctx, &managers); err != nil {
+				return err
+			}
+			if managers > 0 {
+				return errs.E(errs.Conflict, "this association has a manager now: reject the claim, and the claimer can ask that manager for an invitation")
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)",
+				cur.AssociationID, cur.AccountID); err != nil {
+				return err
+			}
+			// Every instance's role cache learns of the new manager.
+			if err := Notify(ctx, tx, AuthzChannel, "association:"+cur.AssociationID.String()); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE association_claims SET status = ?, reason = ?, decided_at = now(), decided_by = ?
+			WHERE id = ?`, status, reason, by, id); err != nil {
+			return err
+		}
+		return tx.NewRaw("SELECT "+claimColumns+claimFrom+"WHERE c.id = ?", id).Scan(ctx, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // InviteManager invites an account to manage an association; an existing
