@@ -5,12 +5,16 @@
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-.PHONY: run test lint build pg-stop clean
+.PHONY: run test fuzz lint build pg-stop clean
 run: ## run the product with a demo company and data (finds or starts PostgreSQL)
 	@deploy/dev/run.sh
 
 test: ## run every test against a real PostgreSQL (GOTESTFLAGS to change flags)
 	@deploy/dev/test.sh
+
+FUZZTIME ?= 1m
+fuzz: ## fuzz request decoding on the real server for FUZZTIME (1m): no input may answer 5xx
+	@GOTESTFLAGS="-run ^$$ -fuzz FuzzRequestDecoding -fuzztime $(FUZZTIME) -parallel 2" deploy/dev/test.sh ./internal/httpapi/
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -41,7 +41,7 @@ var hashedPassword = sync.OnceValues(func() (string, error) {
 	return identity.NewService(identity.DefaultConfig(), nil, nil, nil, nil, nil, nil).HashPassword("p", password)
 })
 
-func passwordHash(t *testing.T) string {
+func passwordHash(t testing.TB) string {
 	t.Helper()
 	hash, err := hashedPassword()
 	if err != nil {
@@ -51,13 +51,13 @@ func passwordHash(t *testing.T) string {
 }
 
 // newTenant creates a French company named name, on a slug of its own.
-func newTenant(t *testing.T, db *postgres.DB, name string) *tenants.Tenant {
+func newTenant(t testing.TB, db *postgres.DB, name string) *tenants.Tenant {
 	t.Helper()
 	return createTenant(t, db, "co-"+uuid.NewString()[:8], name, "fr")
 }
 
 // createTenant creates a company on slug, with its people's email domains.
-func createTenant(t *testing.T, db *postgres.DB, slug, name, locale string, domains ...string) *tenants.Tenant {
+func createTenant(t testing.TB, db *postgres.DB, slug, name, locale string, domains ...string) *tenants.Tenant {
 	t.Helper()
 	tn, err := tenants.New(slug, name, domains, locale)
 	if err != nil {
@@ -71,7 +71,7 @@ func createTenant(t *testing.T, db *postgres.DB, slug, name, locale string, doma
 
 // addMember adds p to tn: active unless p says otherwise, with an id of
 // its own unless p has one.
-func addMember(t *testing.T, db *postgres.DB, tn *tenants.Tenant, p identity.Person) uuid.UUID {
+func addMember(t testing.TB, db *postgres.DB, tn *tenants.Tenant, p identity.Person) uuid.UUID {
 	t.Helper()
 	if p.ID == uuid.Nil {
 		p.ID = uuid.Must(uuid.NewV7())
@@ -95,7 +95,7 @@ func memberWithPassword(t *testing.T, db *postgres.DB, tn *tenants.Tenant, email
 // people creates persons directly in the stores and mints their sessions,
 // so that tests choose who calls without going through sign-in.
 type people struct {
-	t  *testing.T
+	t  testing.TB
 	db *postgres.DB
 }
 

@@ -70,19 +70,19 @@ func newApp(t *testing.T) (*fiber.App, *syncBuffer, *pgtest.Env) {
 
 // serverOn builds the whole server on db, as `vendredi serve` does, with
 // mail going to the package's mailpit and logs to w.
-func serverOn(t *testing.T, env *pgtest.Env, w io.Writer) (*fiber.App, *authz.Enforcer) {
+func serverOn(t testing.TB, env *pgtest.Env, w io.Writer) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
 	return serverWith(t, env.App, env.AppURL, w)
 }
 
-func serverWith(t *testing.T, db *postgres.DB, url string, w io.Writer) (*fiber.App, *authz.Enforcer) {
+func serverWith(t testing.TB, db *postgres.DB, url string, w io.Writer) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
 	return serverAt(t, db, url, "http://localhost", w)
 }
 
 // serverAt is serverWith for a server whose public address (PUBLIC_URL,
 // the origin of every mailed link) is publicURL.
-func serverAt(t *testing.T, db *postgres.DB, url, publicURL string, w io.Writer) (*fiber.App, *authz.Enforcer) {
+func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
 	log, err := logging.New(w, "json", slog.LevelDebug)
 	if err != nil {
