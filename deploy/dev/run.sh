@@ -34,6 +34,9 @@ fi
 port=${LISTEN_ADDR:-:3000}
 port=${port##*:}
 base=${BASE_DOMAIN:-localhost}
+# Mailed links are built from PUBLIC_URL only: on this machine, the
+# address the server listens on.
+export PUBLIC_URL=${PUBLIC_URL:-http://$base:$port}
 cat <<MSG
 
   Vendredi is starting. Open:
