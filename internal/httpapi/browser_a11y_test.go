@@ -63,7 +63,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",
 			"/admin/audit", "/admin/tokens", "/admin/branding"}},
 		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",
-			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates",
+			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates", "/platform/claims",
 			"/platform/templates/tous-confines-tous-engages"}},
 		{"localhost", "responsable@entraide-numerique.example", []string{assoc, assoc + "/missions", assoc + "/missions/new",
 			assoc + "/missions/" + demo.ID("mission", "site-web").String(),

@@ -77,9 +77,10 @@ func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a
 		}
 		var existing struct {
 			ID       uuid.UUID `bun:"id"`
+			Name     string    `bun:"name"`
 			Managers int       `bun:"managers"`
 		}
-		err := tx.NewRaw(`SELECT a.id, (SELECT count(*) FROM association_managers m WHERE m.association_id = a.id) AS managers
+		err := tx.NewRaw(`SELECT a.id, a.name, (SELECT count(*) FROM association_managers m WHERE m.association_id = a.id) AS managers
 			FROM associations a WHERE a.legal_id = ? FOR UPDATE`, a.LegalID).Scan(ctx, &existing)
 		switch {
 		case err == nil && existing.Managers > 0:
@@ -87,7 +88,7 @@ func (s *PlatformStore) SignUpManager(ctx context.Context, p *identity.Person, a
 		case err == nil:
 			// A legal id is public: the claim waits for staff, and the
 			// account manages nothing meanwhile.
-			a.ID, claimed = existing.ID, true
+			a.ID, a.Name, claimed = existing.ID, existing.Name, true
 			if _, err := tx.ExecContext(ctx, "INSERT INTO association_claims (id, association_id, account_id) VALUES (?, ?, ?)",
 				uuid.Must(uuid.NewV7()), a.ID, p.ID); err != nil {
 				return err
