@@ -16,7 +16,8 @@ FUZZTIME ?= 1m
 fuzz: ## fuzz request decoding on the real server for FUZZTIME (1m): no input may answer 5xx
 	@GOTESTFLAGS="-run ^$$ -fuzz FuzzRequestDecoding -fuzztime $(FUZZTIME) -parallel 2" deploy/dev/test.sh ./internal/httpapi/
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go mod tidy, go vet and staticcheck
+	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy"; go mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
