@@ -243,7 +243,7 @@ func (s *PlatformStore) exportColumns(ctx context.Context, tables []string) (map
 	err := s.db.NewRaw(`SELECT c.relname, a.attname FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
 		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-		WHERE c.relname IN (?) AND a.attname !~ ? ORDER BY c.relname, a.attnum`, bun.In(tables), credentialColumn).Scan(ctx, &rows)
+		WHERE c.relname IN (?) AND a.attname !~ ? ORDER BY c.relname, a.attnum`, bun.List(tables), credentialColumn).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err)
 	}
