@@ -105,6 +105,16 @@ type Mission struct {
 	DistanceKM *float64 `json:"distance_km,omitempty"`
 }
 
+// ManagersPath is the page where those who run the mission edit it: its
+// association's managers, or staff for a vital mission (no association).
+// Mails that point at a mission link here.
+func (m *Mission) ManagersPath() string {
+	if m.AssociationID == nil {
+		return "/platform/missions/" + m.ID.String()
+	}
+	return "/associations/" + m.AssociationID.String() + "/missions/" + m.ID.String()
+}
+
 // Association is a nonprofit on the platform.
 type Association struct {
 	ID              uuid.UUID  `json:"id"`

@@ -491,3 +491,34 @@ func TestUnknownCampaignParticipationsAreNotFound(t *testing.T) {
 		t.Errorf("participations of the company's own campaign: %d %v; want 200", res.StatusCode, body)
 	}
 }
+
+// The mail that tells an association its mission is full links to the
+// mission's page, which opens for its manager (it linked to no route).
+func TestMissionFullMailLinksToTheMissionPage(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	mails := mailtest.Start(t)
+	pp := people{t: t, db: env.App}
+	assoc := verifiedAssociation(t, env, "")
+	managerID := pp.account(false, &assoc)
+	manager := pp.session(nil, managerID)
+	m := mission(t, env, missionSpec{assoc: &assoc, title: "Traduire des fiches", format: "remote", places: 1})
+	co := newCompany(t, env, app, "fr")
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{m}})
+	_, employee := co.employee("RH", "Paris")
+	if res, body := do(t, app, "POST", co.host, "/api/v1/campaigns/"+campaignID.String()+"/participations", `{"mission_id":"`+m.String()+`"}`, employee); res.StatusCode != 201 {
+		t.Fatalf("apply: %d %v", res.StatusCode, body)
+	}
+	mail := mails.WaitFor(t, managerID.String()+"@example.org", 10*time.Second)
+	u, err := url.Parse(mail.Link("/missions/"))
+	if err != nil || u.Path != "/associations/"+assoc.String()+"/missions/"+m.String() {
+		t.Fatalf("the full mission's mail %q links %v; want the mission's page", mail.Subject, mail.Links)
+	}
+	req := httptest.NewRequest("GET", u.Path, nil)
+	req.Host, req.Header["Accept"] = "localhost", []string{"text/html"}
+	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: manager})
+	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the manager opens the mail's link %s: %v %v; want 200", u.Path, res.StatusCode, err)
+	}
+}

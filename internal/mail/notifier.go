@@ -51,7 +51,7 @@ var _ catalog.Notifier = MissionNotifier{}
 // MissionEvent renders the event in French (associations work in French)
 // and sends it to every manager.
 func (n MissionNotifier) MissionEvent(ctx context.Context, to []string, ev catalog.PendingEvent) error {
-	link := strings.TrimSuffix(n.BaseURL, "/") + "/associations/missions/" + ev.Mission.ID.String()
+	link := strings.TrimSuffix(n.BaseURL, "/") + ev.Mission.ManagersPath()
 	var (
 		m   Message
 		err error
