@@ -67,6 +67,40 @@ type HourSnapshot struct {
 	// SameDay are the employee's approved and pending hours on the
 	// entry's date, on any participation.
 	SameDay float64
+	// The window the hours may fall in (HoursWindow).
+	CampaignStarts, CampaignEnds Day
+	MissionStarts, MissionEnds   *Day
+	// Accepted is when the association validated the participation.
+	Accepted *time.Time
+}
+
+// HoursOpen reports whether hours may be logged, or approved, on a
+// participation of this status: one the association validated, running or
+// done. Hours of a cancelled or refused participation are never approved.
+func HoursOpen(participationStatus string) bool {
+	return participationStatus == Validated || participationStatus == Done
+}
+
+// HoursWindow is the first and last days on which hours may have been
+// given: within the campaign's dates and the mission's, not before the
+// participation was accepted, and not after today (anywhere on Earth).
+func HoursWindow(s *HourSnapshot) (first, last Day) {
+	first, last = s.CampaignStarts, s.CampaignEnds
+	if s.MissionStarts != nil && s.MissionStarts.After(first.Time) {
+		first = *s.MissionStarts
+	}
+	if s.Accepted != nil {
+		if d := DayOf(*s.Accepted); d.After(first.Time) {
+			first = d
+		}
+	}
+	if s.MissionEnds != nil && s.MissionEnds.Before(last.Time) {
+		last = *s.MissionEnds
+	}
+	if today := DayOf(latestToday(s.Now)); today.Before(last.Time) {
+		last = today
+	}
+	return first, last
 }
 
 // DecideHours applies the logging rules and returns the status the entry
@@ -89,8 +123,12 @@ func DecideHours(s *HourSnapshot, in *HourInput) (string, error) {
 			hoursText(s.SameDay+in.Hours), in.WorkedOn.Format(time.DateOnly))
 	case utf8.RuneCountInString(in.Note) > 2000:
 		return "", errs.Field("note", "the note is longer than 2 000 characters")
-	case s.ParticipationStatus != Validated && s.ParticipationStatus != Done:
+	case !HoursOpen(s.ParticipationStatus):
 		return "", errs.E(errs.Conflict, "hours are logged on a validated participation; this one is %s", s.ParticipationStatus)
+	case outside(in.WorkedOn, s):
+		first, last := HoursWindow(s)
+		return "", errs.Field("worked_on", "hours on this mission are logged between %s and %s (the campaign's and the mission's dates, from your acceptance)",
+			first.Format(time.DateOnly), last.Format(time.DateOnly))
 	}
 	if s.AllowanceHours != nil && s.Committed+in.Hours > *s.AllowanceHours+1e-9 {
 		left := math.Max(0, *s.AllowanceHours-s.Committed)
@@ -101,6 +139,11 @@ func DecideHours(s *HourSnapshot, in *HourInput) (string, error) {
 		return HoursApproved, nil
 	}
 	return HoursPending, nil
+}
+
+func outside(d Day, s *HourSnapshot) bool {
+	first, last := HoursWindow(s)
+	return d.Before(first.Time) || d.After(last.Time)
 }
 
 // latestToday is the date that is today somewhere on Earth (UTC+14): the
@@ -118,6 +161,9 @@ const (
 	OutcomeAlreadyApproved = "already_approved"
 	OutcomeRejected        = "rejected" // it had been rejected: approvals are not reversals
 	OutcomeNotFound        = "not_found"
+	// OutcomeParticipationEnded: the participation was cancelled or
+	// refused since the hours were logged; they are not approved.
+	OutcomeParticipationEnded = "participation_ended"
 )
 
 // HourOutcome is what became of one entry of a bulk approval.

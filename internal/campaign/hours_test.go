@@ -15,8 +15,11 @@ func TestDecideHours(t *testing.T) {
 	now := time.Date(2020, 4, 10, 12, 0, 0, 0, time.UTC)
 	day := func(d int) Day { return DayOf(now.AddDate(0, 0, d)) }
 	snap := func() *HourSnapshot {
+		// A campaign from day -30 to day +30, accepted on day -20.
+		accepted := now.AddDate(0, 0, -20)
 		return &HourSnapshot{Now: now, ParticipationStatus: Validated, CampaignName: "Drive",
-			AllowanceHours: ptr(10.0), AutoApproveHours: 2, Committed: 7}
+			AllowanceHours: ptr(10.0), AutoApproveHours: 2, Committed: 7,
+			CampaignStarts: day(-30), CampaignEnds: day(30), Accepted: &accepted}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -41,6 +44,17 @@ func TestDecideHours(t *testing.T) {
 		{"a day already full", func(s *HourSnapshot) { s.SameDay = 23 }, HourInput{WorkedOn: day(-1), Hours: 2}, "", errs.Invalid, "hours"},
 		{"not validated yet", func(s *HourSnapshot) { s.ParticipationStatus = Pending }, HourInput{WorkedOn: day(-1), Hours: 1}, "", errs.Conflict, ""},
 		{"cancelled", func(s *HourSnapshot) { s.ParticipationStatus = Cancelled }, HourInput{WorkedOn: day(-1), Hours: 1}, "", errs.Conflict, ""},
+		// The window: the campaign's and the mission's dates, from the
+		// acceptance, up to today.
+		{"the day of the acceptance", nil, HourInput{WorkedOn: day(-20), Hours: 1}, HoursApproved, "", ""},
+		{"before the acceptance", nil, HourInput{WorkedOn: day(-21), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"1999, long before the campaign", func(s *HourSnapshot) { s.Accepted = nil }, HourInput{WorkedOn: DayOf(time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"before the campaign", func(s *HourSnapshot) { s.Accepted = nil }, HourInput{WorkedOn: day(-31), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"the campaign's first day", func(s *HourSnapshot) { s.Accepted = nil }, HourInput{WorkedOn: day(-30), Hours: 1}, HoursApproved, "", ""},
+		{"after the campaign ended", func(s *HourSnapshot) { s.CampaignEnds = day(-5) }, HourInput{WorkedOn: day(-4), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"before the mission started", func(s *HourSnapshot) { d := day(-3); s.MissionStarts = &d }, HourInput{WorkedOn: day(-4), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"after the mission ended", func(s *HourSnapshot) { d := day(-3); s.MissionEnds = &d }, HourInput{WorkedOn: day(-2), Hours: 1}, "", errs.Invalid, "worked_on"},
+		{"the mission's last day", func(s *HourSnapshot) { d := day(-3); s.MissionEnds = &d }, HourInput{WorkedOn: day(-3), Hours: 1}, HoursApproved, "", ""},
 	} {
 		s := snap()
 		if tc.edit != nil {

@@ -522,3 +522,46 @@ func TestMissionFullMailLinksToTheMissionPage(t *testing.T) {
 		t.Fatalf("the manager opens the mail's link %s: %v %v; want 200", u.Path, res.StatusCode, err)
 	}
 }
+
+// Hours fall within the campaign's and the mission's dates, from the
+// acceptance: 1999 is refused (it was approved and counted). And HR never
+// approves hours of a participation cancelled since they were logged.
+func TestHoursKeepToTheirWindowAndLiveParticipations(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	co := newCompany(t, env, app, "fr")
+	m := mission(t, env, missionSpec{title: "Comptabilité", format: "remote"})
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{m}, since: 10})
+	memberID, employee := co.employee("RH", "Paris")
+	p := co.participation(campaignID, memberID, m, "validated", time.Now().AddDate(0, 0, -5))
+	logHours := func(day string) (*http.Response, map[string]any) {
+		return do(t, app, "POST", co.host, "/api/v1/participations/"+p.String()+"/hours", `{"worked_on":"`+day+`","hours":1}`, employee)
+	}
+	if res, body := logHours("1999-01-01"); res.StatusCode != 400 {
+		t.Fatalf("hours on 1999-01-01: %d %v; want 400", res.StatusCode, body)
+	}
+	if res, body := logHours(time.Now().AddDate(0, 0, -7).Format(time.DateOnly)); res.StatusCode != 400 {
+		t.Fatalf("hours before the acceptance: %d %v; want 400", res.StatusCode, body)
+	}
+	res, body := logHours(time.Now().AddDate(0, 0, -1).Format(time.DateOnly))
+	if res.StatusCode != 201 {
+		t.Fatalf("hours yesterday: %d %v; want 201", res.StatusCode, body)
+	}
+	hourID := body["id"].(string)
+	// Pending (the campaign approves nothing by itself), then the
+	// participation is cancelled: the mission was withdrawn.
+	co.exec("UPDATE hour_logs SET status = 'pending', decided_by = '', decided_at = NULL WHERE id = ?", hourID)
+	co.exec("UPDATE participations SET status = 'cancelled' WHERE id = ?", p)
+	res, body = do(t, app, "POST", co.host, "/api/v1/hours/approve", `{"ids":["`+hourID+`"]}`, co.admin)
+	outcomes, _ := body["results"].([]any)
+	if res.StatusCode != 200 || len(outcomes) != 1 || outcomes[0].(map[string]any)["outcome"] != "participation_ended" {
+		t.Fatalf("HR approves hours of a cancelled participation: %d %v; want the outcome participation_ended", res.StatusCode, body)
+	}
+	var status string
+	if err := env.App.TenantTx(co.ctx(), func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT status FROM hour_logs WHERE id = ?", hourID).Scan(ctx, &status)
+	}); err != nil || status != "pending" {
+		t.Fatalf("the entry is %q (%v); want still pending", status, err)
+	}
+}

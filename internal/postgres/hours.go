@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"context"
 	"math"
 
@@ -36,24 +38,32 @@ func (s *HourStore) LogHours(ctx context.Context, memberID, participationID uuid
 			return notFound(err, "no such participation")
 		}
 		var p struct {
-			Status      string    `bun:"status"`
-			CampaignID  uuid.UUID `bun:"campaign_id"`
-			MissionID   uuid.UUID `bun:"mission_id"`
-			Campaign    string    `bun:"campaign"`
-			Allowance   *float64  `bun:"allowance"`
-			AutoApprove float64   `bun:"auto_approve"`
-			Mission     string    `bun:"mission"`
+			Status      string     `bun:"status"`
+			CampaignID  uuid.UUID  `bun:"campaign_id"`
+			MissionID   uuid.UUID  `bun:"mission_id"`
+			Campaign    string     `bun:"campaign"`
+			Allowance   *float64   `bun:"allowance"`
+			AutoApprove float64    `bun:"auto_approve"`
+			Mission     string     `bun:"mission"`
+			CStarts     time.Time  `bun:"c_starts"`
+			CEnds       time.Time  `bun:"c_ends"`
+			MStarts     *time.Time `bun:"m_starts"`
+			MEnds       *time.Time `bun:"m_ends"`
+			Accepted    *time.Time `bun:"accepted"`
 		}
 		// The member's own: anyone else's participation is not found.
 		if err := tx.NewRaw(`SELECT p.status, p.campaign_id, p.mission_id, c.name AS campaign,
-				c.allowance_hours::float8 AS allowance, c.auto_approve_hours::float8 AS auto_approve, m.title AS mission
+				c.allowance_hours::float8 AS allowance, c.auto_approve_hours::float8 AS auto_approve, m.title AS mission,
+				c.starts_on AS c_starts, c.ends_on AS c_ends, m.starts_on AS m_starts, m.ends_on AS m_ends, p.decided_at AS accepted
 			FROM participations p JOIN campaigns c ON c.tenant_id = p.tenant_id AND c.id = p.campaign_id
 			JOIN missions m ON m.id = p.mission_id
 			WHERE p.id = ? AND p.member_id = ?`, participationID, memberID).Scan(ctx, &p); err != nil {
 			return notFound(err, "no such participation")
 		}
 		snap := &campaign.HourSnapshot{ParticipationStatus: p.Status, CampaignName: p.Campaign,
-			AllowanceHours: p.Allowance, AutoApproveHours: p.AutoApprove}
+			AllowanceHours: p.Allowance, AutoApproveHours: p.AutoApprove, Accepted: p.Accepted,
+			CampaignStarts: campaign.DayOf(p.CStarts), CampaignEnds: campaign.DayOf(p.CEnds),
+			MissionStarts: dayPtr(p.MStarts), MissionEnds: dayPtr(p.MEnds)}
 		if err := tx.NewRaw(`SELECT
 				coalesce(sum(h.hours) FILTER (WHERE pp.campaign_id = ?), 0)::float8,
 				coalesce(sum(h.hours) FILTER (WHERE h.worked_on = ?), 0)::float8
@@ -171,6 +181,20 @@ func (s *HourStore) decisionTx(ctx context.Context, fn func(ctx context.Context,
 	return errs.E(errs.Internal, "hours are decided for a company or an association; the context has neither")
 }
 
+func dayPtr(t *time.Time) *campaign.Day {
+	if t == nil {
+		return nil
+	}
+	d := campaign.DayOf(*t)
+	return &d
+}
+
+// hoursOpen is campaign.HoursOpen in SQL, for hour_logs h: its
+// participation is validated or done. Hours of a cancelled or refused
+// participation are never approved.
+const hoursOpen = `EXISTS (SELECT 1 FROM participations hp WHERE hp.tenant_id = h.tenant_id AND hp.id = h.participation_id
+	AND hp.status IN ('validated', 'done'))`
+
 // ApproveHours approves the pending entries among ids and says, for each
 // id in order, what became of it. Entries outside the company (or the
 // association) are not found, as missing ones.
@@ -178,8 +202,8 @@ func (s *HourStore) ApproveHours(ctx context.Context, ids []uuid.UUID, by string
 	out := make([]campaign.HourOutcome, len(ids))
 	err := s.decisionTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var approved []uuid.UUID
-		if err := tx.NewRaw(`UPDATE hour_logs SET status = 'approved', decided_by = ?, decided_at = now()
-			WHERE id = ANY(?) AND status = 'pending' RETURNING id`, by, pgArray(ids)).Scan(ctx, &approved); err != nil {
+		if err := tx.NewRaw(`UPDATE hour_logs h SET status = 'approved', decided_by = ?, decided_at = now()
+			WHERE h.id = ANY(?) AND h.status = 'pending' AND `+hoursOpen+` RETURNING h.id`, by, pgArray(ids)).Scan(ctx, &approved); err != nil {
 			return err
 		}
 		// A new statement, a new snapshot: it sees what concurrent
@@ -208,6 +232,8 @@ func (s *HourStore) ApproveHours(ctx context.Context, ids []uuid.UUID, by string
 				o.Outcome = campaign.OutcomeAlreadyApproved
 			case status[id] == campaign.HoursRejected:
 				o.Outcome = campaign.OutcomeRejected
+			case status[id] == campaign.HoursPending:
+				o.Outcome = campaign.OutcomeParticipationEnded
 			}
 			out[i] = o
 		}
