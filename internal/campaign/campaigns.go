@@ -237,13 +237,13 @@ func (in CampaignInput) apply(c *Campaign) {
 		c.MissionIDs = *in.MissionIDs
 	}
 	if in.GoalParticipants != nil {
-		c.GoalParticipants = positiveInt(*in.GoalParticipants)
+		c.GoalParticipants = nilIfZero(*in.GoalParticipants)
 	}
 	if in.GoalHours != nil {
-		c.GoalHours = positiveFloat(*in.GoalHours)
+		c.GoalHours = nilIfZeroF(*in.GoalHours)
 	}
 	if in.AllowanceHours != nil {
-		c.AllowanceHours = positiveFloat(*in.AllowanceHours)
+		c.AllowanceHours = nilIfZeroF(*in.AllowanceHours)
 	}
 	if in.MaxActivePerEmployee != nil {
 		c.MaxActivePerEmployee = *in.MaxActivePerEmployee
@@ -264,22 +264,31 @@ func (in CampaignInput) apply(c *Campaign) {
 
 // positiveInt keeps a goal; 0 (or less) removes it. A negative value is
 // kept so that Normalize names it.
-func positiveInt(n int) *int {
+// nilIfZero reads a goal or an allowance: 0 means none; any other value,
+// negative included, is kept for Normalize to judge.
+func nilIfZero(n int) *int {
 	if n == 0 {
 		return nil
 	}
 	return &n
 }
 
-func positiveFloat(f float64) *float64 {
+func nilIfZeroF(f float64) *float64 {
 	if f == 0 {
 		return nil
 	}
 	return &f
 }
 
-// Normalize trims a campaign's texts, fills defaults and checks every rule
-// a person can break; the error names the field.
+// Defaults of a campaign made from scratch. Normalize fills none: a limit
+// set to 0 is refused, never silently replaced.
+const (
+	DefaultMaxActivePerEmployee = 2
+	DefaultResponseDays         = 7
+)
+
+// Normalize trims a campaign's texts, fills the empty lists and checks
+// every rule a person can break; the error names the field.
 func (c *Campaign) Normalize() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Description = strings.TrimSpace(c.Description)
@@ -288,12 +297,6 @@ func (c *Campaign) Normalize() error {
 	}
 	if c.MissionScope == "" {
 		c.MissionScope = ScopeAll
-	}
-	if c.MaxActivePerEmployee == 0 {
-		c.MaxActivePerEmployee = 2
-	}
-	if c.ResponseDays == 0 {
-		c.ResponseDays = 7
 	}
 	c.AudienceValues = cleanList(c.AudienceValues)
 	c.MissionCauses = cleanList(c.MissionCauses)
@@ -387,7 +390,7 @@ func FromTemplate(t *Template, locale string, today time.Time, audienceSize int)
 	c := Campaign{TemplateCode: t.Code, Name: t.NameFR, Description: t.DescriptionFR,
 		Audience: AudienceAll, MissionScope: ScopeAll, AudienceValues: []string{}, MissionCauses: []string{},
 		MissionIDs: []uuid.UUID{}, MaxActivePerEmployee: t.MaxActivePerEmployee, AutoApproveHours: t.AutoApproveHours,
-		Crisis: t.Crisis, RemoteFirst: t.RemoteFirst, ResponseDays: 7}
+		Crisis: t.Crisis, RemoteFirst: t.RemoteFirst, ResponseDays: DefaultResponseDays}
 	if locale == "en" {
 		c.Name, c.Description = t.NameEN, t.DescriptionEN
 	}

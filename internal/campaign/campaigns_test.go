@@ -39,7 +39,8 @@ func TestCampaignRulesNameTheField(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2020, 3, 17, 0, 0, 0, 0, time.UTC)
 	valid := func() Campaign {
-		return Campaign{Name: "Drive", StartsOn: start, EndsOn: start.AddDate(0, 2, 0)}
+		return Campaign{Name: "Drive", StartsOn: start, EndsOn: start.AddDate(0, 2, 0),
+			MaxActivePerEmployee: DefaultMaxActivePerEmployee, ResponseDays: DefaultResponseDays}
 	}
 	for field, edit := range map[string]func(*Campaign){
 		"name":                    func(c *Campaign) { c.Name = "  " },
@@ -51,6 +52,7 @@ func TestCampaignRulesNameTheField(t *testing.T) {
 		"allowance_hours":         func(c *Campaign) { c.AllowanceHours = ptr(-1.0) },
 		"auto_approve_hours":      func(c *Campaign) { c.AutoApproveHours = 25 },
 		"max_active_per_employee": func(c *Campaign) { c.MaxActivePerEmployee = 101 },
+		"response_days":           func(c *Campaign) { c.ResponseDays = 0 },
 	} {
 		c := valid()
 		edit(&c)
@@ -58,6 +60,13 @@ func TestCampaignRulesNameTheField(t *testing.T) {
 		if err := c.Normalize(); !asErr(err, &e) || e.Field != field {
 			t.Errorf("%s: %v; want an error naming it", field, err)
 		}
+	}
+	// A limit of 0 is refused, never replaced by the default.
+	zero := valid()
+	zero.MaxActivePerEmployee = 0
+	var e *errs.Error
+	if err := zero.Normalize(); !asErr(err, &e) || e.Field != "max_active_per_employee" || zero.MaxActivePerEmployee != 0 {
+		t.Errorf("a limit of 0: %v, now %d; want refused, naming max_active_per_employee", err, zero.MaxActivePerEmployee)
 	}
 	c := valid()
 	c.Audience, c.AudienceValues = AudienceDepartments, []string{" Finance", "Finance", "IT "}

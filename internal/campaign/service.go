@@ -104,7 +104,7 @@ func (s *Service) DeleteTemplate(ctx context.Context, code string) error {
 // template (pre-filled in the company's locale, then the fields given) or
 // from scratch.
 func (s *Service) Create(ctx context.Context, by uuid.UUID, locale string, in CampaignInput) (*Campaign, error) {
-	var c Campaign
+	c := Campaign{MaxActivePerEmployee: DefaultMaxActivePerEmployee, ResponseDays: DefaultResponseDays}
 	var tpl *Template
 	if in.Template != nil && *in.Template != "" {
 		t, err := s.st.Campaigns.Template(ctx, *in.Template)

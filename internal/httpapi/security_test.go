@@ -565,3 +565,26 @@ func TestHoursKeepToTheirWindowAndLiveParticipations(t *testing.T) {
 		t.Fatalf("the entry is %q (%v); want still pending", status, err)
 	}
 }
+
+// A limit of 0 missions per employee is refused, naming the field; it was
+// silently replaced by 2.
+func TestCampaignLimitOfZeroIsRefused(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	co := newCompany(t, env, app, "fr")
+	id := co.campaign(`{"template":"tous-confines-tous-engages"}`)
+	for _, body := range []string{`{"max_active_per_employee":0}`, `{"max_active_per_employee":-1}`} {
+		res, out := do(t, app, "PATCH", co.host, "/api/v1/campaigns/"+id.String(), body, co.admin)
+		errors, _ := out["errors"].([]any)
+		if res.StatusCode != 400 || len(errors) != 1 || errors[0].(map[string]any)["field"] != "max_active_per_employee" {
+			t.Errorf("%s: %d %v; want 400 naming max_active_per_employee", body, res.StatusCode, out)
+		}
+	}
+	if res, out := do(t, app, "POST", co.host, "/api/v1/campaigns", `{"name":"Drive","starts_on":"`+today()+`","ends_on":"`+later()+`","max_active_per_employee":0}`, co.admin); res.StatusCode != 400 {
+		t.Errorf("a new campaign with a limit of 0: %d %v; want 400", res.StatusCode, out)
+	}
+	if res, out := do(t, app, "POST", co.host, "/api/v1/campaigns", `{"name":"Drive","starts_on":"`+today()+`","ends_on":"`+later()+`"}`, co.admin); res.StatusCode != 201 || out["max_active_per_employee"] != 2.0 {
+		t.Errorf("a new campaign without a limit: %d %v; want 201 with the default 2", res.StatusCode, out)
+	}
+}
