@@ -115,6 +115,11 @@ type Participation struct {
 	ReasonDetail  string     `json:"reason_detail,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	DecidedAt     *time.Time `json:"decided_at,omitempty"`
+	// AnswerBy is when the association should have answered a pending
+	// application (its campaign's response time); FlaggedLateAt when it
+	// was reminded that it had not.
+	AnswerBy      *time.Time `json:"answer_by,omitempty"`
+	FlaggedLateAt *time.Time `json:"flagged_late_at,omitempty"`
 	// Shown with lists; filled by reads, not stored.
 	MissionTitle string `json:"mission_title,omitempty"`
 	Association  string `json:"association,omitempty"`
@@ -124,6 +129,22 @@ type Participation struct {
 	Locale       string `json:"-"` // the company's, for mails
 	// WaitingPosition is the place on the waiting list (1 = next), when waiting.
 	WaitingPosition int `json:"waiting_position,omitempty"`
+}
+
+// AnswerBy is when an application made (or promoted) at now should be
+// answered, under a campaign's response time of days days.
+func AnswerBy(now time.Time, days int) *time.Time {
+	if days <= 0 {
+		days = DefaultResponseDays
+	}
+	t := now.AddDate(0, 0, days)
+	return &t
+}
+
+// Late reports whether the association left the application unanswered
+// past its response time (lateApplication in SQL).
+func (p *Participation) Late(now time.Time) bool {
+	return p.Status == Pending && p.AnswerBy != nil && p.AnswerBy.Before(now)
 }
 
 // Move changes a participation's status if the state machine allows it.

@@ -200,9 +200,10 @@ type ParticipationStore interface {
 	// and returns them, for the volunteers to be told.
 	CancelFlagged(ctx context.Context) ([]Participation, error)
 
-	// FlagLate marks the applications pending for more than days days,
-	// once, and returns them with who must hear of it.
-	FlagLate(ctx context.Context, days int) ([]LateApplication, error)
+	// FlagLate marks the applications left unanswered past their
+	// campaign's response time, once, and returns them with who must hear
+	// of it.
+	FlagLate(ctx context.Context) ([]LateApplication, error)
 
 	Mine(ctx context.Context, memberID uuid.UUID) ([]Participation, error)
 	// OfCampaign lists a campaign's participations; errs.NotFound when the

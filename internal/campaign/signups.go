@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +20,15 @@ type Participations struct {
 	// AfterPlaces runs after a change of places, to mail the "almost full"
 	// and "full" events the store recorded (the catalogue's outbox).
 	AfterPlaces func(ctx context.Context)
+	// Now is the clock; tests may set it.
+	Now func() time.Time
+}
+
+func (s *Participations) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
 }
 
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
@@ -116,11 +126,12 @@ func (s *Participations) CancelFlagged(ctx context.Context) int {
 }
 
 // FlagLate reminds associations of the applications they left unanswered
-// for days days, and the HR admins of the companies whose employees wait:
-// JeVeuxAider's response time, made visible. Each application is flagged
-// once. links gives the association's and the company's addresses.
-func (s *Participations) FlagLate(ctx context.Context, days int, associationLink func(uuid.UUID) string, companyLink func(*LateApplication) string) int {
-	late, err := s.store.FlagLate(ctx, days)
+// past their campaign's response time, and the HR admins of the companies
+// whose employees wait: JeVeuxAider's response time, made visible. Each
+// application is flagged once. links gives the association's and the
+// company's addresses.
+func (s *Participations) FlagLate(ctx context.Context, associationLink func(uuid.UUID) string, companyLink func(*LateApplication) string) int {
+	late, err := s.store.FlagLate(ctx)
 	if err != nil {
 		slog.WarnContext(ctx, "flagging late applications", "err", err)
 		return 0
@@ -137,7 +148,7 @@ func (s *Participations) FlagLate(ctx context.Context, days int, associationLink
 		for i, l := range ls {
 			lines[i] = l.MemberName + " — " + l.MissionTitle + " (" + l.Company + ")"
 		}
-		if err := s.notifier.LateApplications(ctx, ls[0].Managers, true, days, lines, associationLink(id)); err != nil {
+		if err := s.notifier.LateApplications(ctx, ls[0].Managers, true, daysWaited(ls, s.now()), lines, associationLink(id)); err != nil {
 			slog.WarnContext(ctx, "late applications: association not told", "association", id, "err", err)
 		}
 	}
@@ -146,9 +157,21 @@ func (s *Participations) FlagLate(ctx context.Context, days int, associationLink
 		for i, l := range ls {
 			lines[i] = l.MemberName + " — " + l.MissionTitle + " (" + l.Association + ")"
 		}
-		if err := s.notifier.LateApplications(ctx, ls[0].HRAdmins, false, days, lines, companyLink(ls[0])); err != nil {
+		if err := s.notifier.LateApplications(ctx, ls[0].HRAdmins, false, daysWaited(ls, s.now()), lines, companyLink(ls[0])); err != nil {
 			slog.WarnContext(ctx, "late applications: HR admins not told", "company", ls[0].Company, "err", err)
 		}
 	}
 	return len(late)
+}
+
+// daysWaited is how many whole days every one of the applications has
+// waited at least: what a reminder about them all may truthfully say.
+func daysWaited(ls []*LateApplication, now time.Time) int {
+	least := -1
+	for _, l := range ls {
+		if d := int(now.Sub(l.CreatedAt) / (24 * time.Hour)); least < 0 || d < least {
+			least = d
+		}
+	}
+	return max(least, 1)
 }

@@ -832,6 +832,8 @@ type matchedSkill struct {
 // assocApplicant is a participation as the applicants page shows it.
 type assocApplicant struct {
 	campaign.Participation
+	// Late: unanswered past the campaign's response time.
+	Late         bool
 	Skills       []matchedSkill
 	CanValidate  bool
 	CanRefuse    bool
@@ -900,7 +902,7 @@ func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
 		Reasons: campaign.RefusalReasons}
 	var open, decided []assocApplicant
 	for _, p := range ps {
-		ap := assocApplicant{Participation: p, CanValidate: p.Status == campaign.Pending,
+		ap := assocApplicant{Participation: p, Late: p.Late(time.Now()), CanValidate: p.Status == campaign.Pending,
 			CanRefuse: p.Status == campaign.Pending || p.Status == campaign.Waiting, Errors: assocErrors{}, Page: page}
 		for _, m := range matches[p.ID] {
 			ap.Skills = append(ap.Skills, matchedSkill{Label: labels[m.Skill], Level: m.Level, Wanted: m.Wanted,

@@ -115,9 +115,12 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			ack = &snap.Now
 		}
 		p.SanitaryAckAt = ack
+		if status == campaign.Pending {
+			p.AnswerBy = campaign.AnswerBy(snap.Now, c.ResponseDays)
+		}
 		if err := tx.NewRaw(`INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status,
-				motivation, sanitary_ack_at) VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
-			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Status, p.Motivation, p.SanitaryAckAt).Scan(ctx, &p.CreatedAt); err != nil {
+				motivation, sanitary_ack_at, answer_by) VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
+			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Status, p.Motivation, p.SanitaryAckAt, p.AnswerBy).Scan(ctx, &p.CreatedAt); err != nil {
 			return err
 		}
 		if status == campaign.Pending {
@@ -221,8 +224,13 @@ func freePlace(ctx context.Context, tx bun.Tx, m *missionLock) (*campaign.Partic
 		return nil, err
 	}
 	// The place passes from one volunteer to the next: places left stay.
-	if _, err := tx.ExecContext(ctx, "UPDATE participations SET status = 'pending', updated_at = now() WHERE tenant_id = ? AND id = ?",
-		next.TenantID, next.ID); err != nil {
+	// The association's response time starts now; the days come from the
+	// application's campaign, read as the company, whatever view decides.
+	if _, err := tx.ExecContext(ctx, `UPDATE participations SET status = 'pending', updated_at = now(),
+			answer_by = now() + make_interval(days => coalesce(
+				(SELECT response_days FROM campaigns c WHERE c.tenant_id = participations.tenant_id AND c.id = participations.campaign_id),
+				?))
+		WHERE tenant_id = ? AND id = ?`, campaign.DefaultResponseDays, next.TenantID, next.ID); err != nil {
 		return nil, err
 	}
 	next.Status = campaign.Pending
@@ -383,6 +391,7 @@ func (s *ParticipationStore) CancelFlagged(ctx context.Context) ([]campaign.Part
 
 const participationCols = `p.tenant_id, p.id, p.campaign_id, p.member_id, p.mission_id, p.slot_id, p.status, p.motivation,
 	p.sanitary_ack_at, coalesce(p.refusal_reason, '') AS refusal_reason, p.cancel_reason, p.reason_detail, p.created_at, p.decided_at,
+	p.answer_by, p.flagged_late_at,
 	m.title AS mission_title, coalesce(a.name, m.organizer) AS association, mb.full_name AS member_name, mb.email AS member_email,
 	t.name AS company, t.locale`
 
@@ -452,14 +461,15 @@ func campaignForApply(ctx context.Context, tx bun.Tx, id uuid.UUID) (*campaign.C
 		Causes     []string    `bun:"mission_causes,array"`
 		MissionIDs []uuid.UUID `bun:"mission_ids,array"`
 		MaxActive  int         `bun:"max_active_per_employee"`
+		Response   int         `bun:"response_days"`
 	}
 	if err := tx.NewRaw(`SELECT id, name, status, starts_on, ends_on, audience, audience_values, mission_scope, mission_causes,
-		mission_ids, max_active_per_employee FROM campaigns WHERE id = ?`, id).Scan(ctx, &r); err != nil {
+		mission_ids, max_active_per_employee, response_days FROM campaigns WHERE id = ?`, id).Scan(ctx, &r); err != nil {
 		return nil, notFound(err, "no such campaign")
 	}
 	return &campaign.Campaign{ID: r.ID, Name: r.Name, Status: r.Status, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
 		Audience: r.Audience, AudienceValues: r.Values, MissionScope: r.Scope, MissionCauses: r.Causes, MissionIDs: r.MissionIDs,
-		MaxActivePerEmployee: r.MaxActive}, nil
+		MaxActivePerEmployee: r.MaxActive, ResponseDays: r.Response}, nil
 }
 
 // fillPerson reads who a participation is from and the mission's title,
@@ -470,10 +480,14 @@ func fillPerson(ctx context.Context, tx bun.Tx, p *campaign.Participation) error
 		p.TenantID, p.MemberID, p.MissionID).Scan(ctx, &p.MemberEmail, &p.MemberName, &p.Locale, &p.Company, &p.MissionTitle)
 }
 
-// FlagLate marks the applications pending for more than days days, once.
+// lateApplication is campaign.Participation.Late in SQL, for participations p.
+const lateApplication = `p.status = 'pending' AND p.answer_by < now()`
+
+// FlagLate marks the applications left unanswered past their campaign's
+// response time, once.
 // It walks the associations with such applications (under each one's
 // view), then reads each company's HR admins (under that company).
-func (s *ParticipationStore) FlagLate(ctx context.Context, days int) ([]campaign.LateApplication, error) {
+func (s *ParticipationStore) FlagLate(ctx context.Context) ([]campaign.LateApplication, error) {
 	var assocs []uuid.UUID
 	if err := s.db.NewRaw(`SELECT DISTINCT association_id FROM missions
 		WHERE association_id IS NOT NULL AND status IN ('open', 'full', 'closed')`).Scan(ctx, &assocs); err != nil {
@@ -486,6 +500,7 @@ func (s *ParticipationStore) FlagLate(ctx context.Context, days int) ([]campaign
 				TenantID uuid.UUID `bun:"tenant_id"`
 				ID       uuid.UUID `bun:"id"`
 				Mission  string    `bun:"title"`
+				Created  time.Time `bun:"created_at"`
 				Assoc    string    `bun:"association"`
 				Name     string    `bun:"full_name"`
 				Company  string    `bun:"company"`
@@ -495,16 +510,16 @@ func (s *ParticipationStore) FlagLate(ctx context.Context, days int) ([]campaign
 			err := tx.NewRaw(`WITH late AS (
 					UPDATE participations p SET flagged_late_at = now()
 					FROM missions m WHERE m.id = p.mission_id AND m.association_id = ?
-					  AND p.status = 'pending' AND p.flagged_late_at IS NULL AND p.created_at < now() - make_interval(days => ?)
-					RETURNING p.tenant_id, p.id, p.member_id, m.title)
-				SELECT l.tenant_id, l.id, l.title, a.name AS association, mb.full_name, t.name AS company, t.slug,
+					  AND p.flagged_late_at IS NULL AND `+lateApplication+`
+					RETURNING p.tenant_id, p.id, p.member_id, m.title, p.created_at)
+				SELECT l.tenant_id, l.id, l.title, l.created_at, a.name AS association, mb.full_name, t.name AS company, t.slug,
 					ARRAY(SELECT ac.email FROM association_managers am JOIN accounts ac ON ac.id = am.account_id
 						WHERE am.association_id = a.id AND ac.status = 'active' ORDER BY 1) AS managers
 				FROM late l JOIN members mb ON mb.tenant_id = l.tenant_id AND mb.id = l.member_id
-				JOIN tenants t ON t.id = l.tenant_id, associations a WHERE a.id = ?`, a, days, a).Scan(ctx, &rows)
+				JOIN tenants t ON t.id = l.tenant_id, associations a WHERE a.id = ?`, a, a).Scan(ctx, &rows)
 			for _, r := range rows {
 				out = append(out, campaign.LateApplication{AssociationID: a, Managers: r.Managers, CompanySlug: r.Slug,
-					Participation: campaign.Participation{TenantID: r.TenantID, ID: r.ID, MissionTitle: r.Mission,
+					Participation: campaign.Participation{TenantID: r.TenantID, ID: r.ID, MissionTitle: r.Mission, CreatedAt: r.Created,
 						Association: r.Assoc, MemberName: r.Name, Company: r.Company}})
 			}
 			return err

@@ -351,6 +351,14 @@ func TestApplicationsLeftUnansweredAreFlaggedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The campaign expects an answer within 2 days (its response_days),
+	// not the week that used to be hard-coded.
+	if err := env.App.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE campaigns SET response_days = 2 WHERE id = ?", d.campaign)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	old, err := svc.Apply(d.ctx, d.employees[0], campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission})
 	if err != nil {
 		t.Fatal(err)
@@ -359,23 +367,24 @@ func TestApplicationsLeftUnansweredAreFlaggedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := env.App.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE participations SET created_at = now() - interval '10 days' WHERE id = ?", old.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE participations SET created_at = created_at - interval '3 days',
+			answer_by = answer_by - interval '3 days' WHERE id = ?`, old.ID)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	link := func(uuid.UUID) string { return "http://localhost/associations" }
 	company := func(*campaign.LateApplication) string { return "http://acme.localhost/campaigns" }
-	if n := svc.FlagLate(context.Background(), 7, link, company); n != 1 {
-		t.Fatalf("%d applications flagged; want the one 10 days old", n)
+	if n := svc.FlagLate(context.Background(), link, company); n != 1 {
+		t.Fatalf("%d applications flagged; want the one 3 days old, past its 2 days", n)
 	}
 	for _, to := range []string{manager, admin} {
 		m := srv.WaitFor(t, to, 5*time.Second)
-		if m.Subject != "1 candidature sans réponse depuis 7 jours" || !strings.Contains(m.Text, "Employee 0 — Soutien scolaire") {
+		if m.Subject != "1 candidature sans réponse depuis 3 jours" || !strings.Contains(m.Text, "Employee 0 — Soutien scolaire") {
 			t.Fatalf("reminder to %s: %q %q", to, m.Subject, m.Text)
 		}
 	}
-	if n := svc.FlagLate(context.Background(), 7, link, company); n != 0 {
+	if n := svc.FlagLate(context.Background(), link, company); n != 0 {
 		t.Fatalf("a second round flagged %d; want 0 (once per application)", n)
 	}
 }

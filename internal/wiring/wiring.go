@@ -110,10 +110,10 @@ func (s *Services) StartJobs(ctx context.Context) {
 		s.StartDueCampaigns(ctx)
 		every(ctx, time.Hour, func() { s.StartDueCampaigns(ctx) })
 	}()
-	// Applications unanswered for a week are flagged to the association
+	// Applications unanswered past their campaign's response time are flagged to the association
 	// and to the company's HR admins (JeVeuxAider's response time).
 	go every(ctx, time.Hour, func() {
-		s.Deps.Participations.FlagLate(ctx, 7, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
+		s.Deps.Participations.FlagLate(ctx, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
 			func(l *campaign.LateApplication) string {
 				return s.Links.Company(l.CompanySlug) + "/campaigns"
 			})

@@ -1,0 +1,160 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+)
+
+// Rules users hit when they were written twice and drifted: each fixed in
+// its one home, each tested here through the product's interface.
+
+// The mail that tells an association its mission is full links to the
+// mission's page, which opens for its manager (it linked to no route).
+func TestMissionFullMailLinksToTheMissionPage(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	mails := mailtest.Start(t)
+	pp := people{t: t, db: env.App}
+	assoc := verifiedAssociation(t, env, "")
+	managerID := pp.account(false, &assoc)
+	manager := pp.session(nil, managerID)
+	m := mission(t, env, missionSpec{assoc: &assoc, title: "Traduire des fiches", format: "remote", places: 1})
+	co := newCompany(t, env, app, "fr")
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{m}})
+	_, employee := co.employee("RH", "Paris")
+	if res, body := do(t, app, "POST", co.host, "/api/v1/campaigns/"+campaignID.String()+"/participations", `{"mission_id":"`+m.String()+`"}`, employee); res.StatusCode != 201 {
+		t.Fatalf("apply: %d %v", res.StatusCode, body)
+	}
+	mail := mails.WaitFor(t, managerID.String()+"@example.org", 10*time.Second)
+	u, err := url.Parse(mail.Link("/missions/"))
+	if err != nil || u.Path != "/associations/"+assoc.String()+"/missions/"+m.String() {
+		t.Fatalf("the full mission's mail %q links %v; want the mission's page", mail.Subject, mail.Links)
+	}
+	req := httptest.NewRequest("GET", u.Path, nil)
+	req.Host, req.Header["Accept"] = "localhost", []string{"text/html"}
+	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: manager})
+	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the manager opens the mail's link %s: %v %v; want 200", u.Path, res.StatusCode, err)
+	}
+}
+
+// Hours fall within the campaign's and the mission's dates, from the
+// acceptance: 1999 is refused (it was approved and counted). And HR never
+// approves hours of a participation cancelled since they were logged.
+func TestHoursKeepToTheirWindowAndLiveParticipations(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	co := newCompany(t, env, app, "fr")
+	m := mission(t, env, missionSpec{title: "Comptabilité", format: "remote"})
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{m}, since: 10})
+	memberID, employee := co.employee("RH", "Paris")
+	p := co.participation(campaignID, memberID, m, "validated", time.Now().AddDate(0, 0, -5))
+	logHours := func(day string) (*http.Response, map[string]any) {
+		return do(t, app, "POST", co.host, "/api/v1/participations/"+p.String()+"/hours", `{"worked_on":"`+day+`","hours":1}`, employee)
+	}
+	if res, body := logHours("1999-01-01"); res.StatusCode != 400 {
+		t.Fatalf("hours on 1999-01-01: %d %v; want 400", res.StatusCode, body)
+	}
+	if res, body := logHours(time.Now().AddDate(0, 0, -7).Format(time.DateOnly)); res.StatusCode != 400 {
+		t.Fatalf("hours before the acceptance: %d %v; want 400", res.StatusCode, body)
+	}
+	res, body := logHours(time.Now().AddDate(0, 0, -1).Format(time.DateOnly))
+	if res.StatusCode != 201 {
+		t.Fatalf("hours yesterday: %d %v; want 201", res.StatusCode, body)
+	}
+	hourID := body["id"].(string)
+	// Pending (the campaign approves nothing by itself), then the
+	// participation is cancelled: the mission was withdrawn.
+	co.exec("UPDATE hour_logs SET status = 'pending', decided_by = '', decided_at = NULL WHERE id = ?", hourID)
+	co.exec("UPDATE participations SET status = 'cancelled' WHERE id = ?", p)
+	res, body = do(t, app, "POST", co.host, "/api/v1/hours/approve", `{"ids":["`+hourID+`"]}`, co.admin)
+	outcomes, _ := body["results"].([]any)
+	if res.StatusCode != 200 || len(outcomes) != 1 || outcomes[0].(map[string]any)["outcome"] != "participation_ended" {
+		t.Fatalf("HR approves hours of a cancelled participation: %d %v; want the outcome participation_ended", res.StatusCode, body)
+	}
+	var status string
+	if err := env.App.TenantTx(co.ctx(), func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT status FROM hour_logs WHERE id = ?", hourID).Scan(ctx, &status)
+	}); err != nil || status != "pending" {
+		t.Fatalf("the entry is %q (%v); want still pending", status, err)
+	}
+}
+
+// A limit of 0 missions per employee is refused, naming the field; it was
+// silently replaced by 2.
+func TestCampaignLimitOfZeroIsRefused(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	co := newCompany(t, env, app, "fr")
+	id := co.campaign(`{"template":"tous-confines-tous-engages"}`)
+	for _, body := range []string{`{"max_active_per_employee":0}`, `{"max_active_per_employee":-1}`} {
+		res, out := do(t, app, "PATCH", co.host, "/api/v1/campaigns/"+id.String(), body, co.admin)
+		errors, _ := out["errors"].([]any)
+		if res.StatusCode != 400 || len(errors) != 1 || errors[0].(map[string]any)["field"] != "max_active_per_employee" {
+			t.Errorf("%s: %d %v; want 400 naming max_active_per_employee", body, res.StatusCode, out)
+		}
+	}
+	if res, out := do(t, app, "POST", co.host, "/api/v1/campaigns", `{"name":"Drive","starts_on":"`+today()+`","ends_on":"`+later()+`","max_active_per_employee":0}`, co.admin); res.StatusCode != 400 {
+		t.Errorf("a new campaign with a limit of 0: %d %v; want 400", res.StatusCode, out)
+	}
+	if res, out := do(t, app, "POST", co.host, "/api/v1/campaigns", `{"name":"Drive","starts_on":"`+today()+`","ends_on":"`+later()+`"}`, co.admin); res.StatusCode != 201 || out["max_active_per_employee"] != 2.0 {
+		t.Errorf("a new campaign without a limit: %d %v; want 201 with the default 2", res.StatusCode, out)
+	}
+}
+
+// An application left unanswered past its campaign's response time shows
+// as late to the association, in the API and on the applicants page.
+func TestLateApplicationsShowToTheAssociation(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	pp := people{t: t, db: env.App}
+	assoc := verifiedAssociation(t, env, "")
+	manager := pp.session(nil, pp.account(false, &assoc))
+	m := mission(t, env, missionSpec{assoc: &assoc, title: "Traduire des fiches", format: "remote"})
+	co := newCompany(t, env, app, "fr")
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{m}})
+	co.exec("UPDATE campaigns SET response_days = 3 WHERE id = ?", campaignID)
+	_, employee := co.employee("RH", "Paris")
+	res, body := do(t, app, "POST", co.host, "/api/v1/campaigns/"+campaignID.String()+"/participations", `{"mission_id":"`+m.String()+`"}`, employee)
+	if res.StatusCode != 201 {
+		t.Fatalf("apply: %d %v", res.StatusCode, body)
+	}
+	answerBy, err := time.Parse(time.RFC3339Nano, body["answer_by"].(string))
+	if err != nil || answerBy.Sub(time.Now()) < 71*time.Hour || answerBy.Sub(time.Now()) > 73*time.Hour {
+		t.Fatalf("answer_by %v (%v); want in 3 days, the campaign's response time", body["answer_by"], err)
+	}
+	page := func() string {
+		req := httptest.NewRequest("GET", "/associations/"+assoc.String()+"/applicants", nil)
+		req.Host, req.Header["Accept"] = "localhost", []string{"text/html"}
+		req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: manager})
+		res, err := app.Test(req, -1)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("applicants page: %v %v", res.StatusCode, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if strings.Contains(page(), "Réponse attendue depuis") {
+		t.Fatal("a fresh application shows as late")
+	}
+	co.exec("UPDATE participations SET answer_by = now() - interval '1 day' WHERE campaign_id = ?", campaignID)
+	if p := page(); !strings.Contains(p, "Réponse attendue depuis le "+time.Now().AddDate(0, 0, -1).Format("02/01/2006")) {
+		t.Errorf("a late application does not say so on the applicants page")
+	}
+}
