@@ -136,7 +136,7 @@ func TestLateApplicationsShowToTheAssociation(t *testing.T) {
 		t.Fatalf("apply: %d %v", res.StatusCode, body)
 	}
 	answerBy, err := time.Parse(time.RFC3339Nano, body["answer_by"].(string))
-	if err != nil || answerBy.Sub(time.Now()) < 71*time.Hour || answerBy.Sub(time.Now()) > 73*time.Hour {
+	if err != nil || time.Until(answerBy) < 71*time.Hour || time.Until(answerBy) > 73*time.Hour {
 		t.Fatalf("answer_by %v (%v); want in 3 days, the campaign's response time", body["answer_by"], err)
 	}
 	page := func() string {
