@@ -18,6 +18,10 @@ type Candidate struct {
 	Profile  Profile
 	Taken    int         // live participations in the campaign
 	Declined []uuid.UUID // missions they declined when proposed
+	// Held are the missions they hold in a live participation (waiting,
+	// pending, validated), in any campaign: sign-up refuses a second one,
+	// so the allocation never proposes them.
+	Held []uuid.UUID
 }
 
 // Run is one allocation of a campaign, as the HR admin follows it.
@@ -161,8 +165,13 @@ func MatchingEmployee(c *Candidate) matching.Employee {
 	for _, s := range p.Skills {
 		e.Skills = append(e.Skills, matching.SkillLevel{Code: s.Skill, Level: matching.Level(s.Level)})
 	}
+	// Neither a mission declined nor one already held is proposed: the
+	// engine leaves out the pairs it is told are declined.
 	for _, d := range c.Declined {
 		e.Declined = append(e.Declined, d.String())
+	}
+	for _, h := range c.Held {
+		e.Declined = append(e.Declined, h.String())
 	}
 	return e
 }

@@ -401,6 +401,10 @@ type matchingDrive struct {
 	campaignID uuid.UUID
 	admin      string            // the HR admin's session
 	sessions   map[string]string // each volunteer's, by name
+	env        *pgtest.Env
+	tn         *tenants.Tenant
+	accounting uuid.UUID // the mission that wants finance.accounting
+	webdev     uuid.UUID // the one that wants it.web-dev
 }
 
 func newMatchingDrive(t *testing.T, webPlaces int, volunteers map[string]string) matchingDrive {
@@ -411,7 +415,7 @@ func newMatchingDrive(t *testing.T, webPlaces int, volunteers map[string]string)
 	assoc := verifiedAssociation(t, env, "Asso")
 	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
 	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: webPlaces})
-	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{},
+	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{}, env: env, tn: tn, accounting: accounting, webdev: webdev,
 		// Its two missions only: other tests' missions share the database.
 		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})}
 	pp := people{t: t, db: env.App}

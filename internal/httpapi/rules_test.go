@@ -158,3 +158,34 @@ func TestLateApplicationsShowToTheAssociation(t *testing.T) {
 		t.Errorf("a late application does not say so on the applicants page")
 	}
 }
+
+// The allocation never proposes a mission the employee already holds (here
+// through another campaign): accepting it would fail, as sign-up refuses a
+// second participation in one mission.
+func TestAllocationSkipsMissionsAlreadyHeld(t *testing.T) {
+	t.Parallel()
+	// Places left on the web mission after she holds one: the allocation
+	// would propose it to her if it did not know she holds it.
+	d := newMatchingDrive(t, 5, map[string]string{"developer": "it.web-dev"})
+	other := activeCampaign(t, d.env.App, d.tn, campaignSpec{name: "Autre", missions: []uuid.UUID{d.webdev}})
+	res, body := do(t, d.app, "POST", d.host, "/api/v1/campaigns/"+other.String()+"/participations",
+		`{"mission_id":"`+d.webdev.String()+`"}`, d.sessions["developer"])
+	if res.StatusCode != 201 {
+		t.Fatalf("the developer signs up through the other campaign: %d %v", res.StatusCode, body)
+	}
+	base := "/api/v1/campaigns/" + d.campaignID.String()
+	if res, body := do(t, d.app, "POST", d.host, base+"/allocation", "", d.admin); res.StatusCode != 202 {
+		t.Fatalf("start allocation: %d %v", res.StatusCode, body)
+	}
+	var run map[string]any
+	waitFor(t, "the allocation finishes", func() bool {
+		_, run = do(t, d.app, "GET", d.host, base+"/allocation", "", d.admin)
+		return run["status"] == "done" || run["status"] == "failed"
+	})
+	_, body = do(t, d.app, "GET", d.host, "/api/v1/me/proposals", "", d.sessions["developer"])
+	for _, p := range body["proposals"].([]any) {
+		if p.(map[string]any)["mission"] == "Refaire le site" {
+			t.Fatalf("the developer is proposed the mission she holds: %v (run %v)", p, run)
+		}
+	}
+}

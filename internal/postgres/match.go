@@ -41,6 +41,7 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 		Levels     []int       `bun:"levels,array"`
 		Taken      int         `bun:"taken"`
 		Declined   []uuid.UUID `bun:"declined,array"`
+		Held       []uuid.UUID `bun:"held,array"`
 	}
 	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
@@ -48,9 +49,11 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS skills,
 				ARRAY(SELECT ps.level FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS levels,
 				(SELECT count(*) FROM participations pa WHERE pa.member_id = m.id AND pa.campaign_id = ?
-					AND pa.status IN ('waiting', 'pending', 'validated')) AS taken,
+					AND pa.status IN `+liveStatuses+`) AS taken,
 				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE pr.member_id = m.id AND pr.campaign_id = ?
-					AND pr.status = 'declined') AS declined
+					AND pr.status = 'declined') AS declined,
+				ARRAY(SELECT pa.mission_id FROM participations pa WHERE pa.member_id = m.id
+					AND pa.status IN `+liveStatuses+`) AS held
 			FROM members m LEFT JOIN profiles p ON p.member_id = m.id
 			WHERE m.status = 'active' AND (?::uuid IS NULL OR m.id = ?) ORDER BY m.id`,
 			c.ID, c.ID, memberID, memberID).Scan(ctx, &rows)
@@ -71,7 +74,7 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 				p.Skills = append(p.Skills, campaign.ProfileSkill{Skill: r.Skills[i], Level: r.Levels[i]})
 			}
 		}
-		out = append(out, campaign.Candidate{MemberID: r.ID, Profile: *p, Taken: r.Taken, Declined: r.Declined})
+		out = append(out, campaign.Candidate{MemberID: r.ID, Profile: *p, Taken: r.Taken, Declined: r.Declined, Held: r.Held})
 	}
 	return out, nil
 }

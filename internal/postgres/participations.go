@@ -94,7 +94,7 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		if err := tx.NewRaw(`SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
 			FROM participations p JOIN missions m ON m.id = p.mission_id
 			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
-			WHERE p.member_id = ? AND p.status IN ('waiting', 'pending', 'validated')`, memberID).Scan(ctx, &live); err != nil {
+			WHERE p.member_id = ? AND p.status IN `+liveStatuses, memberID).Scan(ctx, &live); err != nil {
 			return err
 		}
 		for _, l := range live {
@@ -371,7 +371,7 @@ func (s *ParticipationStore) CancelFlagged(ctx context.Context) ([]campaign.Part
 			}
 			if err := tx.NewRaw(`UPDATE participations p SET status = 'cancelled', cancel_reason = 'mission_flagged', updated_at = now()
 				FROM members mb, missions m, tenants t
-				WHERE p.mission_id = ? AND p.status IN ('waiting', 'pending', 'validated')
+				WHERE p.mission_id = ? AND p.status IN `+liveStatuses+`
 				  AND mb.tenant_id = p.tenant_id AND mb.id = p.member_id AND m.id = p.mission_id AND t.id = p.tenant_id
 				RETURNING p.tenant_id, p.id, p.member_id, mb.email, mb.full_name, m.title, t.locale, m.flagged_reason`, fm.ID).Scan(ctx, &ps); err != nil {
 				return err
@@ -479,6 +479,10 @@ func fillPerson(ctx context.Context, tx bun.Tx, p *campaign.Participation) error
 		JOIN tenants t ON t.id = mb.tenant_id, missions m WHERE mb.tenant_id = ? AND mb.id = ? AND m.id = ?`,
 		p.TenantID, p.MemberID, p.MissionID).Scan(ctx, &p.MemberEmail, &p.MemberName, &p.Locale, &p.Company, &p.MissionTitle)
 }
+
+// liveStatuses are the statuses of a participation that holds, or waits
+// for, a place (campaign.Waiting, Pending, Validated): SQL's one spelling.
+const liveStatuses = `('waiting', 'pending', 'validated')`
 
 // lateApplication is campaign.Participation.Late in SQL, for participations p.
 const lateApplication = `p.status = 'pending' AND p.answer_by < now()`
