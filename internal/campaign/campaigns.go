@@ -501,5 +501,8 @@ type CampaignStore interface {
 	SanitaryRules(ctx context.Context) ([]SanitaryRule, error)
 	// Redirect records a click-through to a mission's external sign-up and
 	// returns its address (errs.NotFound for a mission without one).
-	Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID) (string, error)
+	// Redirect returns a mission's external sign-up address once decide
+	// accepts whether it needs the sanitary acknowledgement, and counts the
+	// click for the company.
+	Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID, decide func(requiresAck bool) error) (string, error)
 }

@@ -96,8 +96,8 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 		return "", errs.E(errs.Conflict, "this mission no longer takes volunteers")
 	case m.EndsOn != nil && today.After(*m.EndsOn):
 		return "", errs.E(errs.Conflict, "this mission has ended")
-	case m.RequiresSanitaryAck && !in.SanitaryAck:
-		return "", errs.Field("sanitary_ack", "acknowledge the sanitary rules to sign up for this mission on site")
+	case SanitaryAck(m.RequiresSanitaryAck, in.SanitaryAck) != nil:
+		return "", SanitaryAck(m.RequiresSanitaryAck, in.SanitaryAck)
 	case utf8.RuneCountInString(in.Motivation) > 2000:
 		return "", errs.Field("motivation", "the motivation is longer than 2 000 characters")
 	}
@@ -138,6 +138,16 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 		return "", errs.E(errs.Conflict, MissionFull)
 	}
 	return Waiting, nil
+}
+
+// SanitaryAck refuses to go on with a mission that needs the sanitary
+// acknowledgement (catalog.Mission.NeedsSanitaryAck) without it: a
+// sign-up, or the redirect to a vital mission's national sign-up.
+func SanitaryAck(required, given bool) error {
+	if required && !given {
+		return errs.Field("sanitary_ack", "acknowledge the sanitary rules to sign up for this mission on site")
+	}
+	return nil
 }
 
 func inAudience(c *Campaign, department, site string) bool {

@@ -391,7 +391,7 @@ func (s *Service) Missions(ctx context.Context, v Viewer, id uuid.UUID) (*Campai
 // Redirect records that an employee followed a mission's link to its
 // external sign-up (a vital mission on the national platform) and returns
 // the link. campaignID, when given, must be a campaign the viewer sees.
-func (s *Service) Redirect(ctx context.Context, v Viewer, missionID uuid.UUID, campaignID *uuid.UUID) (string, error) {
+func (s *Service) Redirect(ctx context.Context, v Viewer, missionID uuid.UUID, campaignID *uuid.UUID, sanitaryAck bool) (string, error) {
 	if campaignID != nil {
 		if _, err := s.Get(ctx, v, *campaignID); err != nil {
 			return "", err
@@ -401,7 +401,9 @@ func (s *Service) Redirect(ctx context.Context, v Viewer, missionID uuid.UUID, c
 	if v.MemberID != uuid.Nil {
 		member = &v.MemberID
 	}
-	return s.st.Campaigns.Redirect(ctx, missionID, campaignID, member)
+	return s.st.Campaigns.Redirect(ctx, missionID, campaignID, member, func(requiresAck bool) error {
+		return SanitaryAck(requiresAck, sanitaryAck)
+	})
 }
 
 // --- profiles (each employee, their own) ---

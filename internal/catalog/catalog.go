@@ -93,7 +93,8 @@ type Mission struct {
 	VitalCategory   string      `json:"vital_category,omitempty"`
 	ExternalURL     string      `json:"external_url,omitempty"`
 	// RequiresSanitaryAck: the volunteer acknowledges the sanitary rules
-	// before signing up (vital missions on site).
+	// before signing up, or before the redirect of a vital mission
+	// (NeedsSanitaryAck, kept with the mission so that SQL reads it).
 	RequiresSanitaryAck bool        `json:"requires_sanitary_ack"`
 	Skills              []SkillNeed `json:"skills"`
 	FlaggedReason       string      `json:"flagged_reason,omitempty"`
@@ -104,6 +105,11 @@ type Mission struct {
 	// DistanceKM is set by searches from a point.
 	DistanceKM *float64 `json:"distance_km,omitempty"`
 }
+
+// NeedsSanitaryAck is the rule of the sanitary acknowledgement: whoever
+// goes on site (on-site and hybrid missions, vital or not) acknowledges the
+// health ministry's rules before signing up or being sent to sign up.
+func (m *Mission) NeedsSanitaryAck() bool { return m.Format != Remote }
 
 // ManagersPath is the page where those who run the mission edit it: its
 // association's managers, or staff for a vital mission (no association).
@@ -211,8 +217,8 @@ func (m *Mission) Normalize() error {
 		if !isVital(m.VitalCategory) {
 			return errs.Field("vital_category", "%q is not one of the four vital missions", m.VitalCategory)
 		}
-		m.RequiresSanitaryAck = m.Format != Remote
 	}
+	m.RequiresSanitaryAck = m.NeedsSanitaryAck()
 	if m.ExternalURL != "" {
 		if u, err := url.Parse(m.ExternalURL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
 			return errs.Field("external_url", "external_url must be an http(s) address")

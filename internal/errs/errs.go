@@ -82,6 +82,16 @@ func CodeOf(err error) Code {
 	return Internal
 }
 
+// FieldOf returns the input field err names, "" when it names none: code
+// branches on it, never on the message.
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
 

@@ -233,6 +233,9 @@ func (s *Server) redirectMission(c *fiber.Ctx) error {
 	}
 	var in struct {
 		CampaignID *uuid.UUID `json:"campaign_id"`
+		// SanitaryAck: the person acknowledged the sanitary rules, which a
+		// mission on site needs before the redirect.
+		SanitaryAck bool `json:"sanitary_ack"`
 	}
 	if len(c.Body()) > 0 {
 		if err := campaign.DecodeStrict(c.Body(), &in, "request"); err != nil {
@@ -245,7 +248,7 @@ func (s *Server) redirectMission(c *fiber.Ctx) error {
 	if _, ok := tenants.FromContext(c.UserContext()); !ok {
 		in.CampaignID = nil // staff on the platform's host: no company, no campaign
 	}
-	url, err := s.deps.Campaigns.Redirect(c.UserContext(), viewerOf(c), id, in.CampaignID)
+	url, err := s.deps.Campaigns.Redirect(c.UserContext(), viewerOf(c), id, in.CampaignID, in.SanitaryAck)
 	if err != nil {
 		return err
 	}

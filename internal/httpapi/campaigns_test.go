@@ -394,8 +394,13 @@ func TestCampaignMissionsPinVitalOnesWithTheirRulesAndCountRedirects(t *testing.
 		t.Errorf("sanitary rules: %v; want the five", rules)
 	}
 
+	// On site: the sanitary rules are acknowledged before the redirect, and
+	// a refused redirect is not counted.
+	if out := co.call("POST", "/api/v1/missions/"+food.String()+"/redirect", `{"campaign_id":"`+id.String()+`"}`, employee, 400); fmt.Sprint(out["errors"]) == "" || !strings.Contains(fmt.Sprint(out["errors"]), "sanitary_ack") {
+		t.Fatalf("redirect without the acknowledgement: %v; want an error naming sanitary_ack", out)
+	}
 	for range 2 {
-		out := co.call("POST", "/api/v1/missions/"+food.String()+"/redirect", `{"campaign_id":"`+id.String()+`"}`, employee, 200)
+		out := co.call("POST", "/api/v1/missions/"+food.String()+"/redirect", `{"campaign_id":"`+id.String()+`","sanitary_ack":true}`, employee, 200)
 		if !strings.HasPrefix(out["url"].(string), "https://covid19.reserve-civique.gouv.fr/") {
 			t.Fatalf("redirect: %v", out)
 		}

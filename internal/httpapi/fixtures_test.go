@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
@@ -215,7 +216,7 @@ func mission(t *testing.T, env *pgtest.Env, m missionSpec) uuid.UUID {
 				external_url, places, places_left, status, visibility, visible_to, lat, lon, requires_sanitary_ack)
 			VALUES (?, ?, coalesce(?, ''), ?, ?, ?, ?, coalesce(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, m.assoc, organizer, m.title, m.format, cause, vital, url, places, left, status, visibility, pgArr(visibleTo),
-			lat, lon, m.vital != "" && m.format != "remote"); err != nil {
+			lat, lon, (&catalog.Mission{Format: m.format}).NeedsSanitaryAck()); err != nil {
 			return err
 		}
 		if m.skill != "" {

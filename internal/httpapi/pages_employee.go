@@ -236,7 +236,7 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 		form = &applyForm{}
 	}
 	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
-		"Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
+		"AckMissing": utils.CopyString(c.Query("ack_missing")), "Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
 		"Proposed": proposed, "Distance": maxKm, "Distances": distanceChoices, "DistanceNeedsHome": maxKm > 0 && home == nil,
 		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
 	}))
@@ -312,7 +312,11 @@ func (s *Server) redirectSubmit(c *fiber.Ctx) error {
 	if cid, err := uuid.Parse(c.FormValue("campaign_id")); err == nil && cid != uuid.Nil {
 		campaignID = &cid
 	}
-	url, err := s.deps.Campaigns.Redirect(c.UserContext(), viewerOf(c), id, campaignID)
+	url, err := s.deps.Campaigns.Redirect(c.UserContext(), viewerOf(c), id, campaignID, c.FormValue("sanitary_ack") != "")
+	if errs.FieldOf(err) == "sanitary_ack" && campaignID != nil {
+		// Back to the card, the message next to its check box.
+		return c.Redirect("/campaigns/"+campaignID.String()+"?ack_missing="+id.String()+"#vital-"+id.String(), fiber.StatusSeeOther)
+	}
 	if err != nil {
 		return err
 	}

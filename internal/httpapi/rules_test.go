@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,5 +188,74 @@ func TestAllocationSkipsMissionsAlreadyHeld(t *testing.T) {
 		if p.(map[string]any)["mission"] == "Refaire le site" {
 			t.Fatalf("the developer is proposed the mission she holds: %v (run %v)", p, run)
 		}
+	}
+}
+
+// Whoever goes on site acknowledges the sanitary rules: on an
+// association's on-site mission before signing up, on a vital mission
+// before the redirect to la Réserve Civique (neither was ever asked).
+func TestSanitaryRulesAreAcknowledgedBeforeGoingOnSite(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	co := newCompany(t, env, app, "fr")
+	assoc := verifiedAssociation(t, env, "")
+	// An association's on-site mission, created through the API as its
+	// manager would: the rule comes from the mission's format.
+	pp := people{t: t, db: env.App}
+	manager := pp.session(nil, pp.account(false, &assoc))
+	res, body := do(t, app, "POST", "localhost", "/api/v1/associations/"+assoc.String()+"/missions",
+		`{"title":"Distribuer des colis","description":"Au local.","format":"on_site","cause":"solidarity","city":"Paris","lat":48.85,"lon":2.35,"places":3}`, manager)
+	if res.StatusCode != 201 || body["requires_sanitary_ack"] != true {
+		t.Fatalf("an on-site mission: %d %v; want created, asking for the sanitary acknowledgement", res.StatusCode, body)
+	}
+	onSite := uuid.MustParse(body["id"].(string))
+	if res, body := do(t, app, "POST", "localhost", "/api/v1/associations/"+assoc.String()+"/missions/"+onSite.String()+"/open", "", manager); res.StatusCode >= 300 {
+		t.Fatalf("open the mission: %d %v", res.StatusCode, body)
+	}
+	food := mission(t, env, missionSpec{vital: "food_aid", format: "on_site"})
+	campaignID := activeCampaign(t, env.App, co.tn, campaignSpec{missions: []uuid.UUID{onSite, food}})
+	_, employee := co.employee("RH", "Paris")
+	apply := func(ack string) (*http.Response, map[string]any) {
+		return do(t, app, "POST", co.host, "/api/v1/campaigns/"+campaignID.String()+"/participations",
+			`{"mission_id":"`+onSite.String()+`"`+ack+`}`, employee)
+	}
+	if res, body := apply(""); res.StatusCode != 400 || !strings.Contains(fmt.Sprint(body["errors"]), "sanitary_ack") {
+		t.Errorf("sign-up on site without the acknowledgement: %d %v; want 400 naming sanitary_ack", res.StatusCode, body)
+	}
+	if res, body := apply(`,"sanitary_ack":true`); res.StatusCode != 201 || body["sanitary_ack_at"] == nil {
+		t.Errorf("sign-up with it: %d %v; want 201 with the acknowledgement's time", res.StatusCode, body)
+	}
+
+	// The page: the vital card asks for the acknowledgement, and its
+	// absence comes back next to the check box.
+	req := httptest.NewRequest("POST", "/missions/"+food.String()+"/redirect", strings.NewReader("campaign_id="+campaignID.String()))
+	req.Host = co.host
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
+	res, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "ack_missing="+food.String()) {
+		t.Fatalf("redirect without the acknowledgement: %d to %q; want back to the card", res.StatusCode, loc)
+	}
+	page := httptest.NewRequest("GET", res.Header.Get("Location"), nil)
+	page.Host = co.host
+	page.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
+	res, err = app.Test(page, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(html), `id="vack-`+food.String()+`-error"`) {
+		t.Errorf("the campaign page does not show the missing acknowledgement next to the vital mission's check box")
+	}
+	req = httptest.NewRequest("POST", "/missions/"+food.String()+"/redirect", strings.NewReader("campaign_id="+campaignID.String()+"&sanitary_ack=1"))
+	req.Host = co.host
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
+	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "https://covid19.reserve-civique.gouv.fr/") {
+		t.Fatalf("redirect with the acknowledgement: %v %v; want la Réserve Civique", res.StatusCode, err)
 	}
 }

@@ -439,17 +439,21 @@ func (s *CampaignStore) SanitaryRules(ctx context.Context) ([]campaign.SanitaryR
 // Redirect returns the external sign-up address of a mission the company
 // may see and, on a company's host, records the click for its figures.
 // Staff on the platform's host get the address without a record.
-func (s *CampaignStore) Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID) (string, error) {
+func (s *CampaignStore) Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID, decide func(bool) error) (string, error) {
 	t, inTenant := tenants.FromContext(ctx)
 	var url string
+	var requiresAck bool
 	var tenantID *uuid.UUID
 	if inTenant {
 		tenantID = &t.ID
 	}
-	if err := s.db.NewRaw(`SELECT m.external_url FROM missions m WHERE m.id = ? AND m.external_url <> ''
+	if err := s.db.NewRaw(`SELECT m.external_url, m.requires_sanitary_ack FROM missions m WHERE m.id = ? AND m.external_url <> ''
 			AND m.status IN ('open', 'full') AND (?::uuid IS NULL OR m.visibility = 'all' OR ?::uuid = ANY(m.visible_to))`,
-		missionID, tenantID, tenantID).Scan(ctx, &url); err != nil {
+		missionID, tenantID, tenantID).Scan(ctx, &url, &requiresAck); err != nil {
 		return "", notFound(err, "no mission with an external sign-up has this id")
+	}
+	if err := decide(requiresAck); err != nil {
+		return "", err
 	}
 	if !inTenant {
 		return url, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/demo"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -56,7 +57,7 @@ func SeedDemo(ctx context.Context, db *DB, passwordHash string) (SeedReport, err
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, 'per_week', ?, ?) ON CONFLICT DO NOTHING`,
 				id, assoc, m.Organizer, m.Title, m.Description,
 				m.Format, m.City, vital, m.ExternalURL, m.Places, m.PlacesLeft, m.Cause, lat, lon, m.Hours,
-				m.VitalCategory != "" && m.Format != "remote")
+				(&catalog.Mission{Format: m.Format}).NeedsSanitaryAck())
 			if err == nil {
 				for _, sk := range m.Skills {
 					if _, err = tx.ExecContext(ctx, `INSERT INTO mission_skills (mission_id, skill, level, required)

@@ -129,6 +129,7 @@ func Generate(o Options) *World {
 			m.City, m.PostalCode = c.name, c.postal
 			m.Address = fmt.Sprintf("%d %s", 1+r.IntN(120), streets[r.IntN(len(streets))])
 		}
+		m.RequiresSanitaryAck = m.NeedsSanitaryAck()
 		for _, s := range sm.Skills {
 			m.Skills = append(m.Skills, catalog.SkillNeed{Skill: s.Code, Level: int(max(1, s.Level)), Required: s.Required})
 		}
@@ -167,7 +168,6 @@ func Generate(o Options) *World {
 		if sm.Vital && r.IntN(10) == 0 {
 			v := vitals[r.IntN(len(vitals))]
 			m.VitalCategory = v.code
-			m.RequiresSanitaryAck = m.Format != catalog.Remote
 			m.Title = v.title + " à " + m.City
 			m.Description = v.text + " " + pick(r, causeText[m.Cause]) + " " + commitmentText(r, &m)
 		} else {
