@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"github.com/gofiber/fiber/v2"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,27 @@ import (
 
 // Rules users hit when they were written twice and drifted: each fixed in
 // its one home, each tested here through the product's interface.
+
+// browse sends what a browser sends: a page (Accept text/html), a form
+// body when form is not empty, the session cookie when there is one.
+func browse(t *testing.T, app *fiber.App, method, host, path, form, session string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(form))
+	req.Host = host
+	req.Header.Set("Accept", "text/html")
+	if form != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: session})
+	}
+	res, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
 
 // The mail that tells an association its mission is full links to the
 // mission's page, which opens for its manager (it linked to no route).
@@ -44,11 +66,8 @@ func TestMissionFullMailLinksToTheMissionPage(t *testing.T) {
 	if err != nil || u.Path != "/associations/"+assoc.String()+"/missions/"+m.String() {
 		t.Fatalf("the full mission's mail %q links %v; want the mission's page", mail.Subject, mail.Links)
 	}
-	req := httptest.NewRequest("GET", u.Path, nil)
-	req.Host, req.Header["Accept"] = "localhost", []string{"text/html"}
-	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: manager})
-	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 200 {
-		t.Fatalf("the manager opens the mail's link %s: %v %v; want 200", u.Path, res.StatusCode, err)
+	if res, _ := browse(t, app, "GET", "localhost", u.Path, "", manager); res.StatusCode != 200 {
+		t.Fatalf("the manager opens the mail's link %s: %d; want 200", u.Path, res.StatusCode)
 	}
 }
 
@@ -141,15 +160,11 @@ func TestLateApplicationsShowToTheAssociation(t *testing.T) {
 		t.Fatalf("answer_by %v (%v); want in 3 days, the campaign's response time", body["answer_by"], err)
 	}
 	page := func() string {
-		req := httptest.NewRequest("GET", "/associations/"+assoc.String()+"/applicants", nil)
-		req.Host, req.Header["Accept"] = "localhost", []string{"text/html"}
-		req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: manager})
-		res, err := app.Test(req, -1)
-		if err != nil || res.StatusCode != 200 {
-			t.Fatalf("applicants page: %v %v", res.StatusCode, err)
+		res, html := browse(t, app, "GET", "localhost", "/associations/"+assoc.String()+"/applicants", "", manager)
+		if res.StatusCode != 200 {
+			t.Fatalf("applicants page: %d", res.StatusCode)
 		}
-		b, _ := io.ReadAll(res.Body)
-		return string(b)
+		return html
 	}
 	if strings.Contains(page(), "Réponse attendue depuis") {
 		t.Fatal("a fresh application shows as late")
@@ -220,7 +235,8 @@ func TestSanitaryRulesAreAcknowledgedBeforeGoingOnSite(t *testing.T) {
 		return do(t, app, "POST", co.host, "/api/v1/campaigns/"+campaignID.String()+"/participations",
 			`{"mission_id":"`+onSite.String()+`"`+ack+`}`, employee)
 	}
-	if res, body := apply(""); res.StatusCode != 400 || !strings.Contains(fmt.Sprint(body["errors"]), "sanitary_ack") {
+	res, body = apply("")
+	if res.StatusCode != 400 || !strings.Contains(fmt.Sprint(body["errors"]), "sanitary_ack") {
 		t.Errorf("sign-up on site without the acknowledgement: %d %v; want 400 naming sanitary_ack", res.StatusCode, body)
 	}
 	if res, body := apply(`,"sanitary_ack":true`); res.StatusCode != 201 || body["sanitary_ack_at"] == nil {
@@ -229,33 +245,16 @@ func TestSanitaryRulesAreAcknowledgedBeforeGoingOnSite(t *testing.T) {
 
 	// The page: the vital card asks for the acknowledgement, and its
 	// absence comes back next to the check box.
-	req := httptest.NewRequest("POST", "/missions/"+food.String()+"/redirect", strings.NewReader("campaign_id="+campaignID.String()))
-	req.Host = co.host
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
-	res, err := app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	redirect := "/missions/" + food.String() + "/redirect"
+	res, _ = browse(t, app, "POST", co.host, redirect, "campaign_id="+campaignID.String(), employee)
 	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "ack_missing="+food.String()) {
 		t.Fatalf("redirect without the acknowledgement: %d to %q; want back to the card", res.StatusCode, loc)
 	}
-	page := httptest.NewRequest("GET", res.Header.Get("Location"), nil)
-	page.Host = co.host
-	page.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
-	res, err = app.Test(page, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	html, _ := io.ReadAll(res.Body)
-	if !strings.Contains(string(html), `id="vack-`+food.String()+`-error"`) {
+	if _, html := browse(t, app, "GET", co.host, res.Header.Get("Location"), "", employee); !strings.Contains(html, `id="vack-`+food.String()+`-error"`) {
 		t.Errorf("the campaign page does not show the missing acknowledgement next to the vital mission's check box")
 	}
-	req = httptest.NewRequest("POST", "/missions/"+food.String()+"/redirect", strings.NewReader("campaign_id="+campaignID.String()+"&sanitary_ack=1"))
-	req.Host = co.host
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: employee})
-	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "https://covid19.reserve-civique.gouv.fr/") {
-		t.Fatalf("redirect with the acknowledgement: %v %v; want la Réserve Civique", res.StatusCode, err)
+	res, _ = browse(t, app, "POST", co.host, redirect, "campaign_id="+campaignID.String()+"&sanitary_ack=1", employee)
+	if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "https://covid19.reserve-civique.gouv.fr/") {
+		t.Fatalf("redirect with the acknowledgement: %d to %q; want la Réserve Civique", res.StatusCode, res.Header.Get("Location"))
 	}
 }

@@ -310,14 +310,8 @@ func TestInvalidTextIsRefusedOnEveryRoute(t *testing.T) {
 		t.Errorf("a description on two lines: %d; want 201", res.StatusCode)
 	}
 	// A page's form answers in the page's language, naming the field.
-	req := httptest.NewRequest("POST", "/sign-in", strings.NewReader("email=a%00b&password=x"))
-	req.Host, req.Header["Content-Type"], req.Header["Accept"] = co.host, []string{"application/x-www-form-urlencoded"}, []string{"text/html"}
-	res, err = app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 400 || !strings.Contains(string(page), "email doit être du texte") {
+	res, page := browse(t, app, "POST", co.host, "/sign-in", "email=a%00b&password=x", "")
+	if res.StatusCode != 400 || !strings.Contains(page, "email doit être du texte") {
 		t.Errorf("sign-in form with a NUL byte: %d; want 400 with the French message naming email", res.StatusCode)
 	}
 }
@@ -397,11 +391,8 @@ func TestPlatformPagesAreStaffOnly(t *testing.T) {
 	if res, _ := get(t, app, "localhost", "/platform/missions", ""); res.StatusCode != 401 {
 		t.Fatalf("anonymous: %d", res.StatusCode)
 	}
-	req := httptest.NewRequest("GET", "/platform/missions", nil)
-	req.Host = "localhost"
-	req.AddCookie(&http.Cookie{Name: "vendredi_session", Value: staff})
-	if res, err := app.Test(req, -1); err != nil || res.StatusCode != 200 {
-		t.Fatalf("staff: %v %v", res.StatusCode, err)
+	if res, _ := browse(t, app, "GET", "localhost", "/platform/missions", "", staff); res.StatusCode != 200 {
+		t.Fatalf("staff: %d", res.StatusCode)
 	}
 }
 
