@@ -339,7 +339,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	globex := newVolunteerCompany(t, env, "Globex", "Hugo Petit", []campaign.ProfileSkill{{Skill: "communication.writing", Level: 1}})
 	apply := func(v *volunteerCompany) string {
 		out := v.call(t, port, "POST", "/api/v1/campaigns/"+v.campaign.String()+"/participations",
-			`{"mission_id":"`+m.ID.String()+`","motivation":"Je veux aider."}`, 201)
+			`{"mission_id":"`+m.ID.String()+`","motivation":"Je veux aider.","sanitary_ack":true}`, 201)
 		return out["id"].(string)
 	}
 	lea, hugo := apply(initech), apply(globex)
@@ -406,9 +406,9 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		}
 	}
 
-	// Léa logs hours; the manager confirms them.
-	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
-	hours := initech.call(t, port, "POST", "/api/v1/participations/"+lea+"/hours", `{"worked_on":"`+yesterday+`","hours":3.5,"note":"Saisie du trimestre"}`, 201)
+	// Léa logs hours (from today, her acceptance); the manager confirms them.
+	today := time.Now().UTC().Format("2006-01-02")
+	hours := initech.call(t, port, "POST", "/api/v1/participations/"+lea+"/hours", `{"worked_on":"`+today+`","hours":3.5,"note":"Saisie du trimestre"}`, 201)
 	var row string
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.assoc-nav a[href$="/hours"]`, chromedp.ByQuery),

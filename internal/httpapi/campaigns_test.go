@@ -489,10 +489,11 @@ func newHoursWorld(t *testing.T, env *pgtest.Env, app *fiber.App) *hoursWorld {
 	var colleague uuid.UUID
 	w.employeeID, w.employee = co.employee("", "")
 	colleague, w.colleague = co.employee("", "")
-	now := time.Now()
-	w.mine = co.participation(w.campaign, w.employeeID, w.missionA, "validated", now)
-	w.notYet = co.participation(w.campaign, w.employeeID, w.missionB, "pending", now)
-	w.theirs = co.participation(w.campaign, colleague, w.missionA, "validated", now)
+	// Accepted a month ago: hours are logged from the acceptance on.
+	since := time.Now().AddDate(0, 0, -30)
+	w.mine = co.participation(w.campaign, w.employeeID, w.missionA, "validated", since)
+	w.notYet = co.participation(w.campaign, w.employeeID, w.missionB, "pending", since)
+	w.theirs = co.participation(w.campaign, colleague, w.missionA, "validated", since)
 	return w
 }
 
@@ -506,6 +507,8 @@ func TestHours(t *testing.T) {
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	// Other days within the participation's window (accepted 30 days ago).
+	daysAgo := func(n int) string { return time.Now().UTC().AddDate(0, 0, -n).Format(time.DateOnly) }
 
 	t.Run("only on one's own validated participation", func(t *testing.T) {
 		t.Parallel()
@@ -539,13 +542,13 @@ func TestHours(t *testing.T) {
 		t.Parallel()
 		w := newHoursWorld(t, env, app)
 		w.log(w.mine, w.employee, yesterday, 6, 201)
-		w.log(w.mine, w.employee, "2020-04-01", 3, 201)
+		w.log(w.mine, w.employee, daysAgo(10), 3, 201)
 		res, out := do(t, app, "POST", w.co.host, "/api/v1/participations/"+w.mine.String()+"/hours",
-			`{"worked_on":"2020-04-02","hours":1.5}`, w.employee)
+			`{"worked_on":"`+daysAgo(9)+`","hours":1.5}`, w.employee)
 		if res.StatusCode != 409 || !strings.Contains(out["detail"].(string), "allowance of 10 hours (1 left") {
 			t.Fatalf("over the allowance: %d %v; want 409 saying 1 hour is left", res.StatusCode, out)
 		}
-		w.log(w.mine, w.employee, "2020-04-02", 1, 201)
+		w.log(w.mine, w.employee, daysAgo(9), 1, 201)
 		mine := w.co.call("GET", "/api/v1/me/hours", "", w.employee, 200)
 		b := mine["balances"].([]any)[0].(map[string]any)
 		if len(mine["hours"].([]any)) != 3 || b["pending"] != 9.0 || b["approved"] != 1.0 || b["left"] != 0.0 {
@@ -557,8 +560,8 @@ func TestHours(t *testing.T) {
 		w := newHoursWorld(t, env, app)
 		a := w.log(w.mine, w.employee, yesterday, 3, 201)["id"].(string)
 		b := w.log(w.theirs, w.colleague, yesterday, 4, 201)["id"].(string)
-		auto := w.log(w.mine, w.employee, "2020-05-01", 1, 201)["id"].(string)
-		rejected := w.log(w.theirs, w.colleague, "2020-05-02", 3, 201)["id"].(string)
+		auto := w.log(w.mine, w.employee, daysAgo(8), 1, 201)["id"].(string)
+		rejected := w.log(w.theirs, w.colleague, daysAgo(7), 3, 201)["id"].(string)
 		w.co.call("POST", "/api/v1/hours/"+rejected+"/reject", "", w.co.admin, 200)
 		w.co.call("POST", "/api/v1/hours/"+rejected+"/reject", "", w.co.admin, 409)
 
@@ -624,7 +627,7 @@ func TestFiguresMatchTheSeededParticipations(t *testing.T) {
 	hours(p1, mA, m1, date(3), 2, "pending")
 	hours(p3, mC, m3, date(3), 5, "approved")
 	hours(p3, mC, m3, date(4), 1, "rejected")
-	co.call("POST", "/api/v1/missions/"+vital.String()+"/redirect", `{"campaign_id":"`+id.String()+`"}`, s1, 200)
+	co.call("POST", "/api/v1/missions/"+vital.String()+"/redirect", `{"campaign_id":"`+id.String()+`","sanitary_ack":true}`, s1, 200)
 
 	// Another company's activity on the same missions changes nothing.
 	other := newCompany(t, env, app, "en")
@@ -632,7 +635,7 @@ func TestFiguresMatchTheSeededParticipations(t *testing.T) {
 	om, os := other.employee("", "")
 	other.call("POST", "/api/v1/campaigns/"+oid.String()+"/launch", "", other.admin, 200)
 	other.participation(oid, om, mA, "validated", day(1, 9))
-	other.call("POST", "/api/v1/missions/"+vital.String()+"/redirect", `{"campaign_id":"`+oid.String()+`"}`, os, 200)
+	other.call("POST", "/api/v1/missions/"+vital.String()+"/redirect", `{"campaign_id":"`+oid.String()+`","sanitary_ack":true}`, os, 200)
 
 	f := co.call("GET", "/api/v1/campaigns/"+id.String()+"/figures", "", co.admin, 200)
 	for k, v := range map[string]float64{"invited": 5, "audience_size": 5, "participants": 2, "participation_rate": 0.4,

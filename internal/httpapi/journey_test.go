@@ -43,8 +43,9 @@ func TestApplyValidateLogAndConfirmHours(t *testing.T) {
 	if res, body := do(t, app, "POST", "localhost", base+"/participations/"+participation+"/validate", "", manager); res.StatusCode != 200 || body["status"] != "validated" {
 		t.Fatalf("validate: %d %v", res.StatusCode, body)
 	}
-	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
-	res, body = do(t, app, "POST", host, "/api/v1/participations/"+participation+"/hours", `{"worked_on":"`+yesterday+`","hours":3,"note":"saisie"}`, employee)
+	// Validated just now: hours are logged from today (the acceptance) on.
+	today := time.Now().UTC().Format("2006-01-02")
+	res, body = do(t, app, "POST", host, "/api/v1/participations/"+participation+"/hours", `{"worked_on":"`+today+`","hours":3,"note":"saisie"}`, employee)
 	if res.StatusCode != 201 || body["status"] != "pending" {
 		t.Fatalf("log hours: %d %v", res.StatusCode, body)
 	}

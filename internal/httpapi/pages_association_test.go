@@ -168,9 +168,10 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 		!strings.Contains(res.Header.Get("Location"), "status=pending") {
 		t.Fatalf("validate: %d to %q; want back to the filtered list", res.StatusCode, res.Header.Get("Location"))
 	}
-	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	// Validated just now: hours are logged from today (the acceptance) on.
+	today := time.Now().UTC().Format("2006-01-02")
 	res, logged := do(t, app, "POST", tn.Slug+".localhost", "/api/v1/participations/"+p.String()+"/hours",
-		`{"worked_on":"`+yesterday+`","hours":2}`, pp.session(tn, member))
+		`{"worked_on":"`+today+`","hours":2}`, pp.session(tn, member))
 	if res.StatusCode != 201 {
 		t.Fatalf("log hours: %d %v", res.StatusCode, logged)
 	}
