@@ -40,7 +40,8 @@ func newCampaignFixture(t *testing.T, env *pgtest.Env, edit func(*campaign.Campa
 	f := &campaignFixture{t: t, env: env, tn: tn}
 	start := time.Now().UTC().AddDate(0, -1, 0)
 	c := &campaign.Campaign{ID: uuid.Must(uuid.NewV7()), Name: "Drive", StartsOn: start, EndsOn: start.AddDate(0, 3, 0),
-		Status: campaign.Active, CreatedAt: time.Now()}
+		Status: campaign.Active, CreatedAt: time.Now(),
+		MaxActivePerEmployee: campaign.DefaultMaxActivePerEmployee, ResponseDays: campaign.DefaultResponseDays}
 	if edit != nil {
 		edit(c)
 	}
