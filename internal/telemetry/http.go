@@ -22,8 +22,7 @@ const Unmatched = "unmatched"
 // Middleware measures every request of app by route template, method and
 // status, and, when tracing is on, opens a server span named by the route
 // ("GET /api/v1/campaigns/:id") whose context the handlers' database
-// queries inherit. Mount it before the access log, whose error handling
-// sets the status it reads.
+// queries inherit.
 func Middleware(tracing bool) fiber.Handler {
 	var (
 		once   sync.Once
@@ -42,7 +41,13 @@ func Middleware(tracing bool) fiber.Handler {
 			ctx, span = tracer.Start(ctx, utils.CopyString(c.Method()), trace.WithSpanKind(trace.SpanKindServer))
 			c.SetUserContext(ctx)
 		}
-		err := c.Next()
+		// The error handler runs here, as the access log does, so that the
+		// status counted is the one sent.
+		if err := c.Next(); err != nil {
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
 		httpInFlight.Dec()
 		route, method := Unmatched, utils.CopyString(c.Method())
 		if r := c.Route(); len(r.Handlers) > 0 && routes[reflect.ValueOf(r.Handlers).Pointer()] {
@@ -60,7 +65,7 @@ func Middleware(tracing bool) fiber.Handler {
 			}
 			span.End()
 		}
-		return err
+		return nil
 	}
 }
 

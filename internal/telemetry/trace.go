@@ -58,8 +58,10 @@ func Trace(exp sdktrace.SpanExporter, version string) func(context.Context) erro
 }
 
 // QueryHook makes each database query a child span of the request or job
-// that runs it. The span carries the query's template, whose placeholders
-// stand for the values: no personal data leaves in a trace.
+// that runs it, named by its operation and table. bun's query builder
+// writes the values into the query text, so the text goes with a span only
+// for raw statements, where it still holds its placeholders: no personal
+// data leaves in a trace.
 type QueryHook struct{}
 
 var _ bun.QueryHook = QueryHook{}
@@ -72,9 +74,15 @@ func (QueryHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Con
 		return ctx // a query outside any request or job: no orphan spans
 	}
 	op := e.Operation()
-	ctx, span := otel.Tracer(instrumentation).Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.String("db.operation.name", op),
-			attribute.String("db.query.text", truncate(e.QueryTemplate, 2000))))
+	name := op
+	attrs := []attribute.KeyValue{attribute.String("db.system.name", "postgresql"), attribute.String("db.operation.name", op)}
+	if e.IQuery == nil {
+		attrs = append(attrs, attribute.String("db.query.text", truncate(e.QueryTemplate, 2000)))
+	} else if table := e.IQuery.GetTableName(); table != "" {
+		name += " " + table
+		attrs = append(attrs, attribute.String("db.collection.name", table))
+	}
+	ctx, span := otel.Tracer(instrumentation).Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	return context.WithValue(ctx, spanKey{}, span)
 }
 
