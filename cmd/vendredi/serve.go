@@ -48,6 +48,9 @@ func serveCommand() *cli.Command {
 					}
 					return validListenFor("METRICS_ADDR")(s)
 				}},
+			&cli.StringFlag{Name: "database-listen-url", Usage: "PostgreSQL URL for LISTEN (role changes), when DATABASE_URL goes " +
+				"through a pooler in transaction mode (PgBouncer); default: DATABASE_URL",
+				Sources: cli.EnvVars("DATABASE_LISTEN_URL"), Validator: validDatabaseURL("DATABASE_LISTEN_URL")},
 			&cli.IntFlag{Name: "db-max-conns", Usage: "most connections to PostgreSQL", Value: 20, Sources: cli.EnvVars("DB_MAX_CONNS"),
 				Validator: func(n int) error {
 					if n < 1 || n > 1000 {
@@ -91,7 +94,11 @@ func serveCommand() *cli.Command {
 			}
 			jobsDone := services.StartJobs(ctx)
 			// Role changes made through any instance reach this one's cache.
-			go services.ListenForRoles(ctx, cmd.String("database-url"))
+			listenURL := cmd.String("database-listen-url")
+			if listenURL == "" {
+				listenURL = cmd.String("database-url")
+			}
+			go services.ListenForRoles(ctx, listenURL)
 			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Links: links, TrustedProxies: cmd.StringSlice("trusted-proxies"),
 				Logger: slog.Default(), SecureCookies: !isLocal(base), Tracing: tracing}, services.Deps)
 			if err != nil {
