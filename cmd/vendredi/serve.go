@@ -168,8 +168,15 @@ func waitFor(wait func(), d time.Duration) bool {
 	}
 }
 
-// version is the build's module version or VCS revision, for traces.
+// buildVersion is set by the image build (-ldflags -X main.buildVersion=…).
+var buildVersion string
+
+// version is the build's version: as the image build set it, else the VCS
+// revision or module version, for traces.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
