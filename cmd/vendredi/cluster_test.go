@@ -23,7 +23,8 @@ import (
 )
 
 // The tests of this file's neighbours run `vendredi serve` as processes,
-// as an operator does: the binary is built once per run.
+// as an operator does: the binary is built once per run, or taken from
+// VENDREDI_BIN (make test builds bin/vendredi first and sets it).
 var (
 	buildOnce sync.Once
 	binDir    string
@@ -34,6 +35,10 @@ var (
 func vendrediBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if p := os.Getenv("VENDREDI_BIN"); p != "" {
+			binPath = p
+			return
+		}
 		binDir, buildErr = os.MkdirTemp("", "vendredi-bin-")
 		if buildErr != nil {
 			return

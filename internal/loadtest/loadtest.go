@@ -24,7 +24,9 @@ type Applicant struct {
 }
 
 // ApplyPath is the API path an applicant posts their application to.
-func (a Applicant) ApplyPath() string { return "/api/v1/campaigns/" + a.Campaign.String() + "/participations" }
+func (a Applicant) ApplyPath() string {
+	return "/api/v1/campaigns/" + a.Campaign.String() + "/participations"
+}
 
 // Mission creates an open remote mission of a verified association.
 func Mission(ctx context.Context, db *postgres.DB, places int) (uuid.UUID, error) {
