@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
-	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
@@ -105,10 +102,11 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			if addr := cmd.String("metrics-listen"); addr != "" {
-				stop, err := serveMetrics(addr, telemetry.Registry(db.DB.DB))
+				stop, bound, err := telemetry.Serve(addr, telemetry.Registry(db.DB.DB))
 				if err != nil {
-					return err
+					return fmt.Errorf("METRICS_ADDR: %w", err)
 				}
+				slog.Info("metrics", "addr", bound, "path", "/metrics")
 				defer stop() // last: the drain stays visible
 			}
 			ln, err := net.Listen("tcp", cmd.String("listen"))
@@ -125,26 +123,6 @@ func serveCommand() *cli.Command {
 			return err
 		},
 	}
-}
-
-// serveMetrics answers GET /metrics on addr until stop.
-func serveMetrics(addr string, reg *prometheus.Registry) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s (METRICS_ADDR): %w", addr, err)
-	}
-	srv := &http.Server{Handler: telemetry.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("metrics server stopped", "err", err)
-		}
-	}()
-	slog.Info("metrics", "addr", ln.Addr().String(), "path", "/metrics")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
 }
 
 // flushTraces sends the spans still buffered, for a few seconds at most.

@@ -10,7 +10,11 @@
 package telemetry
 
 import (
+	"context"
 	"database/sql"
+	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -120,6 +124,26 @@ func Registry(db *sql.DB) *prometheus.Registry {
 		reg.MustRegister(collectors.NewDBStatsCollector(db, "vendredi"))
 	}
 	return reg
+}
+
+// Serve answers GET /metrics on addr (":9090") with reg until stop, for
+// serve and worker alike. It returns the address it listens on.
+func Serve(addr string, reg *prometheus.Registry) (stop func(), bound string, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, ln.Addr().String(), nil
 }
 
 // Handler serves reg in Prometheus' text format on /metrics.

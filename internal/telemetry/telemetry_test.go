@@ -45,9 +45,12 @@ func get(t *testing.T, app *fiber.App, target string, header ...string) *http.Re
 // scrape returns what Prometheus would read on /metrics.
 func scrape(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(Handler(Registry(pgtest.New(t).App.DB.DB)))
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/metrics")
+	stop, addr, err := Serve("127.0.0.1:0", Registry(pgtest.New(t).App.DB.DB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
