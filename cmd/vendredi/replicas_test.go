@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +24,16 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 	if code, _, errOut := vendredi(t, "--database-url="+env.AppURL, "seed", "demo"); code != 0 {
 		t.Fatalf("seed demo: %s", errOut)
 	}
-	a := startServe(t, "a", env.AppURL)
+	// a exports traces to a collector of the test's; b has tracing off.
+	var spansPosted atomic.Int64
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/v1/traces" {
+			spansPosted.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	a := startServe(t, "a", env.AppURL, "OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL)
 	b := startServe(t, "b", env.AppURL)
 	px := startProxy(t, a, b)
 	const acme, pw = "acme.localhost", "vendredi-demo"
@@ -127,5 +139,11 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 		if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
 			t.Errorf("%s did not log its stop", s.name)
 		}
+	}
+	if spansPosted.Load() == 0 {
+		t.Error("a, with OTEL_EXPORTER_OTLP_ENDPOINT set, exported no spans by the time it stopped")
+	}
+	if !strings.Contains(a.logs.String(), `"trace_id":"`) || strings.Contains(b.logs.String(), `"trace_id":"`) {
+		t.Error("log lines carry a trace id when tracing is on, and none when it is off")
 	}
 }
