@@ -69,7 +69,7 @@ func serveCommand() *cli.Command {
 					return err
 				}
 				defer flushTraces(shutdown)
-				db.AddQueryHook(telemetry.QueryHook{})
+				db.DB = db.WithQueryHook(telemetry.QueryHook{})
 				slog.Info("tracing", "exporter", "otlp")
 			}
 			base := cmd.String("base-domain")
