@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vendredi-app/vendredi/internal/logging/logtest"
 )
 
 // The tests of this file's neighbours run `vendredi serve` as processes,
@@ -61,31 +63,13 @@ func removeBinary() {
 	}
 }
 
-// lockedBuffer collects a process's log lines for the test to read.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // serveProcess is one `vendredi serve`.
 type serveProcess struct {
 	name    string
 	cmd     *exec.Cmd
 	URL     string // http://127.0.0.1:port
 	Metrics string // http://127.0.0.1:port/metrics
-	logs    *lockedBuffer
+	logs    *logtest.Buffer
 	exited  chan struct{}
 	exitErr error
 }
@@ -107,7 +91,7 @@ func startServe(t *testing.T, name, databaseURL string, extraEnv ...string) *ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{name: name, cmd: cmd, logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &serveProcess{name: name, cmd: cmd, logs: &logtest.Buffer{}, exited: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

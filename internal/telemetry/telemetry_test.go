@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/vendredi-app/vendredi/internal/logging"
+	"github.com/vendredi-app/vendredi/internal/logging/logtest"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -129,24 +128,6 @@ func TestJobsMailsSignUpsAllocationsAreCounted(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination the request goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // With tracing on, a request is a span named by its route, continuing the
 // caller's trace; its queries are child spans that carry the query's
 // template but not its values; its log lines carry the trace id.
@@ -159,7 +140,7 @@ func TestRequestSpanWithQueryChildrenAndTraceIDInLogs(t *testing.T) {
 	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
 
 	db := pgtest.New(t).App.WithQueryHook(QueryHook{})
-	var logs syncBuffer
+	var logs logtest.Buffer
 	log, _ := logging.New(&logs, "text", slog.LevelInfo)
 
 	app := fiber.New()
