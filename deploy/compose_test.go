@@ -16,6 +16,7 @@ type composeFile struct {
 	XServer  map[string]any            `json:"x-server"`
 	Services map[string]composeService `json:"services"`
 	Volumes  map[string]any            `json:"volumes"`
+	Networks map[string]any            `json:"networks"`
 }
 
 type composeService struct {

@@ -60,8 +60,8 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 		t.Fatalf("the proxy did not alternate: %v", seen)
 	}
 
-	// Rate limits are shared: the attempts on an account add up across
-	// the replicas (10 per window), wherever they land.
+	// Rate limits are shared: the attempts on an account from one address
+	// add up across the replicas (10 per window), wherever they land.
 	for i := range 10 {
 		r := mustCall(t, px.URL, "POST", acme, "/api/v1/auth/sign-in", "", map[string]string{"email": "nobody@acme.example", "password": fmt.Sprint("wrong", i)})
 		if r.Status != 401 {
