@@ -5,7 +5,7 @@
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-.PHONY: run test fuzz lint build pg-stop clean
+.PHONY: run test fuzz lint build image pg-stop clean
 run: ## run the product with a demo company and data (finds or starts PostgreSQL)
 	@deploy/dev/run.sh
 
@@ -24,6 +24,11 @@ lint: ## gofmt, go mod tidy, go vet and staticcheck
 
 build: ## build bin/vendredi
 	go build -o bin/vendredi ./cmd/vendredi
+
+IMAGE ?= vendredi:latest
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+image: ## build the container image (docker; IMAGE=vendredi:latest)
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 pg-stop: ## stop the private PostgreSQL cluster started under .local/ (if any)
 	@if [ -s .local/postgres/PG_VERSION ]; then \

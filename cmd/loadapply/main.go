@@ -19,11 +19,9 @@ import (
 
 	"github.com/google/uuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/uptrace/bun"
 
-	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/loadtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 func main() {
@@ -43,11 +41,6 @@ func main() {
 	}
 }
 
-type applicant struct {
-	host, session string
-	campaign      uuid.UUID
-}
-
 func run(url, dbURL, base string, n, places, missionCount, companies, rate int, workers uint64) error {
 	if dbURL == "" {
 		return errors.New("set -database-url (or DATABASE_URL)")
@@ -60,17 +53,17 @@ func run(url, dbURL, base string, n, places, missionCount, companies, rate int, 
 	defer db.Close()
 	var missions []uuid.UUID
 	for range missionCount {
-		m, err := setupMission(ctx, db, places)
+		m, err := loadtest.Mission(ctx, db, places)
 		if err != nil {
 			return err
 		}
 		missions = append(missions, m)
 	}
 	start := time.Now()
-	var apps []applicant
+	var apps []loadtest.Applicant
 	var tenantIDs []uuid.UUID
 	for c := range companies {
-		as, tid, err := setupCompany(ctx, db, base, n/companies, c)
+		as, tid, err := loadtest.Company(ctx, db, base, n/companies, c)
 		if err != nil {
 			return err
 		}
@@ -85,10 +78,10 @@ func run(url, dbURL, base string, n, places, missionCount, companies, rate int, 
 			return vegeta.ErrNoTargets
 		}
 		a := apps[i]
-		t.Method, t.URL = http.MethodPost, url+"/api/v1/campaigns/"+a.campaign.String()+"/participations"
+		t.Method, t.URL = http.MethodPost, url+a.ApplyPath()
 		t.Body = []byte(`{"mission_id":"` + missions[i%len(missions)].String() + `","waiting_list":true}`)
-		t.Header = http.Header{"Host": {a.host}, "Content-Type": {"application/json"},
-			"Cookie": {"vendredi_session=" + a.session}}
+		t.Header = http.Header{"Host": {a.Host}, "Content-Type": {"application/json"},
+			"Cookie": {"vendredi_session=" + a.Session}}
 		return nil
 	}
 	pacer := vegeta.Pacer(vegeta.ConstantPacer{Freq: rate, Per: time.Second})
@@ -115,81 +108,18 @@ func run(url, dbURL, base string, n, places, missionCount, companies, rate int, 
 	// by mission.
 	totalHolding, totalWaiting, overbooked := 0, 0, 0
 	for _, mission := range missions {
-		holding, waiting := 0, 0
-		for _, tid := range tenantIDs {
-			err := db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
-				var h, w int
-				if err := tx.NewRaw(`SELECT count(*) FILTER (WHERE status IN ('pending', 'validated')),
-					count(*) FILTER (WHERE status = 'waiting') FROM participations WHERE mission_id = ?`, mission).Scan(ctx, &h, &w); err != nil {
-					return err
-				}
-				holding, waiting = holding+h, waiting+w
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		var left int
-		if err := db.NewRaw("SELECT places_left FROM missions WHERE id = ?", mission).Scan(ctx, &left); err != nil {
+		p, err := loadtest.Count(ctx, db, mission, tenantIDs)
+		if err != nil {
 			return err
 		}
-		if holding > places {
-			overbooked += holding - places
+		if p.Holding > places {
+			overbooked += p.Holding - places
 		}
-		if holding+left != places {
-			return fmt.Errorf("mission %s: %d holding + %d left != %d places", mission, holding, left, places)
+		if p.Holding+p.Left != places {
+			return fmt.Errorf("mission %s: %d holding + %d left != %d places", mission, p.Holding, p.Left, places)
 		}
-		totalHolding, totalWaiting = totalHolding+holding, totalWaiting+waiting
+		totalHolding, totalWaiting = totalHolding+p.Holding, totalWaiting+p.Waiting
 	}
 	fmt.Printf("holding a place %d of %d, waiting %d, overbooked %d\n", totalHolding, places*len(missions), totalWaiting, overbooked)
 	return nil
-}
-
-func setupMission(ctx context.Context, db *postgres.DB, places int) (uuid.UUID, error) {
-	mission, association := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	return mission, db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Load test', ?, 'verified')`,
-			association, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-			VALUES (?, ?, 'Load test mission', 'remote', ?, ?, 'open')`, mission, association, places, places)
-		return err
-	})
-}
-
-func setupCompany(ctx context.Context, db *postgres.DB, base string, n, i int) ([]applicant, uuid.UUID, error) {
-	slug := fmt.Sprintf("load%d-%s", i, uuid.NewString()[:6])
-	t, err := tenants.New(slug, "Load "+slug, nil, "fr")
-	if err != nil {
-		return nil, uuid.Nil, err
-	}
-	if err := postgres.NewTenantStore(db).Create(ctx, t); err != nil {
-		return nil, uuid.Nil, err
-	}
-	tctx := tenants.NewContext(ctx, t)
-	campaign := uuid.Must(uuid.NewV7())
-	apps := make([]applicant, 0, n)
-	err = db.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status)
-			VALUES (app.current_tenant_id(), ?, 'Load', current_date, current_date + 30, 'active')`, campaign); err != nil {
-			return err
-		}
-		for j := range n {
-			id := uuid.Must(uuid.NewV7())
-			plain, hash := identity.NewSecret()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, status)
-				VALUES (app.current_tenant_id(), ?, ?, ?, 'employee', 'active')`, id, fmt.Sprintf("e%d@%s.example", j, slug), fmt.Sprint("Employee ", j)); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO member_sessions (tenant_id, token_hash, member_id, expires_at)
-				VALUES (app.current_tenant_id(), ?, ?, now() + interval '1 hour')`, hash, id); err != nil {
-				return err
-			}
-			apps = append(apps, applicant{host: slug + "." + base, session: plain, campaign: campaign})
-		}
-		return nil
-	})
-	return apps, t.ID, err
 }

@@ -109,11 +109,13 @@ func validDatabaseURL(env string) func(string) error {
 	}
 }
 
-func validListen(s string) error {
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		return usageError{fmt.Sprintf("invalid LISTEN_ADDR %q: want host:port such as :3000 or 127.0.0.1:8080", s)}
+func validListenFor(env string) func(string) error {
+	return func(s string) error {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			return usageError{fmt.Sprintf("invalid %s %q: want host:port such as :3000 or 127.0.0.1:8080", env, s)}
+		}
+		return nil
 	}
-	return nil
 }
 
 func validBaseDomain(s string) error {

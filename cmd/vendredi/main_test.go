@@ -16,7 +16,11 @@ import (
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
+func TestMain(m *testing.M) {
+	code := mailtest.Run(func() int { return pgtest.Main(m) })
+	removeBinary()
+	os.Exit(code)
+}
 
 // vendredi runs the command line as a user would and returns its exit
 // status and outputs.

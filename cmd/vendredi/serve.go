@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -22,7 +24,8 @@ func serveCommand() *cli.Command {
 		Usage: "run the HTTP server",
 		Description: "Serves the platform on the base domain and each company on {slug}.{base domain} or its custom domains.\n" +
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
-			"On SIGTERM or SIGINT it stops accepting connections and lets in-flight requests finish.",
+			"On SIGTERM or SIGINT it stops accepting connections, lets in-flight requests finish and the background job running finish its pass.\n" +
+			"Prometheus metrics are served on METRICS_ADDR; traces go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.",
 		Flags: append(mailFlags(),
 			&cli.StringFlag{Name: "public-url", Usage: "the platform's address as people reach it, scheme and port included: " +
 				"every link in mails is built from it (a company's under {slug}.its host), never from a request's headers",
@@ -30,11 +33,21 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted-proxies", Usage: "addresses or CIDR ranges of the reverse proxies in front " +
 				"(comma-separated): only their X-Forwarded-For gives the client's address; unset, no forwarded header is believed",
 				Sources: cli.EnvVars("TRUSTED_PROXIES"), Validator: validProxies},
-			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListen},
+			&cli.StringFlag{Name: "listen", Usage: "address to listen on", Value: ":3000", Sources: cli.EnvVars("LISTEN_ADDR"), Validator: validListenFor("LISTEN_ADDR")},
 			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform; companies are served on its subdomains",
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long in-flight requests may take to finish on shutdown",
 				Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"), Validator: positiveDuration("SHUTDOWN_TIMEOUT")},
+			&cli.StringFlag{Name: "metrics-listen", Usage: "address of GET /metrics (Prometheus), apart from the public one; empty: none",
+				Value: ":9090", Sources: cli.EnvVars("METRICS_ADDR"), Validator: func(s string) error {
+					if s == "" {
+						return nil
+					}
+					return validListenFor("METRICS_ADDR")(s)
+				}},
+			&cli.StringFlag{Name: "database-listen-url", Usage: "PostgreSQL URL for LISTEN (role changes), when DATABASE_URL goes " +
+				"through a pooler in transaction mode (PgBouncer); default: DATABASE_URL",
+				Sources: cli.EnvVars("DATABASE_LISTEN_URL"), Validator: validDatabaseURL("DATABASE_LISTEN_URL")},
 			&cli.IntFlag{Name: "db-max-conns", Usage: "most connections to PostgreSQL", Value: 20, Sources: cli.EnvVars("DB_MAX_CONNS"),
 				Validator: func(n int) error {
 					if n < 1 || n > 1000 {
@@ -49,6 +62,16 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
+			tracing := telemetry.TracingConfigured()
+			if tracing {
+				shutdown, err := telemetry.StartTracing(ctx, version())
+				if err != nil {
+					return err
+				}
+				defer flushTraces(shutdown)
+				db.DB = db.WithQueryHook(telemetry.QueryHook{})
+				slog.Info("tracing", "exporter", "otlp")
+			}
 			base := cmd.String("base-domain")
 			links, err := tenants.ParseAddresses(cmd.String("public-url"))
 			if err != nil {
@@ -66,24 +89,82 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			services.StartJobs(ctx)
+			jobsDone := services.StartJobs(ctx)
 			// Role changes made through any instance reach this one's cache.
-			go services.ListenForRoles(ctx, cmd.String("database-url"))
+			listenURL := cmd.String("database-listen-url")
+			if listenURL == "" {
+				listenURL = cmd.String("database-url")
+			}
+			go services.ListenForRoles(ctx, listenURL)
 			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Links: links, TrustedProxies: cmd.StringSlice("trusted-proxies"),
-				Logger: slog.Default(), SecureCookies: !isLocal(base)}, services.Deps)
+				Logger: slog.Default(), SecureCookies: !isLocal(base), Tracing: tracing}, services.Deps)
 			if err != nil {
 				return err
+			}
+			if addr := cmd.String("metrics-listen"); addr != "" {
+				stop, bound, err := telemetry.Serve(addr, telemetry.Registry(db.DB.DB))
+				if err != nil {
+					return fmt.Errorf("METRICS_ADDR: %w", err)
+				}
+				slog.Info("metrics", "addr", bound, "path", "/metrics")
+				defer stop() // last: the drain stays visible
 			}
 			ln, err := net.Listen("tcp", cmd.String("listen"))
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cmd.String("listen"), err)
 			}
 			announce(ctx, services.Deps.Tenants, ln.Addr(), cmd.String("base-domain"))
-			err = httpapi.Serve(ctx, srv, ln, cmd.Duration("shutdown-timeout"))
+			grace := cmd.Duration("shutdown-timeout")
+			err = httpapi.Serve(ctx, srv, ln, grace)
+			if !waitFor(jobsDone, grace) {
+				slog.Warn("stopping with a background job still running", "waited", grace)
+			}
 			slog.Info("stopped")
 			return err
 		},
 	}
+}
+
+// flushTraces sends the spans still buffered, for a few seconds at most.
+func flushTraces(shutdown func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		slog.Warn("traces not all exported", "err", err)
+	}
+}
+
+// waitFor runs wait and reports whether it returned within d.
+func waitFor(wait func(), d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// buildVersion is set by the image build (-ldflags -X main.buildVersion=…).
+var buildVersion string
+
+// version is the build's version: as the image build set it, else the VCS
+// revision or module version, for traces.
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
+		}
+	}
+	return bi.Main.Version
 }
 
 // announce logs the addresses to open, so that a new developer knows where

@@ -89,12 +89,16 @@ type Matchmaker struct {
 	campaign       func(ctx context.Context, v Viewer, id uuid.UUID) (*Campaign, error)
 	missions       func(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error)
 	participations *Participations
+	// Ran is told how each allocation ended (nil or its error) and how
+	// long it took, for the operators' figures.
+	Ran func(err error, d time.Duration)
 }
 
 // NewMatchmaker wires matching to the campaign's reads and to sign-ups.
 func NewMatchmaker(store MatchStore, campaign func(context.Context, Viewer, uuid.UUID) (*Campaign, error),
 	missions func(context.Context, *Campaign, int) ([]catalog.Mission, error), participations *Participations) *Matchmaker {
-	return &Matchmaker{store: store, campaign: campaign, missions: missions, participations: participations}
+	return &Matchmaker{store: store, campaign: campaign, missions: missions, participations: participations,
+		Ran: func(error, time.Duration) {}}
 }
 
 // maxMissions bounds what one campaign offers to matching.
@@ -247,7 +251,10 @@ func (mm *Matchmaker) StartAllocation(ctx context.Context, campaignID, by uuid.U
 }
 
 func (mm *Matchmaker) allocate(ctx context.Context, c *Campaign, run *Run) {
+	start, failed := time.Now(), error(nil)
+	defer func() { mm.Ran(failed, time.Since(start)) }()
 	fail := func(err error) {
+		failed = err
 		slog.ErrorContext(ctx, "allocation failed", "campaign", c.ID, "run", run.ID, "err", err)
 		if err := mm.store.FailRun(ctx, run.ID, errs.MessageOf(err)); err != nil {
 			slog.ErrorContext(ctx, "allocation: cannot record the failure", "err", err)

@@ -20,6 +20,9 @@ type Participations struct {
 	// AfterPlaces runs after a change of places, to mail the "almost full"
 	// and "full" events the store recorded (the catalogue's outbox).
 	AfterPlaces func(ctx context.Context)
+	// SignedUp is told the status of each sign-up taken (a place or the
+	// waiting list), for the operators' figures.
+	SignedUp func(status string)
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 }
@@ -33,7 +36,7 @@ func (s *Participations) now() time.Time {
 
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
 func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
-	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}}
+	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {}}
 }
 
 // Store exposes reads that need no flow.
@@ -54,6 +57,7 @@ func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in Apply
 	if err != nil {
 		return nil, err
 	}
+	s.SignedUp(p.Status)
 	if p.Status == Pending { // a place was taken: "almost full" or "full" may be due
 		s.AfterPlaces(ctx)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
 )
@@ -62,6 +63,9 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure: everywhere but
 	// plain-HTTP development.
 	SecureCookies bool
+	// Tracing opens a span per request (OpenTelemetry); off, the request
+	// path pays nothing for it.
+	Tracing bool
 }
 
 // Deps are the stores and checks the handlers use.
@@ -129,6 +133,7 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 	})
 	app.Use(requestid.New())
 	app.Use(s.resolveClient)
+	app.Use(telemetry.Middleware(cfg.Tracing))
 	app.Use(s.accessLog)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	// Pages run no script and load nothing from elsewhere: a policy that

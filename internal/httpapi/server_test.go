@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +22,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/logging"
+	"github.com/vendredi-app/vendredi/internal/logging/logtest"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -33,29 +33,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
 
-// syncBuffer collects log lines from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var seedOnce sync.Once
 
 // newApp returns the server on the package database, seeded with the demo
 // world, and the buffer its logs go to.
-func newApp(t *testing.T) (*fiber.App, *syncBuffer, *pgtest.Env) {
+func newApp(t *testing.T) (*fiber.App, *logtest.Buffer, *pgtest.Env) {
 	t.Helper()
 	env := pgtest.New(t)
 	seedOnce.Do(func() {
@@ -63,7 +45,7 @@ func newApp(t *testing.T) (*fiber.App, *syncBuffer, *pgtest.Env) {
 			t.Fatal(err)
 		}
 	})
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	app, _ := serverOn(t, env, logs)
 	return app, logs, env
 }

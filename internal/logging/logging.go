@@ -1,6 +1,6 @@
 // Package logging sets up structured logs (log/slog) whose every line carries
 // the attributes of the unit of work in the context: the request id, the
-// tenant. Code logs with slog's *Context functions and gets them for free.
+// tenant, the trace. Code logs with slog's *Context functions and gets them for free.
 package logging
 
 import (
@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type ctxKey struct{}
@@ -26,6 +28,11 @@ type contextHandler struct{ slog.Handler }
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if attrs, ok := ctx.Value(ctxKey{}).([]slog.Attr); ok {
 		r.AddAttrs(attrs...)
+	}
+	// The trace of the request or job, when tracing is on, so that a log
+	// line leads to its trace and back.
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -279,9 +279,13 @@ func (s *CampaignStore) Campaigns(ctx context.Context, f campaign.CampaignFilter
 	return out, err
 }
 
+// lockCampaign serializes the changes of a campaign. NO KEY UPDATE, not
+// UPDATE: a sign-up inserting a participation that refers to the campaign
+// (a KEY SHARE lock) must not wait for it, or a launch, which then locks
+// the members it invites, deadlocks with sign-ups that lock a member first.
 func lockCampaign(ctx context.Context, tx bun.Tx, id uuid.UUID) (*campaign.Campaign, error) {
 	var row campaignRow
-	if err := tx.NewRaw("SELECT "+campaignCols+" FROM campaigns c WHERE c.id = ? FOR UPDATE", id).Scan(ctx, &row); err != nil {
+	if err := tx.NewRaw("SELECT "+campaignCols+" FROM campaigns c WHERE c.id = ? FOR NO KEY UPDATE", id).Scan(ctx, &row); err != nil {
 		return nil, notFound(err, "no such campaign")
 	}
 	c := row.domain()

@@ -10,8 +10,12 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,6 +44,11 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		// A server that does not answer fails the request (503) instead
+		// of holding it: the URL's connect_timeout overrides this.
+		cfg.ConnectTimeout = 5 * time.Second
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	if opt.MaxConns > 0 {
@@ -117,11 +126,30 @@ func translate(err error) error {
 			return errs.Wrap(err, errs.Invalid, "a value is out of its allowed range")
 		case "42501": // insufficient_privilege, including a row-level security WITH CHECK failure
 			return errs.Wrap(err, errs.NotFound, "not found")
-		case "57014", "57P01", "08006", "08001": // canceled, shutting down, connection failures
-			return errs.Wrap(err, errs.Unavailable, "the database is unavailable; please retry")
 		}
 	}
+	if Unavailable(err) {
+		return errs.Wrap(err, errs.Unavailable, "the database is unavailable; please retry")
+	}
 	return err
+}
+
+// Unavailable reports whether err means the server could not do the work
+// at all: it is down, restarting, unreachable, or the connection broke or
+// timed out. The request may be retried; nothing is wrong with its input.
+func Unavailable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// Class 08: connection exceptions; 57P01-03: the server is
+		// shutting down, crashed or starting; 57014: statement timeout or
+		// cancelled.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "57014"
+	}
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connect) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 var conflictMessages = map[string]string{

@@ -44,7 +44,7 @@ func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, er
 	var m missionLock
 	err := tx.NewRaw(`SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
 			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status
-		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? FOR UPDATE OF m`, id).Scan(ctx, &m)
+		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? FOR NO KEY UPDATE OF m`, id).Scan(ctx, &m)
 	if err != nil {
 		return nil, notFound(err, "no such mission")
 	}
@@ -57,8 +57,10 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		snap := &campaign.Snapshot{Now: time.Now()}
 		// The employee first: their concurrent sign-ups queue here, so that
-		// limits and overlaps are checked against committed state.
-		if err := tx.NewRaw(`SELECT id, status, department, site FROM members WHERE id = ? FOR UPDATE`, memberID).
+		// limits and overlaps are checked against committed state (NO KEY
+		// UPDATE: rows that merely refer to the member, such as a launch's
+		// invitations, need not wait).
+		if err := tx.NewRaw(`SELECT id, status, department, site FROM members WHERE id = ? FOR NO KEY UPDATE`, memberID).
 			Scan(ctx, &snap.Member.ID, &snap.Member.Status, &snap.Member.Department, &snap.Member.Site); err != nil {
 			return notFound(err, "no such member")
 		}

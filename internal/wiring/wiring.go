@@ -6,6 +6,7 @@ package wiring
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -50,6 +52,7 @@ type Services struct {
 
 // New wires the services to db and sender.
 func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
+	sender = countedSender{sender}
 	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
 	if err != nil {
 		return nil, err
@@ -65,7 +68,10 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
 		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }})
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
+	signups.SignedUp = telemetry.SignUp
 	campaigns := httpapi.NewCampaignService(db, sender)
+	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
+	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
 		Readiness:      postgres.Readiness{DB: db},
@@ -78,10 +84,9 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 		Reference:      postgres.NewReferenceStore(db),
 		Participations: signups,
 		Campaigns:      campaigns,
-		Matchmaker: campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get,
-			campaigns.Stores().Campaigns.CampaignMissions, signups),
-		Discovery: httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
-		Staff:     postgres.NewPlatformFigureStore(db),
+		Matchmaker:     matchmaker,
+		Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
+		Staff:          postgres.NewPlatformFigureStore(db),
 	}
 	return s, nil
 }
@@ -95,40 +100,54 @@ func (s *Services) ListenForRoles(ctx context.Context, databaseURL string) {
 	}
 }
 
-// StartJobs starts the services' periodic work, which stops when ctx ends.
-func (s *Services) StartJobs(ctx context.Context) {
+// StartJobs starts the services' periodic work. Once ctx ends no job
+// starts; a job running then finishes its pass (it runs on a context that
+// stop does not cancel), and the returned wait blocks until it has.
+func (s *Services) StartJobs(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	start := func(kind string, period time.Duration, now bool, fn func(ctx context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			every(ctx, kind, period, now, fn)
+		}()
+	}
 	// Mails about missions that could not go out at once are retried,
 	// and flagged missions' sign-ups cancelled if a flag was interrupted.
-	go every(ctx, time.Minute, func() {
+	start("mission_mails", time.Minute, false, func(ctx context.Context) error {
 		s.Deps.Catalogue.NotifyPending(ctx)
 		s.Deps.Participations.CancelFlagged(ctx)
+		return nil
 	})
 	// Scheduled campaigns start on their first day, at start-up and then
 	// every hour (a campaign is scheduled by the day); running ones mail
 	// whoever they missed.
-	go func() {
-		s.StartDueCampaigns(ctx)
-		every(ctx, time.Hour, func() { s.StartDueCampaigns(ctx) })
-	}()
+	start("due_campaigns", time.Hour, true, func(ctx context.Context) error {
+		_, err := s.StartDueCampaigns(ctx)
+		return err
+	})
 	// Applications unanswered past their campaign's response time are flagged to the association
 	// and to the company's HR admins (JeVeuxAider's response time).
-	go every(ctx, time.Hour, func() {
+	start("late_applications", time.Hour, false, func(ctx context.Context) error {
 		s.Deps.Participations.FlagLate(ctx, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
 			func(l *campaign.LateApplication) string {
 				return s.Links.Company(l.CompanySlug) + "/campaigns"
 			})
+		return nil
 	})
+	return wg.Wait
 }
 
 // StartDueCampaigns launches, company by company (each under its own
 // row-level security), the scheduled campaigns whose first day has come,
 // and mails running campaigns' invitations that failed or were never sent
-// (people who joined since). It returns how many campaigns mailed anyone.
-func (s *Services) StartDueCampaigns(ctx context.Context) int {
+// (people who joined since). It returns how many campaigns mailed anyone,
+// or the error that kept it from listing the companies.
+func (s *Services) StartDueCampaigns(ctx context.Context) (int, error) {
 	list, err := s.tenants.List(ctx)
 	if err != nil {
 		slog.WarnContext(ctx, "scheduled campaigns: companies not listed", "err", err)
-		return 0
+		return 0, err
 	}
 	started := 0
 	for _, t := range list {
@@ -141,11 +160,17 @@ func (s *Services) StartDueCampaigns(ctx context.Context) int {
 			started++
 		}
 	}
-	return started
+	return started, nil
 }
 
-// every runs fn every period until ctx ends.
-func every(ctx context.Context, period time.Duration, fn func()) {
+// every runs the job fn every period (and once at once if now) until ctx
+// ends, each pass a span and a count by outcome. A pass runs to its end
+// even if ctx ends meanwhile.
+func every(ctx context.Context, kind string, period time.Duration, now bool, fn func(ctx context.Context) error) {
+	pass := func() { _ = telemetry.Job(context.WithoutCancel(ctx), kind, fn) }
+	if now {
+		pass()
+	}
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -153,7 +178,9 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			fn()
+			if ctx.Err() == nil {
+				pass()
+			}
 		}
 	}
 }
@@ -166,4 +193,17 @@ func (s *Services) companyURL(tenantID uuid.UUID) string {
 		return s.publicURL
 	}
 	return s.Links.Company(t.Slug)
+}
+
+// countedSender counts the mails the server took and those it did not.
+type countedSender struct{ mail.Sender }
+
+func (c countedSender) Send(ctx context.Context, m mail.Message) error {
+	err := c.Sender.Send(ctx, m)
+	if err != nil {
+		telemetry.MailFailed()
+	} else {
+		telemetry.MailSent()
+	}
+	return err
 }

@@ -73,7 +73,7 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if n := services.StartDueCampaigns(ctx); n < 1 {
+	if n, _ := services.StartDueCampaigns(ctx); n < 1 {
 		t.Fatalf("%d campaigns started; want today's", n)
 	}
 	status := func(id uuid.UUID) string {
@@ -103,7 +103,7 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(srv.Messages(t, employee))
-	services.StartDueCampaigns(ctx)
+	_, _ = services.StartDueCampaigns(ctx)
 	if status(today) != "active" || status(tomorrow) != "scheduled" || len(srv.Messages(t, employee)) != before {
 		t.Errorf("a second pass changed a campaign or mailed the employee again")
 	}
