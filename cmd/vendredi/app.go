@@ -84,6 +84,7 @@ func rootCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		Commands: []*cli.Command{
 			serveCommand(),
+			workerCommand(),
 			migrateCommand(),
 			seedCommand(),
 			tenantsCommand(),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -24,7 +25,9 @@ func serveCommand() *cli.Command {
 		Usage: "run the HTTP server",
 		Description: "Serves the platform on the base domain and each company on {slug}.{base domain} or its custom domains.\n" +
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
-			"On SIGTERM or SIGINT it stops accepting connections, lets in-flight requests finish and the background job running finish its pass.\n" +
+			"On SIGTERM or SIGINT it stops accepting connections, lets in-flight requests finish and the background jobs running finish.\n" +
+			"It works the background jobs (mails, reminders, periodic passes) unless --workers=false, for a deployment\n" +
+			"that runs them apart with `vendredi worker`.\n" +
 			"Prometheus metrics are served on METRICS_ADDR; traces go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.",
 		Flags: append(mailFlags(),
 			&cli.StringFlag{Name: "public-url", Usage: "the platform's address as people reach it, scheme and port included: " +
@@ -48,6 +51,8 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-listen-url", Usage: "PostgreSQL URL for LISTEN (role changes), when DATABASE_URL goes " +
 				"through a pooler in transaction mode (PgBouncer); default: DATABASE_URL",
 				Sources: cli.EnvVars("DATABASE_LISTEN_URL"), Validator: validDatabaseURL("DATABASE_LISTEN_URL")},
+			&cli.BoolFlag{Name: "workers", Usage: "work the background jobs in this process too (false: only `vendredi worker` does)",
+				Value: true, Sources: cli.EnvVars("WORKERS")},
 			&cli.IntFlag{Name: "db-max-conns", Usage: "most connections to PostgreSQL", Value: 20, Sources: cli.EnvVars("DB_MAX_CONNS"),
 				Validator: func(n int) error {
 					if n < 1 || n > 1000 {
@@ -85,16 +90,21 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			services, err := wiring.New(db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig()})
-			if err != nil {
-				return err
-			}
-			jobsDone := services.StartJobs(ctx)
-			// Role changes made through any instance reach this one's cache.
 			listenURL := cmd.String("database-listen-url")
 			if listenURL == "" {
 				listenURL = cmd.String("database-url")
 			}
+			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(),
+				Jobs: jobs.Options{Work: cmd.Bool("workers"), ListenURL: listenURL}})
+			if err != nil {
+				return err
+			}
+			// The jobs outlive ctx (the signal) until the requests are done,
+			// then get the same grace to finish.
+			if err := services.Start(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			// Role changes made through any instance reach this one's cache.
 			go services.ListenForRoles(ctx, listenURL)
 			srv, err := httpapi.New(httpapi.Config{BaseDomain: base, Links: links, TrustedProxies: cmd.StringSlice("trusted-proxies"),
 				Logger: slog.Default(), SecureCookies: !isLocal(base), Tracing: tracing}, services.Deps)
@@ -116,9 +126,7 @@ func serveCommand() *cli.Command {
 			announce(ctx, services.Deps.Tenants, ln.Addr(), cmd.String("base-domain"))
 			grace := cmd.Duration("shutdown-timeout")
 			err = httpapi.Serve(ctx, srv, ln, grace)
-			if !waitFor(jobsDone, grace) {
-				slog.Warn("stopping with a background job still running", "waited", grace)
-			}
+			stopJobs(services, grace)
 			slog.Info("stopped")
 			return err
 		},
@@ -131,18 +139,6 @@ func flushTraces(shutdown func(context.Context) error) {
 	defer cancel()
 	if err := shutdown(ctx); err != nil {
 		slog.Warn("traces not all exported", "err", err)
-	}
-}
-
-// waitFor runs wait and reports whether it returned within d.
-func waitFor(wait func(), d time.Duration) bool {
-	done := make(chan struct{})
-	go func() { wait(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-time.After(d):
-		return false
 	}
 }
 

@@ -89,6 +89,8 @@ type Deps struct {
 	Discovery Discovery // the search and import of missions
 	// Staff reads platform-wide figures and lists for the staff pages.
 	Staff StaffReader
+	// Outbox shows staff the mails that failed for good.
+	Outbox Outbox
 }
 
 // Server holds the handlers' dependencies.

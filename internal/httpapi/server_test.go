@@ -17,10 +17,12 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/gofiber/fiber/v2"
+	"github.com/riverqueue/river"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/logging"
 	"github.com/vendredi-app/vendredi/internal/logging/logtest"
 	"github.com/vendredi-app/vendredi/internal/mail"
@@ -76,10 +78,21 @@ func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer)
 	}
 	cfg := identity.DefaultConfig()
 	cfg.Hash = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	services, err := wiring.New(db, smtp, wiring.Config{PublicURL: publicURL, Identity: cfg})
+	// As serve does, with workers delivering the outbox's mails (no
+	// periodic pass: tests run them when they mean to).
+	services, err := wiring.New(context.Background(), db, smtp, wiring.Config{PublicURL: publicURL, Identity: cfg,
+		Jobs: jobs.Options{Work: true, ListenURL: url, FetchPoll: 100 * time.Millisecond, Periodic: []*river.PeriodicJob{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := services.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = services.Stop(ctx)
+	})
 	// As serve does: role changes made elsewhere reach this instance.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -74,6 +74,11 @@ type Message struct {
 	// X-Vendredi-Tenant). The fields that the sender writes itself (From,
 	// To, Subject, Date, MIME ones…) cannot be set here.
 	Headers map[string]string
+	// ID, when set, is the local part of the Message-ID. The outbox sets
+	// one per mail, kept across retries: a mail sent again after a worker
+	// died between the server's answer and the job's completion carries
+	// the same Message-ID, by which receivers drop the second copy.
+	ID string `json:",omitempty"`
 }
 
 // reserved are the header fields a Message may not set: the sender writes
@@ -101,6 +106,9 @@ func (m Message) Validate() error {
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return errs.Field("subject", "the subject must be one line")
+	}
+	if m.ID != "" && !isToken(m.ID) || strings.ContainsAny(m.ID, "<>@") {
+		return errs.Field("id", "the message id must be one word without <, > or @")
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return errs.Field("text", "the message has no text body")

@@ -241,7 +241,11 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	msg.SetDate()
 	// The sender's domain, not this machine's host name, which would leak
 	// into every message and can make spam filters frown.
-	msg.SetMessageIDWithValue(randomID() + "@" + domainOf(s.from.Email))
+	id := m.ID
+	if id == "" {
+		id = randomID()
+	}
+	msg.SetMessageIDWithValue(id + "@" + domainOf(s.from.Email))
 	// RFC 3834: tells vacation responders not to answer a robot.
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	for k, v := range m.Headers {

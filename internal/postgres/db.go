@@ -69,7 +69,47 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 // Tx runs fn in a transaction that sees no tenant: the platform's own
 // tables only. Row-level security hides every tenant-owned row from it.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return translate(db.RunInTx(ctx, nil, fn))
+	return translate(db.run(ctx, fn))
+}
+
+type (
+	txKey   struct{}
+	unitKey struct{}
+)
+
+// InTx runs fn as one unit of work: every store call made with the ctx it
+// gets joins one transaction, and so does every job enqueued with it (the
+// outbox), so that a change and the mails it causes are committed, or
+// rolled back, together. A unit inside a unit is the same unit.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
+		return fn(ctx)
+	}
+	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ctx = context.WithValue(context.WithValue(ctx, unitKey{}, tx), txKey{}, tx)
+		return fn(ctx)
+	}))
+}
+
+// CurrentTx is the transaction that ctx runs in, if one of this package's
+// helpers opened it: jobs enqueued in it are committed with the change.
+func CurrentTx(ctx context.Context) (*sql.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(bun.Tx)
+	if !ok {
+		return nil, false
+	}
+	return tx.Tx, true
+}
+
+// run opens a transaction, or joins the unit of work of ctx (InTx), and
+// lets fn's ctx carry it for CurrentTx.
+func (db *DB) run(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if tx, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
+		return fn(ctx, tx)
+	}
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	})
 }
 
 // TenantTx runs fn in a transaction bound to the tenant of ctx. It fails
@@ -79,7 +119,7 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 	if err != nil {
 		return err
 	}
-	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return translate(db.run(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
 			return fmt.Errorf("set tenant: %w", err)
 		}
@@ -93,7 +133,7 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 // behind them. Only an association's managers, and bookkeeping done on its
 // behalf (a waiting list's promotion), may run in it.
 func (db *DB) AssociationTx(ctx context.Context, associationID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return translate(db.run(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.association_id', ?, true)", associationID.String()); err != nil {
 			return fmt.Errorf("set association: %w", err)
 		}

@@ -41,6 +41,7 @@ func newMigrator(db *bun.DB, fsys fs.FS, appRole string) (*Migrator, error) {
 	if err := ms.Discover(fsys); err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
+	ms.Add(riverMigration(db, appRole))
 	m := migrate.NewMigrator(db, ms,
 		migrate.WithTemplateData(map[string]string{"AppRole": pgIdent(appRole)}),
 		migrate.WithMarkAppliedOnSuccess(true))

@@ -6,7 +6,6 @@ package wiring
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +15,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
@@ -33,6 +33,9 @@ type Config struct {
 	// limits and the password hashing: identity.DefaultConfig() in
 	// production.
 	Identity identity.Config
+	// Jobs tunes the queue of background work; Jobs.Work runs its workers
+	// in this process.
+	Jobs jobs.Options
 }
 
 // Identity wires the identity flows to PostgreSQL and the mail server.
@@ -46,13 +49,15 @@ func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identit
 type Services struct {
 	Deps      httpapi.Deps
 	Links     tenants.Addresses
+	Queue     *jobs.Queue
 	publicURL string
 	tenants   *postgres.TenantStore
 }
 
-// New wires the services to db and sender.
-func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
-	sender = countedSender{sender}
+// New wires the services to db. Every mail they send goes through the
+// queue's outbox (enqueued with the change that causes it); the queue's
+// workers, here or in `vendredi worker`, deliver them through sender.
+func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
 	if err != nil {
 		return nil, err
@@ -61,8 +66,16 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	q, err := jobs.New(ctx, db, cfg.Jobs)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Identity.Links = links
-	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db)}
+	// Workers deliver through the SMTP sender, counted; the services queue
+	// their mails in the outbox.
+	direct := countedSender{sender}
+	sender = q.Outbox()
+	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
@@ -87,8 +100,46 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 		Matchmaker:     matchmaker,
 		Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 		Staff:          postgres.NewPlatformFigureStore(db),
+		Outbox:         q,
 	}
+	q.Bind(jobs.Services{
+		Mail:    direct,
+		Tenants: s.tenants,
+		StartDue: func(ctx context.Context, t *tenants.Tenant) {
+			for _, r := range campaigns.StartDue(ctx, s.Links.Company(t.Slug)) {
+				slog.InfoContext(ctx, "campaign started or mailed", "company", t.Slug, "campaign", r.Campaign.ID,
+					"invited", r.Invited, "failed", r.Failed)
+			}
+		},
+		// Mails about missions that could not be queued with their change
+		// are queued, and flagged missions' sign-ups cancelled if a flag
+		// was interrupted.
+		MissionEvents: func(ctx context.Context) {
+			catalogue.NotifyPending(ctx)
+			signups.CancelFlagged(ctx)
+		},
+		// Applications unanswered for a week are flagged to the association
+		// and to the company's HR admins (JeVeuxAider's response time).
+		LateApplications: func(ctx context.Context) {
+			signups.FlagLate(ctx, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
+				func(l *campaign.LateApplication) string {
+					return s.Links.Company(l.CompanySlug) + "/campaigns"
+				})
+		},
+	})
 	return s, nil
+}
+
+// Start starts the queue: its workers and, on the elected leader, the
+// periodic jobs, when this process works the queue (Config.Jobs.Work).
+func (s *Services) Start(ctx context.Context) error { return s.Queue.Start(ctx) }
+
+// Stop lets running jobs finish within ctx's deadline, then releases the
+// queue.
+func (s *Services) Stop(ctx context.Context) error {
+	err := s.Queue.Stop(ctx)
+	s.Queue.Close()
+	return err
 }
 
 // ListenForRoles brings role changes made through any instance into this
@@ -97,91 +148,6 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 func (s *Services) ListenForRoles(ctx context.Context, databaseURL string) {
 	if err := postgres.Listen(ctx, databaseURL, authz.Channel, s.Deps.Authz.OnNotify); err != nil && ctx.Err() == nil {
 		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
-	}
-}
-
-// StartJobs starts the services' periodic work. Once ctx ends no job
-// starts; a job running then finishes its pass (it runs on a context that
-// stop does not cancel), and the returned wait blocks until it has.
-func (s *Services) StartJobs(ctx context.Context) (wait func()) {
-	var wg sync.WaitGroup
-	start := func(kind string, period time.Duration, now bool, fn func(ctx context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			every(ctx, kind, period, now, fn)
-		}()
-	}
-	// Mails about missions that could not go out at once are retried,
-	// and flagged missions' sign-ups cancelled if a flag was interrupted.
-	start("mission_mails", time.Minute, false, func(ctx context.Context) error {
-		s.Deps.Catalogue.NotifyPending(ctx)
-		s.Deps.Participations.CancelFlagged(ctx)
-		return nil
-	})
-	// Scheduled campaigns start on their first day, at start-up and then
-	// every hour (a campaign is scheduled by the day); running ones mail
-	// whoever they missed.
-	start("due_campaigns", time.Hour, true, func(ctx context.Context) error {
-		_, err := s.StartDueCampaigns(ctx)
-		return err
-	})
-	// Applications unanswered past their campaign's response time are flagged to the association
-	// and to the company's HR admins (JeVeuxAider's response time).
-	start("late_applications", time.Hour, false, func(ctx context.Context) error {
-		s.Deps.Participations.FlagLate(ctx, func(id uuid.UUID) string { return s.publicURL + "/associations/" + id.String() },
-			func(l *campaign.LateApplication) string {
-				return s.Links.Company(l.CompanySlug) + "/campaigns"
-			})
-		return nil
-	})
-	return wg.Wait
-}
-
-// StartDueCampaigns launches, company by company (each under its own
-// row-level security), the scheduled campaigns whose first day has come,
-// and mails running campaigns' invitations that failed or were never sent
-// (people who joined since). It returns how many campaigns mailed anyone,
-// or the error that kept it from listing the companies.
-func (s *Services) StartDueCampaigns(ctx context.Context) (int, error) {
-	list, err := s.tenants.List(ctx)
-	if err != nil {
-		slog.WarnContext(ctx, "scheduled campaigns: companies not listed", "err", err)
-		return 0, err
-	}
-	started := 0
-	for _, t := range list {
-		if t.Status != tenants.Active {
-			continue
-		}
-		for _, r := range s.Deps.Campaigns.StartDue(tenants.NewContext(ctx, t), s.Links.Company(t.Slug)) {
-			slog.InfoContext(ctx, "campaign started or mailed", "company", t.Slug, "campaign", r.Campaign.ID,
-				"invited", r.Invited, "failed", r.Failed)
-			started++
-		}
-	}
-	return started, nil
-}
-
-// every runs the job fn every period (and once at once if now) until ctx
-// ends, each pass a span and a count by outcome. A pass runs to its end
-// even if ctx ends meanwhile.
-func every(ctx context.Context, kind string, period time.Duration, now bool, fn func(ctx context.Context) error) {
-	pass := func() { _ = telemetry.Job(context.WithoutCancel(ctx), kind, fn) }
-	if now {
-		pass()
-	}
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if ctx.Err() == nil {
-				pass()
-			}
-		}
 	}
 }
 

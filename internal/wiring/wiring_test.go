@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -34,10 +36,7 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	services, err := wiring.New(env.App, sender, wiring.Config{PublicURL: "http://localhost", Identity: identity.DefaultConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	services := start(t, env, sender)
 	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
 	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
 		t.Fatal(err)
@@ -73,9 +72,9 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if n, _ := services.StartDueCampaigns(ctx); n < 1 {
-		t.Fatalf("%d campaigns started; want today's", n)
-	}
+	// The company's pass, as the hourly fan-out enqueues it: it reads the
+	// company's campaigns under its row-level security.
+	work(t, services, jobs.CompanyCampaignsArgs{Tenant: tn.ID})
 	status := func(id uuid.UUID) string {
 		c, err := services.Deps.Campaigns.List(tenants.NewContext(ctx, tn), campaign.Viewer{HRAdmin: true}, "")
 		if err != nil {
@@ -103,11 +102,58 @@ func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(srv.Messages(t, employee))
-	_, _ = services.StartDueCampaigns(ctx)
+	work(t, services, jobs.CompanyCampaignsArgs{Tenant: tn.ID})
 	if status(today) != "active" || status(tomorrow) != "scheduled" || len(srv.Messages(t, employee)) != before {
 		t.Errorf("a second pass changed a campaign or mailed the employee again")
 	}
 	if m := srv.WaitFor(t, newcomer, 5*time.Second); m.Link("/campaigns/"+today.String()) == "" {
 		t.Errorf("the newcomer's mail has no link to the campaign")
+	}
+}
+
+// start wires the services on env with workers delivering through sender
+// and no periodic job: the tests enqueue the passes themselves.
+func start(t *testing.T, env *pgtest.Env, sender mail.Sender) *wiring.Services {
+	t.Helper()
+	services, err := wiring.New(context.Background(), env.App, sender, wiring.Config{PublicURL: "http://localhost",
+		Identity: identity.DefaultConfig(),
+		Jobs:     jobs.Options{Work: true, ListenURL: env.AppURL, FetchPoll: 100 * time.Millisecond, Periodic: []*river.PeriodicJob{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := services.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = services.Stop(ctx)
+	})
+	return services
+}
+
+// work enqueues a job and waits until a worker has finished it.
+func work(t *testing.T, s *wiring.Services, args river.JobArgs) {
+	t.Helper()
+	events, cancel := s.Queue.Client().Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer cancel()
+	res, err := s.Queue.Client().Insert(context.Background(), args, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Job.ID != res.Job.ID {
+				continue
+			}
+			if ev.Kind != river.EventKindJobCompleted {
+				t.Fatalf("job %s failed: %v", args.Kind(), ev.Job.Errors)
+			}
+			return
+		case <-timeout:
+			t.Fatalf("job %s not done within 10s", args.Kind())
+		}
 	}
 }

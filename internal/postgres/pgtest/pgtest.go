@@ -205,6 +205,7 @@ const templateVersion = "2"
 func templateName() (string, error) {
 	h := sha256.New()
 	h.Write([]byte(templateVersion))
+	fmt.Fprintf(h, "river %d", postgres.RiverSchemaVersion)
 	for _, s := range taxonomy.Skills() {
 		fmt.Fprintf(h, "%+v", s)
 	}
