@@ -64,7 +64,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 			"/admin/audit", "/admin/tokens", "/admin/branding"}},
 		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",
 			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates", "/platform/claims",
-			"/platform/templates/tous-confines-tous-engages"}},
+			"/platform/templates/tous-confines-tous-engages", "/platform/deliveries"}},
 		{"localhost", "responsable@entraide-numerique.example", []string{assoc, assoc + "/missions", assoc + "/missions/new",
 			assoc + "/missions/" + demo.ID("mission", "site-web").String(),
 			assoc + "/applicants", assoc + "/hours"}},

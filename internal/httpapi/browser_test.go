@@ -90,7 +90,7 @@ func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	app, _ := serverAt(t, db, appURL, "http://localhost:"+port, io.Discard)
+	app, _ := serverAt(t, db, appURL, "http://localhost:"+port, io.Discard, true)
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
 	return port

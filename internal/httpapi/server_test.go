@@ -61,12 +61,13 @@ func serverOn(t testing.TB, env *pgtest.Env, w io.Writer) (*fiber.App, *authz.En
 
 func serverWith(t testing.TB, db *postgres.DB, url string, w io.Writer) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
-	return serverAt(t, db, url, "http://localhost", w)
+	return serverAt(t, db, url, "http://localhost", w, true)
 }
 
 // serverAt is serverWith for a server whose public address (PUBLIC_URL,
-// the origin of every mailed link) is publicURL.
-func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer) (*fiber.App, *authz.Enforcer) {
+// the origin of every mailed link) is publicURL; work runs the queue's
+// workers, which need a migrated database.
+func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer, work bool) (*fiber.App, *authz.Enforcer) {
 	t.Helper()
 	log, err := logging.New(w, "json", slog.LevelDebug)
 	if err != nil {
@@ -81,7 +82,7 @@ func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer)
 	// As serve does, with workers delivering the outbox's mails (no
 	// periodic pass: tests run them when they mean to).
 	services, err := wiring.New(context.Background(), db, smtp, wiring.Config{PublicURL: publicURL, Identity: cfg,
-		Jobs: jobs.Options{Work: true, ListenURL: url, FetchPoll: 100 * time.Millisecond, Periodic: []*river.PeriodicJob{}}})
+		Jobs: jobs.Options{Work: work, ListenURL: url, FetchPoll: 100 * time.Millisecond, Periodic: []*river.PeriodicJob{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +274,7 @@ func TestReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	bare, _ := serverWith(t, db, appURL, io.Discard)
+	bare, _ := serverAt(t, db, appURL, "http://localhost", io.Discard, false)
 	res, body = get(t, bare, "localhost", "/readyz", "")
 	if res.StatusCode != 503 || !strings.Contains(body, "not_ready") {
 		t.Fatalf("readyz without migrations: %d %s; want 503", res.StatusCode, body)

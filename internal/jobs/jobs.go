@@ -22,11 +22,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -169,7 +171,12 @@ func (q *Queue) Start(ctx context.Context) error {
 	if !q.work {
 		return nil
 	}
-	return q.client.Start(ctx)
+	err := q.client.Start(ctx)
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "42P01" { // undefined_table
+		return errs.Wrap(err, errs.Unavailable, "the job queue's tables are missing: run `vendredi migrate up`")
+	}
+	return err
 }
 
 // Stop lets running jobs finish (up to ctx's deadline, then cancels them)

@@ -75,9 +75,6 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	return err
 }
 
-// Timeout leaves the sender's own bound (SMTP_TIMEOUT) in charge.
-func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return 2 * time.Minute }
-
 // FailedMail is a mail that was not delivered after its last attempt, or
 // that the server refused for good.
 type FailedMail struct {

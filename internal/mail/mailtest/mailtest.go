@@ -56,6 +56,8 @@ type Server struct {
 	out      *tailBuffer
 	dir      string
 	http     *http.Client
+	bin      string
+	args     []string
 
 	mu       sync.Mutex
 	returned map[string]bool // IDs of the messages WaitFor already returned
@@ -284,25 +286,53 @@ func launch(bin string, extra []string) (*Server, error) {
 	s := &Server{
 		smtpAddr: smtpAddr,
 		web:      "http://" + webAddr,
-		cmd:      exec.Command(bin, args...),
-		exited:   make(chan struct{}),
 		out:      &tailBuffer{max: 8 << 10},
 		dir:      dir,
 		http:     &http.Client{Timeout: 10 * time.Second},
 		returned: map[string]bool{},
+		bin:      bin,
+		args:     args,
 	}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = sysProcAttr()
-	if err := s.cmd.Start(); err != nil {
+	if err := s.run(); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start mailpit (%s): %w", bin, err)
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }() //nolint:errcheck // the exit is reported through s.exited
-	if err := s.waitReady(30 * time.Second); err != nil {
-		s.stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// run starts the mailpit process of s and waits until it answers.
+func (s *Server) run() error {
+	s.cmd = exec.Command(s.bin, s.args...)
+	s.exited = make(chan struct{})
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.SysProcAttr = sysProcAttr()
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start mailpit (%s): %w", s.bin, err)
+	}
+	exited := s.exited
+	cmd := s.cmd
+	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // the exit is reported through s.exited
+	if err := s.waitReady(30 * time.Second); err != nil {
+		s.kill()
+		return err
+	}
+	return nil
+}
+
+// Down stops the server as an outage would: connections to its SMTP port
+// are refused until Up. Messages received so far are kept. Use it on a
+// server of New, never on the package's shared one.
+func (s *Server) Down(t testing.TB) {
+	t.Helper()
+	s.kill()
+}
+
+// Up brings a server that Down stopped back on the same addresses.
+func (s *Server) Up(t testing.TB) {
+	t.Helper()
+	if err := s.run(); err != nil {
+		t.Fatalf("mailtest: restart mailpit: %v%s", err, s.output())
+	}
 }
 
 // waitReady returns once both the web API and SMTP answer: mailpit starts
@@ -345,11 +375,15 @@ func (s *Server) ready() bool {
 // stop kills mailpit: its database is a throw-away temporary file, and a
 // graceful shutdown would cost 300 ms per server for nothing.
 func (s *Server) stop() {
+	s.kill()
+	os.RemoveAll(s.dir)
+}
+
+func (s *Server) kill() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
-	os.RemoveAll(s.dir)
 }
 
 func (s *Server) output() string {
