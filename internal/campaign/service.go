@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,11 +44,13 @@ type Service struct {
 	mailer Mailer
 	// Now is the clock; tests may set it.
 	Now func() time.Time
+	// Unit runs a launch and its invitations as one unit of work.
+	Unit Unit
 }
 
 // NewService wires the flows to their stores and the mail seam.
 func NewService(st Stores, mailer Mailer) *Service {
-	return &Service{st: st, mailer: mailer, Now: time.Now}
+	return &Service{st: st, mailer: mailer, Now: time.Now, Unit: NoUnit}
 }
 
 // Stores exposes the stores, for reads that need no flow and for other
@@ -265,36 +266,45 @@ type LaunchResult struct {
 }
 
 // Launch opens a draft or scheduled campaign for sign-ups and invites
-// every active member of its audience, once: the invitations are recorded
-// in the transaction that activates it and mailed after commit. Launching
-// an active campaign again mails only the members who joined the audience
-// since (and those whose mail failed): nobody gets it twice.
-// baseURL is the company's address, for the link to the campaign.
+// every active member of its audience, once: the activation, the
+// invitations' mails (queued, see Mailer) and their record are one unit of
+// work, so that a launch either mails everyone it records or nobody.
+// Launching an active campaign again mails only the members who joined the
+// audience since (and those whose mail could not be queued): nobody gets
+// it twice. baseURL is the company's address, for the link to the campaign.
 func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*LaunchResult, error) {
 	if err := s.needMissions(ctx, id); err != nil {
 		return nil, err
 	}
-	l, err := s.st.Campaigns.Launch(ctx, id, func(c *Campaign) error {
-		if c.Status == Active {
-			return nil
+	var res *LaunchResult
+	// A client that goes away does not stop the launch halfway.
+	err := s.Unit(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		l, err := s.st.Campaigns.Launch(ctx, id, func(c *Campaign) error {
+			if c.Status == Active {
+				return nil
+			}
+			if c.Status == Closed {
+				return errs.E(errs.Conflict, "a closed campaign is reopened, not launched")
+			}
+			return c.Transition(Active, s.Now())
+		})
+		if err != nil {
+			return err
 		}
-		if c.Status == Closed {
-			return errs.E(errs.Conflict, "a closed campaign is reopened, not launched")
+		m := LaunchMail{Company: l.Company, Locale: l.Locale, Campaign: l.Campaign,
+			Link: strings.TrimSuffix(baseURL, "/") + "/campaigns/" + l.Campaign.ID.String()}
+		mailed, err := s.invite(ctx, l.Invitees, m)
+		if err != nil {
+			return err
 		}
-		return c.Transition(Active, s.Now())
+		res = &LaunchResult{Campaign: l.Campaign, Invited: len(mailed), Failed: len(l.Invitees) - len(mailed)}
+		if len(mailed) > 0 {
+			return s.st.Campaigns.Mailed(ctx, l.Campaign.ID, mailed)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	m := LaunchMail{Company: l.Company, Locale: l.Locale, Campaign: l.Campaign,
-		Link: strings.TrimSuffix(baseURL, "/") + "/campaigns/" + l.Campaign.ID.String()}
-	mailed := s.invite(ctx, l.Invitees, m)
-	res := &LaunchResult{Campaign: l.Campaign, Invited: len(mailed), Failed: len(l.Invitees) - len(mailed)}
-	if len(mailed) > 0 {
-		if err := s.st.Campaigns.Mailed(context.WithoutCancel(ctx), l.Campaign.ID, mailed); err != nil {
-			// The mails went; at worst a later launch sends them again.
-			slog.WarnContext(ctx, "campaign invitations mailed but not recorded", "campaign", l.Campaign.ID, "err", err)
-		}
 	}
 	return res, nil
 }
@@ -330,33 +340,24 @@ func (s *Service) StartDue(ctx context.Context, baseURL string) []LaunchResult {
 	return out
 }
 
-// invite mails the invitees, a few at a time, and returns who got it. A
-// client that goes away does not stop the mailing halfway.
-func (s *Service) invite(ctx context.Context, to []Invitee, m LaunchMail) []uuid.UUID {
-	ctx = context.WithoutCancel(ctx)
-	var (
-		mu     sync.Mutex
-		mailed []uuid.UUID
-		wg     sync.WaitGroup
-		slots  = make(chan struct{}, 4)
-	)
+// invite queues the invitees' mails and returns who got one. An address
+// the mail seam refuses is skipped and logged (a later launch tries it
+// again); any other failure fails the launch.
+func (s *Service) invite(ctx context.Context, to []Invitee, m LaunchMail) ([]uuid.UUID, error) {
+	var mailed []uuid.UUID
 	for _, inv := range to {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			if err := s.mailer.CampaignLaunch(ctx, inv, m); err != nil {
-				slog.WarnContext(ctx, "campaign invitation not mailed; the next launch retries", "campaign", m.Campaign.ID,
-					"member", inv.MemberID, "err", err)
-				return
-			}
-			mu.Lock()
-			mailed = append(mailed, inv.MemberID)
-			mu.Unlock()
-		}()
+		err := s.mailer.CampaignLaunch(ctx, inv, m)
+		if errs.Is(err, errs.Invalid) {
+			slog.WarnContext(ctx, "campaign invitation not mailed; the next launch retries", "campaign", m.Campaign.ID,
+				"member", inv.MemberID, "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		mailed = append(mailed, inv.MemberID)
 	}
-	wg.Wait()
-	return mailed
+	return mailed, nil
 }
 
 // CampaignMissions is a campaign's list of missions, with the sanitary

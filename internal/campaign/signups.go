@@ -12,8 +12,9 @@ import (
 )
 
 // Participations runs sign-ups, cancellations and associations' decisions,
-// and tells the volunteers what happened (after the transaction: a mail
-// never goes out for a change that rolled back).
+// and tells the volunteers what happened: the mails are queued in the
+// change's unit of work, so that a change that rolls back mails nobody and
+// one that commits mails for sure.
 type Participations struct {
 	store    ParticipationStore
 	notifier Notifier
@@ -23,6 +24,8 @@ type Participations struct {
 	// SignedUp is told the status of each sign-up taken (a place or the
 	// waiting list), for the operators' figures.
 	SignedUp func(status string)
+	// Unit runs a change and its mails as one unit of work.
+	Unit Unit
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 }
@@ -34,9 +37,17 @@ func (s *Participations) now() time.Time {
 	return s.Now()
 }
 
+// Unit runs fn as one unit of work: the store calls made and the mails
+// queued with the ctx it passes commit, or roll back, together
+// (postgres.DB.InTx). NoUnit, the default, runs fn as it is.
+type Unit func(ctx context.Context, fn func(ctx context.Context) error) error
+
+// NoUnit runs fn without a common transaction.
+func NoUnit(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
 func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
-	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {}}
+	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {}, Unit: NoUnit}
 }
 
 // Store exposes reads that need no flow.
@@ -71,11 +82,17 @@ func (s *Participations) Cancel(ctx context.Context, memberID, id uuid.UUID, rea
 	if len(reason) > 500 {
 		return nil, errs.Field("reason", "the reason is longer than 500 characters")
 	}
-	ch, err := s.store.Cancel(ctx, memberID, id, reason)
+	var ch *Change
+	err := s.Unit(ctx, func(ctx context.Context) (err error) {
+		if ch, err = s.store.Cancel(ctx, memberID, id, reason); err != nil {
+			return err
+		}
+		return s.tellAll(ctx, ch, "")
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.after(ctx, ch, "")
+	s.AfterPlaces(ctx)
 	return ch.Participation, nil
 }
 
@@ -86,44 +103,69 @@ func (s *Participations) Decide(ctx context.Context, associationID, id uuid.UUID
 	if err := d.Check(); err != nil {
 		return nil, err
 	}
-	ch, err := s.store.Decide(ctx, associationID, id, d)
-	if err != nil {
-		return nil, err
-	}
 	event := "refused"
 	if d.Validate {
 		event = "validated"
 	}
-	s.after(ctx, ch, event)
+	var ch *Change
+	err := s.Unit(ctx, func(ctx context.Context) (err error) {
+		if ch, err = s.store.Decide(ctx, associationID, id, d); err != nil {
+			return err
+		}
+		return s.tellAll(ctx, ch, event)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.AfterPlaces(ctx)
 	return ch.Participation, nil
 }
 
-func (s *Participations) after(ctx context.Context, ch *Change, event string) {
+// tellAll mails the volunteer of a change about event (none when empty),
+// and the one promoted from the waiting list.
+func (s *Participations) tellAll(ctx context.Context, ch *Change, event string) error {
 	if event != "" {
-		s.tell(ctx, ch.Participation, event)
+		if err := s.tell(ctx, ch.Participation, event); err != nil {
+			return err
+		}
 	}
 	if ch.Promoted != nil {
-		s.tell(ctx, ch.Promoted, "promoted")
+		return s.tell(ctx, ch.Promoted, "promoted")
 	}
-	s.AfterPlaces(ctx)
+	return nil
 }
 
-// tell mails a volunteer. The change is committed whatever the mail does:
-// a failure is logged, and the volunteer still sees it in their space.
-func (s *Participations) tell(ctx context.Context, p *Participation, event string) {
-	if err := s.notifier.Participation(ctx, p, event); err != nil {
+// tell queues a volunteer's mail with the change. A mail that cannot be
+// sent at all (an address the mail seam refuses) is logged and the change
+// kept: the volunteer still sees it in their space. Any other failure fails
+// the change, which is then retried whole.
+func (s *Participations) tell(ctx context.Context, p *Participation, event string) error {
+	err := s.notifier.Participation(ctx, p, event)
+	if errs.Is(err, errs.Invalid) {
 		slog.WarnContext(ctx, "participation mail not sent", "participation", p.ID, "event", event, "err", err)
+		return nil
 	}
+	return err
 }
 
 // CancelFlagged cancels the participations of flagged missions and tells
 // their volunteers; it runs right after a flag and on a timer.
 func (s *Participations) CancelFlagged(ctx context.Context) int {
-	ps, err := s.store.CancelFlagged(ctx)
-	for i := range ps {
-		s.tell(ctx, &ps[i], "mission_flagged")
-	}
+	var ps []Participation
+	err := s.Unit(ctx, func(ctx context.Context) (err error) {
+		ps, err = s.store.CancelFlagged(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range ps {
+			if err := s.tell(ctx, &ps[i], "mission_flagged"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
+		ps = nil
 		slog.WarnContext(ctx, "cancelling the participations of flagged missions", "err", err)
 	}
 	return len(ps)
