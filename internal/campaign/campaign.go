@@ -120,6 +120,9 @@ type Participation struct {
 	// was reminded that it had not.
 	AnswerBy      *time.Time `json:"answer_by,omitempty"`
 	FlaggedLateAt *time.Time `json:"flagged_late_at,omitempty"`
+	// EndsAt is the end of the participation's slot, or of its one-off
+	// mission's day; nil when the mission has no date.
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// Shown with lists; filled by reads, not stored.
 	MissionTitle string `json:"mission_title,omitempty"`
 	Association  string `json:"association,omitempty"`

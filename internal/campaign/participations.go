@@ -206,6 +206,10 @@ type ParticipationStore interface {
 	// Decide validates or refuses an application to a mission of the
 	// association (errs.NotFound outside it).
 	Decide(ctx context.Context, associationID, id uuid.UUID, d Decision) (*Change, error)
+	// Attend locks a participation of the association's missions
+	// (errs.NotFound outside it), lets decide move it, and stores its new
+	// status.
+	Attend(ctx context.Context, associationID, id uuid.UUID, decide func(p *Participation) error) (*Participation, error)
 	// CancelFlagged cancels every live participation of flagged missions
 	// and returns them, for the volunteers to be told.
 	CancelFlagged(ctx context.Context) ([]Participation, error)

@@ -81,6 +81,10 @@ type Services struct {
 	MissionEvents func(ctx context.Context)
 	// LateApplications flags the applications left unanswered.
 	LateApplications func(ctx context.Context)
+	// ReminderCompanies lists the companies with a reminder due;
+	// SendReminders sends one company's (ctx carries it).
+	ReminderCompanies func(ctx context.Context) ([]uuid.UUID, error)
+	SendReminders     func(ctx context.Context) error
 }
 
 // Companies is the platform's directory, as the passes read it.

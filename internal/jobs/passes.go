@@ -49,6 +49,22 @@ type LateApplicationsArgs struct{}
 // Kind implements river.JobArgs.
 func (LateApplicationsArgs) Kind() string { return "late_applications" }
 
+// RemindersArgs starts the minute's reminder pass: one job follows per
+// company with a reminder due.
+type RemindersArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RemindersArgs) Kind() string { return "reminders" }
+
+// CompanyRemindersArgs sends one company's due reminders, under its
+// row-level security.
+type CompanyRemindersArgs struct {
+	Tenant uuid.UUID `json:"tenant_id"`
+}
+
+// Kind implements river.JobArgs.
+func (CompanyRemindersArgs) Kind() string { return "company_reminders" }
+
 // Every returns a periodic job that enqueues args every period (and when
 // its process becomes leader), at most once per period across processes.
 func Every(period time.Duration, args river.JobArgs) *river.PeriodicJob {
@@ -65,12 +81,40 @@ func periodicJobs() []*river.PeriodicJob {
 		Every(time.Minute, MissionEventsArgs{}),
 		// Applications unanswered for a week (JeVeuxAider's response time).
 		Every(time.Hour, LateApplicationsArgs{}),
+		// Reminders go within a minute of their time: a pass a minute
+		// finds what fell due (a reminder scheduled ahead as a job would
+		// miss a slot moved or a participation cancelled since).
+		Every(time.Minute, RemindersArgs{}),
 	}
 }
 
 func (q *Queue) addPassWorkers(w *river.Workers) {
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[CampaignsDueArgs]) error {
-		return q.perCompany(ctx, time.Hour, func(id uuid.UUID) river.JobArgs { return CompanyCampaignsArgs{Tenant: id} })
+		list, err := q.svc.Tenants.List(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []uuid.UUID
+		for _, t := range list {
+			if t.Status == tenants.Active {
+				ids = append(ids, t.ID)
+			}
+		}
+		return q.perCompany(ctx, time.Hour, ids, func(id uuid.UUID) river.JobArgs { return CompanyCampaignsArgs{Tenant: id} })
+	}))
+	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[RemindersArgs]) error {
+		ids, err := q.svc.ReminderCompanies(ctx)
+		if err != nil {
+			return err
+		}
+		return q.perCompany(ctx, time.Minute, ids, func(id uuid.UUID) river.JobArgs { return CompanyRemindersArgs{Tenant: id} })
+	}))
+	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[CompanyRemindersArgs]) error {
+		ctx, t, err := q.tenantOf(ctx, j.Args.Tenant)
+		if err != nil || t == nil {
+			return err
+		}
+		return q.svc.SendReminders(ctx)
 	}))
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[CompanyCampaignsArgs]) error {
 		ctx, t, err := q.tenantOf(ctx, j.Args.Tenant)
@@ -90,26 +134,19 @@ func (q *Queue) addPassWorkers(w *river.Workers) {
 	}))
 }
 
-// perCompany enqueues one job per active company, unique for the period: a
-// fan-out retried after a crash does not enqueue a company twice, and one
-// company's failure is retried alone.
-func (q *Queue) perCompany(ctx context.Context, period time.Duration, args func(uuid.UUID) river.JobArgs) error {
-	list, err := q.svc.Tenants.List(ctx)
-	if err != nil {
-		return err
-	}
-	var params []river.InsertManyParams
-	for _, t := range list {
-		if t.Status != tenants.Active {
-			continue
-		}
-		params = append(params, river.InsertManyParams{Args: args(t.ID),
-			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: period}}})
-	}
-	if len(params) == 0 {
+// perCompany enqueues one job per company of ids, unique for the period:
+// a fan-out retried after a crash does not enqueue a company twice, and
+// one company's failure is retried alone.
+func (q *Queue) perCompany(ctx context.Context, period time.Duration, ids []uuid.UUID, args func(uuid.UUID) river.JobArgs) error {
+	if len(ids) == 0 {
 		return nil
 	}
-	_, err = q.client.InsertMany(ctx, params)
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: args(id),
+			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: period}}}
+	}
+	_, err := q.client.InsertMany(ctx, params)
 	if err != nil {
 		slog.WarnContext(ctx, "per-company jobs not enqueued", "err", err)
 	}

@@ -81,6 +81,8 @@ func (n MissionNotifier) MissionEvent(ctx context.Context, to []string, ev catal
 // company's language.
 type VolunteerNotifier struct {
 	Sender Sender
+	// BaseURL is the platform's address, for the associations' links.
+	BaseURL string
 	// CompanyURL returns the address of a company's space, for the link.
 	CompanyURL func(p *campaign.Participation) string
 }
@@ -128,6 +130,45 @@ func (n VolunteerNotifier) LateApplications(ctx context.Context, to []string, fo
 		return err
 	}
 	for _, addr := range to {
+		m.To = []Address{{Email: addr}}
+		if err := n.Sender.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ campaign.ReminderNotifier = VolunteerNotifier{}
+
+// Reminder tells the volunteer of r where and when the mission is, and
+// how to cancel, in their company's language.
+func (n VolunteerNotifier) Reminder(ctx context.Context, r *campaign.Reminder) error {
+	p := &r.Participation
+	d := Reminder{Mission: p.MissionTitle, When: When(r.StartsAt, p.Locale), Soon: r.Kind == campaign.Remind2h,
+		Remote: r.Format == "remote", Online: r.ExternalURL,
+		Link: strings.TrimSuffix(n.CompanyURL(p), "/") + "/me/participations"}
+	if r.Format != "remote" {
+		d.Address = r.Address
+	}
+	m, err := Render(TemplateReminder, p.Locale, d)
+	if err != nil {
+		return err
+	}
+	m.To = []Address{{Name: p.MemberName, Email: p.MemberEmail}}
+	return n.Sender.Send(ctx, m)
+}
+
+// AttendanceQuestion asks the association's managers, in French, whether
+// the volunteer of r came.
+func (n VolunteerNotifier) AttendanceQuestion(ctx context.Context, r *campaign.Reminder) error {
+	p := &r.Participation
+	m, err := Render(TemplateAttendance, "fr", AttendanceQuestion{Mission: p.MissionTitle, Volunteer: p.MemberName,
+		Company: p.Company, When: When(r.StartsAt, "fr"),
+		Link: strings.TrimSuffix(n.BaseURL, "/") + "/associations/" + r.AssociationID.String() + "/applicants"})
+	if err != nil {
+		return err
+	}
+	for _, addr := range r.Managers {
 		m.To = []Address{{Email: addr}}
 		if err := n.Sender.Send(ctx, m); err != nil {
 			return err

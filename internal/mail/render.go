@@ -182,6 +182,8 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateLateApplications:    as[LateApplications],
 	TemplateCampaignLaunch:      as[CampaignLaunch],
 	TemplateAssociationClaim:    as[AssociationClaim],
+	TemplateReminder:            as[Reminder],
+	TemplateAttendance:          as[AttendanceQuestion],
 }
 
 type checker interface{ check() error }

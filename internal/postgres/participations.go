@@ -343,6 +343,35 @@ func (s *ParticipationStore) Decide(ctx context.Context, associationID, id uuid.
 	return &ch, nil
 }
 
+// Attend implements campaign.ParticipationStore.
+func (s *ParticipationStore) Attend(ctx context.Context, associationID, id uuid.UUID, decide func(p *campaign.Participation) error) (*campaign.Participation, error) {
+	var out *campaign.Participation
+	err := s.db.AssociationTx(ctx, associationID, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM participations p JOIN missions m ON m.id = p.mission_id
+			WHERE p.id = ? AND m.association_id = ? FOR UPDATE OF p`, id, associationID); err != nil {
+			return err
+		}
+		ps, err := listParticipations(ctx, tx, "p.id = ? AND m.association_id = ?", id, associationID)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return errs.E(errs.NotFound, "no such participation")
+		}
+		p := &ps[0]
+		if err := decide(p); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE participations SET status = ?, updated_at = now() WHERE tenant_id = ? AND id = ?",
+			p.Status, p.TenantID, p.ID); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
 // CancelFlagged cancels the live participations of missions flagged in
 // the last week (the flag cancels at once; this also catches up after a
 // crash between the flag and the cancellations).
@@ -395,9 +424,13 @@ const participationCols = `p.tenant_id, p.id, p.campaign_id, p.member_id, p.miss
 	p.sanitary_ack_at, coalesce(p.refusal_reason, '') AS refusal_reason, p.cancel_reason, p.reason_detail, p.created_at, p.decided_at,
 	p.answer_by, p.flagged_late_at,
 	m.title AS mission_title, coalesce(a.name, m.organizer) AS association, mb.full_name AS member_name, mb.email AS member_email,
-	t.name AS company, t.locale`
+	t.name AS company, t.locale, (app.participation_dates(p.mission_id, p.slot_id)).ends_at AS ends_at`
 
-const participationFrom = ` FROM participations p JOIN missions m ON m.id = p.mission_id
+const participationFrom = ` FROM participations p` + joinsAfterParticipations
+
+// joinsAfterParticipations join a participation p to what participationCols
+// read.
+const joinsAfterParticipations = ` JOIN missions m ON m.id = p.mission_id
 	LEFT JOIN associations a ON a.id = m.association_id
 	JOIN members mb ON mb.tenant_id = p.tenant_id AND mb.id = p.member_id
 	JOIN tenants t ON t.id = p.tenant_id`
@@ -519,8 +552,7 @@ func (s *ParticipationStore) FlagLate(ctx context.Context) ([]campaign.LateAppli
 					  AND p.flagged_late_at IS NULL AND `+lateApplication+`
 					RETURNING p.tenant_id, p.id, p.member_id, m.title, p.created_at)
 				SELECT l.tenant_id, l.id, l.title, l.created_at, a.name AS association, mb.full_name, t.name AS company, t.slug,
-					ARRAY(SELECT ac.email FROM association_managers am JOIN accounts ac ON ac.id = am.account_id
-						WHERE am.association_id = a.id AND ac.status = 'active' ORDER BY 1) AS managers
+					`+managerEmails("a.id")+` AS managers
 				FROM late l JOIN members mb ON mb.tenant_id = l.tenant_id AND mb.id = l.member_id
 				JOIN tenants t ON t.id = l.tenant_id, associations a WHERE a.id = ?`, a, a).Scan(ctx, &rows)
 			for _, r := range rows {

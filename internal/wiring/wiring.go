@@ -78,8 +78,11 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
-	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), mail.VolunteerNotifier{Sender: sender,
-		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }})
+	volunteers := mail.VolunteerNotifier{Sender: sender, BaseURL: s.publicURL,
+		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }}
+	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), volunteers)
+	reminders := campaign.NewReminders(postgres.NewReminderStore(db), volunteers)
+	reminders.Unit = db.InTx
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
 	signups.SignedUp = telemetry.SignUp
 	campaigns := httpapi.NewCampaignService(db, sender)
@@ -125,6 +128,11 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 				func(l *campaign.LateApplication) string {
 					return s.Links.Company(l.CompanySlug) + "/campaigns"
 				})
+		},
+		ReminderCompanies: reminders.Companies,
+		SendReminders: func(ctx context.Context) error {
+			_, err := reminders.Send(ctx)
+			return err
 		},
 	})
 	return s, nil
