@@ -45,6 +45,7 @@ func (s *Server) associationPages(app fiber.Router) {
 	app.Get("/associations/:association/applicants", enf.RouteIn(in, "participations", "read"), s.applicantsPage)
 	app.Post("/associations/:association/applicants/:id/validate", enf.RouteIn(in, "participations", "approve"), s.validateSubmit)
 	app.Post("/associations/:association/applicants/:id/refuse", enf.RouteIn(in, "participations", "reject"), s.refuseSubmit)
+	app.Post("/associations/:association/applicants/:id/attendance", enf.RouteIn(in, "participations", "approve"), s.attendanceSubmit)
 	app.Get("/associations/:association/hours", enf.RouteIn(in, "hours", "read"), s.associationHoursPage)
 	app.Post("/associations/:association/hours/approve", enf.RouteIn(in, "hours", "approve"), s.approveHoursSubmit)
 	app.Post("/associations/:association/hours/:id/reject", enf.RouteIn(in, "hours", "reject"), s.rejectHoursSubmit)
@@ -837,6 +838,7 @@ type assocApplicant struct {
 	Skills       []matchedSkill
 	CanValidate  bool
 	CanRefuse    bool
+	CanAttend    bool // the date has passed: did they come?
 	Errors       assocErrors
 	Reason       string
 	Detail       string
@@ -903,7 +905,8 @@ func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
 	var open, decided []assocApplicant
 	for _, p := range ps {
 		ap := assocApplicant{Participation: p, Late: p.Late(time.Now()), CanValidate: p.Status == campaign.Pending,
-			CanRefuse: p.Status == campaign.Pending || p.Status == campaign.Waiting, Errors: assocErrors{}, Page: page}
+			CanRefuse: p.Status == campaign.Pending || p.Status == campaign.Waiting, Errors: assocErrors{}, Page: page,
+			CanAttend: campaign.CanRecordAttendance(&p, time.Now())}
 		for _, m := range matches[p.ID] {
 			ap.Skills = append(ap.Skills, matchedSkill{Label: labels[m.Skill], Level: m.Level, Wanted: m.Wanted,
 				Required: m.Required, Short: m.Level < m.Wanted})
@@ -927,6 +930,29 @@ func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
 }
 
 // backToApplicants is the applicants page with the filters the person had.
+// attendanceSubmit records whether the volunteer came (came=yes or no).
+func (s *Server) attendanceSubmit(c *fiber.Ctx) error {
+	assoc, id, err := s.missionParams(c)
+	if err != nil {
+		return err
+	}
+	came := c.FormValue("came")
+	if came != "yes" && came != "no" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c,
+			errs.Field("came", "say whether the volunteer came"))}})
+	}
+	p, err := s.deps.Participations.Attend(c.UserContext(), *assoc, id, came == "yes")
+	if err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c, err)}})
+	}
+	return c.Redirect(backToApplicants(c, *assoc, p.Status, p.MemberName), fiber.StatusSeeOther)
+}
+
 func backToApplicants(c *fiber.Ctx, assoc uuid.UUID, done, who string) string {
 	q := url.Values{"done": {done}, "who": {who}}
 	if m := c.FormValue("mission"); m != "" {

@@ -22,6 +22,7 @@ func (s *Server) participationRoutes(api fiber.Router) {
 	api.Get("/associations/:association/participations", enf.RouteIn(inAssoc, "participations", "read"), s.associationParticipations)
 	api.Post("/associations/:association/participations/:id/validate", enf.RouteIn(inAssoc, "participations", "approve"), s.decide(true))
 	api.Post("/associations/:association/participations/:id/refuse", enf.RouteIn(inAssoc, "participations", "reject"), s.decide(false))
+	api.Post("/associations/:association/participations/:id/attendance", enf.RouteIn(inAssoc, "participations", "approve"), s.attend)
 }
 
 // memberOf returns the signed-in employee's id: participations are a
@@ -177,4 +178,31 @@ func (s *Server) decide(validate bool) fiber.Handler {
 		}
 		return c.JSON(p)
 	}
+}
+
+// attend records whether the volunteer came: {"came": true} makes the
+// participation done, false a no-show.
+func (s *Server) attend(c *fiber.Ctx) error {
+	assoc, err := paramID(c, "association")
+	if err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Came *bool `json:"came"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.Came == nil {
+		return errs.Field("came", "say whether the volunteer came: came, true or false")
+	}
+	p, err := s.deps.Participations.Attend(c.UserContext(), assoc, id, *in.Came)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
 }
