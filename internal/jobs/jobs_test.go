@@ -41,7 +41,9 @@ var none = []*river.PeriodicJob{}
 // quickRetry retries at once: the tests' outages last a moment.
 type quickRetry struct{}
 
-func (quickRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
 
 func smtpTo(t testing.TB, srv *mailtest.Server) mail.Sender {
 	t.Helper()
