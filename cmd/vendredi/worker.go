@@ -61,9 +61,7 @@ func workerCommand() *cli.Command {
 // stopJobs lets running jobs finish within grace, then cancels them: a
 // cancelled job is retried by another worker.
 func stopJobs(s *wiring.Services, grace time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := s.Stop(ctx); err != nil {
+	if err := s.Stop(grace); err != nil {
 		slog.Warn("background jobs stopped with an error", "err", err)
 	}
 }

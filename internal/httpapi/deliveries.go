@@ -39,20 +39,17 @@ func (s *Server) listFailedDeliveries(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"deliveries": list})
 }
 
-func deliveryID(c *fiber.Ctx) (int64, error) {
+// retry sends again the failed mail of the path's id, and returns it.
+func (s *Server) retry(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, errs.E(errs.NotFound, "no failed mail %q", c.Params("id"))
 	}
-	return id, nil
+	return id, s.deps.Outbox.RetryMail(c.UserContext(), id)
 }
 
 func (s *Server) retryDelivery(c *fiber.Ctx) error {
-	id, err := deliveryID(c)
-	if err == nil {
-		err = s.deps.Outbox.RetryMail(c.UserContext(), id)
-	}
-	if err != nil {
+	if _, err := s.retry(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusAccepted)
@@ -71,10 +68,7 @@ func (s *Server) deliveriesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) retryDeliverySubmit(c *fiber.Ctx) error {
-	id, err := deliveryID(c)
-	if err == nil {
-		err = s.deps.Outbox.RetryMail(c.UserContext(), id)
-	}
+	id, err := s.retry(c)
 	if err != nil {
 		return err
 	}

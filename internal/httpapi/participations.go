@@ -45,6 +45,16 @@ func memberAnd(c *fiber.Ctx, name string) (member, id uuid.UUID, err error) {
 	return member, id, err
 }
 
+// associationAnd returns the association and the participation of the
+// path, for an association's decisions.
+func associationAnd(c *fiber.Ctx) (assoc, id uuid.UUID, err error) {
+	if assoc, err = paramID(c, "association"); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	id, err = paramID(c, "id")
+	return assoc, id, err
+}
+
 func (s *Server) apply(c *fiber.Ctx) error {
 	member, campaignID, err := memberAnd(c, "id")
 	if err != nil {
@@ -157,11 +167,7 @@ func (s *Server) associationParticipations(c *fiber.Ctx) error {
 
 func (s *Server) decide(validate bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		assoc, err := paramID(c, "association")
-		if err != nil {
-			return err
-		}
-		id, err := paramID(c, "id")
+		assoc, id, err := associationAnd(c)
 		if err != nil {
 			return err
 		}
@@ -183,11 +189,7 @@ func (s *Server) decide(validate bool) fiber.Handler {
 // attend records whether the volunteer came: {"came": true} makes the
 // participation done, false a no-show.
 func (s *Server) attend(c *fiber.Ctx) error {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := associationAnd(c)
 	if err != nil {
 		return err
 	}

@@ -89,11 +89,7 @@ func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer,
 	if err := services.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = services.Stop(ctx)
-	})
+	t.Cleanup(func() { _ = services.Stop(10 * time.Second) })
 	// As serve does: role changes made elsewhere reach this instance.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

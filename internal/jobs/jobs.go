@@ -203,6 +203,16 @@ func (q *Queue) Close() {
 	}
 }
 
+// StopWithin stops the queue, giving running jobs grace to finish, and
+// closes it: a process's, or a test's, last word to its queue.
+func (q *Queue) StopWithin(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := q.Stop(ctx)
+	q.Close()
+	return err
+}
+
 // Insert enqueues a job in the transaction of ctx when there is one
 // (postgres.CurrentTx): it is then committed or rolled back with the
 // change. Outside a transaction the job is committed on its own.

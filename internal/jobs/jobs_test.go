@@ -68,12 +68,7 @@ func start(t *testing.T, db *postgres.DB, opt jobs.Options, svc jobs.Services) *
 	if err := q.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(ctx)
-		q.Close()
-	})
+	t.Cleanup(func() { _ = q.StopWithin(10 * time.Second) })
 	return q
 }
 

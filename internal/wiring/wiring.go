@@ -142,13 +142,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 // periodic jobs, when this process works the queue (Config.Jobs.Work).
 func (s *Services) Start(ctx context.Context) error { return s.Queue.Start(ctx) }
 
-// Stop lets running jobs finish within ctx's deadline, then releases the
-// queue.
-func (s *Services) Stop(ctx context.Context) error {
-	err := s.Queue.Stop(ctx)
-	s.Queue.Close()
-	return err
-}
+// Stop lets running jobs finish within grace, then releases the queue.
+func (s *Services) Stop(grace time.Duration) error { return s.Queue.StopWithin(grace) }
 
 // ListenForRoles brings role changes made through any instance into this
 // one's cache, until ctx ends. Listen retries connections itself; its

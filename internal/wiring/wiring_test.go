@@ -124,11 +124,7 @@ func start(t *testing.T, env *pgtest.Env, sender mail.Sender) *wiring.Services {
 	if err := services.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = services.Stop(ctx)
-	})
+	t.Cleanup(func() { _ = services.Stop(10 * time.Second) })
 	return services
 }
 
