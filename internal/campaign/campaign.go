@@ -120,9 +120,13 @@ type Participation struct {
 	// was reminded that it had not.
 	AnswerBy      *time.Time `json:"answer_by,omitempty"`
 	FlaggedLateAt *time.Time `json:"flagged_late_at,omitempty"`
-	// EndsAt is the end of the participation's slot, or of its one-off
+	// StartsAt and EndsAt are the participation's slot, or its one-off
 	// mission's day; nil when the mission has no date.
-	EndsAt *time.Time `json:"ends_at,omitempty"`
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	EndsAt   *time.Time `json:"ends_at,omitempty"`
+	// CalendarSequence is the SEQUENCE of its calendar event, raised by
+	// the database on every change of status or slot.
+	CalendarSequence int `json:"-"`
 	// Shown with lists; filled by reads, not stored.
 	MissionTitle string `json:"mission_title,omitempty"`
 	Association  string `json:"association,omitempty"`

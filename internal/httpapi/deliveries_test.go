@@ -39,10 +39,10 @@ func TestStaffSeeFailedDeliveriesAndRetryThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(page, subject) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the failed mail is not on the page within 10s:\n%s", page)
+			t.Fatalf("the failed mail is not on the page within 30s:\n%s", page)
 		}
 		time.Sleep(50 * time.Millisecond)
 		_, page = staff.get("/platform/deliveries")

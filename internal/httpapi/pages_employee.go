@@ -27,6 +27,7 @@ func (s *Server) employeePages(app fiber.Router) {
 	app.Post("/campaigns/:id/apply", enf.Route("participations", "create"), s.applySubmit)
 	app.Post("/missions/:id/redirect", enf.Route("missions", "read"), s.redirectSubmit)
 	app.Get("/me/participations", enf.Route("participations", "read"), s.myParticipationsPage)
+	app.Get("/me/participations/:id/calendar.ics", enf.Route("participations", "read"), s.participationCalendar)
 	app.Post("/me/proposals/:id/accept", enf.Route("participations", "create"), s.acceptProposalSubmit)
 	app.Post("/me/proposals/:id/decline", enf.Route("participations", "cancel"), s.declineProposalSubmit)
 	app.Post("/me/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelSubmit)

@@ -1,10 +1,15 @@
 package httpapi
 
 import (
+	"slices"
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/calendar"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -18,6 +23,7 @@ func (s *Server) participationRoutes(api fiber.Router) {
 	api.Post("/campaigns/:id/participations", enf.Route("participations", "create"), s.apply)
 	api.Get("/campaigns/:id/participations", enf.Route("campaign_reports", "read"), s.campaignParticipations)
 	api.Get("/me/participations", enf.Route("participations", "read"), s.myParticipations)
+	api.Get("/me/participations/:id/calendar.ics", enf.Route("participations", "read"), s.participationCalendar)
 	api.Post("/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelParticipation)
 	api.Get("/associations/:association/participations", enf.RouteIn(inAssoc, "participations", "read"), s.associationParticipations)
 	api.Post("/associations/:association/participations/:id/validate", enf.RouteIn(inAssoc, "participations", "approve"), s.decide(true))
@@ -207,4 +213,42 @@ func (s *Server) attend(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// participationCalendar is the employee's participation as an iCalendar
+// file, for a participation with a date: one UID for life, a SEQUENCE the
+// database raises on every change, METHOD:CANCEL once it is cancelled or
+// refused, so that a calendar given the file again updates or removes its
+// event.
+func (s *Server) participationCalendar(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		p := &ps[i]
+		if p.ID != id {
+			continue
+		}
+		if p.StartsAt == nil || p.EndsAt == nil {
+			return errs.E(errs.NotFound, "this participation has no date to put in a calendar")
+		}
+		link := s.cfg.Links.For(c.UserContext()) + "/me/participations"
+		ev := calendar.Event{UID: "participation-" + p.ID.String() + "@" + s.cfg.Links.Host(), Sequence: p.CalendarSequence,
+			Summary: p.MissionTitle, Description: p.Association + "\n" + link, URL: link,
+			Start: *p.StartsAt, End: *p.EndsAt, Stamp: time.Now(),
+			Cancelled: p.Status == campaign.Cancelled || p.Status == campaign.Refused}
+		if m, err := s.deps.Discovery.Missions.Mission(c.UserContext(), p.MissionID, false); err == nil && m.Format != "remote" {
+			ev.Location = strings.Join(slices.DeleteFunc([]string{m.Address, strings.TrimSpace(m.PostalCode + " " + m.City)},
+				func(s string) bool { return s == "" }), ", ")
+		}
+		c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="mission.ics"`)
+		return c.Send(calendar.Single(ev))
+	}
+	return errs.E(errs.NotFound, "no such participation")
 }

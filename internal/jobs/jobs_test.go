@@ -133,7 +133,7 @@ func TestAPeriodicJobRunsOncePerPeriodWhateverTheReplicas(t *testing.T) {
 		"replica-a": start(t, env.App, opt("replica-a"), jobs.Services{}),
 		"replica-b": start(t, env.App, opt("replica-b"), jobs.Services{}),
 	}
-	eventually(t, 20*time.Second, "a leader runs the pass", func() bool { return leaders.Load() == 1 && passes.Load() == 1 })
+	eventually(t, 30*time.Second, "a leader runs the pass", func() bool { return leaders.Load() == 1 && passes.Load() == 1 })
 
 	var leader string
 	if err := env.App.NewRaw("SELECT leader_id FROM river_leader").Scan(context.Background(), &leader); err != nil {
@@ -144,7 +144,7 @@ func TestAPeriodicJobRunsOncePerPeriodWhateverTheReplicas(t *testing.T) {
 	if err := replicas[leader].Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "the other replica is elected and enqueues its periodic jobs", func() bool { return leaders.Load() == 2 })
+	eventually(t, 30*time.Second, "the other replica is elected and enqueues its periodic jobs", func() bool { return leaders.Load() == 2 })
 
 	var enqueued int
 	if err := env.App.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'test_pass'").Scan(context.Background(), &enqueued); err != nil {
@@ -200,7 +200,7 @@ func TestTheOutboxSendsWhatCommitsOnceEvenThroughAnOutage(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("a change that mails while the mail server is down: %v; want it committed", err)
 	}
-	eventually(t, 10*time.Second, "the worker tries the mail and fails", func() bool {
+	eventually(t, 30*time.Second, "the worker tries the mail and fails", func() bool {
 		res, err := q.Client().JobList(ctx, river.NewJobListParams().Kinds("mail"))
 		if err != nil {
 			t.Fatal(err)
@@ -213,8 +213,8 @@ func TestTheOutboxSendsWhatCommitsOnceEvenThroughAnOutage(t *testing.T) {
 		return false
 	})
 	srv.Up(t)
-	srv.WaitFor(t, committed, 15*time.Second)
-	eventually(t, 10*time.Second, "the mail's job completes", func() bool {
+	srv.WaitFor(t, committed, 30*time.Second)
+	eventually(t, 30*time.Second, "the mail's job completes", func() bool {
 		res, err := q.Client().JobList(ctx, river.NewJobListParams().Kinds("mail").States(rivertype.JobStateCompleted))
 		if err != nil {
 			t.Fatal(err)
@@ -250,7 +250,7 @@ func TestARefusedMailIsShownToStaffWhoCanRetryIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var failed jobs.FailedMail
-	eventually(t, 10*time.Second, "the refused mail is listed as failed", func() bool {
+	eventually(t, 30*time.Second, "the refused mail is listed as failed", func() bool {
 		list, err := q.FailedMails(ctx, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -272,7 +272,7 @@ func TestARefusedMailIsShownToStaffWhoCanRetryIt(t *testing.T) {
 	if err := q.RetryMail(ctx, failed.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the retried mail is tried again", func() bool {
+	eventually(t, 30*time.Second, "the retried mail is tried again", func() bool {
 		j, err := q.Client().JobGet(ctx, failed.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -315,7 +315,7 @@ func TestAWorkerKilledMidBatchLosesNoMailAndDoublesNone(t *testing.T) {
 	if err := worker.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "the worker delivers part of the batch", func() bool { return received(t, srv, prefix) >= 8 })
+	eventually(t, 30*time.Second, "the worker delivers part of the batch", func() bool { return received(t, srv, prefix) >= 8 })
 	if err := worker.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

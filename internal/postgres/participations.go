@@ -424,13 +424,14 @@ const participationCols = `p.tenant_id, p.id, p.campaign_id, p.member_id, p.miss
 	p.sanitary_ack_at, coalesce(p.refusal_reason, '') AS refusal_reason, p.cancel_reason, p.reason_detail, p.created_at, p.decided_at,
 	p.answer_by, p.flagged_late_at,
 	m.title AS mission_title, coalesce(a.name, m.organizer) AS association, mb.full_name AS member_name, mb.email AS member_email,
-	t.name AS company, t.locale, (app.participation_dates(p.mission_id, p.slot_id)).ends_at AS ends_at`
+	t.name AS company, t.locale, p.calendar_sequence, d.starts_at, d.ends_at`
 
 const participationFrom = ` FROM participations p` + joinsAfterParticipations
 
 // joinsAfterParticipations join a participation p to what participationCols
 // read.
-const joinsAfterParticipations = ` JOIN missions m ON m.id = p.mission_id
+const joinsAfterParticipations = ` LEFT JOIN LATERAL app.participation_dates(p.mission_id, p.slot_id) d ON true
+	JOIN missions m ON m.id = p.mission_id
 	LEFT JOIN associations a ON a.id = m.association_id
 	JOIN members mb ON mb.tenant_id = p.tenant_id AND mb.id = p.member_id
 	JOIN tenants t ON t.id = p.tenant_id`

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -43,21 +42,22 @@ func (s *ReminderStore) DueReminders(ctx context.Context) ([]campaign.Reminder, 
 		var rows []struct {
 			campaign.Participation `bun:",extend"`
 			Kind                   string     `bun:"kind"`
-			StartsAt               time.Time  `bun:"starts_at"`
-			EndsAt                 time.Time  `bun:"ends_at"`
 			Format                 string     `bun:"format"`
 			Address                string     `bun:"address"`
 			ExternalURL            string     `bun:"external_url"`
 			AssociationID          *uuid.UUID `bun:"association_id"`
 			Managers               []string   `bun:"managers,array"`
 		}
-		err := tx.NewRaw(`SELECT `+participationCols+`, d.kind, d.starts_at, d.ends_at, m.format,
+		err := tx.NewRaw(`SELECT `+participationCols+`, due.kind, m.format,
 				concat_ws(', ', nullif(m.address, ''), nullif(concat_ws(' ', nullif(m.postal_code, ''), nullif(m.city, '')), '')) AS address,
 				m.external_url, m.association_id, `+managerEmails("m.association_id")+` AS managers
-			FROM app.due_reminders d JOIN participations p ON p.tenant_id = d.tenant_id AND p.id = d.participation_id`+
-			joinsAfterParticipations+` ORDER BY d.starts_at, p.id`).Scan(ctx, &rows)
+			FROM app.due_reminders due JOIN participations p ON p.tenant_id = due.tenant_id AND p.id = due.participation_id`+
+			joinsAfterParticipations+` ORDER BY due.starts_at, p.id`).Scan(ctx, &rows)
 		for _, r := range rows {
-			rem := campaign.Reminder{Kind: r.Kind, Participation: r.Participation, StartsAt: r.StartsAt, EndsAt: r.EndsAt,
+			if r.StartsAt == nil || r.EndsAt == nil {
+				continue // its dates changed since the view read them
+			}
+			rem := campaign.Reminder{Kind: r.Kind, Participation: r.Participation, StartsAt: *r.StartsAt, EndsAt: *r.EndsAt,
 				Format: r.Format, Address: r.Address, ExternalURL: r.ExternalURL, Managers: r.Managers}
 			if r.AssociationID != nil {
 				rem.AssociationID = *r.AssociationID

@@ -98,16 +98,16 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	}
 
 	work(t, services, jobs.RemindersArgs{})
-	soon := srv.WaitFor(t, in2days, 10*time.Second)
+	soon := srv.WaitFor(t, in2days, 30*time.Second)
 	if !strings.HasPrefix(soon.Subject, "Dans deux jours : Distribution de repas") ||
 		!strings.Contains(soon.Text, "12 rue de la Paix, 75002 Paris") ||
 		soon.Link("/me/participations") != "http://"+tn.Slug+".localhost/me/participations" {
 		t.Errorf("the 48 h reminder says %q\n%s\nlinks %v; want the mission, the place and where to cancel", soon.Subject, soon.Text, soon.Links)
 	}
-	if m := srv.WaitFor(t, in2hours, 10*time.Second); !strings.HasPrefix(m.Subject, "Dans deux heures") {
+	if m := srv.WaitFor(t, in2hours, 30*time.Second); !strings.HasPrefix(m.Subject, "Dans deux heures") {
 		t.Errorf("the 2 h reminder says %q", m.Subject)
 	}
-	ask := srv.WaitFor(t, manager, 10*time.Second)
+	ask := srv.WaitFor(t, manager, 30*time.Second)
 	if !strings.Contains(ask.Subject, "Léa est-il venu") || ask.Link("/applicants") != "http://localhost/associations/"+assoc.String()+"/applicants" {
 		t.Errorf("the attendance question says %q, links %v", ask.Subject, ask.Links)
 	}

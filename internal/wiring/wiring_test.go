@@ -137,7 +137,7 @@ func work(t *testing.T, s *wiring.Services, args river.JobArgs) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case ev := <-events:
@@ -149,7 +149,7 @@ func work(t *testing.T, s *wiring.Services, args river.JobArgs) {
 			}
 			return
 		case <-timeout:
-			t.Fatalf("job %s not done within 10s", args.Kind())
+			t.Fatalf("job %s not done within 30s", args.Kind())
 		}
 	}
 }
