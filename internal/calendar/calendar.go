@@ -9,6 +9,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
 )
 
 // Event is one mission date of a volunteer.
@@ -61,4 +63,25 @@ func write(method ics.Method, events []Event) []byte {
 		ev.SetStatus(status)
 	}
 	return []byte(cal.Serialize())
+}
+
+// ContentType is the MIME type of a Single file of e.
+func ContentType(e Event) string {
+	if e.Cancelled {
+		return "text/calendar; method=CANCEL; charset=utf-8"
+	}
+	return "text/calendar; method=PUBLISH; charset=utf-8"
+}
+
+// Participation is the event of a participation with a date (false
+// without one): its UID is the participation's under host, its link the
+// volunteer's participations, where they cancel.
+func Participation(p *campaign.Participation, host, link, location string) (Event, bool) {
+	if p.StartsAt == nil || p.EndsAt == nil {
+		return Event{}, false
+	}
+	return Event{UID: "participation-" + p.ID.String() + "@" + host, Sequence: p.CalendarSequence,
+		Summary: p.MissionTitle, Description: p.Association + "\n" + link, URL: link, Location: location,
+		Start: *p.StartsAt, End: *p.EndsAt, Stamp: time.Now(),
+		Cancelled: p.Status == campaign.Cancelled || p.Status == campaign.Refused}, true
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -234,19 +233,16 @@ func (s *Server) participationCalendar(c *fiber.Ctx) error {
 		if p.ID != id {
 			continue
 		}
-		if p.StartsAt == nil || p.EndsAt == nil {
-			return errs.E(errs.NotFound, "this participation has no date to put in a calendar")
-		}
-		link := s.cfg.Links.For(c.UserContext()) + "/me/participations"
-		ev := calendar.Event{UID: "participation-" + p.ID.String() + "@" + s.cfg.Links.Host(), Sequence: p.CalendarSequence,
-			Summary: p.MissionTitle, Description: p.Association + "\n" + link, URL: link,
-			Start: *p.StartsAt, End: *p.EndsAt, Stamp: time.Now(),
-			Cancelled: p.Status == campaign.Cancelled || p.Status == campaign.Refused}
+		var location string
 		if m, err := s.deps.Discovery.Missions.Mission(c.UserContext(), p.MissionID, false); err == nil && m.Format != "remote" {
-			ev.Location = strings.Join(slices.DeleteFunc([]string{m.Address, strings.TrimSpace(m.PostalCode + " " + m.City)},
+			location = strings.Join(slices.DeleteFunc([]string{m.Address, strings.TrimSpace(m.PostalCode + " " + m.City)},
 				func(s string) bool { return s == "" }), ", ")
 		}
-		c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+		ev, ok := calendar.Participation(p, s.cfg.Links.Host(), s.cfg.Links.For(c.UserContext())+"/me/participations", location)
+		if !ok {
+			return errs.E(errs.NotFound, "this participation has no date to put in a calendar")
+		}
+		c.Set(fiber.HeaderContentType, calendar.ContentType(ev))
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="mission.ics"`)
 		return c.Send(calendar.Single(ev))
 	}

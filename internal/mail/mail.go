@@ -79,6 +79,15 @@ type Message struct {
 	// died between the server's answer and the job's completion carries
 	// the same Message-ID, by which receivers drop the second copy.
 	ID string `json:",omitempty"`
+	// Attachments are files sent with the message (a mission's .ics).
+	Attachments []Attachment `json:",omitempty"`
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string // "mission.ics"
+	ContentType string // "text/calendar; method=PUBLISH; charset=utf-8"
+	Data        []byte
 }
 
 // reserved are the header fields a Message may not set: the sender writes
@@ -109,6 +118,11 @@ func (m Message) Validate() error {
 	}
 	if m.ID != "" && !isToken(m.ID) || strings.ContainsAny(m.ID, "<>@") {
 		return errs.Field("id", "the message id must be one word without <, > or @")
+	}
+	for _, a := range m.Attachments {
+		if a.Name == "" || strings.ContainsAny(a.Name, "\r\n\"/\\") || a.ContentType == "" || strings.ContainsAny(a.ContentType, "\r\n") {
+			return errs.Field("attachments", "an attachment needs a plain file name and a content type")
+		}
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return errs.Field("text", "the message has no text body")

@@ -2,8 +2,10 @@ package mail
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
+	"github.com/vendredi-app/vendredi/internal/calendar"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -114,13 +116,29 @@ func (n VolunteerNotifier) Participation(ctx context.Context, p *campaign.Partic
 			reason = ""
 		}
 	}
+	link := strings.TrimSuffix(n.CompanyURL(p), "/") + "/me/participations"
 	m, err := Render(TemplateParticipation, p.Locale, ParticipationUpdate{Event: event, Mission: p.MissionTitle, Reason: reason,
-		Link: strings.TrimSuffix(n.CompanyURL(p), "/") + "/me/participations"})
+		Link: link})
 	if err != nil {
 		return err
 	}
 	m.To = []Address{{Name: p.MemberName, Email: p.MemberEmail}}
+	// A validated participation with a date comes with its calendar event,
+	// a cancelled one with the event's cancellation.
+	if event == "validated" || event == "mission_flagged" {
+		if ev, ok := calendar.Participation(p, hostOf(n.BaseURL), link, ""); ok {
+			m.Attachments = []Attachment{{Name: "mission.ics", ContentType: calendar.ContentType(ev), Data: calendar.Single(ev)}}
+		}
+	}
 	return n.Sender.Send(ctx, m)
+}
+
+// hostOf is the host of an address, for calendar UIDs.
+func hostOf(address string) string {
+	if u, err := url.Parse(address); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "vendredi"
 }
 
 // LateApplications reminds managers or HR admins of unanswered applications.

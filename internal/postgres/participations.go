@@ -331,6 +331,9 @@ func (s *ParticipationStore) Decide(ctx context.Context, associationID, id uuid.
 		if err := fillPerson(ctx, tx, p); err != nil {
 			return err
 		}
+		if err := fillDates(ctx, tx, p); err != nil {
+			return err
+		}
 		ch.Participation = p
 		if held && !d.Validate {
 			ch.Promoted, err = freePlace(ctx, tx, m)
@@ -341,6 +344,14 @@ func (s *ParticipationStore) Decide(ctx context.Context, associationID, id uuid.
 		return nil, err
 	}
 	return &ch, nil
+}
+
+// fillDates reads the dates of p and the SEQUENCE of its calendar event,
+// as the database raised it.
+func fillDates(ctx context.Context, tx bun.Tx, p *campaign.Participation) error {
+	return tx.NewRaw(`SELECT p.calendar_sequence, d.starts_at, d.ends_at FROM participations p
+		LEFT JOIN LATERAL app.participation_dates(p.mission_id, p.slot_id) d ON true WHERE p.tenant_id = ? AND p.id = ?`,
+		p.TenantID, p.ID).Scan(ctx, &p.CalendarSequence, &p.StartsAt, &p.EndsAt)
 }
 
 // Attend implements campaign.ParticipationStore.
@@ -391,25 +402,31 @@ func (s *ParticipationStore) CancelFlagged(ctx context.Context) ([]campaign.Part
 				return err
 			}
 			var ps []struct {
-				TenantID uuid.UUID `bun:"tenant_id"`
-				ID       uuid.UUID `bun:"id"`
-				MemberID uuid.UUID `bun:"member_id"`
-				Email    string    `bun:"email"`
-				Name     string    `bun:"full_name"`
-				Title    string    `bun:"title"`
-				Locale   string    `bun:"locale"`
-				Reason   string    `bun:"flagged_reason"`
+				TenantID uuid.UUID  `bun:"tenant_id"`
+				ID       uuid.UUID  `bun:"id"`
+				MemberID uuid.UUID  `bun:"member_id"`
+				Email    string     `bun:"email"`
+				Name     string     `bun:"full_name"`
+				Title    string     `bun:"title"`
+				Locale   string     `bun:"locale"`
+				Reason   string     `bun:"flagged_reason"`
+				Sequence int        `bun:"calendar_sequence"`
+				Starts   *time.Time `bun:"starts_at"`
+				Ends     *time.Time `bun:"ends_at"`
 			}
 			if err := tx.NewRaw(`UPDATE participations p SET status = 'cancelled', cancel_reason = 'mission_flagged', updated_at = now()
 				FROM members mb, missions m, tenants t
 				WHERE p.mission_id = ? AND p.status IN `+liveStatuses+`
 				  AND mb.tenant_id = p.tenant_id AND mb.id = p.member_id AND m.id = p.mission_id AND t.id = p.tenant_id
-				RETURNING p.tenant_id, p.id, p.member_id, mb.email, mb.full_name, m.title, t.locale, m.flagged_reason`, fm.ID).Scan(ctx, &ps); err != nil {
+				RETURNING p.tenant_id, p.id, p.member_id, mb.email, mb.full_name, m.title, t.locale, m.flagged_reason, p.calendar_sequence,
+					(app.participation_dates(p.mission_id, p.slot_id)).starts_at, (app.participation_dates(p.mission_id, p.slot_id)).ends_at`,
+				fm.ID).Scan(ctx, &ps); err != nil {
 				return err
 			}
 			for _, p := range ps {
 				out = append(out, campaign.Participation{TenantID: p.TenantID, ID: p.ID, MemberID: p.MemberID, MissionID: fm.ID,
-					Status: campaign.Cancelled, CancelReason: "mission_flagged", MemberEmail: p.Email, MemberName: p.Name, MissionTitle: p.Title, Locale: p.Locale, ReasonDetail: p.Reason})
+					Status: campaign.Cancelled, CancelReason: "mission_flagged", MemberEmail: p.Email, MemberName: p.Name, MissionTitle: p.Title, Locale: p.Locale, ReasonDetail: p.Reason,
+					CalendarSequence: p.Sequence, StartsAt: p.Starts, EndsAt: p.Ends})
 			}
 			return nil
 		})

@@ -1,11 +1,18 @@
 package wiring_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
@@ -40,8 +47,10 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	}
 	manager := mailtest.Address(t)
 	in2days, in2hours, yesterday, cancelled := mailtest.Address(t), mailtest.Address(t), mailtest.Address(t), mailtest.Address(t)
+	applicant := mailtest.Address(t)
 	assoc, mission, drive := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	ids := map[string]uuid.UUID{}
+	slotStart := map[string]time.Time{}
 	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		account := uuid.Must(uuid.NewV7())
 		for _, q := range []struct {
@@ -62,8 +71,9 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 		}
 		for name, start := range map[string]time.Duration{"2d": 47 * time.Hour, "2h": 90 * time.Minute, "past": -28 * time.Hour} {
 			ids["slot-"+name] = uuid.Must(uuid.NewV7())
+			slotStart[name] = time.Now().Add(start)
 			if _, err := tx.ExecContext(ctx, "INSERT INTO mission_slots (mission_id, id, starts_at, ends_at) VALUES (?, ?, ?, ?)",
-				mission, ids["slot-"+name], time.Now().Add(start), time.Now().Add(start+3*time.Hour)); err != nil {
+				mission, ids["slot-"+name], slotStart[name], slotStart[name].Add(3*time.Hour)); err != nil {
 				return err
 			}
 		}
@@ -79,6 +89,7 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 		}
 		for _, v := range []struct{ who, slot, status string }{
 			{in2days, "2d", "validated"}, {in2hours, "2h", "validated"}, {yesterday, "past", "validated"}, {cancelled, "2h", "cancelled"},
+			{applicant, "2d", "pending"},
 		} {
 			member, p := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 			ids[v.who] = p
@@ -116,10 +127,22 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	// would run it): nobody hears twice.
 	work(t, services, jobs.CompanyRemindersArgs{Tenant: tn.ID})
 	work(t, services, jobs.CompanyRemindersArgs{Tenant: tn.ID})
-	for who, want := range map[string]int{in2days: 1, in2hours: 1, yesterday: 0, cancelled: 0, manager: 1} {
+	for who, want := range map[string]int{in2days: 1, in2hours: 1, yesterday: 0, cancelled: 0, manager: 1, applicant: 0} {
 		if n := len(srv.Messages(t, who)); n != want {
 			t.Errorf("%s received %d mails; want %d", who, n, want)
 		}
+	}
+
+	// The association validates the applicant: the mail carries the
+	// slot as a calendar event.
+	if _, err := services.Deps.Participations.Decide(ctx, assoc, ids[applicant], campaign.Decision{Validate: true}); err != nil {
+		t.Fatal(err)
+	}
+	validated := srv.WaitFor(t, applicant, 30*time.Second)
+	ev := attachedEvent(t, srv.Raw(t, validated.ID))
+	if start, err := ev.GetStartAt(); err != nil || ev.Id() != "participation-"+ids[applicant].String()+"@localhost" ||
+		!start.Equal(slotStart["2d"].Truncate(time.Second)) {
+		t.Errorf("the validation mail's event: UID %q, start %v (%v); want the participation's, %v", ev.Id(), start, err, slotStart["2d"])
 	}
 
 	came, err := services.Deps.Participations.Attend(ctx, assoc, ids[yesterday], true)
@@ -132,6 +155,53 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	if _, err := services.Deps.Participations.Attend(ctx, uuid.Must(uuid.NewV7()), ids[yesterday], false); errs.CodeOf(err) != errs.NotFound {
 		t.Errorf("another association answering: %v; want not found", err)
 	}
+}
+
+// attachedEvent finds the text/calendar part of a raw message and parses
+// it with an iCalendar library: its one event.
+func attachedEvent(t *testing.T, raw []byte) *ics.VEvent {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var find func(ct string, body io.Reader) []byte
+	find = func(ct string, body io.Reader) []byte {
+		media, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return nil
+		}
+		if strings.HasPrefix(media, "multipart/") {
+			r := multipart.NewReader(body, params["boundary"])
+			for {
+				part, err := r.NextPart()
+				if err != nil {
+					return nil
+				}
+				var b io.Reader = part
+				if strings.EqualFold(part.Header.Get("Content-Transfer-Encoding"), "base64") {
+					b = base64.NewDecoder(base64.StdEncoding, part)
+				}
+				if found := find(part.Header.Get("Content-Type"), b); found != nil {
+					return found
+				}
+			}
+		}
+		if media == "text/calendar" {
+			b, _ := io.ReadAll(body)
+			return b
+		}
+		return nil
+	}
+	file := find(msg.Header.Get("Content-Type"), msg.Body)
+	if file == nil {
+		t.Fatalf("no text/calendar part in the mail:\n%s", raw)
+	}
+	cal, err := ics.ParseCalendar(bytes.NewReader(file))
+	if err != nil || len(cal.Events()) != 1 {
+		t.Fatalf("the attached calendar: %v, %d events\n%s", err, len(cal.Events()), file)
+	}
+	return cal.Events()[0]
 }
 
 func TestReminderDue(t *testing.T) {

@@ -231,6 +231,22 @@ func (s *Server) claim(list []summary) string {
 	return ""
 }
 
+// Raw returns message id as it was received, headers and MIME parts
+// included: for a test that reads an attachment.
+func (s *Server) Raw(t testing.TB, id string) []byte {
+	t.Helper()
+	res, err := s.http.Get(s.web + "/api/v1/message/" + url.PathEscape(id) + "/raw")
+	if err != nil {
+		t.Fatalf("mailtest: read message %s: %v", id, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("mailtest: read message %s: %d %v", id, res.StatusCode, err)
+	}
+	return b
+}
+
 // --- starting and stopping ---
 
 func start(extra []string) (*Server, error) {
