@@ -150,7 +150,7 @@ func CanRecordAttendance(p *Participation, now time.Time) bool {
 // the figures count.
 func (s *Participations) Attend(ctx context.Context, associationID, id uuid.UUID, came bool) (*Participation, error) {
 	return s.store.Attend(ctx, associationID, id, func(p *Participation) error {
-		if !CanRecordAttendance(p, time.Now()) {
+		if !CanRecordAttendance(p, s.now()) {
 			if p.Status == Validated {
 				return errs.E(errs.Conflict, "the mission has not taken place yet: say who came once it has")
 			}
