@@ -320,7 +320,7 @@ var exportFields = map[string][]string{
 		"status", "tenant_id", "worked_on"},
 	"members": {"created_at", "department", "email", "email_verified_at", "full_name", "id", "invited_at", "invited_by",
 		"last_sign_in_at", "role", "site", "status", "tenant_id"},
-	"participations": {"answer_by", "flagged_late_at", "campaign_id", "cancel_reason", "created_at", "decided_at", "flagged_late_at", "id", "member_id", "mission_id",
+	"participations": {"answer_by", "flagged_late_at", "calendar_sequence", "campaign_id", "cancel_reason", "created_at", "decided_at", "flagged_late_at", "id", "member_id", "mission_id",
 		"motivation", "reason_detail", "refusal_reason", "sanitary_ack_at", "slot_id", "status", "tenant_id", "updated_at"},
 	"profile_skills": {"level", "member_id", "skill", "tenant_id"},
 	"profiles": {"causes", "days", "formats", "home_city", "home_lat", "home_lon", "hours_per_week", "languages", "member_id",
