@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
@@ -128,28 +129,29 @@ func start(t *testing.T, env *pgtest.Env, sender mail.Sender) *wiring.Services {
 	return services
 }
 
-// work enqueues a job and waits until a worker has finished it.
+// work enqueues a job and waits until a worker has finished it: any
+// worker of the package's queue, since the tests' services share it.
 func work(t *testing.T, s *wiring.Services, args river.JobArgs) {
 	t.Helper()
-	events, cancel := s.Queue.Client().Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
-	defer cancel()
-	res, err := s.Queue.Client().Insert(context.Background(), args, nil)
+	ctx := context.Background()
+	res, err := s.Queue.Client().Insert(ctx, args, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	timeout := time.After(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		select {
-		case ev := <-events:
-			if ev.Job.ID != res.Job.ID {
-				continue
-			}
-			if ev.Kind != river.EventKindJobCompleted {
-				t.Fatalf("job %s failed: %v", args.Kind(), ev.Job.Errors)
-			}
-			return
-		case <-timeout:
-			t.Fatalf("job %s not done within 30s", args.Kind())
+		j, err := s.Queue.Client().JobGet(ctx, res.Job.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
+		switch {
+		case j.State == rivertype.JobStateCompleted:
+			return
+		case len(j.Errors) > 0:
+			t.Fatalf("job %s failed: %v", args.Kind(), j.Errors)
+		case time.Now().After(deadline):
+			t.Fatalf("job %s not done within 30s (%s)", args.Kind(), j.State)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
