@@ -412,3 +412,49 @@ func (s slowAfter) Send(ctx context.Context, m mail.Message) error {
 	time.Sleep(300 * time.Millisecond)
 	return err
 }
+
+type slowArgs struct{}
+
+func (slowArgs) Kind() string { return "test_slow" }
+
+// A job running when its process is told to stop runs to its end, on a
+// context that the stop did not cancel (it replaces the tickers' test of
+// the same promise).
+func TestStopLetsTheRunningJobFinish(t *testing.T) {
+	t.Parallel()
+	env := pgtest.Private(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var cancelled atomic.Bool
+	q := start(t, env.App, jobs.Options{Work: true, ListenURL: env.AppURL, Periodic: none, Register: func(w *river.Workers) {
+		river.AddWorker(w, river.WorkFunc(func(ctx context.Context, _ *river.Job[slowArgs]) error {
+			close(entered)
+			<-release // busy when the stop comes
+			cancelled.Store(ctx.Err() != nil)
+			return nil
+		}))
+	}}, jobs.Services{})
+	res, err := q.Client().Insert(context.Background(), slowArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		stopped <- q.Stop(ctx)
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("the queue stopped while its job was still running")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	j, err := q.Client().JobGet(context.Background(), res.Job.ID)
+	if err != nil || j.State != rivertype.JobStateCompleted || cancelled.Load() {
+		t.Fatalf("job %v (%v), its context cancelled: %v; want it completed on a live context", j.State, err, cancelled.Load())
+	}
+}
