@@ -38,9 +38,9 @@ type YearFigures struct {
 	// Uncosted are working-time hours of people without any cost: not
 	// valued until HR gives one.
 	Uncosted Centihours `json:"uncosted_centihours"`
-	Cost     Cents      `json:"cost_cents"`     // before the cap
-	Valued   Cents      `json:"valued_cents"`   // the year's gifts
-	CapCut   Cents      `json:"cap_cut_cents"`  // Cost - Valued on working time
+	Cost     Cents      `json:"cost_cents"`    // before the cap
+	Valued   Cents      `json:"valued_cents"`  // the year's gifts
+	CapCut   Cents      `json:"cap_cut_cents"` // Cost - Valued on working time
 	Tax      TaxYear    `json:"tax"`
 	History  []TaxYear  `json:"history"` // the years before, for the carry-over
 }

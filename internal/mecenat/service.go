@@ -50,7 +50,9 @@ type Service struct {
 func NewService(store Store) *Service { return &Service{store: store, now: time.Now} }
 
 // References lists the reference figures by year.
-func (s *Service) References(ctx context.Context) ([]Reference, error) { return s.store.References(ctx) }
+func (s *Service) References(ctx context.Context) ([]Reference, error) {
+	return s.store.References(ctx)
+}
 
 // SaveReference checks and saves a year's figures.
 func (s *Service) SaveReference(ctx context.Context, r Reference, by string) (*Reference, error) {
@@ -145,7 +147,9 @@ func (s *Service) SetTurnover(ctx context.Context, year int, turnover *Cents) er
 }
 
 // Turnovers are the declared turnovers by year.
-func (s *Service) Turnovers(ctx context.Context) (map[int]Cents, error) { return s.store.Turnovers(ctx) }
+func (s *Service) Turnovers(ctx context.Context) (map[int]Cents, error) {
+	return s.store.Turnovers(ctx)
+}
 
 // Costs is the company's cost book.
 func (s *Service) Costs(ctx context.Context) (*CostBook, error) { return s.store.Costs(ctx) }
@@ -170,7 +174,9 @@ func (s *Service) SaveBand(ctx context.Context, b Band) (*Band, error) {
 }
 
 // DeleteBand removes a band; its people fall back to the default.
-func (s *Service) DeleteBand(ctx context.Context, id uuid.UUID) error { return s.store.DeleteBand(ctx, id) }
+func (s *Service) DeleteBand(ctx context.Context, id uuid.UUID) error {
+	return s.store.DeleteBand(ctx, id)
+}
 
 // ImportCosts reads a costs file (ParseCosts) and applies its lines; the
 // outcomes come back one per line, in order.

@@ -39,9 +39,9 @@ type TaxYear struct {
 	Special Cents `json:"special_gifts_cents"`
 	// AboveTier is the part of the year's normal gifts above the upper
 	// tier, at the upper rate.
-	AboveTier     Cents `json:"above_tier_cents"`
-	Turnover      *Cents `json:"turnover_cents,omitempty"`
-	Ceiling       Cents `json:"ceiling_cents"`
+	AboveTier Cents  `json:"above_tier_cents"`
+	Turnover  *Cents `json:"turnover_cents,omitempty"`
+	Ceiling   Cents  `json:"ceiling_cents"`
 	// FromTurnover: the ceiling is the turnover's share, not the floor.
 	FromTurnover  bool        `json:"ceiling_from_turnover"`
 	Slices        []Reduction `json:"reductions"`
