@@ -23,6 +23,7 @@ var pinned = map[string]string{
 	"2": "065b412d103f3a02",
 	"3": "357814d3c17681e8",
 	"4": "6f84511a910b5d9a",
+	"5": "3135917dbb23a737",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

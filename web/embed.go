@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/vendredi-app/vendredi/internal/geo"
+	"github.com/vendredi-app/vendredi/internal/mecenat"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
@@ -87,13 +88,34 @@ func Templates() (map[string]*template.Template, error) {
 			}
 			return loc.Localize(cfg)
 		}
-		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities}).ParseFS(files, "templates/*.html", "templates/*/*.html")
+		lang := l
+		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities,
+			"money":   func(c mecenat.Cents) string { return c.Format(lang) },
+			"hours":   func(h mecenat.Centihours) string { return h.Format(lang) },
+			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}
 		out[l] = tpl
 	}
 	return out, nil
+}
+
+// dict makes a map of its key, value pairs, to hand a sub-template more
+// than one value.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: an odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: a key is not a string")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
 
 // Services word their errors in English (errs.E and co.), which the API and

@@ -69,6 +69,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.campaignRoutes(api)
 	s.participationRoutes(api)
 	s.matchingRoutes(api)
+	s.mecenatRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

@@ -128,3 +128,13 @@ func ParseCents(field, s string) (Cents, error) {
 	}
 	return Cents(w*100 + f), nil
 }
+
+// Percent is a rate in basis points for people: "60 %", "0,5 %" in French;
+// "60%", "0.5%" in English.
+func Percent(bp int, lang string) string {
+	s := Centihours(bp).Plain() // the same two decimals
+	if lang == "en" {
+		return s + "%"
+	}
+	return strings.Replace(s, ".", ",", 1) + "\u00a0%"
+}

@@ -38,12 +38,12 @@ type Reference struct {
 }
 
 // MonthlyCap is the most one employee's hours of one month may be valued.
-func (r *Reference) MonthlyCap() Cents { return r.PassMonthly * Cents(r.CapPassMultiple) }
+func (r Reference) MonthlyCap() Cents { return r.PassMonthly * Cents(r.CapPassMultiple) }
 
 // Ceiling is the most of a year's gifts (and carried-over excess) that
 // earns a reduction: the higher of the floor and the turnover's share.
 // Without a declared turnover, the floor.
-func (r *Reference) Ceiling(turnover *Cents) Cents {
+func (r Reference) Ceiling(turnover *Cents) Cents {
 	if turnover == nil {
 		return r.Floor
 	}

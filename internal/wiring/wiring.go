@@ -17,6 +17,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -87,6 +88,7 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 		Matchmaker:     matchmaker,
 		Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 		Staff:          postgres.NewPlatformFigureStore(db),
+		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db)),
 	}
 	return s, nil
 }
