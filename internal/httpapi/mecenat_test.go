@@ -267,3 +267,34 @@ func TestHourlyCostsStayWithHR(t *testing.T) {
 		t.Fatalf("another company with the lock open reads %d of Initech's cost rows (%v); want 0", n, err)
 	}
 }
+
+// Staff keep the law's figures by year on a page: a new year, a mistake
+// shown next to its field with what was typed kept, and the figures the
+// HR pages then use.
+func TestStaffKeepTheReferenceFigures(t *testing.T) {
+	t.Parallel()
+	w := newHRWorld(t)
+	staff := browserless{t: t, app: w.app, host: "localhost", session: w.people.session(nil, w.people.account(true, nil))}
+	res, page := staff.get("/platform/mecenat")
+	if res.StatusCode != 200 || !strings.Contains(page, `value="4005.00"`) || !strings.Contains(page, `value="0.5"`) {
+		t.Fatalf("the reference page: %d; want 2026's PASS 4 005 € and 5 ‰ shown", res.StatusCode)
+	}
+	form := map[string][]string{"new": {"1"}, "year": {"2027"}, "pass_monthly": {"quatre mille"}, "cap_pass_multiple": {"3"},
+		"rate": {"60"}, "upper_rate": {"40"}, "upper_tier": {"2000000"}, "floor": {"20000"}, "turnover_share": {"0,5"},
+		"carry_years": {"5"}, "beneficiary_list": {"10000"}, "source": {"arrêté de décembre 2026"}}
+	res, page = staff.post("/platform/mecenat", form)
+	if res.StatusCode != 400 || !strings.Contains(page, `id="new-pass_monthly-error"`) || !strings.Contains(page, `value="quatre mille"`) {
+		t.Fatalf("a PASS that is not an amount: %d", res.StatusCode)
+	}
+	form["pass_monthly"] = []string{"4 100"}
+	if res, _ := staff.post("/platform/mecenat", form); res.StatusCode != 303 {
+		t.Fatalf("saving 2027: %d", res.StatusCode)
+	}
+	res, body := do(t, w.app, "GET", w.admin.host, "/api/v1/mecenat/reference", "", w.admin.session)
+	if res.StatusCode != 200 || !strings.Contains(jsonString(body), `"pass_monthly_cents":410000,"rate_bp":6000,"source":"arrêté de décembre 2026","turnover_bp":50`) {
+		t.Fatalf("2027 as HR reads it: %d %v", res.StatusCode, body)
+	}
+	if res, _ := w.admin.post("/platform/mecenat", form); res.StatusCode != 403 {
+		t.Fatalf("an HR admin editing the law's figures: %d; want 403", res.StatusCode)
+	}
+}
