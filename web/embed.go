@@ -54,12 +54,7 @@ func Asset(name string) string {
 	return "/static/" + name + "?v=" + hashes[name]
 }
 
-// Languages the pages speak, French first: it is the product's home.
-var Languages = []string{"fr", "en"}
-
-// Templates parses the page templates once per language, with t bound to
-// that language's messages; each page is executed by its name.
-func Templates() (map[string]*template.Template, error) {
+var messages = sync.OnceValues(func() (*i18n.Bundle, error) {
 	bundle := i18n.NewBundle(language.French)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	// Messages live in one file per part of the product and language:
@@ -77,6 +72,42 @@ func Templates() (map[string]*template.Template, error) {
 				return nil, err
 			}
 		}
+	}
+	return bundle, nil
+})
+
+// Phrases returns the messages of lang (French when unknown) as a
+// function of a message id and its optional data, for what is written
+// outside the pages (PDF documents). An unknown id is a build mistake the
+// tests catch; it comes back as itself.
+func Phrases(lang string) func(id string, data ...any) string {
+	bundle, err := messages()
+	if err != nil {
+		return func(id string, _ ...any) string { return id }
+	}
+	loc := i18n.NewLocalizer(bundle, lang)
+	return func(id string, data ...any) string {
+		cfg := &i18n.LocalizeConfig{MessageID: id}
+		if len(data) > 0 {
+			cfg.TemplateData = data[0]
+		}
+		s, err := loc.Localize(cfg)
+		if err != nil {
+			return id
+		}
+		return s
+	}
+}
+
+// Languages the pages speak, French first: it is the product's home.
+var Languages = []string{"fr", "en"}
+
+// Templates parses the page templates once per language, with t bound to
+// that language's messages; each page is executed by its name.
+func Templates() (map[string]*template.Template, error) {
+	bundle, err := messages()
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]*template.Template{}
 	for _, l := range Languages {

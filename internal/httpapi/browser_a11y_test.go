@@ -69,7 +69,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 			"/platform/templates/tous-confines-tous-engages", "/platform/mecenat"}},
 		{"localhost", "responsable@entraide-numerique.example", []string{assoc, assoc + "/missions", assoc + "/missions/new",
 			assoc + "/missions/" + demo.ID("mission", "site-web").String(),
-			assoc + "/applicants", assoc + "/hours"}},
+			assoc + "/applicants", assoc + "/hours", assoc + "/receipts"}},
 	}
 	checked := 0
 	for _, lang := range []string{"fr", "en"} {

@@ -258,6 +258,16 @@ func (s *Server) renderMecenat(c *fiber.Ctx, y int, form map[string]string, fiel
 	default:
 		d["F"] = f
 		d["List"] = f.BeneficiaryList()
+		rs, err := s.deps.Mecenat.Receipts(ctx, y)
+		if err != nil {
+			return err
+		}
+		byAssoc := map[string]mecenat.Receipt{}
+		for _, r := range rs {
+			byAssoc[r.AssociationID.String()] = r
+		}
+		d["Receipts"] = byAssoc
+		d["Offered"] = c.Query("offered")
 	}
 	if form == nil {
 		form = map[string]string{}

@@ -70,6 +70,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.participationRoutes(api)
 	s.matchingRoutes(api)
 	s.mecenatRoutes(app, api)
+	s.receiptRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

@@ -42,12 +42,15 @@ type Store interface {
 
 // Service runs the mécénat figures.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store    Store
+	receipts ReceiptStore
+	now      func() time.Time
 }
 
-// NewService returns a Service on store.
-func NewService(store Store) *Service { return &Service{store: store, now: time.Now} }
+// NewService returns a Service on its stores.
+func NewService(store Store, receipts ReceiptStore) *Service {
+	return &Service{store: store, receipts: receipts, now: time.Now}
+}
 
 // References lists the reference figures by year.
 func (s *Service) References(ctx context.Context) ([]Reference, error) {

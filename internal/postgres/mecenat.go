@@ -104,7 +104,7 @@ const giftLinesSQL = `SELECT h.id AS hour_log_id, h.participation_id, h.member_i
 	WHERE h.status = 'approved' AND h.worked_on < make_date(?::int + 1, 1, 1)`
 
 // disputedSQL says whether an association disputes the line (alias h).
-const disputedSQL = `false`
+const disputedSQL = `EXISTS (SELECT 1 FROM mecenat_disputes d WHERE d.tenant_id = h.tenant_id AND d.hour_log_id = h.id)`
 
 type lineRow struct {
 	HourLogID       uuid.UUID `bun:"hour_log_id"`

@@ -88,7 +88,7 @@ func New(db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
 		Matchmaker:     matchmaker,
 		Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 		Staff:          postgres.NewPlatformFigureStore(db),
-		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db)),
+		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db), postgres.NewReceiptStore(db)),
 	}
 	return s, nil
 }
