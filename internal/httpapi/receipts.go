@@ -219,7 +219,9 @@ func (s *Server) associationReceiptPDF(c *fiber.Ctx) error {
 	return s.sendPDF(c, r)
 }
 
-func (s *Server) associationReceiptsPage(c *fiber.Ctx) error { return s.renderAssociationReceipts(c, "", "") }
+func (s *Server) associationReceiptsPage(c *fiber.Ctx) error {
+	return s.renderAssociationReceipts(c, "", "")
+}
 
 func (s *Server) renderAssociationReceipts(c *fiber.Ctx, failedID, failure string) error {
 	a, err := s.association(c)
@@ -234,7 +236,9 @@ func (s *Server) renderAssociationReceipts(c *fiber.Ctx, failedID, failure strin
 		"Confirmed": c.Query("confirmed"), "FailedID": failedID, "Failure": failure}))
 }
 
-func (s *Server) associationReceiptPage(c *fiber.Ctx) error { return s.renderAssociationReceipt(c, "", "") }
+func (s *Server) associationReceiptPage(c *fiber.Ctx) error {
+	return s.renderAssociationReceipt(c, "", "")
+}
 
 func (s *Server) renderAssociationReceipt(c *fiber.Ctx, failedLine, failure string) error {
 	a, err := s.association(c)

@@ -149,7 +149,9 @@ func (s *Service) Receipts(ctx context.Context, year int) ([]Receipt, error) {
 }
 
 // Receipt reads one of the company's receipts with its lines.
-func (s *Service) Receipt(ctx context.Context, id uuid.UUID) (*Receipt, error) { return s.receipts.Receipt(ctx, id) }
+func (s *Service) Receipt(ctx context.Context, id uuid.UUID) (*Receipt, error) {
+	return s.receipts.Receipt(ctx, id)
+}
 
 // ReceiptsFor lists the receipts offered to an association by every company.
 func (s *Service) ReceiptsFor(ctx context.Context, association uuid.UUID) ([]Receipt, error) {
