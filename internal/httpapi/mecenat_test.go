@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/vendredi-app/vendredi/internal/documents/pdftest"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -296,5 +297,51 @@ func TestStaffKeepTheReferenceFigures(t *testing.T) {
 	}
 	if res, _ := w.admin.post("/platform/mecenat", form); res.StatusCode != 403 {
 		t.Fatalf("an HR admin editing the law's figures: %d; want 403", res.StatusCode)
+	}
+}
+
+// An employee downloads their certificate of engagement: their missions,
+// associations, validated hours and dates, in their language, the figures
+// those of their own hours page.
+func TestEmployeeCertificate(t *testing.T) {
+	t.Parallel()
+	w := newMecenatWorld(t)
+	// Chloé: 3.25 h for Lire (1 April 2025, working time) and 5 h for the
+	// Restos (2 April, free time): 8.25 h, two associations.
+	for lang, want := range map[string][]string{
+		"fr": {"Attestation d'engagement", "Initech atteste que", "8,25 heures validées à 2 association(s), du 01/04/2025 au 02/04/2025",
+			"Refaire le site", "Lire et faire lire", "Tenir la comptabilité", "Les Restos du cœur", "3,25", "Total"},
+		"en": {"Certificate of engagement", "gave 8.25 validated hours to 2 association(s), from 1 April 2025 to 2 April 2025"},
+	} {
+		employee := w.employee
+		employee.lang = lang
+		res, body := employee.get("/me/certificate.pdf")
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("certificate: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		text := pdftest.Text(t, []byte(body))
+		for _, s := range want {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s: the certificate lacks %q:\n%s", lang, s, text)
+			}
+		}
+		if got := pdftest.Lang([]byte(body)); got[:2] != lang {
+			t.Errorf("%s: /Lang %q", lang, got)
+		}
+	}
+	// The hours page's balance says the same 8.25 h.
+	res, body := do(t, w.app, "GET", w.admin.host, "/api/v1/me/hours", "", w.employee.session)
+	var approved float64
+	for _, b := range body["balances"].([]any) {
+		approved += b.(map[string]any)["approved"].(float64)
+	}
+	if res.StatusCode != 200 || approved != 8.25 {
+		t.Fatalf("the employee's balances: %d, %v approved", res.StatusCode, approved)
+	}
+	// Without a session: no certificate.
+	anon := w.employee
+	anon.session = ""
+	if res, _ := anon.get("/me/certificate.pdf"); res.StatusCode != 401 && res.StatusCode != 303 {
+		t.Fatalf("anonymous certificate: %d", res.StatusCode)
 	}
 }

@@ -71,6 +71,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.matchingRoutes(api)
 	s.mecenatRoutes(app, api)
 	s.receiptRoutes(app, api)
+	s.certificateRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

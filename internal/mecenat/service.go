@@ -35,6 +35,9 @@ type Store interface {
 	// ApplyCosts sets each row's person's cost in one transaction; rows
 	// naming nobody of the company, or an unknown band, are rejected.
 	ApplyCosts(ctx context.Context, rows []CostRow) ([]CostOutcome, error)
+	// Engagements are a member's approved hours by participation, oldest
+	// first: what their certificate states.
+	Engagements(ctx context.Context, member uuid.UUID) ([]Engagement, error)
 	// SetWorkTime overrides (nil: back to the campaign's) whether a
 	// participation's hours are on working time (errs.NotFound).
 	SetWorkTime(ctx context.Context, participationID uuid.UUID, workTime *bool) error

@@ -370,3 +370,37 @@ func (s *MecenatStore) SetWorkTime(ctx context.Context, participationID uuid.UUI
 		return nil
 	})
 }
+
+// Engagements reads a member's approved hours by participation.
+func (s *MecenatStore) Engagements(ctx context.Context, member uuid.UUID) ([]mecenat.Engagement, error) {
+	var out []mecenat.Engagement
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			Mission     string    `bun:"mission"`
+			Association string    `bun:"association"`
+			Campaign    string    `bun:"campaign"`
+			From        time.Time `bun:"first"`
+			To          time.Time `bun:"last"`
+			Hours       int64     `bun:"hours"`
+		}
+		if err := tx.NewRaw(`SELECT m.title AS mission, coalesce(a.name, m.organizer) AS association, c.name AS campaign,
+				min(h.worked_on) AS first, max(h.worked_on) AS last, (sum(h.hours) * 100)::bigint AS hours
+			FROM hour_logs h
+			JOIN participations p ON p.tenant_id = h.tenant_id AND p.id = h.participation_id
+			JOIN campaigns c ON c.tenant_id = p.tenant_id AND c.id = p.campaign_id
+			JOIN missions m ON m.id = h.mission_id
+			LEFT JOIN associations a ON a.id = m.association_id
+			WHERE h.member_id = ? AND h.status = 'approved'
+			GROUP BY p.id, m.title, a.name, m.organizer, c.name
+			ORDER BY first, mission`, member).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		out = make([]mecenat.Engagement, len(rows))
+		for i, r := range rows {
+			out[i] = mecenat.Engagement{MissionTitle: r.Mission, Association: r.Association, CampaignName: r.Campaign,
+				From: r.From, To: r.To, Hours: mecenat.Centihours(r.Hours)}
+		}
+		return nil
+	})
+	return out, err
+}
