@@ -2,14 +2,18 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // figureRoutes serve a campaign's figures and the CSV export of its
@@ -18,6 +22,69 @@ func (s *Server) figureRoutes(api fiber.Router) {
 	enf := s.deps.Authz
 	api.Get("/campaigns/:id/figures", enf.Route("campaign_reports", "read"), s.campaignFigures)
 	api.Get("/campaigns/:id/participations.csv", enf.Route("participations", "export"), s.exportParticipations)
+	api.Get("/campaigns/:id/report.pdf", enf.Route("campaign_reports", "export"), s.campaignReportPDF)
+	api.Get("/campaigns/:id/report.csv", enf.Route("campaign_reports", "export"), s.campaignReportCSV)
+}
+
+// campaignReportPages are the report's downloads from the dashboard.
+func (s *Server) campaignReportPages(app fiber.Router) {
+	enf := s.deps.Authz
+	app.Get("/admin/campaigns/:id/report.pdf", enf.Route("campaign_reports", "export"), s.campaignReportPDF)
+	app.Get("/admin/campaigns/:id/report.csv", enf.Route("campaign_reports", "export"), s.campaignReportCSV)
+}
+
+func (s *Server) campaignReport(c *fiber.Ctx) (*campaign.Report, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Campaigns.Report(c.UserContext(), id)
+}
+
+// campaignReportPDF answers the campaign's report as PDF, in the page's
+// language and the company's colour.
+func (s *Server) campaignReportPDF(c *fiber.Ctx) error {
+	r, err := s.campaignReport(c)
+	if err != nil {
+		return err
+	}
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	labels := map[string]string{}
+	for _, k := range causes {
+		labels[k.Code] = k.LabelFR
+		if l == "en" {
+			labels[k.Code] = k.LabelEN
+		}
+	}
+	company, accent := "", ""
+	if t, ok := tenants.FromContext(c.UserContext()); ok {
+		company, accent = t.Name, t.Accent
+	}
+	pdf, err := documents.CampaignReport(r, company, accent, l, labels, time.Now())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rapport-%s.pdf"`, r.Campaign.ID))
+	return c.Send(pdf)
+}
+
+func (s *Server) campaignReportCSV(c *fiber.Ctx) error {
+	r, err := s.campaignReport(c)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := campaign.WriteReportCSV(r, &b); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rapport-%s.csv"`, r.Campaign.ID))
+	return c.Send(b.Bytes())
 }
 
 func (s *Server) campaignFigures(c *fiber.Ctx) error {

@@ -345,3 +345,46 @@ func TestEmployeeCertificate(t *testing.T) {
 		t.Fatalf("anonymous certificate: %d", res.StatusCode)
 	}
 }
+
+// The campaign report, PDF and CSV, says what the dashboard says, cut by
+// department, site and association.
+func TestCampaignReportMatchesTheDashboard(t *testing.T) {
+	t.Parallel()
+	w := newMecenatWorld(t)
+	if err := w.env.App.TenantTx(tenants.NewContext(context.Background(), w.tn), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE members SET department = CASE WHEN id = ? THEN 'Finance' ELSE 'Informatique' END,
+			site = 'Lyon' WHERE id IN (?, ?, ?)`, w.alice, w.alice, w.bob, w.chloe)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, body := w.api("GET", "/api/v1/campaigns/"+w.work.String()+"/figures", "")
+	if res.StatusCode != 200 {
+		t.Fatalf("figures: %d", res.StatusCode)
+	}
+	// Alice 48 h (Finance), Bob 7.5 h and Chloé 3.25 h (Informatique):
+	// 58.75 h approved by 3 participants, all in Lyon.
+	if body["hours_approved"] != 58.75 || body["participants"] != 3.0 {
+		t.Fatalf("the dashboard: %v h, %v participants", body["hours_approved"], body["participants"])
+	}
+	res, pdf := w.admin.get("/admin/campaigns/" + w.work.String() + "/report.pdf")
+	if res.StatusCode != 200 {
+		t.Fatalf("report PDF: %d", res.StatusCode)
+	}
+	text := pdftest.Text(t, []byte(pdf))
+	for _, want := range []string{"Rapport de campagne · Printemps solidaire", "Participants 3", "Heures validées 58,75 h",
+		"Finance (1) 48 h", "Informatique (2) 10,75 h", "Lyon (3) 58,75 h", "Les Restos du cœur (1) 48 h", "Lire et faire lire (2) 10,75 h",
+		"Urgence et crise 48 h", "Éducation pour tous 10,75 h"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks %q:\n%s", want, text)
+		}
+	}
+	res, csvText := w.admin.get("/admin/campaigns/" + w.work.String() + "/report.csv")
+	if res.StatusCode != 200 || !strings.Contains(csvText, "figure,hours approved,,58.75,,") ||
+		!strings.Contains(csvText, "department,Informatique,2,10.75,,") || !strings.Contains(csvText, "association,Les Restos du cœur,1,48,,") {
+		t.Fatalf("report CSV: %d\n%s", res.StatusCode, csvText)
+	}
+	if res, _ := w.employee.get("/admin/campaigns/" + w.work.String() + "/report.pdf"); res.StatusCode != 403 {
+		t.Fatalf("an employee's report: %d; want 403", res.StatusCode)
+	}
+}

@@ -72,6 +72,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.mecenatRoutes(app, api)
 	s.receiptRoutes(app, api)
 	s.certificateRoutes(app, api)
+	s.campaignReportPages(app)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

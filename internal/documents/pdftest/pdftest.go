@@ -12,13 +12,13 @@ import (
 	"testing"
 )
 
-// Text is the document's text in reading order (pdftotext -layout off),
+// Text is the document's text row by row as laid out (pdftotext -layout),
 // with its lines joined by spaces and runs of spaces folded, so that a
 // phrase wrapped over two lines is still found. Without pdftotext the
 // test is skipped (CI installs poppler-utils).
 func Text(t testing.TB, pdf []byte) string {
 	t.Helper()
-	out := run(t, "pdftotext", pdf, "-enc", "UTF-8")
+	out := run(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8")
 	return strings.Join(strings.Fields(strings.ReplaceAll(out, "\u00a0", " ")), " ")
 }
 
