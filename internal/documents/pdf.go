@@ -115,10 +115,17 @@ func (d *Doc) Para(s string) {
 
 // Facts writes label: value lines.
 func (d *Doc) Facts(facts [][2]string) {
+	const labelW = 95
 	for _, f := range facts {
 		d.pdf.SetFont(font, "B", 10)
 		d.pdf.SetTextColor(20, 20, 20)
-		d.pdf.CellFormat(60, 6, clean(f[0]), "", 0, "L", false, 0, "")
+		if d.pdf.GetStringWidth(clean(f[0])) > labelW-2 {
+			// A label too long for its column has a line of its own.
+			d.pdf.MultiCell(0, 6, clean(f[0]), "", "L", false)
+			d.pdf.SetX(d.pdf.GetX() + labelW)
+		} else {
+			d.pdf.CellFormat(labelW, 6, clean(f[0]), "", 0, "L", false, 0, "")
+		}
 		d.pdf.SetFont(font, "", 10)
 		d.pdf.MultiCell(0, 6, clean(f[1]), "", "L", false)
 	}

@@ -48,23 +48,15 @@ func (s *Server) campaignReportPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	causes, err := s.deps.Reference.Causes(c.UserContext())
+	labels, err := s.causeLabels(c)
 	if err != nil {
 		return err
-	}
-	l := lang(c)
-	labels := map[string]string{}
-	for _, k := range causes {
-		labels[k.Code] = k.LabelFR
-		if l == "en" {
-			labels[k.Code] = k.LabelEN
-		}
 	}
 	company, accent := "", ""
 	if t, ok := tenants.FromContext(c.UserContext()); ok {
 		company, accent = t.Name, t.Accent
 	}
-	pdf, err := documents.CampaignReport(r, company, accent, l, labels, time.Now())
+	pdf, err := documents.CampaignReport(r, company, accent, lang(c), labels, time.Now())
 	if err != nil {
 		return err
 	}

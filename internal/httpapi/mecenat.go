@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -11,8 +12,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // mecenatRoutes serve the mécénat de compétences: the year's gifts and tax
@@ -32,12 +35,17 @@ func (s *Server) mecenatRoutes(app fiber.Router, api fiber.Router) {
 	api.Delete("/mecenat/costs/bands/:id", update, s.mecenatDeleteBand)
 	api.Post("/mecenat/costs/import", update, s.mecenatImportCosts)
 	api.Put("/participations/:id/work-time", update, s.mecenatWorkTime)
+	api.Get("/mecenat/years/:year/indicators", read, s.mecenatIndicators)
+	api.Get("/mecenat/years/:year/indicators.csv", read, s.mecenatIndicatorsCSV)
+	api.Get("/mecenat/years/:year/indicators.pdf", read, s.mecenatIndicatorsPDF)
 	api.Get("/mecenat/reference", enf.Route("reference_data", "read"), s.mecenatReferences)
 	api.Put("/mecenat/reference/:year", enf.Route("reference_data", "update"), s.mecenatSaveReference)
 
 	app.Get("/admin/mecenat", read, s.mecenatPage)
 	app.Post("/admin/mecenat/turnover", update, s.mecenatTurnoverSubmit)
 	app.Get("/admin/mecenat/:year/lines", read, s.mecenatLinesPage)
+	app.Get("/admin/mecenat/:year/indicators.csv", read, s.mecenatIndicatorsCSV)
+	app.Get("/admin/mecenat/:year/indicators.pdf", read, s.mecenatIndicatorsPDF)
 	app.Post("/admin/mecenat/participations/:id/work-time", update, s.mecenatWorkTimeSubmit)
 	app.Get("/admin/mecenat/costs", read, s.mecenatCostsPage)
 	app.Post("/admin/mecenat/costs/default", update, s.mecenatDefaultSubmit)
@@ -223,6 +231,78 @@ func (s *Server) mecenatSaveReference(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(saved)
+}
+
+func (s *Server) indicators(c *fiber.Ctx) (*mecenat.Indicators, error) {
+	y, err := yearOf(c.Params("year"))
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Mecenat.Indicators(c.UserContext(), y)
+}
+
+func (s *Server) mecenatIndicators(c *fiber.Ctx) error {
+	in, err := s.indicators(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(in)
+}
+
+// causeLabels maps the causes' codes to their labels in the page's language.
+func (s *Server) causeLabels(c *fiber.Ctx) (map[string]string, error) {
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]string{}
+	for _, k := range causes {
+		labels[k.Code] = k.LabelFR
+		if lang(c) == "en" {
+			labels[k.Code] = k.LabelEN
+		}
+	}
+	return labels, nil
+}
+
+func (s *Server) mecenatIndicatorsCSV(c *fiber.Ctx) error {
+	in, err := s.indicators(c)
+	if err != nil {
+		return err
+	}
+	labels, err := s.causeLabels(c)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := in.WriteCSV(&b, labels); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="indicateurs-%d.csv"`, in.Year))
+	return c.Send(b.Bytes())
+}
+
+func (s *Server) mecenatIndicatorsPDF(c *fiber.Ctx) error {
+	in, err := s.indicators(c)
+	if err != nil {
+		return err
+	}
+	labels, err := s.causeLabels(c)
+	if err != nil {
+		return err
+	}
+	company, accent := "", ""
+	if t, ok := tenants.FromContext(c.UserContext()); ok {
+		company, accent = t.Name, t.Accent
+	}
+	pdf, err := documents.Indicators(in, company, accent, lang(c), labels, time.Now())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="indicateurs-%d.pdf"`, in.Year))
+	return c.Send(pdf)
 }
 
 // --- pages ---

@@ -388,3 +388,40 @@ func TestCampaignReportMatchesTheDashboard(t *testing.T) {
 		t.Fatalf("an employee's report: %d; want 403", res.StatusCode)
 	}
 }
+
+// The year's social indicators, PDF and CSV, are the year's figures.
+func TestYearlyIndicators(t *testing.T) {
+	t.Parallel()
+	w := newMecenatWorld(t)
+	if res, _ := w.api("PUT", "/api/v1/mecenat/costs/default", `{"hourly_cents":4000}`); res.StatusCode != 204 {
+		t.Fatal("default cost")
+	}
+	f := w.yearFigures(t, "2025")
+	// 40 €/h: Alice 48 h, Bob 7.5 h, Chloé 3.25 h on working time =
+	// 58.75 h, 2 350 € (1 410 € of reduction); Chloé's 5 h of free time:
+	// 63.75 h in all, by 3 of the company's 4 active members (75 %); the
+	// Restos' cause 53 h, Lire's 10.75 h.
+	if f.Valued != 235_000 || f.Tax.Reduction != 141_000 {
+		t.Fatalf("the year's figures: %d, %d", f.Valued, f.Tax.Reduction)
+	}
+	res, pdf := w.admin.get("/admin/mecenat/2025/indicators.pdf")
+	if res.StatusCode != 200 {
+		t.Fatalf("indicators PDF: %d", res.StatusCode)
+	}
+	text := pdftest.Text(t, []byte(pdf))
+	for _, want := range []string{"Indicateurs d'engagement solidaire 2025", "Heures d'engagement validées 63,75 h",
+		"(mécénat de compétences) 58,75 h", "Salariés engagés 3", "75 % (3 / 4)", "Associations aidées 2",
+		f.Valued.Format("fr"), f.Tax.Reduction.Format("fr"), "Urgence et crise", "53 h", "Éducation pour tous", "10,75 h"} {
+		want = strings.NewReplacer("\u202f", " ", "\u00a0", " ").Replace(want)
+		if !strings.Contains(text, want) {
+			t.Errorf("the indicators lack %q:\n%s", want, text)
+		}
+	}
+	res, csvText := w.admin.get("/admin/mecenat/2025/indicators.csv")
+	for _, want := range []string{"hours validated,63.75,h", "share of employees engaged,75,%", "value of skills-based giving,2350.00,EUR",
+		"hours for cause: Urgence et crise,53,h"} {
+		if res.StatusCode != 200 || !strings.Contains(csvText, want) {
+			t.Errorf("the indicators CSV lacks %q: %d\n%s", want, res.StatusCode, csvText)
+		}
+	}
+}

@@ -35,6 +35,8 @@ type Store interface {
 	// ApplyCosts sets each row's person's cost in one transaction; rows
 	// naming nobody of the company, or an unknown band, are rejected.
 	ApplyCosts(ctx context.Context, rows []CostRow) ([]CostOutcome, error)
+	// ActiveMembers counts the company's active members.
+	ActiveMembers(ctx context.Context) (int, error)
 	// Engagements are a member's approved hours by participation, oldest
 	// first: what their certificate states.
 	Engagements(ctx context.Context, member uuid.UUID) ([]Engagement, error)
@@ -103,26 +105,32 @@ func (s *Service) valued(ctx context.Context, year int) ([]Line, References, err
 // Year computes a year's figures: the gifts per association, the tax
 // reduction with the carry-over from the years before.
 func (s *Service) Year(ctx context.Context, year int) (*YearFigures, error) {
+	f, _, err := s.year(ctx, year)
+	return f, err
+}
+
+// year is Year with the valued lines under it.
+func (s *Service) year(ctx context.Context, year int) (*YearFigures, []Line, error) {
 	lines, refs, err := s.valued(ctx, year)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	turnovers, err := s.store.Turnovers(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f := Summarise(year, lines)
 	f.Reference = refs[year]
 	tax, err := Tax(GiftsByYear(lines, year, turnovers), refs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f.Tax = tax[len(tax)-1]
 	f.History = tax[:len(tax)-1]
 	if f.History == nil {
 		f.History = []TaxYear{}
 	}
-	return &f, nil
+	return &f, lines, nil
 }
 
 // Lines are a year's lines, valued, of one association or of all (Nil):

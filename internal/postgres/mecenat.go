@@ -404,3 +404,12 @@ func (s *MecenatStore) Engagements(ctx context.Context, member uuid.UUID) ([]mec
 	})
 	return out, err
 }
+
+// ActiveMembers counts the company's active members.
+func (s *MecenatStore) ActiveMembers(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT count(*) FROM members WHERE status = 'active'").Scan(ctx, &n)
+	})
+	return n, err
+}
