@@ -15,7 +15,8 @@ import (
 // Text is the document's text row by row as laid out (pdftotext -layout),
 // with its lines joined by spaces and runs of spaces folded, so that a
 // phrase wrapped over two lines is still found. Without pdftotext the
-// test is skipped (CI installs poppler-utils).
+// test is skipped, except in CI where it fails (.ci/run installs
+// poppler-utils).
 func Text(t testing.TB, pdf []byte) string {
 	t.Helper()
 	out := run(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8")
@@ -47,6 +48,9 @@ func Lang(pdf []byte) string {
 func run(t testing.TB, tool string, pdf []byte, args ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed: .ci/run installs it (apt-get install poppler-utils)", tool)
+		}
 		t.Skipf("%s is not installed (Debian: poppler-utils)", tool)
 	}
 	in := filepath.Join(t.TempDir(), "doc.pdf")
