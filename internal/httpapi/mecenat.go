@@ -54,6 +54,7 @@ func (s *Server) mecenatRoutes(app fiber.Router, api fiber.Router) {
 	app.Post("/admin/mecenat/costs/import", update, s.mecenatImportSubmit)
 	app.Get("/platform/mecenat", enf.Route("reference_data", "read"), s.mecenatReferencePage)
 	app.Post("/platform/mecenat", enf.Route("reference_data", "update"), s.mecenatReferenceSubmit)
+	app.Post("/platform/mecenat/causes", enf.Route("reference_data", "update"), s.mecenatCausesSubmit)
 }
 
 // yearParam reads a year from the path or the query.
@@ -610,8 +611,20 @@ func (s *Server) renderReferences(c *fiber.Ctx, failed map[string]string, fieldE
 	if fieldErrors == nil {
 		fieldErrors = map[string]string{}
 	}
+	causes, err := s.deps.Reference.Causes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	special, err := s.deps.Mecenat.SpecialCauses(c.UserContext())
+	if err != nil {
+		return err
+	}
+	on := map[string]bool{}
+	for _, k := range special {
+		on[k] = true
+	}
 	return s.render(c, "staff/mecenat", s.staffData(c, "staff.mecenat.title", map[string]any{"Forms": forms, "Next": next,
-		"FieldErrors": fieldErrors, "Fields": referenceFields, "Empty": map[string]string{}, "FailedYear": failed["year"], "FailedNew": failed["new"] == "1", "Saved": c.Query("saved")}))
+		"FieldErrors": fieldErrors, "Causes": causes, "Special": on, "Fields": referenceFields, "Empty": map[string]string{}, "FailedYear": failed["year"], "FailedNew": failed["new"] == "1", "Saved": c.Query("saved")}))
 }
 
 func (s *Server) mecenatReferenceSubmit(c *fiber.Ctx) error {
@@ -629,6 +642,22 @@ func (s *Server) mecenatReferenceSubmit(c *fiber.Ctx) error {
 		return s.renderReferences(c, form, map[string]string{e.Field: s.message(c, err)})
 	}
 	return c.Redirect("/platform/mecenat?saved="+strconv.Itoa(r.Year), fiber.StatusSeeOther)
+}
+
+// mecenatCausesSubmit marks the causes at the full rate whatever the amount.
+func (s *Server) mecenatCausesSubmit(c *fiber.Ctx) error {
+	codes := []string{}
+	for _, v := range c.Request().PostArgs().PeekMulti("special") {
+		codes = append(codes, string(v))
+	}
+	if err := s.deps.Mecenat.SetSpecialCauses(c.UserContext(), codes); err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderReferences(c, nil, map[string]string{"special_causes": s.message(c, err)})
+	}
+	return c.Redirect("/platform/mecenat?saved=causes", fiber.StatusSeeOther)
 }
 
 func referenceInput(f map[string]string) (mecenat.Reference, error) {

@@ -298,6 +298,17 @@ func TestStaffKeepTheReferenceFigures(t *testing.T) {
 	if res, _ := w.admin.post("/platform/mecenat", form); res.StatusCode != 403 {
 		t.Fatalf("an HR admin editing the law's figures: %d; want 403", res.StatusCode)
 	}
+	// Staff mark the causes whose gifts earn 60 % whatever the amount.
+	if res, _ := staff.post("/platform/mecenat/causes", map[string][]string{"special": {"emergency", "health"}}); res.StatusCode != 303 {
+		t.Fatalf("special causes: %d", res.StatusCode)
+	}
+	_, page = staff.get("/platform/mecenat")
+	if !strings.Contains(page, `id="special-health" name="special" value="health" checked`) || strings.Contains(page, `value="education" checked`) {
+		t.Fatal("the special causes are not as saved")
+	}
+	if res, _ := staff.post("/platform/mecenat/causes", map[string][]string{"special": {"nope"}}); res.StatusCode != 400 {
+		t.Fatalf("an unknown cause: %d; want 400", res.StatusCode)
+	}
 }
 
 // An employee downloads their certificate of engagement: their missions,

@@ -18,6 +18,11 @@ type Store interface {
 	References(ctx context.Context) ([]Reference, error)
 	// SaveReference inserts or replaces a year's figures.
 	SaveReference(ctx context.Context, r *Reference) error
+	// SpecialCauses are the causes whose organisations help people in
+	// difficulty; SetSpecialCauses replaces them (errs.Invalid naming an
+	// unknown cause).
+	SpecialCauses(ctx context.Context) ([]string, error)
+	SetSpecialCauses(ctx context.Context, codes []string) error
 
 	// Lines returns the company's approved hours on association missions
 	// worked on or before the end of year until, with each person's
@@ -72,6 +77,17 @@ func (s *Service) SaveReference(ctx context.Context, r Reference, by string) (*R
 		return nil, err
 	}
 	return &r, nil
+}
+
+// SpecialCauses are the causes at the full rate whatever the amount.
+func (s *Service) SpecialCauses(ctx context.Context) ([]string, error) {
+	return s.store.SpecialCauses(ctx)
+}
+
+// SetSpecialCauses marks the causes whose gifts earn the full rate
+// whatever the amount (organisations helping people in difficulty).
+func (s *Service) SetSpecialCauses(ctx context.Context, codes []string) error {
+	return s.store.SetSpecialCauses(ctx, codes)
 }
 
 // CheckYear refuses a year outside what the product can value.

@@ -413,3 +413,25 @@ func (s *MecenatStore) ActiveMembers(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// SpecialCauses lists the causes at the full rate whatever the amount.
+func (s *MecenatStore) SpecialCauses(ctx context.Context) ([]string, error) {
+	out := []string{}
+	err := s.db.NewRaw("SELECT code FROM causes WHERE special_rate ORDER BY code").Scan(ctx, &out)
+	return out, translate(err)
+}
+
+// SetSpecialCauses marks exactly codes, in one transaction.
+func (s *MecenatStore) SetSpecialCauses(ctx context.Context, codes []string) error {
+	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var known int
+		if err := tx.NewRaw("SELECT count(*) FROM causes WHERE code = ANY(?)", pgArray(codes)).Scan(ctx, &known); err != nil {
+			return err
+		}
+		if known != len(codes) {
+			return errs.Field("special_causes", "a cause is not one of the reference causes")
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE causes SET special_rate = (code = ANY(?))", pgArray(codes))
+		return err
+	})
+}
