@@ -38,15 +38,10 @@ type Report struct {
 
 // Report gathers a campaign's report.
 func (s *Service) Report(ctx context.Context, id uuid.UUID) (*Report, error) {
-	c, err := s.Get(ctx, Viewer{HRAdmin: true}, id)
+	c, f, err := s.figures(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.st.Figures.Figures(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	f.Complete(c)
 	b, err := s.st.Figures.Breakdown(ctx, id)
 	if err != nil {
 		return nil, err

@@ -23,19 +23,29 @@ func (s *Server) certificatePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	company, accent := "", ""
-	if t, ok := tenants.FromContext(c.UserContext()); ok {
-		company, accent = t.Name, t.Accent
-	}
+	company, accent := brand(c)
 	cert, err := s.deps.Mecenat.Certificate(c.UserContext(), member, principal(c).Name, company)
 	if err != nil {
 		return err
 	}
 	pdf, err := documents.Certificate(cert, lang(c), accent, time.Now())
+	return download(c, "application/pdf", "attestation-engagement.pdf", pdf, err)
+}
+
+// brand is the company of the request's name and colour, for documents.
+func brand(c *fiber.Ctx) (company, accent string) {
+	if t, ok := tenants.FromContext(c.UserContext()); ok {
+		return t.Name, t.Accent
+	}
+	return "", ""
+}
+
+// download answers a document as an attachment named name, or err.
+func download(c *fiber.Ctx, contentType, name string, body []byte, err error) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="attestation-engagement.pdf"`)
-	return c.Send(pdf)
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Send(body)
 }

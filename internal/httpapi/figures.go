@@ -13,7 +13,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // figureRoutes serve a campaign's figures and the CSV export of its
@@ -52,17 +51,9 @@ func (s *Server) campaignReportPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	company, accent := "", ""
-	if t, ok := tenants.FromContext(c.UserContext()); ok {
-		company, accent = t.Name, t.Accent
-	}
+	company, accent := brand(c)
 	pdf, err := documents.CampaignReport(r, company, accent, lang(c), labels, time.Now())
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rapport-%s.pdf"`, r.Campaign.ID))
-	return c.Send(pdf)
+	return download(c, "application/pdf", fmt.Sprintf("rapport-%s.pdf", r.Campaign.ID), pdf, err)
 }
 
 func (s *Server) campaignReportCSV(c *fiber.Ctx) error {
@@ -71,12 +62,8 @@ func (s *Server) campaignReportCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := campaign.WriteReportCSV(r, &b); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rapport-%s.csv"`, r.Campaign.ID))
-	return c.Send(b.Bytes())
+	err = campaign.WriteReportCSV(r, &b)
+	return download(c, "text/csv; charset=utf-8", fmt.Sprintf("rapport-%s.csv", r.Campaign.ID), b.Bytes(), err)
 }
 
 func (s *Server) campaignFigures(c *fiber.Ctx) error {

@@ -15,7 +15,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // mecenatRoutes serve the mécénat de compétences: the year's gifts and tax
@@ -276,12 +275,8 @@ func (s *Server) mecenatIndicatorsCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := in.WriteCSV(&b, labels); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="indicateurs-%d.csv"`, in.Year))
-	return c.Send(b.Bytes())
+	err = in.WriteCSV(&b, labels)
+	return download(c, "text/csv; charset=utf-8", fmt.Sprintf("indicateurs-%d.csv", in.Year), b.Bytes(), err)
 }
 
 func (s *Server) mecenatIndicatorsPDF(c *fiber.Ctx) error {
@@ -293,17 +288,9 @@ func (s *Server) mecenatIndicatorsPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	company, accent := "", ""
-	if t, ok := tenants.FromContext(c.UserContext()); ok {
-		company, accent = t.Name, t.Accent
-	}
+	company, accent := brand(c)
 	pdf, err := documents.Indicators(in, company, accent, lang(c), labels, time.Now())
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="indicateurs-%d.pdf"`, in.Year))
-	return c.Send(pdf)
+	return download(c, "application/pdf", fmt.Sprintf("indicateurs-%d.pdf", in.Year), pdf, err)
 }
 
 // --- pages ---

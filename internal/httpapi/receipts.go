@@ -13,7 +13,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // receiptRoutes serve the receipts of mécénat: HR offers an association
@@ -42,10 +41,17 @@ func (s *Server) receiptRoutes(app fiber.Router, api fiber.Router) {
 
 // donor is the company of the request, as its receipts name it.
 func donor(c *fiber.Ctx) string {
-	if t, ok := tenants.FromContext(c.UserContext()); ok {
-		return t.Name
+	name, _ := brand(c)
+	return name
+}
+
+// receiptPath reads the association and the receipt of the path.
+func receiptPath(c *fiber.Ctx) (assoc, id uuid.UUID, err error) {
+	if assoc, err = paramID(c, "association"); err != nil {
+		return
 	}
-	return ""
+	id, err = paramID(c, "id")
+	return
 }
 
 func (s *Server) offerReceipt(c *fiber.Ctx) error {
@@ -104,11 +110,7 @@ func (s *Server) associationReceipts(c *fiber.Ctx) error {
 
 // receiptOf reads the association's receipt of the path.
 func (s *Server) receiptOf(c *fiber.Ctx) (uuid.UUID, *mecenat.Receipt, error) {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return assoc, nil, err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := receiptPath(c)
 	if err != nil {
 		return assoc, nil, err
 	}
@@ -125,11 +127,7 @@ func (s *Server) associationReceipt(c *fiber.Ctx) error {
 }
 
 func (s *Server) confirmReceipt(c *fiber.Ctx) error {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := receiptPath(c)
 	if err != nil {
 		return err
 	}
@@ -141,11 +139,7 @@ func (s *Server) confirmReceipt(c *fiber.Ctx) error {
 }
 
 func (s *Server) disputeReceiptLine(c *fiber.Ctx) error {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := receiptPath(c)
 	if err != nil {
 		return err
 	}
@@ -191,12 +185,7 @@ func (s *Server) sendPDF(c *fiber.Ctx, r *mecenat.Receipt) error {
 		return errs.E(errs.Conflict, "the association has not confirmed this receipt yet")
 	}
 	pdf, err := documents.Receipt(r, lang(c), time.Now())
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="recu-%d-%s.pdf"`, r.Year, r.ID))
-	return c.Send(pdf)
+	return download(c, "application/pdf", fmt.Sprintf("recu-%d-%s.pdf", r.Year, r.ID), pdf, err)
 }
 
 func (s *Server) receiptPDF(c *fiber.Ctx) error {
@@ -254,11 +243,7 @@ func (s *Server) renderAssociationReceipt(c *fiber.Ctx, failedLine, failure stri
 }
 
 func (s *Server) confirmReceiptSubmit(c *fiber.Ctx) error {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := receiptPath(c)
 	if err != nil {
 		return err
 	}
@@ -273,11 +258,7 @@ func (s *Server) confirmReceiptSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) disputeLineSubmit(c *fiber.Ctx) error {
-	assoc, err := paramID(c, "association")
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
+	assoc, id, err := receiptPath(c)
 	if err != nil {
 		return err
 	}
