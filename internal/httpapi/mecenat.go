@@ -633,11 +633,14 @@ func (s *Server) mecenatReferenceSubmit(c *fiber.Ctx) error {
 
 // mecenatCausesSubmit marks the causes at the full rate whatever the amount.
 func (s *Server) mecenatCausesSubmit(c *fiber.Ctx) error {
-	codes := []string{}
-	for _, v := range c.Request().PostArgs().PeekMulti("special") {
-		codes = append(codes, string(v))
+	multi := func(name string) []string {
+		out := []string{}
+		for _, v := range c.Request().PostArgs().PeekMulti(name) {
+			out = append(out, string(v))
+		}
+		return out
 	}
-	if err := s.deps.Mecenat.SetSpecialCauses(c.UserContext(), codes); err != nil {
+	if err := s.deps.Mecenat.SetSpecialCauses(c.UserContext(), multi("shown"), multi("special")); err != nil {
 		if !pageError(err) {
 			return err
 		}

@@ -3,6 +3,7 @@ package mecenat
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,10 +20,10 @@ type Store interface {
 	// SaveReference inserts or replaces a year's figures.
 	SaveReference(ctx context.Context, r *Reference) error
 	// SpecialCauses are the causes whose organisations help people in
-	// difficulty; SetSpecialCauses replaces them (errs.Invalid naming an
-	// unknown cause).
+	// difficulty; SetSpecialCauses marks special among shown, and leaves
+	// the causes not shown alone (errs.Invalid naming an unknown cause).
 	SpecialCauses(ctx context.Context) ([]string, error)
-	SetSpecialCauses(ctx context.Context, codes []string) error
+	SetSpecialCauses(ctx context.Context, shown, special []string) error
 
 	// Lines returns the company's approved hours on association missions
 	// worked on or before the end of year until, with each person's
@@ -84,10 +85,17 @@ func (s *Service) SpecialCauses(ctx context.Context) ([]string, error) {
 	return s.store.SpecialCauses(ctx)
 }
 
-// SetSpecialCauses marks the causes whose gifts earn the full rate
-// whatever the amount (organisations helping people in difficulty).
-func (s *Service) SetSpecialCauses(ctx context.Context, codes []string) error {
-	return s.store.SetSpecialCauses(ctx, codes)
+// SetSpecialCauses marks, among the causes a form showed, those whose
+// gifts earn the full rate whatever the amount (organisations helping
+// people in difficulty); causes it did not show (added since) stay as
+// they are.
+func (s *Service) SetSpecialCauses(ctx context.Context, shown, special []string) error {
+	for _, c := range special {
+		if !slices.Contains(shown, c) {
+			return errs.Field("special_causes", "a cause is not one of the reference causes")
+		}
+	}
+	return s.store.SetSpecialCauses(ctx, shown, special)
 }
 
 // CheckYear refuses a year outside what the product can value.

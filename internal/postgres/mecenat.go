@@ -421,17 +421,17 @@ func (s *MecenatStore) SpecialCauses(ctx context.Context) ([]string, error) {
 	return out, translate(err)
 }
 
-// SetSpecialCauses marks exactly codes, in one transaction.
-func (s *MecenatStore) SetSpecialCauses(ctx context.Context, codes []string) error {
+// SetSpecialCauses marks special among shown, in one transaction.
+func (s *MecenatStore) SetSpecialCauses(ctx context.Context, shown, special []string) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var known int
-		if err := tx.NewRaw("SELECT count(*) FROM causes WHERE code = ANY(?)", pgArray(codes)).Scan(ctx, &known); err != nil {
+		if err := tx.NewRaw("SELECT count(*) FROM causes WHERE code = ANY(?)", pgArray(shown)).Scan(ctx, &known); err != nil {
 			return err
 		}
-		if known != len(codes) {
+		if known != len(shown) {
 			return errs.Field("special_causes", "a cause is not one of the reference causes")
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE causes SET special_rate = (code = ANY(?))", pgArray(codes))
+		_, err := tx.ExecContext(ctx, "UPDATE causes SET special_rate = (code = ANY(?)) WHERE code = ANY(?)", pgArray(special), pgArray(shown))
 		return err
 	})
 }
