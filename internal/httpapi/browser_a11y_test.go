@@ -48,7 +48,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := liveServerOn(t, db, appURL)
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // some 50 pages, twice
 	defer cancel()
 
 	acmeCampaign := demo.ID("campaign", "acme").String()
