@@ -24,6 +24,7 @@ var pinned = map[string]string{
 	"3": "357814d3c17681e8",
 	"4": "6f84511a910b5d9a",
 	"5": "4b078095ee106f70",
+	"6": "ec08149fda3f3038",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

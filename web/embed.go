@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/vendredi-app/vendredi/internal/geo"
+	"github.com/vendredi-app/vendredi/internal/mecenat"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
@@ -53,12 +54,7 @@ func Asset(name string) string {
 	return "/static/" + name + "?v=" + hashes[name]
 }
 
-// Languages the pages speak, French first: it is the product's home.
-var Languages = []string{"fr", "en"}
-
-// Templates parses the page templates once per language, with t bound to
-// that language's messages; each page is executed by its name.
-func Templates() (map[string]*template.Template, error) {
+var messages = sync.OnceValues(func() (*i18n.Bundle, error) {
 	bundle := i18n.NewBundle(language.French)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	// Messages live in one file per part of the product and language:
@@ -77,6 +73,42 @@ func Templates() (map[string]*template.Template, error) {
 			}
 		}
 	}
+	return bundle, nil
+})
+
+// Phrases returns the messages of lang (French when unknown) as a
+// function of a message id and its optional data, for what is written
+// outside the pages (PDF documents). An unknown id is a build mistake the
+// tests catch; it comes back as itself.
+func Phrases(lang string) func(id string, data ...any) string {
+	bundle, err := messages()
+	if err != nil {
+		return func(id string, _ ...any) string { return id }
+	}
+	loc := i18n.NewLocalizer(bundle, lang)
+	return func(id string, data ...any) string {
+		cfg := &i18n.LocalizeConfig{MessageID: id}
+		if len(data) > 0 {
+			cfg.TemplateData = data[0]
+		}
+		s, err := loc.Localize(cfg)
+		if err != nil {
+			return id
+		}
+		return s
+	}
+}
+
+// Languages the pages speak, French first: it is the product's home.
+var Languages = []string{"fr", "en"}
+
+// Templates parses the page templates once per language, with t bound to
+// that language's messages; each page is executed by its name.
+func Templates() (map[string]*template.Template, error) {
+	bundle, err := messages()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*template.Template{}
 	for _, l := range Languages {
 		loc := i18n.NewLocalizer(bundle, l)
@@ -87,13 +119,34 @@ func Templates() (map[string]*template.Template, error) {
 			}
 			return loc.Localize(cfg)
 		}
-		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities}).ParseFS(files, "templates/*.html", "templates/*/*.html")
+		lang := l
+		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities,
+			"money":   func(c mecenat.Cents) string { return c.Format(lang) },
+			"hours":   func(h mecenat.Centihours) string { return h.Format(lang) },
+			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}
 		out[l] = tpl
 	}
 	return out, nil
+}
+
+// dict makes a map of its key, value pairs, to hand a sub-template more
+// than one value.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: an odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: a key is not a string")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
 
 // Services word their errors in English (errs.E and co.), which the API and

@@ -56,10 +56,14 @@ type Campaign struct {
 	AutoApproveHours     float64     `json:"auto_approve_hours"`
 	Crisis               bool        `json:"crisis"` // vital missions pinned first and boosted
 	RemoteFirst          bool        `json:"remote_first"`
-	ResponseDays         int         `json:"response_days"` // pending longer than this is flagged
-	CreatedBy            *uuid.UUID  `json:"created_by,omitempty"`
-	LaunchedAt           *time.Time  `json:"launched_at,omitempty"`
-	CreatedAt            time.Time   `json:"created_at"`
+	// WorkTime says the hours are given on paid working time: only those
+	// are a gift in kind (mécénat de compétences); free-time hours stay
+	// volunteering. A participation may say otherwise (HR's override).
+	WorkTime     bool       `json:"work_time"`
+	ResponseDays int        `json:"response_days"` // pending longer than this is flagged
+	CreatedBy    *uuid.UUID `json:"created_by,omitempty"`
+	LaunchedAt   *time.Time `json:"launched_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
 }
 
 // Participation statuses. Waiting is the waiting list of a full mission;

@@ -178,6 +178,7 @@ type CampaignInput struct {
 	AutoApproveHours     *float64     `json:"auto_approve_hours"`
 	Crisis               *bool        `json:"crisis"`
 	RemoteFirst          *bool        `json:"remote_first"`
+	WorkTime             *bool        `json:"work_time"`
 	ResponseDays         *int         `json:"response_days"`
 }
 
@@ -256,6 +257,9 @@ func (in CampaignInput) apply(c *Campaign) {
 	}
 	if in.RemoteFirst != nil {
 		c.RemoteFirst = *in.RemoteFirst
+	}
+	if in.WorkTime != nil {
+		c.WorkTime = *in.WorkTime
 	}
 	if in.ResponseDays != nil {
 		c.ResponseDays = *in.ResponseDays

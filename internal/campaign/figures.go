@@ -170,6 +170,8 @@ type FigureStore interface {
 	// that passes f, oldest first, reading them from a server-side cursor
 	// (never all in memory). fn's error stops the walk and is returned.
 	EachParticipation(ctx context.Context, campaignID uuid.UUID, f ExportFilter, fn func(*ExportRow) error) error
+	// Breakdown cuts the campaign's participation for its report.
+	Breakdown(ctx context.Context, campaignID uuid.UUID) (*Breakdown, error)
 }
 
 // bom makes Excel read the CSV as UTF-8.

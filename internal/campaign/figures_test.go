@@ -21,6 +21,10 @@ type rowsStore struct {
 
 func (s rowsStore) Figures(context.Context, *Campaign) (*Figures, error) { return &Figures{}, nil }
 
+func (s rowsStore) Breakdown(context.Context, uuid.UUID) (*Breakdown, error) {
+	return &Breakdown{}, nil
+}
+
 func (s rowsStore) EachParticipation(_ context.Context, _ uuid.UUID, _ ExportFilter, fn func(*ExportRow) error) error {
 	for i := range s.rows {
 		if err := fn(&s.rows[i]); err != nil {

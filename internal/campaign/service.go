@@ -516,14 +516,20 @@ func (s *Service) RejectHours(ctx context.Context, id uuid.UUID, by string) (*Ho
 
 // Figures returns the figures of a campaign of the company.
 func (s *Service) Figures(ctx context.Context, id uuid.UUID) (*Figures, error) {
+	_, f, err := s.figures(ctx, id)
+	return f, err
+}
+
+// figures reads a campaign and its figures, completed.
+func (s *Service) figures(ctx context.Context, id uuid.UUID) (*Campaign, *Figures, error) {
 	c, err := s.Get(ctx, Viewer{HRAdmin: true}, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := s.st.Figures.Figures(ctx, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f.Complete(c)
-	return f, nil
+	return c, f, nil
 }

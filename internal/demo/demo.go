@@ -21,6 +21,13 @@ type Company struct {
 	// Accent and Logo (SVG) brand the company's pages.
 	Accent, Logo string
 	People       []Person
+	// WorkTime: its campaign's hours are on paid working time (mécénat
+	// de compétences); HourlyCostCents is its default hourly cost and
+	// TurnoverCents this year's turnover, so that the mécénat pages show
+	// figures.
+	WorkTime        bool
+	HourlyCostCents int64
+	TurnoverCents   int64
 }
 
 // Person is a member of a demo company, with the skills of their profile
@@ -94,6 +101,7 @@ var Companies = []Company{
 	{
 		Slug: "acme", Name: "Acme", EmailDomains: []string{"acme.example"}, Locale: "fr",
 		Accent: "#1a6b4f", Logo: acmeLogo,
+		WorkTime: true, HourlyCostCents: 4500, TurnoverCents: 5_000_000_000, // 45 € an hour; 50 M€
 		People: []Person{
 			{Email: "claire.martin@acme.example", FullName: "Claire Martin", Role: "hr_admin", Department: "Ressources humaines", Site: "Paris"},
 			{Email: "karim.benali@acme.example", FullName: "Karim Benali", Role: "employee", Department: "Finance", Site: "Paris"},

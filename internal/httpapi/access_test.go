@@ -315,14 +315,23 @@ var exportFields = map[string][]string{
 	"audit_events": {"action", "actor_id", "actor_kind", "actor_label", "at", "detail", "id", "ip", "object", "tenant_id"},
 	"campaigns": {"allowance_hours", "audience", "audience_values", "auto_approve_hours", "created_at", "created_by", "crisis",
 		"description", "ends_on", "goal_hours", "goal_participants", "id", "launched_at", "max_active_per_employee", "mission_causes",
-		"mission_ids", "mission_scope", "name", "remote_first", "response_days", "starts_on", "status", "template_code", "tenant_id", "updated_at"},
+		"mission_ids", "mission_scope", "name", "remote_first", "response_days", "starts_on", "status", "template_code", "tenant_id", "updated_at", "work_time"},
 	"hour_logs": {"created_at", "decided_at", "decided_by", "hours", "id", "member_id", "mission_id", "note", "participation_id",
 		"status", "tenant_id", "worked_on"},
 	"members": {"created_at", "department", "email", "email_verified_at", "full_name", "id", "invited_at", "invited_by",
 		"last_sign_in_at", "role", "site", "status", "tenant_id"},
-	"participations": {"answer_by", "flagged_late_at", "calendar_sequence", "campaign_id", "cancel_reason", "created_at", "decided_at", "flagged_late_at", "id", "member_id", "mission_id",
-		"motivation", "reason_detail", "refusal_reason", "sanitary_ack_at", "slot_id", "status", "tenant_id", "updated_at"},
+	"participations": {"answer_by", "flagged_late_at", "calendar_sequence", "campaign_id", "cancel_reason", "created_at", "decided_at", "id", "member_id", "mission_id",
+		"motivation", "reason_detail", "refusal_reason", "sanitary_ack_at", "slot_id", "status", "tenant_id", "updated_at", "work_time"},
 	"profile_skills": {"level", "member_id", "skill", "tenant_id"},
+	// Mécénat: the company's declarations and receipts. Hourly costs
+	// (mecenat_settings, mecenat_cost_bands, mecenat_member_costs) are
+	// pay: the export never opens their lock, so they leave empty.
+	"mecenat_turnovers": {"tenant_id", "turnover_cents", "updated_at", "year"},
+	"mecenat_receipts": {"association", "association_id", "centihours", "decided_at", "decided_by", "donor", "id", "legal_id",
+		"offered_at", "offered_by", "people", "period_from", "period_to", "status", "tenant_id", "value_cents", "year"},
+	"mecenat_receipt_lines": {"association_id", "centihours", "hour_log_id", "member_name", "mission_title", "receipt_id",
+		"tenant_id", "worked_on"},
+	"mecenat_disputes": {"association_id", "at", "by_name", "hour_log_id", "note", "tenant_id"},
 	"profiles": {"causes", "days", "formats", "home_city", "home_lat", "home_lon", "hours_per_week", "languages", "member_id",
 		"radius_km", "tenant_id", "updated_at"},
 }
@@ -332,7 +341,13 @@ var exportFields = map[string][]string{
 // field against exportFields.
 func TestExportCarriesNoCredentials(t *testing.T) {
 	t.Parallel()
-	app, _, env := newApp(t)
+	// A database of its own: the HR admin and the invitation it adds to
+	// the demo company would change the counts other tests read there.
+	env := pgtest.Private(t)
+	if _, err := postgres.SeedDemo(context.Background(), env.App, "not-a-real-hash"); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := serverOn(t, env, io.Discard)
 	pp := people{t: t, db: env.App}
 	staff := pp.session(nil, pp.account(true, nil))
 	acme, err := postgres.NewTenantStore(env.App).BySlug(context.Background(), "acme")
@@ -385,6 +400,12 @@ func TestExportCarriesNoCredentials(t *testing.T) {
 	}
 	slices.Sort(got)
 	t.Logf("exported fields: %q", got)
+	// The demo company has a default hourly cost; its export does not.
+	for _, table := range []string{"mecenat_settings", "mecenat_cost_bands", "mecenat_member_costs"} {
+		if len(archive.Tables[table]) > 0 {
+			t.Errorf("the export carries hourly costs (%s)", table)
+		}
+	}
 	for _, secret := range []string{"password_hash", "token_hash", "$argon2id$"} {
 		if strings.Contains(string(raw), secret) {
 			t.Errorf("the export holds %q", secret)

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := liveServerOn(t, db, appURL)
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // some 50 pages, twice
 	defer cancel()
 
 	acmeCampaign := demo.ID("campaign", "acme").String()
@@ -61,13 +62,14 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile"}},
 		{"acme.localhost", "sophie.laurent@acme.example", []string{"/me/participations"}}, // hours logged
 		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",
-			"/admin/audit", "/admin/tokens", "/admin/branding"}},
+			"/admin/audit", "/admin/tokens", "/admin/branding", "/admin/mecenat", "/admin/mecenat/costs",
+			"/admin/mecenat/" + strconv.Itoa(time.Now().Year()) + "/lines"}},
 		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",
 			"/platform/missions", "/platform/missions/" + demo.ID("mission", "vital-food").String(), "/platform/templates", "/platform/claims",
-			"/platform/templates/tous-confines-tous-engages", "/platform/deliveries"}},
+			"/platform/templates/tous-confines-tous-engages", "/platform/deliveries", "/platform/mecenat"}},
 		{"localhost", "responsable@entraide-numerique.example", []string{assoc, assoc + "/missions", assoc + "/missions/new",
 			assoc + "/missions/" + demo.ID("mission", "site-web").String(),
-			assoc + "/applicants", assoc + "/hours"}},
+			assoc + "/applicants", assoc + "/hours", assoc + "/receipts"}},
 	}
 	checked := 0
 	for _, lang := range []string{"fr", "en"} {

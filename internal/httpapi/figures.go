@@ -2,13 +2,16 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/identity"
 )
 
@@ -18,6 +21,49 @@ func (s *Server) figureRoutes(api fiber.Router) {
 	enf := s.deps.Authz
 	api.Get("/campaigns/:id/figures", enf.Route("campaign_reports", "read"), s.campaignFigures)
 	api.Get("/campaigns/:id/participations.csv", enf.Route("participations", "export"), s.exportParticipations)
+	api.Get("/campaigns/:id/report.pdf", enf.Route("campaign_reports", "export"), s.campaignReportPDF)
+	api.Get("/campaigns/:id/report.csv", enf.Route("campaign_reports", "export"), s.campaignReportCSV)
+}
+
+// campaignReportPages are the report's downloads from the dashboard.
+func (s *Server) campaignReportPages(app fiber.Router) {
+	enf := s.deps.Authz
+	app.Get("/admin/campaigns/:id/report.pdf", enf.Route("campaign_reports", "export"), s.campaignReportPDF)
+	app.Get("/admin/campaigns/:id/report.csv", enf.Route("campaign_reports", "export"), s.campaignReportCSV)
+}
+
+func (s *Server) campaignReport(c *fiber.Ctx) (*campaign.Report, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Campaigns.Report(c.UserContext(), id)
+}
+
+// campaignReportPDF answers the campaign's report as PDF, in the page's
+// language and the company's colour.
+func (s *Server) campaignReportPDF(c *fiber.Ctx) error {
+	r, err := s.campaignReport(c)
+	if err != nil {
+		return err
+	}
+	labels, err := s.causeLabels(c)
+	if err != nil {
+		return err
+	}
+	company, accent := brand(c)
+	pdf, err := documents.CampaignReport(r, company, accent, lang(c), labels, time.Now())
+	return download(c, "application/pdf", fmt.Sprintf("rapport-%s.pdf", r.Campaign.ID), pdf, err)
+}
+
+func (s *Server) campaignReportCSV(c *fiber.Ctx) error {
+	r, err := s.campaignReport(c)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	err = campaign.WriteReportCSV(r, &b)
+	return download(c, "text/csv; charset=utf-8", fmt.Sprintf("rapport-%s.csv", r.Campaign.ID), b.Bytes(), err)
 }
 
 func (s *Server) campaignFigures(c *fiber.Ctx) error {

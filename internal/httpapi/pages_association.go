@@ -54,9 +54,11 @@ func (s *Server) associationPages(app fiber.Router) {
 // assocTitles are the pages' titles, by language.
 var assocTitles = map[string]map[string]string{
 	"fr": {"signup": "Inscrire votre association", "home": "Votre association", "missions": "Missions",
-		"mission_new": "Nouvelle mission", "mission_edit": "Modifier la mission", "applicants": "Candidatures", "hours": "Heures à confirmer"},
+		"mission_new": "Nouvelle mission", "mission_edit": "Modifier la mission", "applicants": "Candidatures", "hours": "Heures à confirmer",
+		"receipts": "Reçus de mécénat"},
 	"en": {"signup": "Sign up your association", "home": "Your association", "missions": "Missions",
-		"mission_new": "New mission", "mission_edit": "Edit the mission", "applicants": "Applicants", "hours": "Hours to confirm"},
+		"mission_new": "New mission", "mission_edit": "Edit the mission", "applicants": "Applicants", "hours": "Hours to confirm",
+		"receipts": "Giving receipts"},
 }
 
 // assocData is a page's data within an association: its name in the

@@ -31,6 +31,9 @@ func settingsFormOf(c *campaign.Campaign) settingsForm {
 		"ends_on": c.EndsOn.Format(time.DateOnly), "audience": c.Audience, "audience_values": strings.Join(c.AudienceValues, ", "),
 		"mission_scope": c.MissionScope, "max_active_per_employee": strconv.Itoa(c.MaxActivePerEmployee),
 		"auto_approve_hours": strconv.FormatFloat(c.AutoApproveHours, 'f', -1, 64)}
+	if c.WorkTime {
+		f["work_time"] = "on"
+	}
 	if c.GoalParticipants != nil {
 		f["goal_participants"] = strconv.Itoa(*c.GoalParticipants)
 	}
@@ -48,7 +51,7 @@ func settingsFormOf(c *campaign.Campaign) settingsForm {
 const notANumber = "!nan"
 
 var settingsFields = []string{"name", "description", "starts_on", "ends_on", "audience", "audience_values", "mission_scope",
-	"goal_participants", "goal_hours", "max_active_per_employee", "auto_approve_hours", "allowance_hours"}
+	"goal_participants", "goal_hours", "max_active_per_employee", "auto_approve_hours", "allowance_hours", "work_time"}
 
 func (s *Server) campaignSettingsPage(c *fiber.Ctx) error {
 	cmp, err := s.hrCampaign(c)
@@ -136,6 +139,8 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 		causes = []string{}
 	}
 	in.MissionCauses = &causes
+	workTime := f["work_time"] != ""
+	in.WorkTime = &workTime
 	for _, k := range []string{"starts_on", "ends_on"} {
 		d, err := time.Parse(time.DateOnly, f[k])
 		if err != nil {

@@ -70,6 +70,9 @@ var hrTitles = map[string][2]string{
 	"hr.tokens.title":    {"Jetons d'API", "API tokens"},
 	"hr.branding.title":  {"Image de marque", "Branding"},
 	"hr.settings.title":  {"Paramètres de la campagne", "Campaign settings"},
+	"hr.mecenat.title":   {"Mécénat de compétences", "Skills-based giving"},
+	"hr.lines.title":     {"Détail des heures valorisées", "Valued hours in detail"},
+	"hr.costs.title":     {"Coûts horaires", "Hourly costs"},
 }
 
 func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {

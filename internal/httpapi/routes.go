@@ -70,6 +70,10 @@ func (s *Server) routes(app *fiber.App) {
 	s.participationRoutes(api)
 	s.matchingRoutes(api)
 	s.deliveryRoutes(app, api)
+	s.mecenatRoutes(app, api)
+	s.receiptRoutes(app, api)
+	s.certificateRoutes(app, api)
+	s.campaignReportPages(app)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

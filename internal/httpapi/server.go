@@ -23,6 +23,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -87,6 +88,8 @@ type Deps struct {
 	// Campaigns runs campaigns, templates, profiles, hours and figures.
 	Campaigns *campaign.Service
 	Discovery Discovery // the search and import of missions
+	// Mecenat values the hours given on working time and their tax figures.
+	Mecenat *mecenat.Service
 	// Staff reads platform-wide figures and lists for the staff pages.
 	Staff StaffReader
 	// Outbox shows staff the mails that failed for good.

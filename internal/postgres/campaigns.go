@@ -149,7 +149,7 @@ func (s *CampaignStore) DeleteTemplate(ctx context.Context, code string) error {
 const campaignCols = `c.id, coalesce(c.template_code, '') AS template_code, c.name, c.description, c.starts_on, c.ends_on,
 	c.status, c.audience, c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.goal_participants,
 	c.goal_hours::float8 AS goal_hours, c.max_active_per_employee, c.allowance_hours::float8 AS allowance_hours,
-	c.auto_approve_hours::float8 AS auto_approve_hours, c.crisis, c.remote_first, c.response_days, c.created_by,
+	c.auto_approve_hours::float8 AS auto_approve_hours, c.crisis, c.remote_first, c.work_time, c.response_days, c.created_by,
 	c.launched_at, c.created_at`
 
 type campaignRow struct {
@@ -172,6 +172,7 @@ type campaignRow struct {
 	AutoApproveHours     float64     `bun:"auto_approve_hours"`
 	Crisis               bool        `bun:"crisis"`
 	RemoteFirst          bool        `bun:"remote_first"`
+	WorkTime             bool        `bun:"work_time"`
 	ResponseDays         int         `bun:"response_days"`
 	CreatedBy            *uuid.UUID  `bun:"created_by"`
 	LaunchedAt           *time.Time  `bun:"launched_at"`
@@ -184,7 +185,7 @@ func (r campaignRow) domain() campaign.Campaign {
 		MissionScope: r.MissionScope, MissionCauses: r.MissionCauses, MissionIDs: r.MissionIDs,
 		GoalParticipants: r.GoalParticipants, GoalHours: r.GoalHours, MaxActivePerEmployee: r.MaxActivePerEmployee,
 		AllowanceHours: r.AllowanceHours, AutoApproveHours: r.AutoApproveHours, Crisis: r.Crisis, RemoteFirst: r.RemoteFirst,
-		ResponseDays: r.ResponseDays, CreatedBy: r.CreatedBy, LaunchedAt: r.LaunchedAt, CreatedAt: r.CreatedAt}
+		WorkTime: r.WorkTime, ResponseDays: r.ResponseDays, CreatedBy: r.CreatedBy, LaunchedAt: r.LaunchedAt, CreatedAt: r.CreatedAt}
 	if c.AudienceValues == nil {
 		c.AudienceValues = []string{}
 	}
@@ -244,12 +245,12 @@ func (s *CampaignStore) CreateCampaign(ctx context.Context, c *campaign.Campaign
 	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, template_code, name, description, starts_on, ends_on,
 				status, audience, audience_values, mission_scope, mission_causes, mission_ids, goal_participants, goal_hours,
-				max_active_per_employee, allowance_hours, auto_approve_hours, crisis, remote_first, response_days, created_by,
+				max_active_per_employee, allowance_hours, auto_approve_hours, crisis, remote_first, work_time, response_days, created_by,
 				launched_at, created_at)
-			VALUES (app.current_tenant_id(), ?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (app.current_tenant_id(), ?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.TemplateCode, c.Name, c.Description, c.StartsOn, c.EndsOn, c.Status, c.Audience, pgArray(c.AudienceValues),
 			c.MissionScope, pgArray(c.MissionCauses), pgArray(c.MissionIDs), c.GoalParticipants, c.GoalHours,
-			c.MaxActivePerEmployee, c.AllowanceHours, c.AutoApproveHours, c.Crisis, c.RemoteFirst, c.ResponseDays,
+			c.MaxActivePerEmployee, c.AllowanceHours, c.AutoApproveHours, c.Crisis, c.RemoteFirst, c.WorkTime, c.ResponseDays,
 			c.CreatedBy, c.LaunchedAt, c.CreatedAt)
 		return err
 	})
@@ -296,11 +297,11 @@ func writeCampaign(ctx context.Context, tx bun.Tx, c *campaign.Campaign) error {
 	_, err := tx.ExecContext(ctx, `UPDATE campaigns SET name = ?, description = ?, starts_on = ?, ends_on = ?, status = ?,
 			audience = ?, audience_values = ?, mission_scope = ?, mission_causes = ?, mission_ids = ?, goal_participants = ?,
 			goal_hours = ?, max_active_per_employee = ?, allowance_hours = ?, auto_approve_hours = ?, crisis = ?,
-			remote_first = ?, response_days = ?, launched_at = ?, updated_at = now()
+			remote_first = ?, work_time = ?, response_days = ?, launched_at = ?, updated_at = now()
 		WHERE id = ?`,
 		c.Name, c.Description, c.StartsOn, c.EndsOn, c.Status, c.Audience, pgArray(c.AudienceValues), c.MissionScope,
 		pgArray(c.MissionCauses), pgArray(c.MissionIDs), c.GoalParticipants, c.GoalHours, c.MaxActivePerEmployee,
-		c.AllowanceHours, c.AutoApproveHours, c.Crisis, c.RemoteFirst, c.ResponseDays, c.LaunchedAt, c.ID)
+		c.AllowanceHours, c.AutoApproveHours, c.Crisis, c.RemoteFirst, c.WorkTime, c.ResponseDays, c.LaunchedAt, c.ID)
 	return err
 }
 

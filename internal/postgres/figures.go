@@ -179,3 +179,45 @@ func eachRow(rows *sql.Rows, fn func(*sql.Rows) error) (int, error) {
 	}
 	return n, rows.Err()
 }
+
+// Breakdown cuts a campaign's participations (pending, validated or done)
+// by the employees' department and site, the missions' association, and
+// lists its vital missions with their redirects, in one transaction.
+func (s *FigureStore) Breakdown(ctx context.Context, campaignID uuid.UUID) (*campaign.Breakdown, error) {
+	b := &campaign.Breakdown{}
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		by := func(label string, dst *[]campaign.Slice) error {
+			return tx.NewRaw(`SELECT `+label+` AS label, count(DISTINCT p.member_id) AS people,
+					coalesce(sum(h.hours) FILTER (WHERE h.status = 'approved'), 0)::float8 AS hours
+				FROM participations p
+				JOIN members mb ON mb.tenant_id = p.tenant_id AND mb.id = p.member_id
+				JOIN missions m ON m.id = p.mission_id
+				LEFT JOIN associations a ON a.id = m.association_id
+				LEFT JOIN hour_logs h ON h.tenant_id = p.tenant_id AND h.participation_id = p.id
+				WHERE p.campaign_id = ? AND p.status IN ('pending', 'validated', 'done')
+				GROUP BY 1 ORDER BY hours DESC, people DESC, label LIMIT 200`, campaignID).Scan(ctx, dst)
+		}
+		if err := by("mb.department", &b.ByDepartment); err != nil {
+			return err
+		}
+		if err := by("mb.site", &b.BySite); err != nil {
+			return err
+		}
+		if err := by("coalesce(a.name, m.organizer)", &b.ByAssociation); err != nil {
+			return err
+		}
+		return tx.NewRaw(`SELECT m.title AS label, count(r.id)::int AS clicks
+			FROM redirect_clicks r JOIN missions m ON m.id = r.mission_id
+			WHERE r.campaign_id = ? AND m.vital_category IS NOT NULL
+			GROUP BY m.title ORDER BY clicks DESC, label`, campaignID).Scan(ctx, &b.Vital)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []*[]campaign.Slice{&b.ByDepartment, &b.BySite, &b.ByAssociation, &b.Vital} {
+		if *s == nil {
+			*s = []campaign.Slice{}
+		}
+	}
+	return b, nil
+}

@@ -25,8 +25,8 @@ func SeedReference(ctx context.Context, db bun.IDB) error {
 		}
 	}
 	for _, c := range taxonomy.Causes() {
-		if _, err := db.ExecContext(ctx, `INSERT INTO causes (code, label_fr, label_en) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, c.Code, c.LabelFR, c.LabelEN); err != nil {
+		if _, err := db.ExecContext(ctx, `INSERT INTO causes (code, label_fr, label_en, special_rate) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, c.Code, c.LabelFR, c.LabelEN, c.SpecialRate); err != nil {
 			return translate(err)
 		}
 	}

@@ -126,13 +126,32 @@ func SeedDemo(ctx context.Context, db *DB, passwordHash string) (SeedReport, err
 			// Each demo company runs "Tous confinés, Tous engagés", active, from
 			// the built-in template, so that sign-ups can be tried at once.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, template_code, name, description, starts_on, ends_on,
-					status, max_active_per_employee, auto_approve_hours, crisis, remote_first, goal_participants, goal_hours, launched_at)
+					status, max_active_per_employee, auto_approve_hours, crisis, remote_first, goal_participants, goal_hours, launched_at,
+					work_time)
 				SELECT app.current_tenant_id(), ?, code, CASE WHEN ? = 'en' THEN name_en ELSE name_fr END,
 					CASE WHEN ? = 'en' THEN description_en ELSE description_fr END, current_date - 7, current_date - 7 + duration_days,
-					'active', max_active_per_employee, auto_approve_hours, crisis, remote_first, ?, ?, now()
+					'active', max_active_per_employee, auto_approve_hours, crisis, remote_first, ?, ?, now(), ?
 				FROM campaign_templates WHERE code = 'tous-confines-tous-engages'
-				ON CONFLICT DO NOTHING`, demo.ID("campaign", c.Slug), c.Locale, c.Locale, len(c.People), 10*len(c.People)); err != nil {
+				ON CONFLICT DO NOTHING`, demo.ID("campaign", c.Slug), c.Locale, c.Locale, len(c.People), 10*len(c.People),
+				c.WorkTime); err != nil {
 				return err
+			}
+			if c.HourlyCostCents > 0 {
+				// The costs' lock is opened for this statement's transaction only.
+				if _, err := tx.ExecContext(ctx, `SELECT set_config('app.costs', 'on', true)`); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO mecenat_settings (tenant_id, default_hourly_cents)
+					VALUES (app.current_tenant_id(), ?) ON CONFLICT DO NOTHING`, c.HourlyCostCents); err != nil {
+					return err
+				}
+			}
+			if c.TurnoverCents > 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO mecenat_turnovers (tenant_id, year, turnover_cents)
+					VALUES (app.current_tenant_id(), extract(year FROM current_date)::int, ?) ON CONFLICT DO NOTHING`,
+					c.TurnoverCents); err != nil {
+					return err
+				}
 			}
 			for _, p := range c.People {
 				res, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, department, site,

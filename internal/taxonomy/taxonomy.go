@@ -44,6 +44,10 @@ type Cause struct {
 	Code    string
 	LabelFR string
 	LabelEN string
+	// SpecialRate: gifts to this cause's organisations help people in
+	// difficulty and earn the full mécénat rate whatever their amount
+	// (CGI art. 238 bis 1, second paragraph). Staff may change it.
+	SpecialRate bool
 }
 
 type catalogue struct {
@@ -86,8 +90,8 @@ func parseAll() (*catalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV("data/causes.csv", 3, func(r []string) error {
-		c.causes = append(c.causes, Cause{Code: r[0], LabelFR: r[1], LabelEN: r[2]})
+	err = readCSV("data/causes.csv", 4, func(r []string) error {
+		c.causes = append(c.causes, Cause{Code: r[0], LabelFR: r[1], LabelEN: r[2], SpecialRate: r[3] == "true"})
 		return nil
 	})
 	if err != nil {

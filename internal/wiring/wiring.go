@@ -17,6 +17,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -104,6 +105,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Discovery:      httpapi.Discovery{Missions: postgres.NewSearch(db), Import: postgres.NewImporter(db)},
 		Staff:          postgres.NewPlatformFigureStore(db),
 		Outbox:         q,
+		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db), postgres.NewReceiptStore(db)),
 	}
 	q.Bind(jobs.Services{
 		Mail:    direct,
