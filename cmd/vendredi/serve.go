@@ -14,6 +14,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/jobs"
+	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -41,13 +42,7 @@ func serveCommand() *cli.Command {
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long in-flight requests may take to finish on shutdown",
 				Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"), Validator: positiveDuration("SHUTDOWN_TIMEOUT")},
-			&cli.StringFlag{Name: "metrics-listen", Usage: "address of GET /metrics (Prometheus), apart from the public one; empty: none",
-				Value: ":9090", Sources: cli.EnvVars("METRICS_ADDR"), Validator: func(s string) error {
-					if s == "" {
-						return nil
-					}
-					return validListenFor("METRICS_ADDR")(s)
-				}},
+			metricsFlag(),
 			&cli.StringFlag{Name: "database-listen-url", Usage: "PostgreSQL URL for LISTEN (role changes), when DATABASE_URL goes " +
 				"through a pooler in transaction mode (PgBouncer); default: DATABASE_URL",
 				Sources: cli.EnvVars("DATABASE_LISTEN_URL"), Validator: validDatabaseURL("DATABASE_LISTEN_URL")},
@@ -111,14 +106,11 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if addr := cmd.String("metrics-listen"); addr != "" {
-				stop, bound, err := telemetry.Serve(addr, telemetry.Registry(db.DB.DB))
-				if err != nil {
-					return fmt.Errorf("METRICS_ADDR: %w", err)
-				}
-				slog.Info("metrics", "addr", bound, "path", "/metrics")
-				defer stop() // last: the drain stays visible
+			stopMetrics, err := serveMetrics(cmd, db)
+			if err != nil {
+				return err
 			}
+			defer stopMetrics() // last: the drain stays visible
 			ln, err := net.Listen("tcp", cmd.String("listen"))
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cmd.String("listen"), err)
@@ -199,4 +191,30 @@ func validProxies(list []string) error {
 		return usageError{fmt.Sprintf("invalid TRUSTED_PROXIES entry %q: want IP addresses or CIDR ranges, such as 10.0.0.0/8", p)}
 	}
 	return nil
+}
+
+// metricsFlag is where GET /metrics listens, for serve and worker alike.
+func metricsFlag() cli.Flag {
+	return &cli.StringFlag{Name: "metrics-listen", Usage: "address of GET /metrics (Prometheus), apart from the public one; empty: none",
+		Value: ":9090", Sources: cli.EnvVars("METRICS_ADDR"), Validator: func(s string) error {
+			if s == "" {
+				return nil
+			}
+			return validListenFor("METRICS_ADDR")(s)
+		}}
+}
+
+// serveMetrics serves GET /metrics on METRICS_ADDR, if set, until the
+// returned stop is called.
+func serveMetrics(cmd *cli.Command, db *postgres.DB) (func(), error) {
+	addr := cmd.String("metrics-listen")
+	if addr == "" {
+		return func() {}, nil
+	}
+	stop, bound, err := telemetry.Serve(addr, telemetry.Registry(db.DB.DB))
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	slog.Info("metrics", "addr", bound, "path", "/metrics")
+	return stop, nil
 }

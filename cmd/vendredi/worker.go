@@ -30,6 +30,7 @@ func workerCommand() *cli.Command {
 				Value: "localhost", Sources: cli.EnvVars("BASE_DOMAIN"), Validator: validBaseDomain},
 			&cli.DurationFlag{Name: "shutdown-timeout", Usage: "how long running jobs may take to finish on shutdown",
 				Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"), Validator: positiveDuration("SHUTDOWN_TIMEOUT")},
+			metricsFlag(),
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			db, err := openDB(ctx, cmd, 10)
@@ -49,6 +50,13 @@ func workerCommand() *cli.Command {
 			if err := services.Start(context.WithoutCancel(ctx)); err != nil {
 				return fmt.Errorf("start the workers: %w", err)
 			}
+			// Jobs by kind and outcome, queue depth, mails: scraped here
+			// when the workers run apart from serve.
+			stopMetrics, err := serveMetrics(cmd, db)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
 			slog.Info("working the background jobs")
 			<-ctx.Done()
 			stopJobs(services, cmd.Duration("shutdown-timeout"))
