@@ -106,30 +106,6 @@ const giftLinesSQL = `SELECT h.id AS hour_log_id, h.participation_id, h.member_i
 // disputedSQL says whether an association disputes the line (alias h).
 const disputedSQL = `EXISTS (SELECT 1 FROM mecenat_disputes d WHERE d.tenant_id = h.tenant_id AND d.hour_log_id = h.id)`
 
-type lineRow struct {
-	HourLogID       uuid.UUID `bun:"hour_log_id"`
-	ParticipationID uuid.UUID `bun:"participation_id"`
-	MemberID        uuid.UUID `bun:"member_id"`
-	MemberName      string    `bun:"member_name"`
-	Department      string    `bun:"department"`
-	Site            string    `bun:"site"`
-	CampaignID      uuid.UUID `bun:"campaign_id"`
-	CampaignName    string    `bun:"campaign_name"`
-	MissionID       uuid.UUID `bun:"mission_id"`
-	MissionTitle    string    `bun:"mission_title"`
-	AssociationID   uuid.UUID `bun:"association_id"`
-	Association     string    `bun:"association"`
-	LegalID         string    `bun:"legal_id"`
-	Cause           string    `bun:"cause"`
-	WorkedOn        time.Time `bun:"worked_on"`
-	Hours           int64     `bun:"hours"`
-	WorkTime        bool      `bun:"work_time"`
-	SpecialRate     bool      `bun:"special_rate"`
-	Disputed        bool      `bun:"disputed"`
-	OwnCost         *int64    `bun:"own_cost"`
-	BandCost        *int64    `bun:"band_cost"`
-	DefaultCost     *int64    `bun:"default_cost"`
-}
 
 func centsPtr(v *int64) *mecenat.Cents {
 	if v == nil {
@@ -141,22 +117,11 @@ func centsPtr(v *int64) *mecenat.Cents {
 
 // Lines reads the company's gift lines up to the end of year until.
 func (s *MecenatStore) Lines(ctx context.Context, until int) ([]mecenat.Line, error) {
-	var out []mecenat.Line
+	// The columns are named as mecenat.Line's fields: bun fills the
+	// domain type without a row type copied field by field.
+	out := []mecenat.Line{}
 	err := s.costsTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var rows []lineRow
-		if err := tx.NewRaw(giftLinesSQL, until).Scan(ctx, &rows); err != nil {
-			return err
-		}
-		out = make([]mecenat.Line, len(rows))
-		for i, r := range rows {
-			out[i] = mecenat.Line{HourLogID: r.HourLogID, ParticipationID: r.ParticipationID, MemberID: r.MemberID,
-				MemberName: r.MemberName, Department: r.Department, Site: r.Site, CampaignID: r.CampaignID,
-				CampaignName: r.CampaignName, MissionID: r.MissionID, MissionTitle: r.MissionTitle, AssociationID: r.AssociationID,
-				Association: r.Association, LegalID: r.LegalID, Cause: r.Cause, WorkedOn: r.WorkedOn,
-				Hours: mecenat.Centihours(r.Hours), WorkTime: r.WorkTime, SpecialRate: r.SpecialRate, Disputed: r.Disputed,
-				OwnCost: centsPtr(r.OwnCost), BandCost: centsPtr(r.BandCost), DefaultCost: centsPtr(r.DefaultCost)}
-		}
-		return nil
+		return tx.NewRaw(giftLinesSQL, until).Scan(ctx, &out)
 	})
 	return out, err
 }
