@@ -106,7 +106,6 @@ const giftLinesSQL = `SELECT h.id AS hour_log_id, h.participation_id, h.member_i
 // disputedSQL says whether an association disputes the line (alias h).
 const disputedSQL = `EXISTS (SELECT 1 FROM mecenat_disputes d WHERE d.tenant_id = h.tenant_id AND d.hour_log_id = h.id)`
 
-
 func centsPtr(v *int64) *mecenat.Cents {
 	if v == nil {
 		return nil
