@@ -85,7 +85,7 @@ func (s *Server) myParticipations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (s *Server) associationParticipations(c *fiber.Ctx) error {
 		}
 		mission = &id
 	}
-	ps, err := s.deps.Participations.Store().OfAssociation(c.UserContext(), assoc, mission, st)
+	ps, err := s.deps.Participations.OfAssociation(c.UserContext(), assoc, mission, st)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) participationCalendar(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
 	if err != nil {
 		return err
 	}

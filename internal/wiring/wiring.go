@@ -86,8 +86,13 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	reminders.Unit = db.InTx
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
 	signups.SignedUp = telemetry.SignUp
-	campaigns := httpapi.NewCampaignService(db, sender)
-	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
+	campaigns := campaign.NewService(campaign.Stores{
+		Campaigns: postgres.NewCampaignStore(db),
+		Profiles:  postgres.NewProfileStore(db),
+		Hours:     postgres.NewHourStore(db),
+		Figures:   postgres.NewFigureStore(db),
+	}, mail.CampaignMails{Sender: sender})
+	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
