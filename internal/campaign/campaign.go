@@ -158,11 +158,33 @@ func (p *Participation) Late(now time.Time) bool {
 	return p.Status == Pending && p.AnswerBy != nil && p.AnswerBy.Before(now)
 }
 
+// CanMove reports whether the participation may become to: the one rule
+// behind every action a page offers (cancel, validate, refuse, attend).
+func (p *Participation) CanMove(to string) bool { return CanMoveParticipation(p.Status, to) }
+
 // Move changes a participation's status if the state machine allows it.
 func (p *Participation) Move(to string) error {
-	if !CanMoveParticipation(p.Status, to) {
+	if !p.CanMove(to) {
 		return errs.E(errs.Conflict, "a participation that is %s cannot become %s", p.Status, to)
 	}
 	p.Status = to
 	return nil
+}
+
+// Covers reports whether a mission the company sees is among the
+// campaign's missions (its scope; SQL twin: postgres.campaignScopeSQL):
+// every mission, those of its causes, or those it lists; the company's
+// private missions (listed for it) belong to every campaign, and in a
+// crisis so do the vital missions.
+func (c *Campaign) Covers(mission uuid.UUID, cause *string, vital, private bool) bool {
+	if private || (vital && c.Crisis) {
+		return true
+	}
+	switch c.MissionScope {
+	case ScopeCauses:
+		return cause != nil && slices.Contains(c.MissionCauses, *cause)
+	case ScopeListed:
+		return slices.Contains(c.MissionIDs, mission)
+	}
+	return true
 }

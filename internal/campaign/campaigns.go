@@ -56,6 +56,56 @@ type Template struct {
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
+// TemplateInput is a change to a template: the fields given replace the
+// template's, the others stay. A goal of 0 removes it.
+type TemplateInput struct {
+	NameFR               *string  `json:"name_fr"`
+	NameEN               *string  `json:"name_en"`
+	DescriptionFR        *string  `json:"description_fr"`
+	DescriptionEN        *string  `json:"description_en"`
+	Crisis               *bool    `json:"crisis"`
+	RemoteFirst          *bool    `json:"remote_first"`
+	GoalParticipationPct *int     `json:"goal_participation_pct"`
+	GoalHoursPerPerson   *float64 `json:"goal_hours_per_person"`
+	DurationDays         *int     `json:"duration_days"`
+	MaxActivePerEmployee *int     `json:"max_active_per_employee"`
+	AutoApproveHours     *float64 `json:"auto_approve_hours"`
+}
+
+func (in TemplateInput) applyTo(t *Template) {
+	set(&t.NameFR, in.NameFR)
+	set(&t.NameEN, in.NameEN)
+	set(&t.DescriptionFR, in.DescriptionFR)
+	set(&t.DescriptionEN, in.DescriptionEN)
+	set(&t.Crisis, in.Crisis)
+	set(&t.RemoteFirst, in.RemoteFirst)
+	set(&t.DurationDays, in.DurationDays)
+	set(&t.MaxActivePerEmployee, in.MaxActivePerEmployee)
+	set(&t.AutoApproveHours, in.AutoApproveHours)
+	if in.GoalParticipationPct != nil {
+		t.GoalParticipationPct = nonZero(*in.GoalParticipationPct)
+	}
+	if in.GoalHoursPerPerson != nil {
+		t.GoalHoursPerPerson = nonZero(*in.GoalHoursPerPerson)
+	}
+}
+
+// set replaces *dst with *v when v is given.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// nonZero is a pointer to v, nil for the zero value (a goal removed).
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
 // Normalize trims a template's texts, fills defaults and checks the rules
 // a person can break; the error names the field.
 func (t *Template) Normalize() error {

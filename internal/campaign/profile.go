@@ -32,6 +32,42 @@ type Profile struct {
 	UpdatedAt *time.Time `json:"updated_at"`
 }
 
+// ProfileInput is a change to a profile: the fields given replace the
+// profile's, the others stay. A city given without coordinates is placed
+// from the gazetteer. MemberID and UpdatedAt are accepted and ignored, so
+// that a profile read can be sent back as it is.
+type ProfileInput struct {
+	Skills       *[]ProfileSkill `json:"skills"`
+	HoursPerWeek *float64        `json:"hours_per_week"`
+	Days         *[]string       `json:"days"`
+	Formats      *[]string       `json:"formats"`
+	HomeLat      *float64        `json:"home_lat"`
+	HomeLon      *float64        `json:"home_lon"`
+	HomeCity     *string         `json:"home_city"`
+	RadiusKM     *int            `json:"radius_km"`
+	Languages    *[]string       `json:"languages"`
+	Causes       *[]string       `json:"causes"`
+	MemberID     *uuid.UUID      `json:"member_id"`
+	UpdatedAt    *time.Time      `json:"updated_at"`
+}
+
+func (in ProfileInput) applyTo(p *Profile) {
+	set(&p.Skills, in.Skills)
+	set(&p.HoursPerWeek, in.HoursPerWeek)
+	set(&p.Days, in.Days)
+	set(&p.Formats, in.Formats)
+	set(&p.HomeCity, in.HomeCity)
+	set(&p.RadiusKM, in.RadiusKM)
+	set(&p.Languages, in.Languages)
+	set(&p.Causes, in.Causes)
+	if in.HomeLat != nil {
+		p.HomeLat = in.HomeLat
+	}
+	if in.HomeLon != nil {
+		p.HomeLon = in.HomeLon
+	}
+}
+
 // ProfileSkill is a skill an employee has, from 1 (notions) to 4 (expert).
 type ProfileSkill struct {
 	Skill string `json:"skill"`

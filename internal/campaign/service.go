@@ -85,13 +85,11 @@ func (s *Service) CreateTemplate(ctx context.Context, t *Template) error {
 	return s.st.Campaigns.CreateTemplate(ctx, t)
 }
 
-// UpdateTemplate applies a JSON document onto a template: the fields
-// present replace the template's; the code stays.
-func (s *Service) UpdateTemplate(ctx context.Context, code string, body []byte) (*Template, error) {
+// UpdateTemplate changes a template: the fields given replace the
+// template's; the code stays.
+func (s *Service) UpdateTemplate(ctx context.Context, code string, in TemplateInput) (*Template, error) {
 	return s.st.Campaigns.UpdateTemplate(ctx, code, func(t *Template) error {
-		if err := DecodeStrict(body, t, "template"); err != nil {
-			return err
-		}
+		in.applyTo(t)
 		t.Code = code
 		return t.Normalize()
 	})
@@ -425,10 +423,9 @@ func (s *Service) Profile(ctx context.Context, member uuid.UUID) (*Profile, erro
 	return DefaultProfile(member), nil
 }
 
-// SaveProfile applies a JSON document onto the member's profile (the
-// fields present replace the saved ones) and saves it whole. The member is
-// the caller, whatever the document says.
-func (s *Service) SaveProfile(ctx context.Context, member uuid.UUID, body []byte) (*Profile, error) {
+// SaveProfile changes the member's profile: the fields given replace the
+// profile's (ProfileInput).
+func (s *Service) SaveProfile(ctx context.Context, member uuid.UUID, in ProfileInput) (*Profile, error) {
 	p, err := s.Profile(ctx, member)
 	if err != nil {
 		return nil, err
@@ -438,9 +435,7 @@ func (s *Service) SaveProfile(ctx context.Context, member uuid.UUID, body []byte
 	if placed {
 		lat, lon = *p.HomeLat, *p.HomeLon
 	}
-	if err := DecodeStrict(body, p, "profile"); err != nil {
-		return nil, err
-	}
+	in.applyTo(p)
 	p.MemberID = member
 	// A city without coordinates of its own is placed from the gazetteer, or
 	// left unplaced: coordinates of a former home would measure wrong.

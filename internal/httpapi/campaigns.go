@@ -82,7 +82,11 @@ func (s *Server) createTemplate(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateTemplate(c *fiber.Ctx) error {
-	t, err := s.deps.Campaigns.UpdateTemplate(c.UserContext(), utils.CopyString(c.Params("code")), c.Body())
+	var in campaign.TemplateInput
+	if err := campaign.DecodeStrict(c.Body(), &in, "template"); err != nil {
+		return err
+	}
+	t, err := s.deps.Campaigns.UpdateTemplate(c.UserContext(), utils.CopyString(c.Params("code")), in)
 	if err != nil {
 		return err
 	}

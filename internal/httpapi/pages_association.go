@@ -899,8 +899,8 @@ func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
 		Reasons: campaign.RefusalReasons}
 	var open, decided []assocApplicant
 	for _, p := range ps {
-		ap := assocApplicant{Participation: p, Late: p.Late(time.Now()), CanValidate: p.Status == campaign.Pending,
-			CanRefuse: p.Status == campaign.Pending || p.Status == campaign.Waiting, Errors: assocErrors{}, Page: page,
+		ap := assocApplicant{Participation: p, Late: p.Late(time.Now()), CanValidate: p.CanMove(campaign.Validated),
+			CanRefuse: p.CanMove(campaign.Refused), Errors: assocErrors{}, Page: page,
 			CanAttend: campaign.CanRecordAttendance(&p, time.Now())}
 		for _, m := range matches[p.ID] {
 			ap.Skills = append(ap.Skills, matchedSkill{Label: labels[m.Skill], Level: m.Level, Wanted: m.Wanted,

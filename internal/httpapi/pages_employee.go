@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -435,8 +434,7 @@ func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *pa
 	rows := make([]participationRow, len(ps))
 	for i, p := range ps {
 		rows[i] = participationRow{Participation: p, Logged: byParticipation[p.ID],
-			CanCancel: p.Status == campaign.Pending || p.Status == campaign.Validated || p.Status == campaign.Waiting,
-			CanLog:    p.Status == campaign.Validated || p.Status == campaign.Done}
+			CanCancel: p.CanMove(campaign.Cancelled), CanLog: campaign.HoursOpen(p.Status)}
 		if bad != nil && p.ID == errID {
 			rows[i].Error, rows[i].Key, rows[i].Field, rows[i].Hours, rows[i].Note, rows[i].Day = bad.Error, bad.Key, bad.Field, bad.Hours, bad.Note, bad.Day
 		}
@@ -595,12 +593,8 @@ func (s *Server) profileSubmit(c *fiber.Ctx) error {
 		}
 		return s.renderProfile(c, p, field, message)
 	}
-	body, err := json.Marshal(map[string]any{"skills": p.Skills, "hours_per_week": p.HoursPerWeek, "formats": p.Formats,
-		"home_city": p.HomeCity, "radius_km": p.RadiusKM, "causes": p.Causes})
-	if err != nil {
-		return err
-	}
-	if _, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, body); err != nil {
+	if _, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, campaign.ProfileInput{Skills: &p.Skills,
+		HoursPerWeek: &p.HoursPerWeek, Formats: &p.Formats, HomeCity: &p.HomeCity, RadiusKM: &p.RadiusKM, Causes: &p.Causes}); err != nil {
 		if !pageError(err) {
 			return err
 		}

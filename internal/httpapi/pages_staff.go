@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
+	"cmp"
 	"errors"
 	"html"
 	"io"
@@ -631,16 +631,14 @@ func (s *Server) staffTemplateSubmit(c *fiber.Ctx) error {
 	form["code"] = code
 	t, err := templateOf(form)
 	if err == nil {
-		// Every field of the form is sent, an empty goal as null: the
-		// service applies the fields present, and a goal cleared is cleared.
-		var doc []byte
-		doc, err = json.Marshal(map[string]any{"name_fr": t.NameFR, "name_en": t.NameEN, "description_fr": t.DescriptionFR,
-			"description_en": t.DescriptionEN, "crisis": t.Crisis, "remote_first": t.RemoteFirst,
-			"goal_participation_pct": t.GoalParticipationPct, "goal_hours_per_person": t.GoalHoursPerPerson,
-			"duration_days": t.DurationDays, "max_active_per_employee": t.MaxActivePerEmployee, "auto_approve_hours": t.AutoApproveHours})
-		if err == nil {
-			_, err = s.deps.Campaigns.UpdateTemplate(c.UserContext(), code, doc)
-		}
+		// Every field of the form is given; an empty goal as 0, which
+		// removes it.
+		var noPct int
+		var noHours float64
+		_, err = s.deps.Campaigns.UpdateTemplate(c.UserContext(), code, campaign.TemplateInput{NameFR: &t.NameFR, NameEN: &t.NameEN,
+			DescriptionFR: &t.DescriptionFR, DescriptionEN: &t.DescriptionEN, Crisis: &t.Crisis, RemoteFirst: &t.RemoteFirst,
+			GoalParticipationPct: cmp.Or(t.GoalParticipationPct, &noPct), GoalHoursPerPerson: cmp.Or(t.GoalHoursPerPerson, &noHours),
+			DurationDays: &t.DurationDays, MaxActivePerEmployee: &t.MaxActivePerEmployee, AutoApproveHours: &t.AutoApproveHours})
 	}
 	if err != nil {
 		return s.templateFailed(c, err, func(extra map[string]any) error {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/vendredi-app/vendredi/internal/campaign"
 )
 
 // profileRoutes serve the caller's own skills profile. There is no member
@@ -29,7 +30,11 @@ func (s *Server) saveMyProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, c.Body())
+	var in campaign.ProfileInput
+	if err := campaign.DecodeStrict(c.Body(), &in, "profile"); err != nil {
+		return err
+	}
+	p, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, in)
 	if err != nil {
 		return err
 	}

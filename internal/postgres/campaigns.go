@@ -222,11 +222,38 @@ func (s *CampaignStore) AudienceSize(ctx context.Context, audience string, value
 	return n, err
 }
 
-// visibleSQL keeps the missions (alias m, association a) a company (one
-// parameter: its id) may see: open or full, of a verified association or
-// curated by the platform, shown to every company or listed for it.
-const visibleSQL = `m.status IN ('open', 'full') AND (m.association_id IS NULL OR a.status = 'verified')
-	AND (m.visibility = 'all' OR ?::uuid = ANY(m.visible_to))`
+// missionVisibleSQL is catalog.Visibility.VisibleTo in SQL: the missions
+// (alias m, association a) that the company whose id the SQL expression
+// company gives may see: open or full, of a verified association or
+// curated by the platform, shown to every company or listed for it. A NULL
+// company (a visitor of the platform's own host) sees those shown to every
+// company; "" (platform staff) any company's.
+func missionVisibleSQL(company string) string {
+	sql := "m.status IN ('open', 'full') AND (m.association_id IS NULL OR a.status = 'verified')"
+	if company == "" {
+		return sql
+	}
+	return sql + " AND (m.visibility = 'all' OR " + company + "::uuid = ANY (m.visible_to))"
+}
+
+// visibleSQL is missionVisibleSQL for the company of one ? parameter.
+var visibleSQL = missionVisibleSQL("?")
+
+// campaignScopeSQL is campaign.Campaign.Covers in SQL, for missions the
+// company sees (alias m): its condition and the arguments it takes.
+func campaignScopeSQL(c *campaign.Campaign) (string, []any) {
+	scope, args := "true", []any(nil)
+	switch c.MissionScope {
+	case campaign.ScopeCauses:
+		scope, args = "(m.cause = ANY(?::text[]) OR m.visibility = 'listed')", []any{pgArray(nonNilStrings(c.MissionCauses))}
+	case campaign.ScopeListed:
+		scope, args = "(m.id = ANY(?::uuid[]) OR m.visibility = 'listed')", []any{pgArray(nonNilIDs(c.MissionIDs))}
+	}
+	if c.Crisis {
+		scope = "(" + scope + " OR m.vital_category IS NOT NULL)"
+	}
+	return scope, args
+}
 
 // VisibleMissions returns those of ids that the company may see.
 func (s *CampaignStore) VisibleMissions(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
@@ -404,16 +431,10 @@ func (s *CampaignStore) CampaignMissions(ctx context.Context, c *campaign.Campai
 	if err != nil {
 		return nil, err
 	}
-	scope, args := "true", []any{t.ID}
-	switch c.MissionScope {
-	case campaign.ScopeCauses:
-		scope, args = "(m.cause = ANY(?::text[]) OR m.visibility = 'listed')", append(args, pgArray(nonNilStrings(c.MissionCauses)))
-	case campaign.ScopeListed:
-		scope, args = "(m.id = ANY(?::uuid[]) OR m.visibility = 'listed')", append(args, pgArray(nonNilIDs(c.MissionIDs)))
-	}
+	scope, scopeArgs := campaignScopeSQL(c)
+	args := append([]any{t.ID}, scopeArgs...)
 	order := ""
 	if c.Crisis {
-		scope = "(" + scope + " OR m.vital_category IS NOT NULL)"
 		order += "(SELECT v.position FROM vital_categories v WHERE v.code = m.vital_category) NULLS LAST, "
 	}
 	if c.RemoteFirst {
@@ -452,9 +473,13 @@ func (s *CampaignStore) Redirect(ctx context.Context, missionID uuid.UUID, campa
 	if inTenant {
 		tenantID = &t.ID
 	}
-	if err := s.db.NewRaw(`SELECT m.external_url, m.requires_sanitary_ack FROM missions m WHERE m.id = ? AND m.external_url <> ''
-			AND m.status IN ('open', 'full') AND (?::uuid IS NULL OR m.visibility = 'all' OR ?::uuid = ANY(m.visible_to))`,
-		missionID, tenantID, tenantID).Scan(ctx, &url, &requiresAck); err != nil {
+	visible, args := missionVisibleSQL(""), []any{missionID}
+	if tenantID != nil {
+		visible, args = visibleSQL, append(args, *tenantID)
+	}
+	if err := s.db.NewRaw(`SELECT m.external_url, m.requires_sanitary_ack FROM missions m
+			LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? AND m.external_url <> '' AND `+visible,
+		args...).Scan(ctx, &url, &requiresAck); err != nil {
 		return "", notFound(err, "no mission with an external sign-up has this id")
 	}
 	if err := decide(requiresAck); err != nil {

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // The landing page's rows are the catalogue's types, scanned as they are.
@@ -33,10 +35,15 @@ func (s *CatalogStore) SanitaryRules(ctx context.Context) ([]SanitaryRule, error
 	return out, translate(err)
 }
 
-// OpenMissions lists open missions of verified associations, the vital
-// missions first in their official order, then the newest.
+// OpenMissions lists the open missions the visitor's company sees (on the
+// platform's own host, those shown to every company), the vital missions
+// first in their official order, then the newest.
 func (s *CatalogStore) OpenMissions(ctx context.Context, limit int) ([]MissionSummary, error) {
 	var out []MissionSummary
+	var company *uuid.UUID
+	if t, ok := tenants.FromContext(ctx); ok {
+		company = &t.ID
+	}
 	err := s.db.NewSelect().
 		TableExpr("missions AS m").
 		Join("LEFT JOIN associations AS a ON a.id = m.association_id").
@@ -45,7 +52,7 @@ func (s *CatalogStore) OpenMissions(ctx context.Context, limit int) ([]MissionSu
 		ColumnExpr("coalesce(m.vital_category, '') AS vital_category").
 		ColumnExpr("coalesce(v.label_fr, '') AS vital_label_fr, coalesce(v.label_en, '') AS vital_label_en").
 		ColumnExpr("m.external_url, m.places, m.places_left").
-		Where("m.status = 'open'").Where("(a.status = 'verified' OR m.association_id IS NULL)").
+		Where("m.status = 'open'").Where(visibleSQL, company).
 		OrderExpr("v.position ASC NULLS LAST, m.created_at DESC, m.id").
 		Limit(int64(limit)).
 		Scan(ctx, &out)

@@ -38,12 +38,14 @@ type missionLock struct {
 	Visibility          string      `bun:"visibility"`
 	VisibleTo           []uuid.UUID `bun:"visible_to,array"`
 	AssociationStatus   *string     `bun:"association_status"`
+	Vital               bool        `bun:"vital"`
 }
 
 func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, error) {
 	var m missionLock
 	err := tx.NewRaw(`SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
-			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status
+			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status,
+			m.vital_category IS NOT NULL AS vital
 		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? FOR NO KEY UPDATE OF m`, id).Scan(ctx, &m)
 	if err != nil {
 		return nil, notFound(err, "no such mission")
@@ -137,43 +139,20 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 }
 
 // inScope says whether a mission is visible to the company and within the
-// campaign's missions.
+// campaign's missions; its status is DecideApply's, which refuses a closed
+// mission in its own words.
 func inScope(m *missionLock, c *campaign.Campaign, tenantID uuid.UUID) bool {
-	visible := m.Visibility == "all" || containsID(m.VisibleTo, tenantID)
-	vetted := m.AssociationID == nil || (m.AssociationStatus != nil && *m.AssociationStatus == "verified")
-	if !visible || !vetted {
-		return false
-	}
-	// The company's private missions belong to every one of its campaigns,
-	// whatever their scope (as the campaign's list of missions shows them).
-	if m.Visibility == "listed" && containsID(m.VisibleTo, tenantID) {
-		return true
-	}
-	switch c.MissionScope {
-	case "causes":
-		return m.Cause != nil && containsString(c.MissionCauses, *m.Cause)
-	case "listed":
-		return containsID(c.MissionIDs, m.ID)
-	}
-	return true
+	v := catalog.Visibility{AssociationID: m.AssociationID, AssociationStatus: deref(m.AssociationStatus),
+		Audience: m.Visibility, Companies: m.VisibleTo}
+	return v.Vetted() && v.ShownTo(tenantID) && c.Covers(m.ID, m.Cause, m.Vital, m.Visibility == "listed")
 }
 
-func containsID(ids []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
+// deref is the string s points to, "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return *s
 }
 
 // movePlaces takes (delta -1) or gives back (+1) one place of a locked

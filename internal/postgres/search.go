@@ -183,11 +183,12 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 	err := s.inTx(ctx, platform, func(ctx context.Context, tx bun.Tx) error {
 		b := &searchSQL{}
 		b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position\n" + searchFrom)
-		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid AND m.status IN ('open', 'full')", b.arg(id.String()))
-		b.WriteString("\n  AND (m.association_id IS NULL OR a.status = 'verified')")
+		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid", b.arg(id.String()))
+		company := ""
 		if !platform {
-			fmt.Fprintf(b, "\n  AND (m.visibility = 'all' OR %s::uuid = ANY (m.visible_to))", b.arg(tenant))
+			company = b.arg(tenant)
 		}
+		b.WriteString("\n  AND " + missionVisibleSQL(company))
 		var rows []searchRow
 		if err := tx.NewRaw(b.String(), b.args...).Scan(ctx, &rows); err != nil {
 			return err
@@ -394,10 +395,12 @@ LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.associa
 	// Places are counted here for the associations' missions; a vital
 	// mission curated by the platform signs volunteers up on the national
 	// platform, which counts its own.
-	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR (a.status = 'verified' AND m.places_left >= %s))", b.arg(q.MinPlacesLeft))
+	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %s)", b.arg(q.MinPlacesLeft))
+	company := ""
 	if sp.tenant != "" {
-		fmt.Fprintf(b, "\n  AND (m.visibility = 'all' OR %s::uuid = ANY (m.visible_to))", b.arg(sp.tenant))
+		company = b.arg(sp.tenant)
 	}
+	b.WriteString("\n  AND " + missionVisibleSQL(company))
 	if q.Text != "" {
 		b.WriteString("\n  AND m.search @@ websearch_to_tsquery('app.french_unaccent', ?0)")
 	}

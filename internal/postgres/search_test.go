@@ -315,6 +315,31 @@ func TestSearchVisibility(t *testing.T) {
 	if _, err := c.search.Search(context.Background(), q); !errs.Is(err, errs.Internal) {
 		t.Fatalf("a company's search without a company: %v; want internal", err)
 	}
+
+	// The landing page keeps to the same rule: B's mission on B's host
+	// only, never on A's nor on the platform's own host.
+	landing := func(ctx context.Context) []string {
+		ms, err := postgres.NewCatalogStore(c.db).OpenMissions(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			if strings.HasSuffix(m.Title, c.token) {
+				out = append(out, strings.TrimSuffix(m.Title, " "+c.token))
+			}
+		}
+		return sorted(out)
+	}
+	if got := landing(ctxA); !slices.Equal(got, []string{"pour tous"}) {
+		t.Errorf("landing page on A's host shows %q", got)
+	}
+	if got := landing(ctxB); !slices.Equal(got, []string{"pour B", "pour tous"}) {
+		t.Errorf("landing page on B's host shows %q", got)
+	}
+	if got := landing(context.Background()); !slices.Equal(got, []string{"pour tous"}) {
+		t.Errorf("landing page on the platform's host shows %q", got)
+	}
 }
 
 func TestSearchVitalMissionsFirst(t *testing.T) {
