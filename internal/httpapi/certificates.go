@@ -12,7 +12,7 @@ import (
 // certificateRoutes serve an employee's certificate of engagement as a
 // PDF, in their language and their company's colour: the same document
 // from the API and from their participations page.
-func (s *Server) certificateRoutes(app fiber.Router, api fiber.Router) {
+func (s *Server) certificateRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
 	api.Get("/me/certificate.pdf", enf.Route("hours", "read"), s.certificatePDF)
 	app.Get("/me/certificate.pdf", enf.Route("hours", "read"), s.certificatePDF)

@@ -14,7 +14,7 @@ import (
 // Claims on associations that already exist: a manager who signs up with
 // the legal id of an association on Vendredi waits for staff, who approve
 // or reject here (API and staff pages side by side).
-func (s *Server) claimRoutes(app *fiber.App, api fiber.Router) {
+func (s *Server) claimRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
 	read, approve, reject := enf.Route("association_review", "read"), enf.Route("association_review", "approve"),
 		enf.Route("association_review", "reject")

@@ -21,7 +21,7 @@ type Outbox interface {
 // deliveryRoutes serve the failed deliveries, to platform staff: in JSON
 // under /api/v1/platform/deliveries, and as a page at /platform/deliveries
 // with a button per mail that sends it again.
-func (s *Server) deliveryRoutes(app fiber.Router, api fiber.Router) {
+func (s *Server) deliveryRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
 	api.Get("/platform/deliveries", enf.Route("deliveries", "read"), s.listFailedDeliveries)
 	api.Post("/platform/deliveries/:id/retry", enf.Route("deliveries", "retry"), s.retryDelivery)

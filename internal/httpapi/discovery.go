@@ -30,7 +30,7 @@ type Discovery struct {
 // discoveryRoutes serves the search of missions and their import. A
 // company's people see the missions shown to every company or listed for
 // theirs; staff, on the platform's host, every open mission (docs/search.md).
-func (s *Server) discoveryRoutes(api fiber.Router) {
+func (s *Server) discoveryRoutes(_, api fiber.Router) {
 	enf := s.deps.Authz
 	api.Get("/missions", enf.Route("missions", "read"), s.searchMissions)
 	// A UUID only: other /missions/… routes stay free for other work.

@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
@@ -10,24 +14,28 @@ import (
 	"github.com/vendredi-app/vendredi/internal/errs"
 )
 
-// hourRoutes serve hours: employees log them on their own participations
-// and read theirs; HR admins approve or reject their company's. (An
-// association's managers approve through campaign.HourStore.ApproveHours
-// under campaign.ForAssociation, on the participations routes.)
-func (s *Server) hourRoutes(api fiber.Router) {
+// hourRoutes serve the hours given: employees log them, HR admins and an
+// association's managers (for every company's volunteers of their
+// missions) approve or reject them.
+func (s *Server) hourRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
-	api.Post("/participations/:id/hours", enf.Route("hours", "create"), s.logHours)
+	in := authz.AssociationParam("association")
+	logHours := enf.Route("hours", "create")
+	read, approve, reject := enf.RouteIn(in, "hours", "read"), enf.RouteIn(in, "hours", "approve"), enf.RouteIn(in, "hours", "reject")
+
+	api.Post("/participations/:id/hours", logHours, s.logHours)
+	app.Post("/me/participations/:id/hours", logHours, s.hoursSubmit)
 	api.Get("/me/hours", enf.Route("hours", "read"), s.myHours)
 	api.Get("/hours", enf.Route("hours", "approve"), s.companyHours)
 	api.Post("/hours/approve", enf.Route("hours", "approve"), s.approveHours)
 	api.Post("/hours/:id/reject", enf.Route("hours", "approve"), s.rejectHours)
 
-	// An association's managers confirm the hours given to their missions,
-	// from every company.
-	inAssoc := authz.AssociationParam("association")
-	api.Get("/associations/:association/hours", enf.RouteIn(inAssoc, "hours", "read"), s.forAssociation(s.companyHours))
-	api.Post("/associations/:association/hours/approve", enf.RouteIn(inAssoc, "hours", "approve"), s.forAssociation(s.approveHours))
-	api.Post("/associations/:association/hours/:id/reject", enf.RouteIn(inAssoc, "hours", "reject"), s.forAssociation(s.rejectHours))
+	api.Get("/associations/:association/hours", read, s.forAssociation(s.companyHours))
+	app.Get("/associations/:association/hours", read, s.associationHoursPage)
+	api.Post("/associations/:association/hours/approve", approve, s.forAssociation(s.approveHours))
+	app.Post("/associations/:association/hours/approve", approve, s.approveHoursSubmit)
+	api.Post("/associations/:association/hours/:id/reject", reject, s.forAssociation(s.rejectHours))
+	app.Post("/associations/:association/hours/:id/reject", reject, s.rejectHoursSubmit)
 }
 
 // forAssociation runs h acting for the association of the path.
@@ -116,4 +124,126 @@ func (s *Server) rejectHours(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(h)
+}
+
+func (s *Server) hoursSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	row := &participationRow{Hours: c.FormValue("hours"), Note: c.FormValue("note"), Day: c.FormValue("worked_on")}
+	var in campaign.HourInput
+	day, derr := time.Parse("2006-01-02", row.Day)
+	h, herr := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(row.Hours), ",", "."), 64)
+	switch {
+	case derr != nil:
+		row.Field, row.Key = "worked_on", "employee.hours.bad_day"
+	case herr != nil || h <= 0:
+		row.Field, row.Key = "hours", "employee.hours.bad_hours"
+	default:
+		in = campaign.HourInput{WorkedOn: campaign.DayOf(day), Hours: h, Note: strings.TrimSpace(row.Note)}
+		_, err = s.deps.Campaigns.LogHours(c.UserContext(), member, id, in)
+		if err == nil {
+			return c.Redirect("/me/participations?done=hours", fiber.StatusSeeOther)
+		}
+		if !pageError(err) {
+			return err
+		}
+		row.Field, row.Error = "hours", s.message(c, err)
+		var e *errs.Error
+		if asErr(err, &e) && e.Field == "worked_on" {
+			row.Field = "worked_on"
+		}
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return s.renderParticipations(c, id, row)
+}
+
+// hoursRow is a pending entry as the table shows it.
+type hoursRow struct {
+	campaign.HourLog
+	Text string
+}
+
+// hoursIn writes a number of hours as the page's language does (3,5 in
+// French).
+func hoursIn(lang string, h float64) string {
+	if lang == "fr" {
+		return strings.Replace(trimFloat(h), ".", ",", 1)
+	}
+	return trimFloat(h)
+}
+
+func (s *Server) associationHoursPage(c *fiber.Ctx) error { return s.renderHours(c, "") }
+
+func (s *Server) renderHours(c *fiber.Ctx, failure string) error {
+	a, err := s.association(c)
+	if err != nil {
+		return err
+	}
+	hs, err := s.deps.Campaigns.Hours(campaign.ForAssociation(c.UserContext(), a.ID), campaign.HourFilter{Status: campaign.HoursPending})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(hs))
+	rows := make([]hoursRow, len(hs))
+	total := 0.0
+	for i, h := range hs {
+		ids[i] = h.ID.String()
+		rows[i] = hoursRow{HourLog: h, Text: hoursIn(lang(c), h.Hours)}
+		total += h.Hours
+	}
+	return s.render(c, "association/hours", s.assocData(c, "hours", a, map[string]any{
+		"Hours": rows, "Count": len(hs), "All": strings.Join(ids, ","), "Total": hoursIn(lang(c), total), "Failure": failure,
+		"Approved": c.Query("approved"), "Rejected": c.Query("rejected") == "1",
+	}))
+}
+
+func (s *Server) approveHoursSubmit(c *fiber.Ctx) error {
+	assoc, err := paramID(c, "association")
+	if err != nil {
+		return err
+	}
+	var ids []uuid.UUID
+	raw := c.Request().PostArgs().PeekMulti("ids")
+	// "Confirm all" carries the ids the page listed, and only those: an
+	// entry logged since is not confirmed unseen.
+	for _, v := range strings.Split(c.FormValue("all"), ",") {
+		raw = append(raw, []byte(v))
+	}
+	for _, v := range raw {
+		if id, err := uuid.Parse(strings.TrimSpace(string(v))); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderHours(c, "!association.hours.none_checked")
+	}
+	res, err := s.deps.Campaigns.ApproveHours(campaign.ForAssociation(c.UserContext(), assoc), ids, principal(c).Label())
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range res {
+		if r.Outcome == campaign.OutcomeApproved {
+			n++
+		}
+	}
+	return c.Redirect("/associations/"+assoc.String()+"/hours?approved="+strconv.Itoa(n), fiber.StatusSeeOther)
+}
+
+func (s *Server) rejectHoursSubmit(c *fiber.Ctx) error {
+	assoc, id, err := s.missionParams(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Campaigns.RejectHours(campaign.ForAssociation(c.UserContext(), *assoc), id, principal(c).Label()); err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderHours(c, s.message(c, err))
+	}
+	return c.Redirect("/associations/"+assoc.String()+"/hours?rejected=1", fiber.StatusSeeOther)
 }

@@ -2,20 +2,21 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/errs"
 )
 
-// matchingRoutes serve ranked missions for an employee, and the campaign
-// allocation: HR admins run it, employees accept or decline its proposals.
-func (s *Server) matchingRoutes(api fiber.Router) {
+// matchingRoutes serve the missions ranked for an employee and the
+// allocation of a campaign's missions (whose proposals employees answer
+// in participations.go).
+func (s *Server) matchingRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
+	allocate := enf.Route("campaigns", "update")
 	api.Get("/campaigns/:id/recommendations", enf.Route("campaigns", "read"), s.recommendations)
-	api.Post("/campaigns/:id/allocation", enf.Route("campaigns", "update"), s.startAllocation)
+	api.Post("/campaigns/:id/allocation", allocate, s.startAllocation)
+	app.Post("/admin/campaigns/:id/allocation", allocate, s.hrAllocationSubmit)
 	api.Get("/campaigns/:id/allocation", enf.Route("campaign_reports", "read"), s.allocation)
-	api.Get("/me/proposals", enf.Route("participations", "read"), s.myProposals)
-	api.Post("/proposals/:id/accept", enf.Route("participations", "create"), s.acceptProposal)
-	api.Post("/proposals/:id/decline", enf.Route("participations", "cancel"), s.declineProposal)
 }
 
 func (s *Server) recommendations(c *fiber.Ctx) error {
@@ -55,47 +56,44 @@ func (s *Server) allocation(c *fiber.Ctx) error {
 	return c.JSON(run)
 }
 
-func (s *Server) myProposals(c *fiber.Ctx) error {
-	member, err := memberOf(c)
+func (s *Server) hrAllocationSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Matchmaker.Proposals(c.UserContext(), member)
-	if err != nil {
+	if _, err := s.deps.Matchmaker.StartAllocation(c.UserContext(), id, principal(c).ID); err != nil && !errs.Is(err, errs.Conflict) {
 		return err
 	}
-	if ps == nil {
-		ps = []campaign.Proposal{}
-	}
-	return c.JSON(fiber.Map{"proposals": ps})
+	return c.Redirect("/admin/campaigns/"+id.String()+"#allocation", fiber.StatusSeeOther)
 }
 
-func (s *Server) acceptProposal(c *fiber.Ctx) error {
-	member, id, err := memberAnd(c, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		SanitaryAck bool `json:"sanitary_ack" form:"sanitary_ack"`
-	}
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	p, err := s.deps.Matchmaker.Accept(c.UserContext(), member, id, in.SanitaryAck)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(p)
+// maxProposalsShown bounds the dashboard's list; the rest are the
+// employees' to see on their own pages.
+const maxProposalsShown = 100
+
+// proposalLine is a proposal as the dashboard lists it: who, where, score.
+type proposalLine struct {
+	Employee, Mission, Association, Status string
+	Score                                  int
 }
 
-func (s *Server) declineProposal(c *fiber.Ctx) error {
-	member, id, err := memberAnd(c, "id")
+func (s *Server) runProposals(c *fiber.Ctx, runID uuid.UUID) ([]proposalLine, error) {
+	ctx := c.UserContext()
+	ps, err := s.deps.Matchmaker.RunProposals(ctx, runID, maxProposalsShown)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p, err := s.deps.Matchmaker.Decline(c.UserContext(), member, id)
+	ms, err := s.deps.Identity.People(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(p)
+	names := make(map[uuid.UUID]string, len(ms))
+	for _, m := range ms {
+		names[m.ID] = m.FullName
+	}
+	out := make([]proposalLine, len(ps))
+	for i, p := range ps {
+		out[i] = proposalLine{Employee: names[p.MemberID], Mission: p.Mission, Association: p.Association, Status: p.Status, Score: p.Score}
+	}
+	return out, nil
 }

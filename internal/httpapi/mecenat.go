@@ -21,7 +21,7 @@ import (
 // figures with their lines, the hourly costs behind them (the "costs"
 // permission: HR only, never colleagues nor associations), and the law's
 // reference figures that staff keep. API and pages side by side.
-func (s *Server) mecenatRoutes(app fiber.Router, api fiber.Router) {
+func (s *Server) mecenatRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
 	read, update := enf.Route("costs", "read"), enf.Route("costs", "update")
 

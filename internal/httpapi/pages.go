@@ -2,9 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"errors"
+	"html"
 	"html/template"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
@@ -188,3 +192,159 @@ func (s *Server) currentTenant(c *fiber.Ctx) error {
 	}
 	return c.JSON(tenantJSON{Slug: t.Slug, Name: t.Name, Locale: t.Locale})
 }
+
+// staffData is a staff page's data; its title is the page's heading.
+func (s *Server) staffData(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
+	d := s.pageData(c, "", extra)
+	d["Title"] = s.phrase(d["Lang"].(string), titleKey)
+	// The staff menu marks the section the page belongs to.
+	d["Section"], _, _ = strings.Cut(strings.TrimPrefix(strings.TrimPrefix(c.Path(), "/platform"), "/"), "/")
+	if _, ok := d["Errors"]; !ok {
+		d["Errors"] = map[string]string{}
+	}
+	return d
+}
+
+// phrase is a page message in lang, as plain text: the document's title,
+// the words of an error caught by these pages.
+func (s *Server) phrase(lang, key string) string {
+	tpl, ok := s.pages[lang]
+	if !ok {
+		tpl = s.pages["fr"]
+	}
+	var b bytes.Buffer
+	if err := tpl.ExecuteTemplate(&b, "staff/phrase", key); err != nil {
+		return key
+	}
+	return html.UnescapeString(b.String())
+}
+
+// inputError is a mistake in a form that these pages catch before any
+// service, worded by one of their messages.
+type inputError struct{ field, key string }
+
+// staffError says which input err is about ("" for none), in words for
+// the page, and its code.
+func (s *Server) staffError(c *fiber.Ctx, err error) (field, message string, code errs.Code) {
+	var in *inputError
+	if errors.As(err, &in) {
+		return in.field, s.phrase(lang(c), in.key), errs.Invalid
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		field = e.Field
+	}
+	return field, s.message(c, err), errs.CodeOf(err)
+}
+
+// formValues reads the named inputs, trimmed and copied out of the
+// request's buffer.
+func formValues(c *fiber.Ctx, names ...string) map[string]string {
+	form := make(map[string]string, len(names))
+	for _, n := range names {
+		form[n] = strings.TrimSpace(utils.CopyString(c.FormValue(n)))
+	}
+	return form
+}
+
+// hrData is a page's data with the HR admin's links in the header.
+func (s *Server) hrData(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
+	d := s.pageData(c, "", extra)
+	d["HRAdmin"] = true
+	d["TitleKey"] = titleKey
+	d["Title"] = hrTitles[titleKey][0]
+	if d["Lang"] == "en" {
+		d["Title"] = hrTitles[titleKey][1]
+	}
+	return d
+}
+
+// hrTitles are the HR pages' window titles, in French and English.
+var hrTitles = map[string][2]string{
+	"hr.people.title":    {"Personnes", "People"},
+	"hr.campaigns.title": {"Campagnes", "Campaigns"},
+	"hr.dashboard.title": {"Tableau de bord", "Dashboard"},
+	"hr.audit.title":     {"Journal d'audit", "Audit log"},
+	"hr.tokens.title":    {"Jetons d'API", "API tokens"},
+	"hr.branding.title":  {"Image de marque", "Branding"},
+	"hr.settings.title":  {"Paramètres de la campagne", "Campaign settings"},
+	"hr.mecenat.title":   {"Mécénat de compétences", "Skills-based giving"},
+	"hr.lines.title":     {"Détail des heures valorisées", "Valued hours in detail"},
+	"hr.costs.title":     {"Coûts horaires", "Hourly costs"},
+}
+
+// pageError keeps the failures a form shows the person; the others go to
+// the error page.
+func pageError(err error) bool {
+	code := errs.CodeOf(err)
+	return code == errs.Invalid || code == errs.Conflict || code == errs.NotFound
+}
+
+func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
+
+// assocTitles are the pages' titles, by language.
+var assocTitles = map[string]map[string]string{
+	"fr": {"signup": "Inscrire votre association", "home": "Votre association", "missions": "Missions",
+		"mission_new": "Nouvelle mission", "mission_edit": "Modifier la mission", "applicants": "Candidatures", "hours": "Heures à confirmer",
+		"receipts": "Reçus de mécénat"},
+	"en": {"signup": "Sign up your association", "home": "Your association", "missions": "Missions",
+		"mission_new": "New mission", "mission_edit": "Edit the mission", "applicants": "Applicants", "hours": "Hours to confirm",
+		"receipts": "Giving receipts"},
+}
+
+// assocData is a page's data within an association: its name in the
+// title, the sub-navigation's current section, dates in the page's words.
+func (s *Server) assocData(c *fiber.Ctx, section string, a *catalog.Association, extra map[string]any) map[string]any {
+	d := s.pageData(c, "", extra)
+	l, _ := d["Lang"].(string)
+	if assocTitles[l] == nil {
+		l = "fr"
+	}
+	d["Title"] = assocTitles[l][section]
+	if a != nil {
+		d["Title"] = assocTitles[l][section] + " · " + a.Name
+		d["Assoc"] = a
+		d["Base"] = "/associations/" + a.ID.String()
+	}
+	d["Section"] = section
+	d["DateFmt"] = "02/01/2006"
+	if l == "en" {
+		d["DateFmt"] = "2 Jan 2006"
+	}
+	return d
+}
+
+// assocErrors are a form's messages, by the name of the input at fault;
+// "form" is the form's own.
+type assocErrors map[string]string
+
+// put words err next to its field when the form has that input (renamed
+// by alias), else at the top of the form.
+func (fe assocErrors) put(msg string, err error, inputs map[string]bool, alias map[string]string) {
+	var e *errs.Error
+	field := ""
+	if errors.As(err, &e) {
+		field = e.Field
+	}
+	if a, ok := alias[field]; ok {
+		field = a
+	}
+	if !inputs[field] {
+		field = "form"
+	}
+	fe[field] = msg
+}
+
+// refused words a refusal the page can show next to its field (see put)
+// and sets the answer's status; an error the page cannot show is returned
+// for the error page.
+func (s *Server) refused(c *fiber.Ctx, fe assocErrors, err error, inputs map[string]bool, alias map[string]string) error {
+	if !pageError(err) {
+		return err
+	}
+	fe.put(s.message(c, err), err, inputs, alias)
+	c.Status(statusOf[errs.CodeOf(err)])
+	return nil
+}
+
+func (e *inputError) Error() string { return e.field + ": " + e.key }

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"errors"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -14,20 +17,41 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 )
 
-// participationRoutes serves sign-ups: employees apply and cancel, HR
-// admins follow their campaign, associations decide.
-func (s *Server) participationRoutes(api fiber.Router) {
+// participationRoutes serve sign-ups: apply, cancel, answer a proposal,
+// and an association's decisions on its applicants. The API's routes and
+// the pages' sit side by side, each operation's permission declared once.
+func (s *Server) participationRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
-	inAssoc := authz.AssociationParam("association")
-	api.Post("/campaigns/:id/participations", enf.Route("participations", "create"), s.apply)
+	in := authz.AssociationParam("association")
+	read, create, cancel := enf.Route("participations", "read"), enf.Route("participations", "create"), enf.Route("participations", "cancel")
+	applicants, approve, reject := enf.RouteIn(in, "participations", "read"), enf.RouteIn(in, "participations", "approve"),
+		enf.RouteIn(in, "participations", "reject")
+
+	api.Post("/campaigns/:id/participations", create, s.apply)
+	app.Post("/campaigns/:id/apply", create, s.applySubmit)
 	api.Get("/campaigns/:id/participations", enf.Route("campaign_reports", "read"), s.campaignParticipations)
-	api.Get("/me/participations", enf.Route("participations", "read"), s.myParticipations)
-	api.Get("/me/participations/:id/calendar.ics", enf.Route("participations", "read"), s.participationCalendar)
-	api.Post("/participations/:id/cancel", enf.Route("participations", "cancel"), s.cancelParticipation)
-	api.Get("/associations/:association/participations", enf.RouteIn(inAssoc, "participations", "read"), s.associationParticipations)
-	api.Post("/associations/:association/participations/:id/validate", enf.RouteIn(inAssoc, "participations", "approve"), s.decide(true))
-	api.Post("/associations/:association/participations/:id/refuse", enf.RouteIn(inAssoc, "participations", "reject"), s.decide(false))
-	api.Post("/associations/:association/participations/:id/attendance", enf.RouteIn(inAssoc, "participations", "approve"), s.attend)
+
+	api.Get("/me/participations", read, s.myParticipations)
+	app.Get("/me/participations", read, s.myParticipationsPage)
+	api.Get("/me/participations/:id/calendar.ics", read, s.participationCalendar)
+	app.Get("/me/participations/:id/calendar.ics", read, s.participationCalendar)
+	api.Post("/participations/:id/cancel", cancel, s.cancelParticipation)
+	app.Post("/me/participations/:id/cancel", cancel, s.cancelSubmit)
+
+	api.Get("/me/proposals", read, s.myProposals)
+	api.Post("/proposals/:id/accept", create, s.acceptProposal)
+	app.Post("/me/proposals/:id/accept", create, s.acceptProposalSubmit)
+	api.Post("/proposals/:id/decline", cancel, s.declineProposal)
+	app.Post("/me/proposals/:id/decline", cancel, s.declineProposalSubmit)
+
+	api.Get("/associations/:association/participations", applicants, s.associationParticipations)
+	app.Get("/associations/:association/applicants", applicants, s.applicantsPage)
+	api.Post("/associations/:association/participations/:id/validate", approve, s.decide(true))
+	app.Post("/associations/:association/applicants/:id/validate", approve, s.validateSubmit)
+	api.Post("/associations/:association/participations/:id/refuse", reject, s.decide(false))
+	app.Post("/associations/:association/applicants/:id/refuse", reject, s.refuseSubmit)
+	api.Post("/associations/:association/participations/:id/attendance", approve, s.attend)
+	app.Post("/associations/:association/applicants/:id/attendance", approve, s.attendanceSubmit)
 }
 
 // memberOf returns the signed-in employee's id: participations are a
@@ -247,4 +271,415 @@ func (s *Server) participationCalendar(c *fiber.Ctx) error {
 		return c.Send(calendar.Single(ev))
 	}
 	return errs.E(errs.NotFound, "no such participation")
+}
+
+// applyForm is an application that came back with an error.
+type applyForm struct {
+	MissionID  uuid.UUID
+	Motivation string
+	Ack        bool
+	Field      string
+	Key        string // a message of the page, else Message
+	Message    string
+	Full       bool
+}
+
+func (s *Server) applySubmit(c *fiber.Ctx) error {
+	member, campaignID, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	form := &applyForm{Motivation: strings.TrimSpace(c.FormValue("motivation")), Ack: c.FormValue("sanitary_ack") != ""}
+	mid, err := uuid.Parse(c.FormValue("mission_id"))
+	if err != nil {
+		return errs.Field("mission_id", "say which mission: mission_id")
+	}
+	form.MissionID = mid
+	_, err = s.deps.Participations.Apply(c.UserContext(), member, campaign.ApplyInput{CampaignID: campaignID, MissionID: mid,
+		Motivation: form.Motivation, SanitaryAck: form.Ack, WaitingList: c.FormValue("waiting_list") == "1"})
+	if err == nil {
+		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
+	}
+	if !pageError(err) {
+		return err
+	}
+	form.Message = s.message(c, err)
+	var e *errs.Error
+	if ok := asErr(err, &e); ok {
+		form.Field = e.Field
+	}
+	switch {
+	case errors.Is(err, campaign.ErrSanitaryAck):
+		form.Key = "employee.apply.ack_missing"
+	case errors.Is(err, campaign.ErrMissionFull):
+		form.Full, form.Key = true, "employee.apply.full"
+	default:
+		form.Field = "form"
+	}
+	c.Status(statusOf[errs.CodeOf(err)])
+	return s.renderCampaign(c, form)
+}
+
+// participationRow is a participation as the history shows it.
+type participationRow struct {
+	campaign.Participation
+	CanCancel, CanLog bool
+	Error, Key, Field string
+	Hours, Note, Day  string
+	// Logged are the hours given on this participation, newest first.
+	Logged []campaign.HourLog
+}
+
+func (s *Server) myParticipationsPage(c *fiber.Ctx) error {
+	return s.renderParticipations(c, uuid.Nil, nil)
+}
+
+// proposalCard is a mission the campaign's allocation proposed, with why,
+// and the refusal of an acceptance that came back.
+type proposalCard struct {
+	campaign.Proposal
+	Reasons      []string
+	Error, Field string
+	Ack          bool
+}
+
+// proposals are the employee's open proposals, one of them with the error
+// its acceptance met.
+func (s *Server) proposals(c *fiber.Ctx, member uuid.UUID, failed *proposalCard) ([]proposalCard, error) {
+	ps, err := s.deps.Matchmaker.Proposals(c.UserContext(), member)
+	if err != nil {
+		return nil, err
+	}
+	labels, _, err := s.skillLabels(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []proposalCard
+	for _, p := range ps {
+		if p.Status != "proposed" {
+			continue
+		}
+		card := proposalCard{Proposal: p, Reasons: reasons(p.Explanation, labels)}
+		if failed != nil && failed.ID == p.ID {
+			card.Error, card.Field, card.Ack = failed.Error, failed.Field, failed.Ack
+		}
+		out = append(out, card)
+	}
+	return out, nil
+}
+
+// acceptProposalSubmit signs the employee up for a proposed mission,
+// through the sign-up's own rules: a place gone meanwhile, or the sanitary
+// acknowledgement missing, comes back on the proposal's card.
+func (s *Server) acceptProposalSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	ack := c.FormValue("sanitary_ack") != ""
+	_, err = s.deps.Matchmaker.Accept(c.UserContext(), member, id, ack)
+	if err == nil {
+		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
+	}
+	if !pageError(err) || errs.Is(err, errs.NotFound) {
+		return err
+	}
+	failed := &proposalCard{Proposal: campaign.Proposal{ID: id}, Error: s.message(c, err), Ack: ack}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		failed.Field = e.Field
+	}
+	c.Status(statusOf[errs.CodeOf(err)])
+	return s.renderParticipationsWith(c, uuid.Nil, nil, failed)
+}
+
+func (s *Server) declineProposalSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Matchmaker.Decline(c.UserContext(), member, id); err != nil {
+		return err
+	}
+	return c.Redirect("/me/participations?done=declined", fiber.StatusSeeOther)
+}
+
+func (s *Server) renderParticipations(c *fiber.Ctx, errID uuid.UUID, bad *participationRow) error {
+	return s.renderParticipationsWith(c, errID, bad, nil)
+}
+
+func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *participationRow, failed *proposalCard) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	proposed, err := s.proposals(c, member, failed)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	logged, balances, err := s.deps.Campaigns.MyHours(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	byParticipation := map[uuid.UUID][]campaign.HourLog{}
+	for _, h := range logged {
+		byParticipation[h.ParticipationID] = append(byParticipation[h.ParticipationID], h)
+	}
+	rows := make([]participationRow, len(ps))
+	for i, p := range ps {
+		rows[i] = participationRow{Participation: p, Logged: byParticipation[p.ID],
+			CanCancel: p.CanMove(campaign.Cancelled), CanLog: campaign.HoursOpen(p.Status)}
+		if bad != nil && p.ID == errID {
+			rows[i].Error, rows[i].Key, rows[i].Field, rows[i].Hours, rows[i].Note, rows[i].Day = bad.Error, bad.Key, bad.Field, bad.Hours, bad.Note, bad.Day
+		}
+	}
+	return s.render(c, "employee/participations", s.pageData(c, "", map[string]any{
+		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"), "Proposals": proposed, "Balances": balances,
+		"Today": time.Now().Format("2006-01-02"),
+	}))
+}
+
+func (s *Server) cancelSubmit(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Participations.Cancel(c.UserContext(), member, id, c.FormValue("reason")); err != nil {
+		return err
+	}
+	return c.Redirect("/me/participations?done=cancelled", fiber.StatusSeeOther)
+}
+
+// matchedSkill is one of an assocApplicant's skills their mission asks for.
+type matchedSkill struct {
+	Label           string
+	Level, Wanted   int
+	Required, Short bool // Short: below the level asked for
+}
+
+// assocApplicant is a participation as the applicants page shows it.
+type assocApplicant struct {
+	campaign.Participation
+	// Late: unanswered past the campaign's response time.
+	Late         bool
+	Skills       []matchedSkill
+	CanValidate  bool
+	CanRefuse    bool
+	CanAttend    bool // the date has passed: did they come?
+	Errors       assocErrors
+	Reason       string
+	Detail       string
+	RefuseOpened bool
+	Page         *applicantsContext
+}
+
+// applicantsContext is what each applicant's card needs of the page.
+type applicantsContext struct {
+	Base, DateFmt, MissionQ, Status string
+	Reasons                         []string
+}
+
+// assocRefusal is a assocRefusal sent back with an error, for its assocApplicant.
+type assocRefusal struct {
+	ID             uuid.UUID
+	Reason, Detail string
+	Errors         assocErrors
+}
+
+func (s *Server) applicantsPage(c *fiber.Ctx) error { return s.renderApplicants(c, nil) }
+
+func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
+	ctx := c.UserContext()
+	a, err := s.association(c)
+	if err != nil {
+		return err
+	}
+	missionQ, status := c.Query("mission", c.FormValue("mission")), c.Query("status", c.FormValue("status"))
+	var mission *uuid.UUID
+	if id, err := uuid.Parse(missionQ); err == nil {
+		mission = &id
+	} else {
+		missionQ = ""
+	}
+	if !slices.Contains(participationStatuses, status) {
+		status = ""
+	}
+	ps, err := s.deps.Participations.OfAssociation(ctx, a.ID, mission, status)
+	if err != nil {
+		return err
+	}
+	ms, err := s.deps.Catalogue.Missions(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	matches := map[uuid.UUID][]campaign.ApplicantSkill{}
+	if len(ps) > 0 {
+		ids := make([]uuid.UUID, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		if matches, err = s.deps.Participations.ApplicantSkills(ctx, a.ID, ids); err != nil {
+			return err
+		}
+	}
+	labels, _, err := s.skillLabels(c)
+	if err != nil {
+		return err
+	}
+	d := s.assocData(c, "applicants", a, nil)
+	page := &applicantsContext{Base: d["Base"].(string), DateFmt: d["DateFmt"].(string), MissionQ: missionQ, Status: status,
+		Reasons: campaign.RefusalReasons}
+	var open, decided []assocApplicant
+	for _, p := range ps {
+		ap := assocApplicant{Participation: p, Late: p.Late(time.Now()), CanValidate: p.CanMove(campaign.Validated),
+			CanRefuse: p.CanMove(campaign.Refused), Errors: assocErrors{}, Page: page,
+			CanAttend: campaign.CanRecordAttendance(&p, time.Now())}
+		for _, m := range matches[p.ID] {
+			ap.Skills = append(ap.Skills, matchedSkill{Label: labels[m.Skill], Level: m.Level, Wanted: m.Wanted,
+				Required: m.Required, Short: m.Level < m.Wanted})
+		}
+		if bad != nil && bad.ID == p.ID {
+			ap.Reason, ap.Detail, ap.Errors = bad.Reason, bad.Detail, bad.Errors
+			ap.RefuseOpened = bad.Errors["reason"] != "" || bad.Errors["detail"] != ""
+		}
+		if ap.CanRefuse {
+			open = append(open, ap)
+		} else {
+			decided = append(decided, ap)
+		}
+	}
+	for k, v := range map[string]any{"Open": open, "Decided": decided, "Missions": ms, "MissionQ": missionQ, "Status": status,
+		"Statuses": participationStatuses[1:], "Done": c.Query("done"), "Who": c.Query("who"),
+		"Filtered": mission != nil || status != ""} {
+		d[k] = v
+	}
+	return s.render(c, "association/applicants", d)
+}
+
+// backToApplicants is the applicants page with the filters the person had.
+// attendanceSubmit records whether the volunteer came (came=yes or no).
+func (s *Server) attendanceSubmit(c *fiber.Ctx) error {
+	assoc, id, err := s.missionParams(c)
+	if err != nil {
+		return err
+	}
+	came := c.FormValue("came")
+	if came != "yes" && came != "no" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c,
+			errs.Field("came", "say whether the volunteer came"))}})
+	}
+	p, err := s.deps.Participations.Attend(c.UserContext(), *assoc, id, came == "yes")
+	if err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c, err)}})
+	}
+	return c.Redirect(backToApplicants(c, *assoc, p.Status, p.MemberName), fiber.StatusSeeOther)
+}
+
+func backToApplicants(c *fiber.Ctx, assoc uuid.UUID, done, who string) string {
+	q := url.Values{"done": {done}, "who": {who}}
+	if m := c.FormValue("mission"); m != "" {
+		q.Set("mission", m)
+	}
+	if st := c.FormValue("status"); st != "" {
+		q.Set("status", st)
+	}
+	return "/associations/" + assoc.String() + "/applicants?" + q.Encode()
+}
+
+func (s *Server) validateSubmit(c *fiber.Ctx) error {
+	assoc, id, err := s.missionParams(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Participations.Decide(c.UserContext(), *assoc, id, campaign.Decision{Validate: true})
+	if err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c, err)}})
+	}
+	return c.Redirect(backToApplicants(c, *assoc, "validated", p.MemberName), fiber.StatusSeeOther)
+}
+
+func (s *Server) refuseSubmit(c *fiber.Ctx) error {
+	assoc, id, err := s.missionParams(c)
+	if err != nil {
+		return err
+	}
+	r := &assocRefusal{ID: id, Reason: strings.TrimSpace(c.FormValue("reason")), Detail: strings.TrimSpace(c.FormValue("detail")), Errors: assocErrors{}}
+	// The volunteer reads why: the page asks for a reason and a word for
+	// them, whichever reason it is.
+	if !slices.Contains(campaign.RefusalReasons, r.Reason) {
+		r.Errors["reason"] = "!association.refuse.reason_missing"
+	}
+	if r.Detail == "" {
+		r.Errors["detail"] = "!association.refuse.detail_missing"
+	}
+	if len(r.Errors) == 0 {
+		p, err := s.deps.Participations.Decide(c.UserContext(), *assoc, id, campaign.Decision{Reason: r.Reason, Detail: r.Detail})
+		if err == nil {
+			return c.Redirect(backToApplicants(c, *assoc, "refused", p.MemberName), fiber.StatusSeeOther)
+		}
+		if err := s.refused(c, r.Errors, err, map[string]bool{"reason": true, "detail": true}, nil); err != nil {
+			return err
+		}
+	} else {
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	return s.renderApplicants(c, r)
+}
+
+func (s *Server) myProposals(c *fiber.Ctx) error {
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.deps.Matchmaker.Proposals(c.UserContext(), member)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []campaign.Proposal{}
+	}
+	return c.JSON(fiber.Map{"proposals": ps})
+}
+
+func (s *Server) acceptProposal(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		SanitaryAck bool `json:"sanitary_ack" form:"sanitary_ack"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	p, err := s.deps.Matchmaker.Accept(c.UserContext(), member, id, in.SanitaryAck)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) declineProposal(c *fiber.Ctx) error {
+	member, id, err := memberAnd(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Matchmaker.Decline(c.UserContext(), member, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
 }

@@ -19,7 +19,7 @@ import (
 // the facts of the year's gift; the association's manager confirms them
 // (two clicks: the receipts page, then "confirm") or disputes a line;
 // both download the confirmed facts as PDF. API and pages side by side.
-func (s *Server) receiptRoutes(app fiber.Router, api fiber.Router) {
+func (s *Server) receiptRoutes(app, api fiber.Router) {
 	enf := s.deps.Authz
 	in := authz.AssociationParam("association")
 	api.Post("/mecenat/years/:year/receipts", enf.Route("receipts", "create"), s.offerReceipt)

@@ -12,12 +12,11 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// brandingPages let an HR admin change the company's colour and logo after
-// onboarding: the company's pages follow at once.
-func (s *Server) brandingPages(app fiber.Router) {
-	enf := s.deps.Authz
-	app.Get("/admin/branding", enf.Route("tenants", "update"), s.brandingPage)
-	app.Post("/admin/branding", enf.Route("tenants", "update"), s.brandingSubmit)
+// brandingRoutes let HR admins set the company's name, colour and logo.
+func (s *Server) brandingRoutes(app, _ fiber.Router) {
+	update := s.deps.Authz.Route("tenants", "update")
+	app.Get("/admin/branding", update, s.brandingPage)
+	app.Post("/admin/branding", update, s.brandingSubmit)
 }
 
 func (s *Server) brandingPage(c *fiber.Ctx) error {
