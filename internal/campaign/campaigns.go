@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"reflect"
 	"slices"
@@ -559,4 +560,316 @@ type CampaignStore interface {
 	// accepts whether it needs the sanitary acknowledgement, and counts the
 	// click for the company.
 	Redirect(ctx context.Context, missionID uuid.UUID, campaignID, memberID *uuid.UUID, decide func(requiresAck bool) error) (string, error)
+}
+
+// CampaignMissions lists the missions of a campaign visible to its
+// audience (the allocation's candidates).
+func (s *Service) CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
+	return s.st.Campaigns.CampaignMissions(ctx, c, limit)
+}
+
+// Create makes a draft campaign of the company in the context, from a
+// template (pre-filled in the company's locale, then the fields given) or
+// from scratch.
+func (s *Service) Create(ctx context.Context, by uuid.UUID, locale string, in CampaignInput) (*Campaign, error) {
+	c := Campaign{MaxActivePerEmployee: DefaultMaxActivePerEmployee, ResponseDays: DefaultResponseDays}
+	var tpl *Template
+	if in.Template != nil && *in.Template != "" {
+		t, err := s.st.Campaigns.Template(ctx, *in.Template)
+		if errs.Is(err, errs.NotFound) {
+			return nil, errs.Field("template", "there is no template %q", *in.Template)
+		}
+		if err != nil {
+			return nil, err
+		}
+		tpl = t
+		c = FromTemplate(t, locale, s.Now(), 0)
+	}
+	in.apply(&c)
+	if tpl != nil && in.GoalParticipants == nil {
+		// Goals follow the audience the campaign ends up with.
+		n, err := s.st.Campaigns.AudienceSize(ctx, c.Audience, cleanList(c.AudienceValues))
+		if err != nil {
+			return nil, err
+		}
+		goalP, goalH := templateGoals(tpl, n)
+		c.GoalParticipants = goalP
+		if in.GoalHours == nil {
+			c.GoalHours = goalH
+		}
+	}
+	c.ID, c.Status, c.CreatedAt = uuid.Must(uuid.NewV7()), Draft, s.Now()
+	if by != uuid.Nil {
+		c.CreatedBy = &by
+	}
+	if err := s.check(ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := s.st.Campaigns.CreateCampaign(ctx, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// check normalizes a campaign and checks that its listed missions exist
+// and are visible to the company.
+func (s *Service) check(ctx context.Context, c *Campaign) error {
+	if err := c.Normalize(); err != nil {
+		return err
+	}
+	if len(c.MissionIDs) == 0 {
+		return nil
+	}
+	ok, err := s.st.Campaigns.VisibleMissions(ctx, c.MissionIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range c.MissionIDs {
+		if !slices.Contains(ok, id) {
+			return errs.Field("mission_ids", "there is no mission %s open to the company", id)
+		}
+	}
+	return nil
+}
+
+// List returns the campaigns the viewer may see: all of the company's for
+// HR admins (in one status if given), the active ones meant for them for
+// employees.
+func (s *Service) List(ctx context.Context, v Viewer, status string) ([]Campaign, error) {
+	f := CampaignFilter{Status: status}
+	if status != "" && !slices.Contains([]string{Draft, Scheduled, Active, Closed, Archived}, status) {
+		return nil, errs.Field("status", "status %q is not one of draft, scheduled, active, closed, archived", status)
+	}
+	if !v.HRAdmin {
+		f = CampaignFilter{ForMember: &v.MemberID}
+	}
+	return s.st.Campaigns.Campaigns(ctx, f)
+}
+
+// Get returns a campaign the viewer may see; any other answers
+// errs.NotFound, as a missing one (another company's included).
+func (s *Service) Get(ctx context.Context, v Viewer, id uuid.UUID) (*Campaign, error) {
+	f := CampaignFilter{ID: &id}
+	if !v.HRAdmin {
+		f.ForMember = &v.MemberID
+	}
+	list, err := s.st.Campaigns.Campaigns(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, errs.E(errs.NotFound, "no such campaign")
+	}
+	return &list[0], nil
+}
+
+// Update changes a campaign's settings; its status moves only through the
+// transitions. An archived campaign is read-only.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, in CampaignInput) (*Campaign, error) {
+	if in.Template != nil {
+		return nil, errs.Field("template", "a campaign's template is chosen at creation")
+	}
+	if in.MissionIDs != nil && len(*in.MissionIDs) > 0 {
+		ok, err := s.st.Campaigns.VisibleMissions(ctx, uniqueIDs(*in.MissionIDs))
+		if err != nil {
+			return nil, err
+		}
+		for _, mid := range *in.MissionIDs {
+			if !slices.Contains(ok, mid) {
+				return nil, errs.Field("mission_ids", "there is no mission %s open to the company", mid)
+			}
+		}
+	}
+	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+		if c.Status == Archived {
+			return errs.E(errs.Conflict, "an archived campaign cannot change")
+		}
+		in.apply(c)
+		return c.Normalize()
+	})
+}
+
+// Move changes a campaign's status: schedule, close, archive, or reopen
+// (a closed campaign back to active, without mailing anyone again).
+// Invalid transitions are errs.Conflict.
+func (s *Service) Move(ctx context.Context, id uuid.UUID, to string) (*Campaign, error) {
+	if to == Scheduled {
+		if err := s.needMissions(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+		if to == Active && c.Status != Closed {
+			return errs.E(errs.Conflict, "only a closed campaign can be reopened; this one is %s (launch it instead)", c.Status)
+		}
+		return c.Transition(to, s.Now())
+	})
+}
+
+// needMissions refuses to publish a campaign that offers no mission.
+func (s *Service) needMissions(ctx context.Context, id uuid.UUID) error {
+	c, err := s.Get(ctx, Viewer{HRAdmin: true}, id)
+	if err != nil {
+		return err
+	}
+	if c.Status == Active {
+		return nil
+	}
+	ms, err := s.st.Campaigns.CampaignMissions(ctx, c, 1)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return errs.E(errs.Conflict, "the campaign offers no mission yet: widen its missions before publishing it")
+	}
+	return nil
+}
+
+// Launch opens a draft or scheduled campaign for sign-ups and invites
+// every active member of its audience, once: the activation, the
+// invitations' mails (queued, see Mailer) and their record are one unit of
+// work, so that a launch either mails everyone it records or nobody.
+// Launching an active campaign again mails only the members who joined the
+// audience since (and those whose mail could not be queued): nobody gets
+// it twice. baseURL is the company's address, for the link to the campaign.
+func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*LaunchResult, error) {
+	if err := s.needMissions(ctx, id); err != nil {
+		return nil, err
+	}
+	var res *LaunchResult
+	// A client that goes away does not stop the launch halfway.
+	err := s.Unit(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		l, err := s.st.Campaigns.Launch(ctx, id, func(c *Campaign) error {
+			if c.Status == Active {
+				return nil
+			}
+			if c.Status == Closed {
+				return errs.E(errs.Conflict, "a closed campaign is reopened, not launched")
+			}
+			return c.Transition(Active, s.Now())
+		})
+		if err != nil {
+			return err
+		}
+		m := LaunchMail{Company: l.Company, Locale: l.Locale, Campaign: l.Campaign,
+			Link: strings.TrimSuffix(baseURL, "/") + "/campaigns/" + l.Campaign.ID.String()}
+		mailed, err := s.invite(ctx, l.Invitees, m)
+		if err != nil {
+			return err
+		}
+		res = &LaunchResult{Campaign: l.Campaign, Invited: len(mailed), Failed: len(l.Invitees) - len(mailed)}
+		if len(mailed) > 0 {
+			return s.st.Campaigns.Mailed(ctx, l.Campaign.ID, mailed)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// StartDue launches the company's scheduled campaigns whose first day has
+// come, as their HR admin would, and, for the running ones, mails whoever
+// they have not reached yet: a mail that failed, a colleague who joined
+// since. baseURL is the company's address, for the mail's link. A campaign
+// that cannot start (no mission left) stays scheduled, and is logged.
+func (s *Service) StartDue(ctx context.Context, baseURL string) []LaunchResult {
+	var out []LaunchResult
+	today := s.Now()
+	for _, status := range []string{Scheduled, Active} {
+		list, err := s.List(ctx, Viewer{HRAdmin: true}, status)
+		if err != nil {
+			slog.WarnContext(ctx, "campaigns to start or mail not read", "err", err)
+			return out
+		}
+		for _, c := range list {
+			if c.StartsOn.After(today) {
+				continue
+			}
+			res, err := s.Launch(ctx, c.ID, baseURL)
+			if err != nil {
+				slog.WarnContext(ctx, "campaign not started or mailed", "campaign", c.ID, "err", err)
+				continue
+			}
+			if status == Scheduled || res.Invited+res.Failed > 0 {
+				out = append(out, *res)
+			}
+		}
+	}
+	return out
+}
+
+// invite queues the invitees' mails and returns who got one. An address
+// the mail seam refuses is skipped and logged (a later launch tries it
+// again); any other failure fails the launch.
+func (s *Service) invite(ctx context.Context, to []Invitee, m LaunchMail) ([]uuid.UUID, error) {
+	var mailed []uuid.UUID
+	for _, inv := range to {
+		err := s.mailer.CampaignLaunch(ctx, inv, m)
+		if errs.Is(err, errs.Invalid) {
+			slog.WarnContext(ctx, "campaign invitation not mailed; the next launch retries", "campaign", m.Campaign.ID,
+				"member", inv.MemberID, "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		mailed = append(mailed, inv.MemberID)
+	}
+	return mailed, nil
+}
+
+// Missions lists the missions of a campaign the viewer may see.
+func (s *Service) Missions(ctx context.Context, v Viewer, id uuid.UUID) (*CampaignMissions, error) {
+	c, err := s.Get(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.st.Campaigns.CampaignMissions(ctx, c, 200)
+	if err != nil {
+		return nil, err
+	}
+	out := &CampaignMissions{Missions: ms}
+	if out.Missions == nil {
+		out.Missions = []catalog.Mission{}
+	}
+	if c.Crisis {
+		if out.SanitaryRules, err = s.st.Campaigns.SanitaryRules(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Redirect records that an employee followed a mission's link to its
+// external sign-up (a vital mission on the national platform) and returns
+// the link. campaignID, when given, must be a campaign the viewer sees.
+func (s *Service) Redirect(ctx context.Context, v Viewer, missionID uuid.UUID, campaignID *uuid.UUID, sanitaryAck bool) (string, error) {
+	if campaignID != nil {
+		if _, err := s.Get(ctx, v, *campaignID); err != nil {
+			return "", err
+		}
+	}
+	var member *uuid.UUID
+	if v.MemberID != uuid.Nil {
+		member = &v.MemberID
+	}
+	return s.st.Campaigns.Redirect(ctx, missionID, campaignID, member, func(requiresAck bool) error {
+		return SanitaryAck(requiresAck, sanitaryAck)
+	})
+}
+
+// LaunchResult is what a launch did.
+type LaunchResult struct {
+	Campaign *Campaign `json:"campaign"`
+	Invited  int       `json:"invited"` // mailed by this launch
+	Failed   int       `json:"failed"`  // mails that failed; the next launch retries them
+}
+
+// CampaignMissions is a campaign's list of missions, with the sanitary
+// rules when vital missions are pinned.
+type CampaignMissions struct {
+	Missions      []catalog.Mission `json:"missions"`
+	SanitaryRules []SanitaryRule    `json:"sanitary_rules,omitempty"`
 }

@@ -213,3 +213,28 @@ func cell(s string) string {
 	}
 	return s
 }
+
+// ExportCSV writes a campaign's participations as CSV (ExportFilter).
+func (s *Service) ExportCSV(ctx context.Context, campaignID uuid.UUID, f ExportFilter, w io.Writer) error {
+	return WriteCSV(ctx, s.st.Figures, campaignID, f, w)
+}
+
+// Figures returns the figures of a campaign of the company.
+func (s *Service) Figures(ctx context.Context, id uuid.UUID) (*Figures, error) {
+	_, f, err := s.figures(ctx, id)
+	return f, err
+}
+
+// figures reads a campaign and its figures, completed.
+func (s *Service) figures(ctx context.Context, id uuid.UUID) (*Campaign, *Figures, error) {
+	c, err := s.Get(ctx, Viewer{HRAdmin: true}, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.st.Figures.Figures(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.Complete(c)
+	return c, f, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,4 +225,58 @@ func ForAssociation(ctx context.Context, associationID uuid.UUID) context.Contex
 func AssociationFrom(ctx context.Context) (uuid.UUID, bool) {
 	id, ok := ctx.Value(associationKey{}).(uuid.UUID)
 	return id, ok && id != uuid.Nil
+}
+
+// LogHours records hours an employee gave on their own participation
+// (errs.NotFound for anyone else's); approved at once under the
+// campaign's threshold.
+func (s *Service) LogHours(ctx context.Context, member, participationID uuid.UUID, in HourInput) (*HourLog, error) {
+	now := s.Now()
+	return s.st.Hours.LogHours(ctx, member, participationID, &in, func(snap *HourSnapshot) (string, error) {
+		snap.Now = now
+		return DecideHours(snap, &in)
+	})
+}
+
+// MyHours lists the member's entries and balances.
+func (s *Service) MyHours(ctx context.Context, member uuid.UUID) ([]HourLog, []HoursBalance, error) {
+	return s.st.Hours.MemberHours(ctx, member)
+}
+
+// Hours lists the company's entries for HR admins.
+func (s *Service) Hours(ctx context.Context, f HourFilter) ([]HourLog, error) {
+	if f.Status != "" && f.Status != HoursPending && f.Status != HoursApproved && f.Status != HoursRejected {
+		return nil, errs.Field("status", "status %q is not one of pending, approved, rejected", f.Status)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 500
+	}
+	return s.st.Hours.Hours(ctx, f)
+}
+
+// ApproveHours approves entries in bulk, one outcome per id.
+func (s *Service) ApproveHours(ctx context.Context, ids []uuid.UUID, by string) ([]HourOutcome, error) {
+	switch {
+	case len(ids) == 0:
+		return nil, errs.Field("ids", "give the ids of the hours to approve")
+	case len(ids) > 1000:
+		return nil, errs.Field("ids", "approve 1 000 entries at most at once")
+	}
+	return s.st.Hours.ApproveHours(ctx, uniqueIDs(ids), by)
+}
+
+// RejectHours rejects a pending entry.
+func (s *Service) RejectHours(ctx context.Context, id uuid.UUID, by string) (*HourLog, error) {
+	return s.st.Hours.RejectHours(ctx, id, by)
+}
+
+// uniqueIDs drops repeated ids, keeping the first of each in place.
+func uniqueIDs(ids []uuid.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/geo"
 	"github.com/vendredi-app/vendredi/internal/taxonomy"
 )
 
@@ -193,4 +194,48 @@ type ProfileStore interface {
 	Profile(ctx context.Context, memberID uuid.UUID) (*Profile, error)
 	// SaveProfile writes the whole profile of p.MemberID.
 	SaveProfile(ctx context.Context, p *Profile) error
+}
+
+// Profile returns the member's profile, the defaults if never saved.
+func (s *Service) Profile(ctx context.Context, member uuid.UUID) (*Profile, error) {
+	p, err := s.st.Profiles.Profile(ctx, member)
+	if err != nil || p != nil {
+		return p, err
+	}
+	return DefaultProfile(member), nil
+}
+
+// SaveProfile changes the member's profile: the fields given replace the
+// profile's (ProfileInput).
+func (s *Service) SaveProfile(ctx context.Context, member uuid.UUID, in ProfileInput) (*Profile, error) {
+	p, err := s.Profile(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	city, placed := p.HomeCity, p.HomeLat != nil && p.HomeLon != nil
+	var lat, lon float64
+	if placed {
+		lat, lon = *p.HomeLat, *p.HomeLon
+	}
+	in.applyTo(p)
+	p.MemberID = member
+	// A city without coordinates of its own is placed from the gazetteer, or
+	// left unplaced: coordinates of a former home would measure wrong.
+	given := p.HomeLat != nil && p.HomeLon != nil && (!placed || *p.HomeLat != lat || *p.HomeLon != lon)
+	if !given && (strings.TrimSpace(p.HomeCity) != city || p.HomeLat == nil) {
+		p.HomeLat, p.HomeLon = nil, nil
+		if c, ok := geo.Lookup(p.HomeCity); ok {
+			p.HomeLat, p.HomeLon = &c.Lat, &c.Lon
+		}
+	}
+	if p.Skills == nil {
+		p.Skills = []ProfileSkill{}
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	if err := s.st.Profiles.SaveProfile(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
