@@ -16,12 +16,11 @@ import (
 type Candidate struct {
 	MemberID uuid.UUID
 	Profile  Profile
-	Taken    int         // live participations in the campaign
 	Declined []uuid.UUID // missions they declined when proposed
-	// Held are the missions they hold in a live participation (waiting,
-	// pending, validated), in any campaign: sign-up refuses a second one,
-	// so the allocation never proposes them.
-	Held []uuid.UUID
+	// Live are their live participations (waiting, pending, validated) in
+	// any campaign: Holds and TakenIn, the sign-up's own rules, tell which
+	// missions the allocation must not propose and how many more it may.
+	Live []LiveParticipation
 }
 
 // Run is one allocation of a campaign, as the HR admin follows it.
@@ -142,10 +141,10 @@ func MatchingMission(m *catalog.Mission) (matching.Mission, bool) {
 }
 
 // MatchingEmployee converts a candidate.
-func MatchingEmployee(c *Candidate) matching.Employee {
+func MatchingEmployee(c *Candidate, campaignID uuid.UUID) matching.Employee {
 	p := &c.Profile
 	e := matching.Employee{ID: c.MemberID.String(), Causes: p.Causes, HoursPerWeek: p.HoursPerWeek,
-		RadiusKm: float64(p.RadiusKM), Taken: c.Taken, Format: matching.AnyFormat}
+		RadiusKm: float64(p.RadiusKM), Taken: TakenIn(c.Live, campaignID), Format: matching.AnyFormat}
 	remote, onSite := false, false
 	for _, f := range p.Formats {
 		if f == catalog.Remote {
@@ -174,8 +173,8 @@ func MatchingEmployee(c *Candidate) matching.Employee {
 	for _, d := range c.Declined {
 		e.Declined = append(e.Declined, d.String())
 	}
-	for _, h := range c.Held {
-		e.Declined = append(e.Declined, h.String())
+	for _, l := range c.Live { // the missions it Holds
+		e.Declined = append(e.Declined, l.MissionID.String())
 	}
 	return e
 }
@@ -220,7 +219,7 @@ func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.U
 		return nil, errs.E(errs.NotFound, "no such campaign")
 	}
 	mc := MatchingCampaign(c)
-	e := MatchingEmployee(&cands[0])
+	e := MatchingEmployee(&cands[0], c.ID)
 	ix := matching.NewIndex(mc, missions)
 	out := []Recommended{}
 	for _, r := range ix.Recommend(&e, k) {
@@ -272,7 +271,7 @@ func (mm *Matchmaker) allocate(ctx context.Context, c *Campaign, run *Run) {
 	}
 	employees := make([]matching.Employee, len(cands))
 	for i := range cands {
-		employees[i] = MatchingEmployee(&cands[i])
+		employees[i] = MatchingEmployee(&cands[i], c.ID)
 	}
 	mc := MatchingCampaign(c)
 	last := time.Time{}

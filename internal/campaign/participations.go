@@ -151,20 +151,16 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 		}
 		slot = &m.Slots[i]
 	}
-	active := 0
+	if Holds(s.Live, m.ID) {
+		return "", refuse(ErrAlreadySignedUp, errs.Conflict, "you already signed up for this mission")
+	}
 	for _, p := range s.Live {
-		if p.MissionID == m.ID {
-			return "", refuse(ErrAlreadySignedUp, errs.Conflict, "you already signed up for this mission")
-		}
-		if p.CampaignID == c.ID {
-			active++
-		}
 		if slot != nil && m.Format != "remote" && p.OnSite && p.Slot != nil &&
 			p.Slot.StartsAt.Before(slot.EndsAt) && slot.StartsAt.Before(p.Slot.EndsAt) {
 			return "", refuse(ErrOnSiteOverlap, errs.Conflict, "you are already signed up on site at that time")
 		}
 	}
-	if active >= c.MaxActivePerEmployee {
+	if active := TakenIn(s.Live, c.ID); active >= c.MaxActivePerEmployee {
 		return "", refuse(ErrCampaignLimit, errs.Conflict, "you already take part in %d missions of this campaign, its limit", active)
 	}
 	if m.PlacesLeft > 0 && m.Status == "open" {
@@ -174,6 +170,26 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 		return "", refuse(ErrMissionFull, errs.Conflict, "this mission is full: you can join its waiting list")
 	}
 	return Waiting, nil
+}
+
+// Holds reports whether the employee holds the mission in one of their
+// live participations (waiting, pending, validated): sign-up refuses a
+// second one (ErrAlreadySignedUp) and the allocation never proposes it.
+func Holds(live []LiveParticipation, mission uuid.UUID) bool {
+	return slices.ContainsFunc(live, func(p LiveParticipation) bool { return p.MissionID == mission })
+}
+
+// TakenIn counts the employee's live participations in the campaign: at
+// its MaxActivePerEmployee, sign-up refuses another (ErrCampaignLimit) and
+// the allocation proposes no more.
+func TakenIn(live []LiveParticipation, campaign uuid.UUID) int {
+	n := 0
+	for _, p := range live {
+		if p.CampaignID == campaign {
+			n++
+		}
+	}
+	return n
 }
 
 // SanitaryAck refuses to go on with a mission that needs the sanitary

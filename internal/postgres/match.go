@@ -39,24 +39,24 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 		Causes     []string    `bun:"causes,array"`
 		Skills     []string    `bun:"skills,array"`
 		Levels     []int       `bun:"levels,array"`
-		Taken      int         `bun:"taken"`
 		Declined   []uuid.UUID `bun:"declined,array"`
 		Held       []uuid.UUID `bun:"held,array"`
+		HeldIn     []uuid.UUID `bun:"held_in,array"`
 	}
 	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
 				p.formats, p.home_lat, p.home_lon, p.radius_km, p.causes,
 				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS skills,
 				ARRAY(SELECT ps.level FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS levels,
-				(SELECT count(*) FROM participations pa WHERE pa.member_id = m.id AND pa.campaign_id = ?
-					AND pa.status IN `+liveStatuses+`) AS taken,
 				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE pr.member_id = m.id AND pr.campaign_id = ?
 					AND pr.status = 'declined') AS declined,
 				ARRAY(SELECT pa.mission_id FROM participations pa WHERE pa.member_id = m.id
-					AND pa.status IN `+liveStatuses+`) AS held
+					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held,
+				ARRAY(SELECT pa.campaign_id FROM participations pa WHERE pa.member_id = m.id
+					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held_in
 			FROM members m LEFT JOIN profiles p ON p.member_id = m.id
 			WHERE m.status = 'active' AND (?::uuid IS NULL OR m.id = ?) ORDER BY m.id`,
-			c.ID, c.ID, memberID, memberID).Scan(ctx, &rows)
+			c.ID, memberID, memberID).Scan(ctx, &rows)
 	})
 	if err != nil {
 		return nil, err
@@ -74,7 +74,11 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 				p.Skills = append(p.Skills, campaign.ProfileSkill{Skill: r.Skills[i], Level: r.Levels[i]})
 			}
 		}
-		out = append(out, campaign.Candidate{MemberID: r.ID, Profile: *p, Taken: r.Taken, Declined: r.Declined, Held: r.Held})
+		live := make([]campaign.LiveParticipation, len(r.Held))
+		for i := range r.Held {
+			live[i] = campaign.LiveParticipation{MissionID: r.Held[i], CampaignID: r.HeldIn[i]}
+		}
+		out = append(out, campaign.Candidate{MemberID: r.ID, Profile: *p, Declined: r.Declined, Live: live})
 	}
 	return out, nil
 }
