@@ -84,19 +84,46 @@ func associationAnd(c *fiber.Ctx) (assoc, id uuid.UUID, err error) {
 	return assoc, id, err
 }
 
-func (s *Server) apply(c *fiber.Ctx) error {
+// decodeApply reads a sign-up to the campaign of the path, from the API's
+// JSON or the page's form: one decoder for both.
+func decodeApply(c *fiber.Ctx) (member uuid.UUID, in campaign.ApplyInput, err error) {
 	member, campaignID, err := memberAnd(c, "id")
+	if err != nil {
+		return member, in, err
+	}
+	if c.Is("json") || len(c.Body()) == 0 {
+		if err := bind(c, &in); err != nil {
+			return member, in, err
+		}
+	} else {
+		in.Motivation = strings.TrimSpace(c.FormValue("motivation"))
+		in.SanitaryAck = c.FormValue("sanitary_ack") != ""
+		in.WaitingList = c.FormValue("waiting_list") == "1"
+		if v := c.FormValue("mission_id"); v != "" {
+			if in.MissionID, err = uuid.Parse(v); err != nil {
+				return member, in, errs.Field("mission_id", "say which mission: mission_id")
+			}
+		}
+		if v := c.FormValue("slot_id"); v != "" {
+			slot, err := uuid.Parse(v)
+			if err != nil {
+				return member, in, errs.Field("slot_id", "this time slot is not one of the mission's")
+			}
+			in.SlotID = &slot
+		}
+	}
+	if in.MissionID == uuid.Nil {
+		return member, in, errs.Field("mission_id", "say which mission: mission_id")
+	}
+	in.CampaignID = campaignID
+	return member, in, nil
+}
+
+func (s *Server) apply(c *fiber.Ctx) error {
+	member, in, err := decodeApply(c)
 	if err != nil {
 		return err
 	}
-	var in campaign.ApplyInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	if in.MissionID == uuid.Nil {
-		return errs.Field("mission_id", "say which mission: mission_id")
-	}
-	in.CampaignID = campaignID
 	p, err := s.deps.Participations.Apply(c.UserContext(), member, in)
 	if err != nil {
 		return err
@@ -285,18 +312,12 @@ type applyForm struct {
 }
 
 func (s *Server) applySubmit(c *fiber.Ctx) error {
-	member, campaignID, err := memberAnd(c, "id")
+	member, in, err := decodeApply(c)
 	if err != nil {
 		return err
 	}
-	form := &applyForm{Motivation: strings.TrimSpace(c.FormValue("motivation")), Ack: c.FormValue("sanitary_ack") != ""}
-	mid, err := uuid.Parse(c.FormValue("mission_id"))
-	if err != nil {
-		return errs.Field("mission_id", "say which mission: mission_id")
-	}
-	form.MissionID = mid
-	_, err = s.deps.Participations.Apply(c.UserContext(), member, campaign.ApplyInput{CampaignID: campaignID, MissionID: mid,
-		Motivation: form.Motivation, SanitaryAck: form.Ack, WaitingList: c.FormValue("waiting_list") == "1"})
+	form := &applyForm{MissionID: in.MissionID, Motivation: in.Motivation, Ack: in.SanitaryAck}
+	_, err = s.deps.Participations.Apply(c.UserContext(), member, in)
 	if err == nil {
 		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
 	}
