@@ -111,6 +111,7 @@ func (s *Server) signInRoutes(app, api fiber.Router) {
 	api.Post("/auth/sign-in-link", public, s.requestLink(s.deps.Identity.RequestSignInLink))
 	app.Post("/sign-in/link", public, s.signInLinkSubmit)
 	api.Post("/auth/password-reset", public, s.requestLink(s.deps.Identity.RequestPasswordReset))
+	app.Post("/sign-in/reset", public, s.resetSubmit)
 	api.Post("/auth/sign-up", public, s.signUp)
 	api.Post("/auth/sign-out", session, s.signOut)
 	app.Post("/sign-out", public, s.signOutSubmit)
@@ -164,9 +165,22 @@ func (s *Server) signInSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
+	return s.mailLinkSubmit(c, s.deps.Identity.RequestSignInLink, "LinkSent")
+}
+
+// resetSubmit mails a link to choose a new password (the sign-in page's
+// "forgot your password?", with the address typed in its form).
+func (s *Server) resetSubmit(c *fiber.Ctx) error {
+	return s.mailLinkSubmit(c, s.deps.Identity.RequestPasswordReset, "ResetSent")
+}
+
+// mailLinkSubmit asks for a mailed link for the address of the sign-in
+// form and says it is on its way, whether or not the address has an
+// account (no way to learn who has one).
+func (s *Server) mailLinkSubmit(c *fiber.Ctx, request func(context.Context, string, identity.Client) error, sent string) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}})
-	if err := s.deps.Identity.RequestSignInLink(c.UserContext(), email, client(c)); err != nil {
+	if err := request(c.UserContext(), email, client(c)); err != nil {
 		code := errs.CodeOf(err)
 		if code == errs.Internal || code == errs.Unavailable {
 			return err
@@ -175,7 +189,7 @@ func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
 		d["Errors"] = map[string]string{"email": s.message(c, err)}
 		return s.render(c, "signin.html", d)
 	}
-	d["LinkSent"] = true
+	d[sent] = true
 	return s.render(c, "signin.html", d)
 }
 

@@ -1,0 +1,54 @@
+package httpapi_test
+
+import (
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+)
+
+// The sign-in page's mailed links take the address typed in its one form:
+// "get a sign-in link" and "forgot your password?" clicked before anything
+// else mail that address, and say so in the page's language.
+func TestSignInPageMailsLinksToTheAddressTyped(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	mails := mailtest.Start(t)
+	tn := newTenant(t, env.App, "Globex")
+	page := browserless{t: t, app: app, host: tn.Slug + ".localhost", unescape: true}
+
+	_, body := page.get("/sign-in")
+	for _, action := range []string{`formaction="/sign-in/link"`, `formaction="/sign-in/reset"`} {
+		if !strings.Contains(body, action) {
+			t.Errorf("the sign-in form has no button with %s", action)
+		}
+	}
+
+	for _, tc := range []struct {
+		path, said, link string
+	}{
+		{"/sign-in/link", "un lien de connexion vient de lui être envoyé", "/auth/link?token="},
+		{"/sign-in/reset", "un lien pour choisir un nouveau mot de passe vient de lui être envoyé", "/auth/reset?token="},
+	} {
+		email := mailtest.Address(t)
+		memberWithPassword(t, env.App, tn, email, "Léa Martin", "employee")
+		res, body := page.post(tc.path, url.Values{"email": {email}, "password": {""}})
+		if res.StatusCode != 200 || !strings.Contains(body, tc.said) {
+			t.Fatalf("%s with the address typed: %d; want 200 saying %q:\n%s", tc.path, res.StatusCode, tc.said, body)
+		}
+		if m := mails.WaitFor(t, email, 10*time.Second); !strings.Contains(m.Text, tc.link) {
+			t.Errorf("%s: the mail has no %s link:\n%s", tc.path, tc.link, m.Text)
+		}
+	}
+
+	// An address left empty is refused next to the field; nothing is sent.
+	res, body := page.post("/sign-in/reset", url.Values{"email": {""}})
+	if res.StatusCode != 422 && res.StatusCode != 400 || !strings.Contains(body, `id="email-error"`) {
+		t.Errorf("a reset without an address: %d; want a 4xx with the message next to the email field", res.StatusCode)
+	}
+}
