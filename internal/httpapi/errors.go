@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -74,6 +75,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	p.Title = http.StatusText(p.Status)
 	c.Status(p.Status)
+	if wantsHTML(c) && p.Status == http.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		// A page that needs a session sends the person to the sign-in
+		// form, which brings them back here once signed in.
+		return c.Redirect("/sign-in?next="+url.QueryEscape(localPath(c.OriginalURL())), fiber.StatusSeeOther)
+	}
 	if wantsHTML(c) {
 		// The page speaks its reader's language; the API stays English.
 		l := lang(c)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -137,7 +138,17 @@ func (s *Server) signInRoutes(app, api fiber.Router) {
 }
 
 func (s *Server) signInPage(c *fiber.Ctx) error {
-	return s.render(c, "signin.html", s.pageData(c, "", map[string]any{"Errors": map[string]string{}}))
+	return s.render(c, "signin.html", s.pageData(c, "", map[string]any{"Errors": map[string]string{}, "Next": nextPath(c)}))
+}
+
+// nextPath is the page of this site to go back to once signed in ("next",
+// from the query or the form), "" for the home page.
+func nextPath(c *fiber.Ctx) string {
+	next := c.FormValue("next", c.Query("next"))
+	if next == "" || localPath(next) == "/" {
+		return ""
+	}
+	return localPath(next)
 }
 
 // signInSubmit signs in from the form; on failure the form comes back with
@@ -147,7 +158,7 @@ func (s *Server) signInSubmit(c *fiber.Ctx) error {
 	token, _, err := s.deps.Identity.SignIn(c.UserContext(), email, c.FormValue("password"), client(c))
 	if err == nil {
 		s.setSession(c, token)
-		return c.Redirect("/", fiber.StatusSeeOther)
+		return c.Redirect(cmp.Or(nextPath(c), "/"), fiber.StatusSeeOther)
 	}
 	code := errs.CodeOf(err)
 	if code == errs.Internal || code == errs.Unavailable {
@@ -159,7 +170,7 @@ func (s *Server) signInSubmit(c *fiber.Ctx) error {
 	if key == "" {
 		key = "sign_in.bad"
 	}
-	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "FormErrorKey": key})
+	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "FormErrorKey": key, "Next": nextPath(c)})
 	c.Status(statusOf[code])
 	return s.render(c, "signin.html", d)
 }
@@ -179,7 +190,7 @@ func (s *Server) resetSubmit(c *fiber.Ctx) error {
 // account (no way to learn who has one).
 func (s *Server) mailLinkSubmit(c *fiber.Ctx, request func(context.Context, string, identity.Client) error, sent string) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}})
+	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "Next": nextPath(c)})
 	if err := request(c.UserContext(), email, client(c)); err != nil {
 		code := errs.CodeOf(err)
 		if code == errs.Internal || code == errs.Unavailable {

@@ -52,3 +52,35 @@ func TestSignInPageMailsLinksToTheAddressTyped(t *testing.T) {
 		t.Errorf("a reset without an address: %d; want a 4xx with the message next to the email field", res.StatusCode)
 	}
 }
+
+// A signed-out visit to a page that needs a session lands on the sign-in
+// form, not on a dead end, and signing in brings the person back to the
+// page they asked for; a "next" leading off the site is ignored.
+func TestSignInReturnsToThePageAsked(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Umbrella")
+	email := mailtest.Address(t)
+	memberWithPassword(t, env.App, tn, email, "Inès Diallo", "hr_admin")
+	page := browserless{t: t, app: app, host: tn.Slug + ".localhost"}
+
+	res, _ := page.get("/admin/people?status=invited")
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/sign-in?next=%2Fadmin%2Fpeople%3Fstatus%3Dinvited" {
+		t.Fatalf("signed-out visit to the people page: %d to %q; want 303 to the sign-in form with next", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, body := page.get(res.Header.Get("Location"))
+	if !strings.Contains(body, `name="next" value="/admin/people?status=invited"`) {
+		t.Fatalf("the sign-in form does not carry the page asked for:\n%s", body)
+	}
+	for next, want := range map[string]string{
+		"/admin/people?status=invited": "/admin/people?status=invited",
+		"//evil.example/":              "/",
+		"https://evil.example/":        "/",
+	} {
+		res, _ := page.post("/sign-in", url.Values{"email": {email}, "password": {password}, "next": {next}})
+		if res.StatusCode != 303 || res.Header.Get("Location") != want {
+			t.Errorf("signed in with next %q: %d to %q; want 303 to %q", next, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+}
