@@ -324,11 +324,13 @@ func (s *Server) createAPIToken(c *fiber.Ctx) error {
 		Role string `json:"role" form:"role"`
 		// ExpiresInDays is how long the token works; 0 or none for ever.
 		ExpiresInDays int `json:"expires_in_days" form:"expires_in_days"`
+		// Scopes: "api" (default), "scim" (an identity provider's provisioning).
+		Scopes []string `json:"scopes" form:"scopes"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), in.Name, in.Role, in.ExpiresInDays, client(c))
+	plain, tok, err := s.deps.Identity.CreateScopedAPIToken(c.UserContext(), principal(c), in.Name, in.Role, in.ExpiresInDays, in.Scopes, client(c))
 	if err != nil {
 		return err
 	}

@@ -661,7 +661,7 @@ func (s *Server) hrAuditPage(c *fiber.Ctx) error {
 }
 
 // tokenFields are the token form's inputs.
-var tokenFields = map[string]bool{"name": true, "role": true, "expires_in_days": true}
+var tokenFields = map[string]bool{"name": true, "role": true, "expires_in_days": true, "scopes": true}
 
 func (s *Server) hrTokensPage(c *fiber.Ctx) error {
 	return s.hrTokens(c, map[string]any{"Revoked": c.Query("revoked")})
@@ -717,12 +717,16 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 // show it again.
 func (s *Server) hrCreateTokenSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role")),
-		"expires_in_days": utils.CopyString(c.FormValue("expires_in_days"))}
+		"expires_in_days": utils.CopyString(c.FormValue("expires_in_days")), "scopes": utils.CopyString(c.FormValue("scopes"))}
 	days, err := strconv.Atoi(form["expires_in_days"])
 	if err != nil {
 		days = -1 // not one of the choices: the service says so
 	}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], days, client(c))
+	var scopes []string
+	if form["scopes"] != "" {
+		scopes = []string{form["scopes"]}
+	}
+	plain, tok, err := s.deps.Identity.CreateScopedAPIToken(c.UserContext(), principal(c), form["name"], form["role"], days, scopes, client(c))
 	if err != nil {
 		return s.hrFormFailure(c, err, form, tokenFields, s.hrTokens)
 	}
