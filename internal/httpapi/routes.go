@@ -74,6 +74,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.receiptRoutes(app, api)
 	s.certificateRoutes(app, api)
 	s.campaignReportPages(app)
+	s.scimRoutes(app)
+	s.personalDataRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)
