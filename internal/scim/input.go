@@ -261,11 +261,12 @@ func parsePath(raw string) (target, error) {
 		return target{}, Invalid("invalidPath", "path %q cannot be parsed", raw)
 	}
 	t := target{attr: attrName(p.AttributePath)}
+	prefix := t.attr + "."
 	if p.SubAttribute != nil {
 		t.attr += "." + strings.ToLower(*p.SubAttribute)
 	}
 	if p.ValueExpression != nil {
-		if t.filter, err = conds(p.ValueExpression, ""); err != nil {
+		if t.filter, err = conds(p.ValueExpression, prefix); err != nil {
 			return target{}, Invalid("invalidPath", "path %q: %v", raw, err)
 		}
 	}
