@@ -69,6 +69,8 @@ BEGIN
     END LOOP;
 END $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON scim_users, scim_groups, privacy_settings, privacy_purged_campaigns TO {{.AppRole}};
+-- The retention pass unlinks old click-throughs from the person.
+GRANT UPDATE (member_id) ON redirect_clicks TO {{.AppRole}};
 
 -- The audit logs are append-only for the server: it may not rewrite an
 -- event. Erasure alone redacts, through this function: the person's

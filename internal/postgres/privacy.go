@@ -179,14 +179,8 @@ func eraseMember(ctx context.Context, tx bun.Tx, id uuid.UUID, email, name strin
 			[]any{privacy.ErasedName, id}, nil},
 		// What the person decided as an HR admin names them by address.
 		{`UPDATE hour_logs SET decided_by = '[erased]' WHERE decided_by IN (?, ?)`, []any{email, name}, nil},
-		// Mails to them go; mails to others that name them are redacted
-		// (a running delivery is left to finish).
-		{`DELETE FROM river_job WHERE kind = 'mail' AND state <> 'running'
-			AND args->'message'->'To' @> jsonb_build_array(jsonb_build_object('Email', ?::text))`, []any{email}, &out.MailsRemoved},
-		{`UPDATE river_job SET args = replace(replace(args::text, ?, '[erased]'), ?, '[erased]')::jsonb
-			WHERE kind = 'mail' AND state <> 'running' AND (strpos(args::text, ?) > 0 OR strpos(args::text, ?) > 0)`,
-			[]any{jsonText(email), jsonText(name), jsonText(email), jsonText(name)}, nil},
 	}
+	var err error
 	for _, st := range steps {
 		res, err := tx.ExecContext(ctx, st.sql, st.args...)
 		if err != nil {
@@ -197,7 +191,58 @@ func eraseMember(ctx context.Context, tx bun.Tx, id uuid.UUID, email, name strin
 			*st.n = int(n)
 		}
 	}
+	if out.MailsRemoved, err = forgetInMails(ctx, tx, email, name); err != nil {
+		return err
+	}
 	return tx.NewRaw("SELECT app.redact_audit(?, ?, ?)", id, email, name).Scan(ctx, &out.AuditRedacted)
+}
+
+// forgetInMails removes the outbox's mails to a person and redacts their
+// address and name from the mails to others that name them (a delivery
+// running now is left to finish). It returns how many mails went.
+func forgetInMails(ctx context.Context, tx bun.Tx, email, name string) (int, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM river_job WHERE kind = 'mail' AND state <> 'running'
+		AND args->'message'->'To' @> jsonb_build_array(jsonb_build_object('Email', ?::text))`, email)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	needles := []string{jsonText(email)}
+	if len([]rune(name)) >= 3 { // a shorter name would redact unrelated words
+		needles = append(needles, jsonText(name))
+	}
+	for _, needle := range needles {
+		if _, err := tx.ExecContext(ctx, `UPDATE river_job SET args = replace(args::text, ?, '[erased]')::jsonb
+			WHERE kind = 'mail' AND state <> 'running' AND strpos(args::text, ?) > 0`, needle, needle); err != nil {
+			return 0, err
+		}
+	}
+	return int(n), nil
+}
+
+// ForgetCompanyPeople redacts a company's people from what outlives the
+// company's rows when it is offboarded: the platform's audit log (the
+// onboarding names its first HR admin) and the outbox's mails. Call it in
+// the transaction that deletes the company, bound to it.
+func ForgetCompanyPeople(ctx context.Context, tx bun.Tx, tenantID uuid.UUID) error {
+	var people []struct {
+		ID    uuid.UUID `bun:"id"`
+		Email string    `bun:"email"`
+		Name  string    `bun:"full_name"`
+	}
+	if err := tx.NewRaw("SELECT id, email, full_name FROM members WHERE erased_at IS NULL").Scan(ctx, &people); err != nil {
+		return err
+	}
+	for _, p := range people {
+		if _, err := forgetInMails(ctx, tx, p.Email, p.Name); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "SELECT app.redact_audit(?, ?, ?)", p.ID, p.Email, p.Name); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM river_job WHERE kind = 'mail' AND state <> 'running' AND args->>'tenant_id' = ?`, tenantID.String())
+	return err
 }
 
 // jsonText is s as it appears inside a JSON string.
