@@ -72,19 +72,18 @@ func tablesHolding(t *testing.T, env *pgtest.Env, needles ...string) []string {
 // signed in, filled a profile, applied with a motivation, logged hours
 // with a note; the association saw the application, mails went.
 type privacyWorld struct {
-	env        *pgtest.Env
-	tn         *tenants.Tenant
-	host       string
-	hr         string // an HR admin's session
-	manager    string // the association's manager's session
-	assoc      uuid.UUID
-	campaign   uuid.UUID
-	person     uuid.UUID
-	session    string
-	email      string
-	colleague  uuid.UUID
-	needles    []string
-	privacySvc *privacy.Service
+	env       *pgtest.Env
+	tn        *tenants.Tenant
+	host      string
+	hr        string // an HR admin's session
+	manager   string // the association's manager's session
+	assoc     uuid.UUID
+	campaign  uuid.UUID
+	person    uuid.UUID
+	session   string
+	email     string
+	colleague uuid.UUID
+	needles   []string
 }
 
 func newPrivacyWorld(t *testing.T, app interface {

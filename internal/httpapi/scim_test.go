@@ -224,7 +224,7 @@ func TestSCIMOktaSequence(t *testing.T) {
 	if got["externalId"] != "00u1a2b3c4" || got["name"].(map[string]any)["givenName"] != "Jill" {
 		t.Fatalf("read back: %v", got)
 	}
-	got = idp.want(200, "PUT", "/Users/"+id, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "`+id+`",
+	idp.want(200, "PUT", "/Users/"+id, `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "`+id+`",
 		"userName": "jill.valentine@umbrella.example", "name": {"givenName": "Jill", "familyName": "Redfield"},
 		"emails": [{"primary": true, "value": "jill.valentine@umbrella.example", "type": "work"}],
 		"displayName": "Jill Redfield", "externalId": "00u1a2b3c4", "active": true}`)

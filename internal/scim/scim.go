@@ -209,10 +209,14 @@ func checkVersion(ifMatch, current string) error {
 }
 
 // Users lists users.
-func (s *Service) Users(ctx context.Context, q Query) ([]User, int, error) { return s.store.Users(ctx, q) }
+func (s *Service) Users(ctx context.Context, q Query) ([]User, int, error) {
+	return s.store.Users(ctx, q)
+}
 
 // User reads one user.
-func (s *Service) User(ctx context.Context, id uuid.UUID) (*User, error) { return s.store.User(ctx, id) }
+func (s *Service) User(ctx context.Context, id uuid.UUID) (*User, error) {
+	return s.store.User(ctx, id)
+}
 
 // CreateUser provisions a user from a POST body.
 func (s *Service) CreateUser(ctx context.Context, in UserInput, ev Event) (*User, error) {
@@ -266,7 +270,9 @@ func (s *Service) Groups(ctx context.Context, q Query) ([]Group, int, error) {
 }
 
 // Group reads one group.
-func (s *Service) Group(ctx context.Context, id uuid.UUID) (*Group, error) { return s.store.Group(ctx, id) }
+func (s *Service) Group(ctx context.Context, id uuid.UUID) (*Group, error) {
+	return s.store.Group(ctx, id)
+}
 
 // CreateGroup makes a department group.
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput, ev Event) (*Group, error) {
