@@ -384,6 +384,39 @@ func TestRetentionPurgesEndedCampaigns(t *testing.T) {
 	}
 }
 
+// Two erasures of the same person at once (the person and an HR admin,
+// say): one erases, the other finds nobody; the audit log has one event.
+func TestConcurrentErasuresEraseOnce(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	do2 := doer(t, app)
+	tn := newTenant(t, env.App, "Twice")
+	host := tn.Slug + ".localhost"
+	pp := people{t: t, db: env.App}
+	hr := pp.session(tn, pp.member(tn, "hr_admin"))
+	email := "twice@" + tn.Slug + ".example"
+	someone := memberWithPassword(t, env.App, tn, email, "Deux Fois "+tn.Slug, "employee")
+	codes := make(chan int, 4)
+	for range 4 {
+		go func() {
+			code, _ := do2("DELETE", host, "/api/v1/members/"+someone.String()+"/personal-data?confirm="+url.QueryEscape(email), "", hr)
+			codes <- code
+		}()
+	}
+	got := map[int]int{}
+	for range 4 {
+		got[<-codes]++
+	}
+	if got[http.StatusOK] != 1 || got[http.StatusNotFound] != 3 {
+		t.Errorf("four erasures at once: %v; want one 200 and three 404", got)
+	}
+	_, audit := do2("GET", host, "/api/v1/audit?action="+privacy.ActionErased, "", hr)
+	if n := len(audit["events"].([]any)); n != 1 {
+		t.Errorf("%d erasure events; want 1", n)
+	}
+}
+
 // Offboarding a company leaves nothing of its people anywhere: not in its
 // rows (deleted), nor in the platform's audit log (the onboarding named
 // its first HR admin), nor in the outbox's mails.

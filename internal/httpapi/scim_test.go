@@ -339,3 +339,30 @@ func uuidOf(t *testing.T, s string) uuid.UUID {
 	}
 	return id
 }
+
+// Two identity providers' changes with the same If-Match at once: the row
+// lock lets one through and the other finds the version changed (412).
+func TestSCIMConcurrentChangesWithIfMatch(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Racers")
+	host := tn.Slug + ".localhost"
+	pp := people{t: t, db: env.App}
+	hr := pp.session(tn, pp.member(tn, "hr_admin"))
+	idp := scimClient{t: t, app: app, host: host, token: scimToken(t, app, host, hr, `["scim"]`)}
+	u := idp.want(201, "POST", "/Users", `{"userName": "race@racers.example", "displayName": "Race", "active": true}`)
+	id, version := u["id"].(string), u["meta"].(map[string]any)["version"].(string)
+	codes := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			res, _ := idp.do("PATCH", "/Users/"+id, fmt.Sprintf(`{"Operations": [{"op": "replace", "path": "displayName", "value": "Racer %d"}]}`, i),
+				"If-Match", version)
+			codes <- res.StatusCode
+		}()
+	}
+	a, b := <-codes, <-codes
+	if a+b != http.StatusOK+http.StatusPreconditionFailed {
+		t.Errorf("two PATCHes with one If-Match: %d and %d; want 200 and 412", a, b)
+	}
+}

@@ -308,10 +308,13 @@ func (s *PrivacyStore) purgeCampaign(ctx context.Context, campaignID uuid.UUID) 
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.costs', 'on', true)"); err != nil {
 			return err
 		}
-		// Locked first, so that a second pass waits and then finds it done.
+		// Locked first, so that a second pass waits; then looked up in a
+		// statement of its own, whose snapshot sees the first pass's mark.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM campaigns WHERE id = ? FOR UPDATE`, campaignID); err != nil {
+			return err
+		}
 		var done bool
-		if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM privacy_purged_campaigns WHERE campaign_id = ?)
-			FROM campaigns WHERE id = ? FOR UPDATE`, campaignID, campaignID).Scan(ctx, &done); err != nil || done {
+		if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM privacy_purged_campaigns WHERE campaign_id = ?)`, campaignID).Scan(ctx, &done); err != nil || done {
 			return err
 		}
 		var members []uuid.UUID
