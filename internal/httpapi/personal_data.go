@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
@@ -34,6 +37,8 @@ func (s *Server) personalDataRoutes(app *fiber.App, api fiber.Router) {
 	app.Post("/me/personal-data/erase", ownErase, s.personalDataEraseSubmit)
 	app.Get("/admin/people/:id/personal-data.json", theirRead, s.theirPersonalDataDownload)
 	app.Post("/admin/people/:id/personal-data/erase", theirErase, s.theirPersonalDataEraseSubmit)
+	app.Get("/admin/privacy", settingsUpdate, s.privacySettingsPage)
+	app.Post("/admin/privacy", settingsUpdate, s.privacySettingsSubmit)
 }
 
 func privacyActor(c *fiber.Ctx) privacy.Actor {
@@ -216,4 +221,43 @@ func (s *Server) theirPersonalDataEraseSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/people?done=erased", fiber.StatusSeeOther)
+}
+
+func (s *Server) renderPrivacySettings(c *fiber.Ctx, months, message string) error {
+	d := s.pageData(c, "", map[string]any{"Months": months, "Error": message, "Saved": c.Query("saved") == "1"})
+	d["HRAdmin"] = true
+	return s.render(c, "hr/privacy", d)
+}
+
+func (s *Server) privacySettingsPage(c *fiber.Ctx) error {
+	set, err := s.deps.Privacy.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	months := ""
+	if set.RetentionMonths != nil {
+		months = strconv.Itoa(*set.RetentionMonths)
+	}
+	return s.renderPrivacySettings(c, months, "")
+}
+
+func (s *Server) privacySettingsSubmit(c *fiber.Ctx) error {
+	typed := strings.TrimSpace(c.FormValue("retention_months"))
+	var in privacy.Settings
+	var err error
+	if typed != "" {
+		n, convErr := strconv.Atoi(typed)
+		if convErr != nil {
+			n = -1 // not a number: the service's check words the refusal
+		}
+		in.RetentionMonths = &n
+	}
+	if _, err = s.deps.Privacy.SaveSettings(c.UserContext(), privacyActor(c), in); errs.Is(err, errs.Invalid) {
+		c.Status(fiber.StatusBadRequest)
+		return s.renderPrivacySettings(c, typed, s.message(c, err))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/privacy?saved=1", fiber.StatusSeeOther)
 }

@@ -446,3 +446,31 @@ func TestOffboardingLeavesNothingOfItsPeople(t *testing.T) {
 		t.Errorf("after offboarding, the company's people are still in %v", left)
 	}
 }
+
+// An HR admin sets the retention on /admin/privacy: a value out of range
+// is refused beside its field, with what was typed kept; a good one is
+// saved and shown; employees do not reach the page.
+func TestRetentionSettingsPage(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Keepers")
+	pp := people{t: t, db: env.App}
+	hr := browserless{t: t, app: app, host: tn.Slug + ".localhost", session: pp.session(tn, pp.member(tn, "hr_admin"))}
+	res, page := hr.post("/admin/privacy", url.Values{"retention_months": {"500"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="retention-error"`) || !strings.Contains(page, `value="500"`) {
+		t.Fatalf("500 months: %d; want 400 with the error beside the field and the value kept", res.StatusCode)
+	}
+	res, _ = hr.post("/admin/privacy", url.Values{"retention_months": {"36"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("36 months: %d", res.StatusCode)
+	}
+	if _, page = hr.get("/admin/privacy?saved=1"); !strings.Contains(page, `value="36"`) || !strings.Contains(page, `id="privacy-saved"`) {
+		t.Errorf("the saved retention is not shown")
+	}
+	employee := hr
+	employee.session = pp.session(tn, pp.member(tn, "employee"))
+	if res, _ := employee.get("/admin/privacy"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("an employee on /admin/privacy: %d; want 403", res.StatusCode)
+	}
+}
