@@ -311,15 +311,20 @@ func TestOffboardingExportsThenDeletesOnlyThatCompany(t *testing.T) {
 // which it is: add company data here, keep secrets out of the export
 // (postgres.credentialColumn).
 var exportFields = map[string][]string{
-	"api_tokens":   {"created_at", "created_by", "expires_at", "id", "last_used_at", "name", "prefix", "revoked_at", "role", "tenant_id"},
+	"api_tokens":   {"created_at", "created_by", "expires_at", "id", "last_used_at", "name", "prefix", "revoked_at", "role", "scopes", "tenant_id"},
 	"audit_events": {"action", "actor_id", "actor_kind", "actor_label", "at", "detail", "id", "ip", "object", "tenant_id"},
 	"campaigns": {"allowance_hours", "audience", "audience_values", "auto_approve_hours", "created_at", "created_by", "crisis",
 		"description", "ends_on", "goal_hours", "goal_participants", "id", "launched_at", "max_active_per_employee", "mission_causes",
 		"mission_ids", "mission_scope", "name", "remote_first", "response_days", "starts_on", "status", "template_code", "tenant_id", "updated_at", "work_time"},
 	"hour_logs": {"created_at", "decided_at", "decided_by", "hours", "id", "member_id", "mission_id", "note", "participation_id",
 		"status", "tenant_id", "worked_on"},
-	"members": {"created_at", "department", "email", "email_verified_at", "full_name", "id", "invited_at", "invited_by",
+	"members": {"created_at", "department", "email", "email_verified_at", "erased_at", "full_name", "id", "invited_at", "invited_by",
 		"last_sign_in_at", "role", "site", "status", "tenant_id"},
+	// Provisioning and retention (docs/scim.md, docs/privacy.md).
+	"scim_users":               {"deleted_at", "external_id", "family_name", "given_name", "member_id", "tenant_id", "updated_at"},
+	"scim_groups":              {"created_at", "display_name", "external_id", "id", "tenant_id", "updated_at"},
+	"privacy_settings":         {"retention_months", "tenant_id", "updated_at"},
+	"privacy_purged_campaigns": {"campaign_id", "people", "purged_at", "tenant_id"},
 	"participations": {"answer_by", "flagged_late_at", "calendar_sequence", "campaign_id", "cancel_reason", "created_at", "decided_at", "id", "member_id", "mission_id",
 		"motivation", "reason_detail", "refusal_reason", "sanitary_ack_at", "slot_id", "status", "tenant_id", "updated_at", "work_time"},
 	"profile_skills": {"level", "member_id", "skill", "tenant_id"},

@@ -167,6 +167,7 @@ func (s *Server) pageOfMembers(c *fiber.Ctx, ms []identity.Person, extra map[str
 var peopleDone = map[string]string{
 	"resent": "hr.done.resent", "revoked": "hr.done.revoked", "hr_admin": "hr.done.hr_admin",
 	"employee": "hr.done.employee", "disabled": "hr.done.disabled", "active": "hr.done.active",
+	"erased": "hr.privacy.erased",
 }
 
 // peopleFailure shows an action's refusal next to the row it concerns;

@@ -42,6 +42,8 @@ func (s *Server) routes(app *fiber.App) {
 		s.mecenatRoutes,
 		s.receiptRoutes,
 		s.certificateRoutes,
+		s.personalDataRoutes,
+		s.scimRoutes,
 	} {
 		mount(app, api)
 	}

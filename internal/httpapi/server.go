@@ -25,6 +25,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/platform"
+	"github.com/vendredi-app/vendredi/internal/privacy"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
@@ -94,6 +95,10 @@ type Deps struct {
 	Staff platform.Reader
 	// Outbox shows staff the mails that failed for good.
 	Outbox Outbox
+	// SCIM provisions people and departments (/scim/v2); nil serves none.
+	SCIM *SCIM
+	// Privacy exports and erases personal data, and keeps the retention.
+	Privacy *privacy.Service
 }
 
 // Server holds the handlers' dependencies.

@@ -26,7 +26,7 @@ func (s *Server) tokenRoutes(app, api fiber.Router) {
 }
 
 // tokenFields are the token form's inputs.
-var tokenFields = map[string]bool{"name": true, "role": true, "expires_in_days": true}
+var tokenFields = map[string]bool{"name": true, "role": true, "expires_in_days": true, "scopes": true}
 
 func (s *Server) hrTokensPage(c *fiber.Ctx) error {
 	return s.hrTokens(c, map[string]any{"Revoked": c.Query("revoked")})
@@ -82,12 +82,16 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 // show it again.
 func (s *Server) hrCreateTokenSubmit(c *fiber.Ctx) error {
 	form := map[string]string{"name": strings.TrimSpace(c.FormValue("name")), "role": utils.CopyString(c.FormValue("role")),
-		"expires_in_days": utils.CopyString(c.FormValue("expires_in_days"))}
+		"expires_in_days": utils.CopyString(c.FormValue("expires_in_days")), "scopes": utils.CopyString(c.FormValue("scopes"))}
 	days, err := strconv.Atoi(form["expires_in_days"])
 	if err != nil {
 		days = -1 // not one of the choices: the service says so
 	}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), form["name"], form["role"], days, client(c))
+	var scopes []string
+	if form["scopes"] != "" {
+		scopes = []string{form["scopes"]}
+	}
+	plain, tok, err := s.deps.Identity.CreateScopedAPIToken(c.UserContext(), principal(c), form["name"], form["role"], days, scopes, client(c))
 	if err != nil {
 		return s.hrFormFailure(c, err, form, tokenFields, s.hrTokens)
 	}
@@ -127,11 +131,13 @@ func (s *Server) createAPIToken(c *fiber.Ctx) error {
 		Role string `json:"role" form:"role"`
 		// ExpiresInDays is how long the token works; 0 or none for ever.
 		ExpiresInDays int `json:"expires_in_days" form:"expires_in_days"`
+		// Scopes: "api" (default), "scim" (an identity provider's provisioning).
+		Scopes []string `json:"scopes" form:"scopes"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	plain, tok, err := s.deps.Identity.CreateAPIToken(c.UserContext(), principal(c), in.Name, in.Role, in.ExpiresInDays, client(c))
+	plain, tok, err := s.deps.Identity.CreateScopedAPIToken(c.UserContext(), principal(c), in.Name, in.Role, in.ExpiresInDays, in.Scopes, client(c))
 	if err != nil {
 		return err
 	}

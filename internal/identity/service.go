@@ -623,6 +623,23 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]Event, error) {
 const MaxTokenDays = 730
 
 func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, role string, validDays int, c Client) (string, *APIToken, error) {
+	return s.CreateScopedAPIToken(ctx, actor, name, role, validDays, nil, c)
+}
+
+// CreateScopedAPIToken is CreateAPIToken for the given scopes (none: the
+// API only). A token with the scim scope alone reaches /scim/v2 and
+// nothing of /api/v1.
+func (s *Service) CreateScopedAPIToken(ctx context.Context, actor *Principal, name, role string, validDays int, scopes []string, c Client) (string, *APIToken, error) {
+	if len(scopes) == 0 {
+		scopes = []string{ScopeAPI}
+	}
+	for _, sc := range scopes {
+		if sc != ScopeAPI && sc != ScopeSCIM {
+			return "", nil, errs.Field("scopes", "scope %q is not one of api, scim", sc)
+		}
+	}
+	slices.Sort(scopes)
+	scopes = slices.Compact(scopes)
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		return "", nil, errs.Field("name", "give the token a name of 1 to 100 characters, such as the integration it serves")
@@ -641,7 +658,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, ro
 	}
 	secret, _ := NewSecret()
 	plain := "vdi_" + secret
-	tok := &APIToken{ID: uuid.Must(uuid.NewV7()), Name: name, Role: role, Prefix: plain[:12], CreatedBy: actor.ID}
+	tok := &APIToken{ID: uuid.Must(uuid.NewV7()), Name: name, Role: role, Prefix: plain[:12], CreatedBy: actor.ID, Scopes: scopes}
 	if validDays > 0 {
 		at := time.Now().AddDate(0, 0, validDays)
 		tok.ExpiresAt = &at
@@ -649,7 +666,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *Principal, name, ro
 	if err := s.tokens.CreateToken(ctx, tok, Hash(plain)); err != nil {
 		return "", nil, err
 	}
-	detail := map[string]string{"role": role, "prefix": tok.Prefix}
+	detail := map[string]string{"role": role, "prefix": tok.Prefix, "scopes": strings.Join(scopes, ",")}
 	if tok.ExpiresAt != nil {
 		detail["expires_at"] = tok.ExpiresAt.UTC().Format(time.DateOnly)
 	}

@@ -88,7 +88,17 @@ type APIToken struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	// ExpiresAt is when the token stops working by itself; nil for never.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Scopes are the interfaces the token reaches: ScopeAPI (/api/v1,
+	// with Role) and ScopeSCIM (/scim/v2, an identity provider's
+	// provisioning).
+	Scopes []string `json:"scopes"`
 }
+
+// Token scopes.
+const (
+	ScopeAPI  = "api"
+	ScopeSCIM = "scim"
+)
 
 // Expired tells whether the token has stopped working by itself.
 func (t *APIToken) Expired(now time.Time) bool {

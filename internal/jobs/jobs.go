@@ -85,6 +85,8 @@ type Services struct {
 	// SendReminders sends one company's (ctx carries it).
 	ReminderCompanies func(ctx context.Context) ([]uuid.UUID, error)
 	SendReminders     func(ctx context.Context) error
+	// PurgeExpired applies one company's retention (ctx carries it).
+	PurgeExpired func(ctx context.Context) error
 }
 
 // Companies is the platform's directory, as the passes read it.

@@ -85,10 +85,13 @@ func periodicJobs() []*river.PeriodicJob {
 		// finds what fell due (a reminder scheduled ahead as a job would
 		// miss a slot moved or a participation cancelled since).
 		Every(time.Minute, RemindersArgs{}),
+		// Personal data of campaigns past the company's retention.
+		Every(RetentionPeriod, RetentionArgs{}),
 	}
 }
 
 func (q *Queue) addPassWorkers(w *river.Workers) {
+	q.addRetentionWorkers(w)
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[CampaignsDueArgs]) error {
 		list, err := q.svc.Tenants.List(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -442,22 +443,27 @@ type apiTokenRow struct {
 	LastUsedAt *time.Time `bun:"last_used_at"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
 	ExpiresAt  *time.Time `bun:"expires_at"`
+	Scopes     []string   `bun:"scopes,array"`
 	Stale      bool       `bun:"stale"`
 }
 
-const apiTokenCols = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at, expires_at"
+const apiTokenCols = "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at, expires_at, scopes"
 
 func (r apiTokenRow) token() identity.APIToken {
 	return identity.APIToken{ID: r.ID, Name: r.Name, Role: r.Role, Prefix: r.Prefix, CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, ExpiresAt: r.ExpiresAt}
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, ExpiresAt: r.ExpiresAt, Scopes: r.Scopes}
 }
 
 // CreateToken stores a new token.
 func (s *APITokenStore) CreateToken(ctx context.Context, t *identity.APIToken, hash []byte) error {
 	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(`INSERT INTO api_tokens (tenant_id, id, name, role, token_hash, prefix, created_by, expires_at)
-			VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
-			t.ID, t.Name, t.Role, hash, t.Prefix, t.CreatedBy, t.ExpiresAt).Scan(ctx, &t.CreatedAt)
+		scopes := t.Scopes
+		if len(scopes) == 0 {
+			scopes = []string{identity.ScopeAPI}
+		}
+		return tx.NewRaw(`INSERT INTO api_tokens (tenant_id, id, name, role, token_hash, prefix, created_by, expires_at, scopes)
+			VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, scopes`,
+			t.ID, t.Name, t.Role, hash, t.Prefix, t.CreatedBy, t.ExpiresAt, pgdialect.Array(scopes)).Scan(ctx, &t.CreatedAt, pgdialect.Array(&t.Scopes))
 	})
 }
 

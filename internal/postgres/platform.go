@@ -339,6 +339,10 @@ func (s *PlatformStore) Export(ctx context.Context, t *tenants.Tenant, w io.Writ
 // Delete removes the company and, by cascade, every row it owns.
 func (s *PlatformStore) Delete(ctx context.Context, t *tenants.Tenant) error {
 	return s.db.TenantTx(tenants.NewContext(ctx, t), func(ctx context.Context, tx bun.Tx) error {
+		// Its people's addresses and names outlive the rows otherwise.
+		if err := ForgetCompanyPeople(ctx, tx, t.ID); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM tenants WHERE id = ?", t.ID)
 		if err != nil {
 			return err

@@ -17,7 +17,8 @@ import (
 const AuthzChannel = "vendredi_authz"
 
 // RoleSource answers Casbin's role manager from the memberships: a
-// company's active members and live API tokens, the platform's active
+// company's active members and live API tokens (a token's role with
+// the "api" scope, scim_client with the "scim" scope), the platform's active
 // accounts (every account holds "account", staff also "staff"), and the
 // managers of an association.
 type RoleSource struct{ db *DB }
@@ -43,7 +44,9 @@ func (s *RoleSource) Roles(ctx context.Context, subject, domain string) ([]strin
 		}
 		err = s.db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
 			return tx.NewRaw(`SELECT role FROM members WHERE id = ? AND status = 'active'
-				UNION ALL SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, id, id).Scan(ctx, &roles)
+				UNION ALL SELECT r FROM api_tokens, unnest(ARRAY[CASE WHEN 'api' = ANY (scopes) THEN role END,
+					CASE WHEN 'scim' = ANY (scopes) THEN 'scim_client' END]) AS r
+				WHERE id = ? AND r IS NOT NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, id, id).Scan(ctx, &roles)
 		})
 	case strings.HasPrefix(domain, "association:"):
 		aid, perr := uuid.Parse(strings.TrimPrefix(domain, "association:"))

@@ -19,6 +19,8 @@ import (
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/privacy"
+	"github.com/vendredi-app/vendredi/internal/scim"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -111,6 +113,9 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Staff:          postgres.NewPlatformFigureStore(db),
 		Outbox:         q,
 		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db), postgres.NewReceiptStore(db)),
+		SCIM: &httpapi.SCIM{Service: scim.NewService(postgres.NewSCIMStore(db)),
+			UserFilters: postgres.SCIMUserFilters, GroupFilters: postgres.SCIMGroupFilters},
+		Privacy: privacy.NewService(postgres.NewPrivacyStore(db)),
 	}
 	q.Bind(jobs.Services{
 		Mail:    direct,
@@ -135,6 +140,13 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 				func(l *campaign.LateApplication) string {
 					return s.Links.Company(l.CompanySlug) + "/campaigns"
 				})
+		},
+		PurgeExpired: func(ctx context.Context) error {
+			p, err := s.Deps.Privacy.PurgeExpired(ctx)
+			if p.Campaigns > 0 {
+				slog.InfoContext(ctx, "personal data purged", "campaigns", p.Campaigns, "people", p.People)
+			}
+			return err
 		},
 		ReminderCompanies: reminders.Companies,
 		SendReminders: func(ctx context.Context) error {
