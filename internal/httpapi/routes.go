@@ -31,6 +31,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	api := app.Group("/api/v1")
 	api.Get("/tenant", public, s.currentTenant)
+	s.apiDocRoutes(app, api)
 
 	api.Post("/auth/sign-in", public, s.signIn)
 	api.Post("/auth/sign-in-link", public, s.requestLink(s.deps.Identity.RequestSignInLink))
