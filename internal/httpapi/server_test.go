@@ -33,7 +33,13 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
+func TestMain(m *testing.M) {
+	os.Exit(mailtest.Run(func() int {
+		code := pgtest.Main(m)
+		reportSpecCoverage()
+		return code
+	}))
+}
 
 var seedOnce sync.Once
 
