@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
@@ -38,12 +39,22 @@ func (s *Server) openAPIDocument(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Server) apiDocsPage(c *fiber.Ctx) error {
+// apiPage is the page's view of the document, built once: the document
+// does not change while the server runs.
+var apiPage = sync.OnceValues(func() (apiDoc, error) {
 	doc, err := openapi.Document()
+	if err != nil {
+		return apiDoc{}, err
+	}
+	return apiView(doc), nil
+})
+
+func (s *Server) apiDocsPage(c *fiber.Ctx) error {
+	v, err := apiPage()
 	if err != nil {
 		return err
 	}
-	return s.render(c, "api_docs.html", s.pageData(c, doc.Info.Title, map[string]any{"API": apiView(doc)}))
+	return s.render(c, "api_docs.html", s.pageData(c, v.Title, map[string]any{"API": v}))
 }
 
 // The page's view of the document: groups of operations by tag, then the
@@ -53,9 +64,9 @@ type (
 		Title, Version string
 		Description    []string // paragraphs
 		Server         string
-		Security                    []apiSecurity
-		Groups                      []apiGroup
-		Schemas                     []apiNamedSchema
+		Security       []apiSecurity
+		Groups         []apiGroup
+		Schemas        []apiNamedSchema
 	}
 	apiSecurity struct{ Name, Kind, Description string }
 	apiGroup    struct {
@@ -66,10 +77,10 @@ type (
 		Anchor, Method, Path, Summary string
 		Description                   []string // paragraphs
 		Public                        bool
-		Parameters                                 []apiParam
-		Body                                       []apiContent
-		BodyRequired                               bool
-		Responses                                  []apiResponse
+		Parameters                    []apiParam
+		Body                          []apiContent
+		BodyRequired                  bool
+		Responses                     []apiResponse
 	}
 	apiParam struct {
 		Name, In, Description string

@@ -27,8 +27,9 @@ import (
 
 // The OpenAPI document is checked three ways: it is valid OpenAPI 3.1;
 // its paths are exactly the server's /api/v1 routes; and every answer any
-// test of this package gets from /api/v1 matches it (checkAgainstSpec, on
-// every server the tests build), so the whole suite is its corpus.
+// test of this package gets from /api/v1 matches it, and every request that
+// succeeds is one it accepts (checkAgainstSpec, on every server the tests
+// build), so the whole suite is its corpus.
 
 func init() {
 	// Bodies the document describes without a JSON schema: only their
@@ -198,15 +199,33 @@ func checkAgainstSpec(t testing.TB) fiber.Handler {
 			count("(middleware) " + strings.TrimPrefix(path, openapi.Prefix) + " " + itoa(status))
 			return err
 		}
-		req, rerr := http.NewRequest(method, "http://"+string(c.Request().Host())+string(c.Request().RequestURI()), nil)
+		route := &routers.Route{Spec: doc, Path: specAt, PathItem: item, Method: method, Operation: op}
+		reqBody := bytes.Clone(c.Request().Body())
+		req, rerr := http.NewRequest(method, "http://"+string(c.Request().Host())+string(c.Request().RequestURI()), bytes.NewReader(reqBody))
 		if rerr != nil {
 			t.Errorf("OpenAPI: %s: %v", where, rerr)
 			return err
 		}
+		c.Request().Header.VisitAll(func(k, v []byte) { req.Header.Add(string(k), string(v)) })
+		params := map[string]string{}
+		for _, name := range c.Route().Params {
+			params[name] = utils.CopyString(c.Params(name))
+		}
+		// A request the document refuses must not succeed: else its
+		// request schema is wrong (or the handler too lax). Bad input the
+		// tests send on purpose is answered 4xx, which is fine.
+		if status < 300 {
+			rin := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+			if verr := openapi3filter.ValidateRequest(context.Background(), rin); verr != nil {
+				t.Errorf("OpenAPI: %s (%s %s) succeeded (%d) with a request the document refuses: %v\nrequest body: %.600s",
+					where, method, specAt, status, verr, reqBody)
+			}
+		}
+		req.Body = http.NoBody
 		in := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req,
-				Route: &routers.Route{Spec: doc, Path: specAt, PathItem: item, Method: method, Operation: op}},
-			Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
 			Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 		}
 		if verr := openapi3filter.ValidateResponse(context.Background(), in); verr != nil {
@@ -286,4 +305,52 @@ func operationsSeen() (seen, succeeded []string) {
 		}
 	}
 	return seen, succeeded
+}
+
+// The reference page shows every operation and schema of the document,
+// in the site's own page, loading nothing from elsewhere.
+func TestAPIDocsPageShowsEveryOperation(t *testing.T) {
+	t.Parallel()
+	doc := spec(t)
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	for _, l := range []string{"fr", "en"} {
+		page := browserless{t: t, app: app, host: "localhost", lang: l}
+		res, body := page.get("/api/docs")
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get(fiber.HeaderContentType), "text/html") {
+			t.Fatalf("/api/docs: %d %s", res.StatusCode, res.Header.Get(fiber.HeaderContentType))
+		}
+		if csp := res.Header.Get(fiber.HeaderContentSecurityPolicy); !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("CSP %q", csp)
+		}
+		for p, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				if !strings.Contains(body, `id="`+op.OperationID+`"`) || !strings.Contains(body, "<code>"+p+"</code>") {
+					t.Errorf("%s: %s %s (%s) is not on the page", l, method, p, op.OperationID)
+				}
+			}
+		}
+		for name := range doc.Components.Schemas {
+			if !strings.Contains(body, `id="schema-`+name+`"`) {
+				t.Errorf("%s: schema %s is not on the page", l, name)
+			}
+		}
+		// Nothing from another site: no script at all, styles and images
+		// from this one.
+		for _, bad := range []string{"<script", `src="http`, `src="//`, `<link rel="stylesheet" href="http`} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: the page holds %q", l, bad)
+			}
+		}
+		want := map[string]string{"fr": "Corps de la requête", "en": "Request body"}[l]
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: the page lacks %q", l, want)
+		}
+	}
+	// The document itself, as clients fetch it on a company's host.
+	res, body := get(t, app, newTenant(t, env.App, "Initech").Slug+".localhost", "/api/v1/openapi.json", "")
+	var got map[string]any
+	if res.StatusCode != 200 || json.Unmarshal([]byte(body), &got) != nil || got["openapi"] != "3.1.0" {
+		t.Fatalf("/api/v1/openapi.json: %d %.200s", res.StatusCode, body)
+	}
 }
