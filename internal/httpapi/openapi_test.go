@@ -247,11 +247,13 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// reportSpecCoverage prints, when VENDREDI_OPENAPI_COVERAGE is set, how
-// many of the document's operations the run's requests reached and which
-// it did not: the operations whose answers no test checks.
+// reportSpecCoverage writes to the file VENDREDI_OPENAPI_COVERAGE names,
+// when set, how many of the document's operations the run's requests
+// reached and which they did not: the operations whose answers no test
+// checks.
 func reportSpecCoverage() {
-	if os.Getenv("VENDREDI_OPENAPI_COVERAGE") == "" {
+	out := os.Getenv("VENDREDI_OPENAPI_COVERAGE")
+	if out == "" {
 		return
 	}
 	doc, err := specDoc()
@@ -281,9 +283,12 @@ func reportSpecCoverage() {
 		answers += n
 	}
 	specCoverage.Unlock()
-	fmt.Printf("OpenAPI: %d answers checked; %d of %d operations answered, %d with a success (2xx)\nnot reached:\n  %s\nonly errors:\n  %s\n",
+	report := fmt.Sprintf("OpenAPI: %d answers checked; %d of %d operations answered, %d with a success (2xx)\nnot reached:\n  %s\nonly errors:\n  %s\n",
 		answers, len(all)-len(unseen), len(all), len(all)-len(unseen)-len(failedOnly),
 		strings.Join(unseen, "\n  "), strings.Join(failedOnly, "\n  "))
+	if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 // operationsSeen lists the operations the run got an answer from, and
