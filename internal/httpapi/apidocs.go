@@ -3,6 +3,8 @@ package httpapi
 import (
 	"cmp"
 	"fmt"
+	"html/template"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -62,20 +64,23 @@ func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 type (
 	apiDoc struct {
 		Title, Version string
-		Description    []string // paragraphs
+		Description    []template.HTML // paragraphs
 		Server         string
 		Security       []apiSecurity
 		Groups         []apiGroup
 		Schemas        []apiNamedSchema
 	}
-	apiSecurity struct{ Name, Kind, Description string }
+	apiSecurity struct {
+		Name, Kind  string
+		Description template.HTML
+	}
 	apiGroup    struct {
 		Tag, Description string
 		Operations       []apiOperation
 	}
 	apiOperation struct {
 		Anchor, Method, Path, Summary string
-		Description                   []string // paragraphs
+		Description                   []template.HTML // paragraphs
 		Public                        bool
 		Parameters                    []apiParam
 		Body                          []apiContent
@@ -131,7 +136,7 @@ func apiView(doc *openapi3.T) apiDoc {
 			case ss.Type == "http":
 				kind = "Authorization: " + ss.Scheme
 			}
-			v.Security = append(v.Security, apiSecurity{Name: name, Kind: kind, Description: ss.Description})
+			v.Security = append(v.Security, apiSecurity{Name: name, Kind: kind, Description: inlineMarkdown(strings.TrimSpace(ss.Description))})
 		}
 	}
 	tagDesc := map[string]string{}
@@ -267,16 +272,30 @@ func schemaView(s *openapi3.SchemaRef, depth int, top bool) *apiSchema {
 	return out
 }
 
-// paragraphs splits a description at its blank lines; its Markdown is
-// shown as written, which reads well enough for the little it uses.
-func paragraphs(s string) []string {
-	var out []string
+// paragraphs splits a description at its blank lines, with the little
+// Markdown the document uses (`code` and **strong**) made HTML.
+func paragraphs(s string) []template.HTML {
+	var out []template.HTML
 	for _, p := range strings.Split(strings.TrimSpace(s), "\n\n") {
 		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, strings.Join(strings.Fields(p), " "))
+			out = append(out, inlineMarkdown(strings.Join(strings.Fields(p), " ")))
 		}
 	}
 	return out
+}
+
+var (
+	mdCode   = regexp.MustCompile("`([^`]+)`")
+	mdStrong = regexp.MustCompile(`\*\*([^*]+)\*\*`)
+)
+
+// inlineMarkdown escapes s, then wraps its code spans and strong spans:
+// nothing of s reaches the page unescaped.
+func inlineMarkdown(s string) template.HTML {
+	h := template.HTMLEscapeString(s)
+	h = mdCode.ReplaceAllString(h, "<code>$1</code>")
+	h = mdStrong.ReplaceAllString(h, "<strong>$1</strong>")
+	return template.HTML(h) // escaped above: only the two wrappers are HTML
 }
 
 func sortedKeys[V any](m map[string]V) []string {
