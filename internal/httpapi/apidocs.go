@@ -74,7 +74,7 @@ type (
 		Name, Kind  string
 		Description template.HTML
 	}
-	apiGroup    struct {
+	apiGroup struct {
 		Tag, Description string
 		Operations       []apiOperation
 	}
