@@ -58,7 +58,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		paths       []string
 	}{
 		{"acme.localhost", "", []string{"/", "/sign-in", "/auth/invitation?token=unknown", "/no-such-page"}},
-		{"localhost", "", []string{"/", "/associations/sign-up"}},
+		{"localhost", "", []string{"/", "/associations/sign-up", "/api/docs"}},
 		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile", "/me/personal-data"}},
 		{"acme.localhost", "sophie.laurent@acme.example", []string{"/me/participations"}}, // hours logged
 		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",

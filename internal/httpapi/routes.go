@@ -44,6 +44,7 @@ func (s *Server) routes(app *fiber.App) {
 		s.certificateRoutes,
 		s.personalDataRoutes,
 		s.scimRoutes,
+		s.apiDocRoutes,
 	} {
 		mount(app, api)
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	// Tracing opens a span per request (OpenTelemetry); off, the request
 	// path pays nothing for it.
 	Tracing bool
+	// Around, when set, runs first around every request, once its answer
+	// is final (errors already turned into responses). The tests check
+	// every /api/v1 answer against the OpenAPI document with it.
+	Around fiber.Handler
 }
 
 // Deps are the stores and checks the handlers use.
@@ -141,6 +145,9 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
 	})
+	if cfg.Around != nil {
+		app.Use(cfg.Around)
+	}
 	app.Use(requestid.New())
 	app.Use(s.resolveClient)
 	app.Use(telemetry.Middleware(cfg.Tracing))

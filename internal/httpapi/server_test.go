@@ -33,7 +33,13 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Main(m) })) }
+func TestMain(m *testing.M) {
+	os.Exit(mailtest.Run(func() int {
+		code := pgtest.Main(m)
+		reportSpecCoverage()
+		return code
+	}))
+}
 
 var seedOnce sync.Once
 
@@ -96,8 +102,9 @@ func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer,
 	go services.ListenForRoles(ctx, url)
 	// The test's requests come from 0.0.0.0 (app.Test) or 127.0.0.1: both
 	// are the tests' trusted proxy, so X-Forwarded-For sets the client.
+	// Every /api/v1 answer is checked against the OpenAPI document.
 	app, err := httpapi.New(httpapi.Config{BaseDomain: "localhost", Links: services.Links, Logger: log,
-		TrustedProxies: []string{"0.0.0.0", "127.0.0.1"}}, services.Deps)
+		TrustedProxies: []string{"0.0.0.0", "127.0.0.1"}, Around: checkAgainstSpec(t)}, services.Deps)
 	if err != nil {
 		t.Fatal(err)
 	}
