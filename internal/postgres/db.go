@@ -32,6 +32,7 @@ import (
 // DB is a connection pool with Vendredi's unit-of-work helpers.
 type DB struct {
 	*bun.DB
+	cache *caches
 }
 
 // Options tune the pool.
@@ -63,7 +64,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = db.Close()
 		return nil, errs.Wrap(err, errs.Unavailable, "cannot reach PostgreSQL as %s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, cache: &caches{}}, nil
 }
 
 // Tx runs fn in a transaction that sees no tenant: the platform's own

@@ -41,20 +41,24 @@ type missionLock struct {
 }
 
 func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, error) {
-	var m missionLock
-	err := tx.NewRaw(`SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
-			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status
-		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ? FOR NO KEY UPDATE OF m`, id).Scan(ctx, &m)
-	if err != nil {
-		return nil, notFound(err, "no such mission")
-	}
-	return &m, nil
+	return readMission(ctx, tx, id, true)
 }
 
-// Apply signs an employee up under the locks of the employee and the mission.
+// Apply signs an employee up. The employee's row is locked for the whole
+// unit (their own concurrent sign-ups queue there); the mission's row only
+// for the one statement that takes a place and records the application,
+// just before COMMIT: every check that needs no lock is made first, on
+// what the mission looked like a moment before, and that statement
+// re-checks under the lock what may have changed since (a place left, the
+// mission still taking volunteers). With one popular mission, sign-ups
+// then queue for one statement each instead of a whole conversation.
 func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in campaign.ApplyInput, decide func(*campaign.Snapshot) (string, error)) (*campaign.Participation, error) {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out *campaign.Participation
-	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		snap := &campaign.Snapshot{Now: time.Now()}
 		// The employee first: their concurrent sign-ups queue here, so that
 		// limits and overlaps are checked against committed state (NO KEY
@@ -69,18 +73,21 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			return err
 		}
 		snap.Campaign = *c
-		m, err := lockMission(ctx, tx, in.MissionID)
+		m, err := readMission(ctx, tx, in.MissionID, false)
 		if err != nil {
-			return err
-		}
-		var tenantID uuid.UUID
-		if err := tx.NewRaw("SELECT app.current_tenant_id()").Scan(ctx, &tenantID); err != nil {
 			return err
 		}
 		snap.Mission.ID, snap.Mission.Status, snap.Mission.Format = m.ID, m.Status, m.Format
 		snap.Mission.PlacesLeft, snap.Mission.RequiresSanitaryAck = m.PlacesLeft, m.RequiresSanitaryAck
 		snap.Mission.ExternalURL, snap.Mission.EndsOn = m.ExternalURL, m.EndsOn
-		snap.Mission.InScope = inScope(m, c, tenantID)
+		snap.Mission.InScope = inScope(m, c, t.ID)
+		// Whether a place is left is decided under the lock below: the
+		// rules are asked as if one were, and only their other verdicts
+		// count here.
+		if snap.Mission.Status == catalog.MissionFull {
+			snap.Mission.Status = catalog.MissionOpen
+		}
+		snap.Mission.PlacesLeft = max(snap.Mission.PlacesLeft, 1)
 		if err := tx.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at`, m.ID).
 			Scan(ctx, &snap.Mission.Slots); err != nil {
 			return err
@@ -106,34 +113,76 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			}
 			snap.Live = append(snap.Live, lp)
 		}
-		status, err := decide(snap)
+		if _, err := decide(snap); err != nil {
+			return err
+		}
+		p := &campaign.Participation{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, CampaignID: c.ID, MemberID: memberID,
+			MissionID: m.ID, SlotID: in.SlotID, Motivation: in.Motivation}
+		if in.SanitaryAck && m.RequiresSanitaryAck {
+			p.SanitaryAckAt = &snap.Now
+		}
+		answerBy := campaign.AnswerBy(snap.Now, c.ResponseDays)
+		// The one statement under the mission's lock: take a place if one
+		// is left (the UPDATE waits for a concurrent sign-up's commit and
+		// re-checks its condition on the row it left), record what its
+		// managers must hear, and insert the application, holding a place
+		// or waiting (in the order of created_at, id, as freePlace reads
+		// it) when the employee asked to.
+		var rows []struct {
+			Status    string    `bun:"status"`
+			CreatedAt time.Time `bun:"created_at"`
+		}
+		err = tx.NewRaw(`WITH taken AS (
+				UPDATE missions SET places_left = places_left - 1,
+					status = CASE WHEN places_left = 1 THEN 'full' ELSE status END, updated_at = now()
+				WHERE id = ? AND status = 'open' AND places_left > 0
+				RETURNING places_left
+			), event AS (
+				INSERT INTO mission_events (id, mission_id, kind)
+				SELECT ?, ?, CASE places_left WHEN 0 THEN 'full' ELSE 'almost_full' END FROM taken WHERE places_left <= 1
+			)
+			INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status, motivation,
+				sanitary_ack_at, answer_by)
+			SELECT app.current_tenant_id(), ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT FROM taken) THEN 'pending' ELSE 'waiting' END,
+				?, ?, CASE WHEN EXISTS (SELECT FROM taken) THEN ?::timestamptz END
+			WHERE EXISTS (SELECT FROM taken)
+				OR (?::boolean AND EXISTS (SELECT FROM missions WHERE id = ? AND status IN ('open', 'full')))
+			RETURNING status, created_at`,
+			m.ID, uuid.Must(uuid.NewV7()), m.ID,
+			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Motivation, p.SanitaryAckAt, answerBy,
+			in.WaitingList, m.ID).Scan(ctx, &rows)
 		if err != nil {
 			return err
 		}
-		p := &campaign.Participation{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, CampaignID: c.ID, MemberID: memberID,
-			MissionID: m.ID, SlotID: in.SlotID, Status: status, Motivation: in.Motivation}
-		var ack *time.Time
-		if in.SanitaryAck && m.RequiresSanitaryAck {
-			ack = &snap.Now
-		}
-		p.SanitaryAckAt = ack
-		if status == campaign.Pending {
-			p.AnswerBy = campaign.AnswerBy(snap.Now, c.ResponseDays)
-		}
-		if err := tx.NewRaw(`INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status,
-				motivation, sanitary_ack_at, answer_by) VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`,
-			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Status, p.Motivation, p.SanitaryAckAt, p.AnswerBy).Scan(ctx, &p.CreatedAt); err != nil {
-			return err
-		}
-		if status == campaign.Pending {
-			if err := movePlaces(ctx, tx, m, -1); err != nil {
-				return err
+		if len(rows) == 0 {
+			if m.Status == catalog.MissionOpen || m.Status == catalog.MissionFull {
+				return errs.E(errs.Conflict, campaign.MissionFull)
 			}
+			return errs.E(errs.Conflict, "this mission no longer takes volunteers")
+		}
+		p.Status, p.CreatedAt = rows[0].Status, rows[0].CreatedAt
+		if p.Status == campaign.Pending {
+			p.AnswerBy = answerBy
 		}
 		out = p
 		return nil
 	})
 	return out, err
+}
+
+// readMission reads a mission, with its row locked when lock is set.
+func readMission(ctx context.Context, tx bun.Tx, id uuid.UUID, lock bool) (*missionLock, error) {
+	q := `SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
+			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status
+		FROM missions m LEFT JOIN associations a ON a.id = m.association_id WHERE m.id = ?`
+	if lock {
+		q += " FOR NO KEY UPDATE OF m"
+	}
+	var m missionLock
+	if err := tx.NewRaw(q, id).Scan(ctx, &m); err != nil {
+		return nil, notFound(err, "no such mission")
+	}
+	return &m, nil
 }
 
 // inScope says whether a mission is visible to the company and within the

@@ -148,9 +148,12 @@ func (s *Services) Start(ctx context.Context) error { return s.Queue.Start(ctx) 
 func (s *Services) Stop(grace time.Duration) error { return s.Queue.StopWithin(grace) }
 
 // ListenForRoles brings role changes made through any instance into this
-// one's cache, until ctx ends. Listen retries connections itself; its
-// argument errors are logged.
+// one's cache, until ctx ends, and keeps its caches of companies and
+// sessions true (postgres.ListenForCaches), which serve only while it
+// listens. Listen retries connections itself; its argument errors are
+// logged.
 func (s *Services) ListenForRoles(ctx context.Context, databaseURL string) {
+	go s.tenants.DB().ListenForCaches(ctx, databaseURL)
 	if err := postgres.Listen(ctx, databaseURL, authz.Channel, s.Deps.Authz.OnNotify); err != nil && ctx.Err() == nil {
 		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
 	}
