@@ -312,4 +312,3 @@ func pgbench(ctx context.Context, c config) (map[int]float64, error) {
 	}
 	return out, nil
 }
-
