@@ -64,3 +64,6 @@ solve-dimacs: $(LEMONREF) ## solve a DIMACS min-cost-flow file with ours and LEM
 BENCH_ARGS ?=
 bench-http: ## cheap GET and sign-ups through HTTP vs bare Fiber+pgx and pgbench, side by side (BENCH_ARGS=-duration 10s)
 	@deploy/dev/bench-http.sh $(BENCH_ARGS)
+
+bench-search: ## searches at 200/s through HTTP on 100 000 generated missions, p50/p99 against the goal (BENCH_ARGS=-rate 200)
+	@BENCH_MISSIONS=$${BENCH_MISSIONS:-100000} deploy/dev/bench-http.sh -search $(BENCH_ARGS)

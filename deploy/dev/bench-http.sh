@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-http: Vendredi's cheap GET and sign-ups against a bare Fiber +
 # pgx server and pgbench, in one run on this machine (cmd/benchhttp prints
-# the table). Uses its own database (vendredi_bench) and ports 3350-3351,
+# the table). make bench-search: BENCH_MISSIONS=100000 and -search. Uses its own database (vendredi_bench) and ports 3350-3351,
 # and stops what it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +14,12 @@ admin=$(deploy/dev/postgres.sh)
 export DATABASE_ADMIN_URL=$admin
 eval "$(bin/vendredi --log-level error db provision --admin-url "$admin" --database "${BENCH_DATABASE:-vendredi_bench}")"
 bin/vendredi --log-level error migrate up
+if [[ -n "${BENCH_MISSIONS:-}" ]]; then
+	# make bench-search: the generated catalogue (a second run adds
+	# nothing), with its statistics.
+	bin/vendredi --log-level error seed missions --count "$BENCH_MISSIONS"
+	psql -X -q "$DATABASE_OWNER_URL" -c 'VACUUM ANALYZE missions, mission_skills, associations'
+fi
 port=${BENCH_PORT:-3350}
 ref=$((port + 1))
 LISTEN_ADDR=127.0.0.1:$port WORKERS=false METRICS_ADDR= LOG_LEVEL=${BENCH_LOG_LEVEL:-warn} \

@@ -16,8 +16,9 @@ import (
 )
 
 // CacheChannel is where the database announces, from triggers at commit
-// (migration 20261201000350), the changes that make a server's cached
-// companies or sessions stale: "tenants" (any company changed), "session:"
+// (migrations 20261201000350 and 351), the changes that make a server's
+// cached companies, sessions or matching indexes stale: "tenants" (any
+// company changed), "catalogue" (missions, associations or campaigns), "session:"
 // and the hex of a token hash (a session ended), "person:" and an id (a
 // member or account changed what a session shows or allows).
 const CacheChannel = "vendredi_cache"
@@ -39,6 +40,10 @@ type caches struct {
 	live     atomic.Bool
 	tenants  cache[*tenants.Tenant]
 	sessions cache[cachedSession]
+	// catalogue is raised whenever missions, their skills, associations
+	// or campaigns change: what is built from them (a campaign's matching
+	// index) is good for one value only.
+	catalogue atomic.Uint64
 }
 
 type cachedSession struct {
@@ -120,6 +125,7 @@ func (c *cache[V]) clear() {
 func (cs *caches) clear() {
 	cs.tenants.clear()
 	cs.sessions.clear()
+	cs.catalogue.Add(1)
 }
 
 // setLive turns the caches on or off; either way they start empty.
@@ -135,6 +141,8 @@ func (cs *caches) onNotify(payload string) {
 		cs.clear() // (re)listening: anything may have been missed
 	case payload == "tenants":
 		cs.tenants.clear()
+	case payload == "catalogue":
+		cs.catalogue.Add(1)
 	case strings.HasPrefix(payload, "session:"):
 		cs.sessions.drop(strings.TrimPrefix(payload, "session:"))
 	case strings.HasPrefix(payload, "person:"):
@@ -148,6 +156,21 @@ func (cs *caches) onNotify(payload string) {
 		cs.clear()
 	}
 }
+
+// CatalogueVersion is the version of the catalogue (missions, their skills,
+// associations, campaigns) this server knows, and whether it knows it: it
+// changes on every server as soon as a change is committed, while the
+// server listens (ListenForCaches); known is false otherwise.
+func (db *DB) CatalogueVersion() (version uint64, known bool) {
+	// The version first: a notification between the two reads makes the
+	// pair stale, never wrongly current.
+	version = db.cache.catalogue.Load()
+	return version, db.cache.live.Load()
+}
+
+// CatalogueChanged raises the version at once on this server, for a change
+// it just committed (the notification follows on every server).
+func (db *DB) CatalogueChanged() { db.cache.catalogue.Add(1) }
 
 // forgetPerson drops the cached sessions of a person.
 func (cs *caches) forgetPerson(id uuid.UUID) {

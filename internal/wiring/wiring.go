@@ -89,6 +89,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	campaigns := httpapi.NewCampaignService(db, sender)
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
+	matchmaker.CatalogueVersion = db.CatalogueVersion
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
 		Readiness:      postgres.Readiness{DB: db},
