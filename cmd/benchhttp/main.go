@@ -8,7 +8,8 @@
 //   - sign-ups through the HTTP API, on 1 popular mission and spread over
 //     50, against pgbench running the same essential SQL (a conditional
 //     UPDATE of the mission's places and the INSERT of the participation)
-//     with as many clients; overbooking is counted after each run.
+//     with as many clients as the server has connections (20); overbooking
+//     is counted after each run.
 //
 // The machine is shared and small: absolute figures are noise from one run
 // to the next, the ratios much less so. Load comes from vegeta, as a
@@ -43,7 +44,7 @@ type config struct {
 	url, refURL, dbURL, adminURL, base string
 	duration                           time.Duration
 	workers                            uint64
-	employees, rate                    int
+	employees, rate, pgClients         int
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each GET run and of pgbench")
 	flag.Uint64Var(&c.workers, "workers", 32, "concurrent connections (HTTP and pgbench clients)")
 	flag.IntVar(&c.employees, "employees", 3000, "employees signing up in each sign-up run")
+	flag.IntVar(&c.pgClients, "pgbench-clients", 20, "pgbench clients: as many as the server's connections (DB_MAX_CONNS)")
 	search := flag.Bool("search", false, "measure searches at -rate instead (make bench-search)")
 	flag.IntVar(&c.rate, "rate", 200, "searches per second, with -search")
 	flag.Parse()
@@ -299,7 +301,7 @@ func pgbench(ctx context.Context, c config) (map[int]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.CommandContext(ctx, "pgbench", "-n", "-c", strconv.Itoa(int(c.workers)), "-j", "2",
+		cmd := exec.CommandContext(ctx, "pgbench", "-n", "-c", strconv.Itoa(c.pgClients), "-j", "2",
 			"-T", strconv.Itoa(int(c.duration.Seconds())), "-D", "missions="+strconv.Itoa(missions), "-f", script.Name(), url)
 		b, err := cmd.CombinedOutput()
 		if err != nil {
@@ -353,14 +355,21 @@ func runSearch(c config) error {
 		r    result
 	}
 	var lines []line
-	for _, s := range searches {
+	// The machine's noise floor: the bare server's SELECT 1 at the same
+	// rate, in the same run.
+	searches = append([]struct{ name, query string }{{"reference: bare Fiber+pgx SELECT 1", ""}}, searches...)
+	for i, s := range searches {
+		url := c.url + "/api/v1/missions?" + s.query
+		if i == 0 {
+			url = c.refURL + "/ping"
+		}
 		var next atomic.Uint64
 		attacker := vegeta.NewAttacker(vegeta.Workers(c.workers), vegeta.MaxWorkers(c.workers), vegeta.KeepAlive(true),
 			vegeta.Connections(int(c.workers)), vegeta.Timeout(30*time.Second))
 		var m vegeta.Metrics
 		targeter := func(t *vegeta.Target) error {
 			a := as[int(next.Add(1)%uint64(len(as)))]
-			t.Method, t.URL = http.MethodGet, c.url+"/api/v1/missions?"+s.query
+			t.Method, t.URL = http.MethodGet, url
 			t.Header = http.Header{"Host": {a.Host}, "Cookie": {"vendredi_session=" + a.Session}}
 			return nil
 		}

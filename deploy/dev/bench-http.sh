@@ -22,10 +22,13 @@ if [[ -n "${BENCH_MISSIONS:-}" ]]; then
 fi
 port=${BENCH_PORT:-3350}
 ref=$((port + 1))
-LISTEN_ADDR=127.0.0.1:$port WORKERS=false METRICS_ADDR= LOG_LEVEL=${BENCH_LOG_LEVEL:-warn} \
+# The server, the reference and pgbench get as many PostgreSQL connections
+# each (the server's pool is DB_MAX_CONNS): the machine's server is shared.
+conns=${BENCH_CONNS:-10}
+LISTEN_ADDR=127.0.0.1:$port DB_MAX_CONNS=$conns WORKERS=false METRICS_ADDR= LOG_LEVEL=${BENCH_LOG_LEVEL:-warn} \
 	PUBLIC_URL=http://localhost:$port bin/vendredi serve >.local/bench-serve.log 2>&1 &
 serve=$!
-bin/benchref -listen 127.0.0.1:$ref -database-url "$DATABASE_URL" >.local/bench-ref.log 2>&1 &
+bin/benchref -listen 127.0.0.1:$ref -conns "$conns" -database-url "$DATABASE_URL" >.local/bench-ref.log 2>&1 &
 benchref=$!
 trap 'kill $serve $benchref 2>/dev/null || true' EXIT
 for _ in $(seq 300); do
@@ -33,4 +36,4 @@ for _ in $(seq 300); do
 	kill -0 $serve 2>/dev/null || { echo "the server did not start; see .local/bench-serve.log" >&2; exit 1; }
 	sleep 0.1
 done
-bin/benchhttp -url http://127.0.0.1:$port -ref-url http://127.0.0.1:$ref "$@"
+bin/benchhttp -url http://127.0.0.1:$port -ref-url http://127.0.0.1:$ref -pgbench-clients "$conns" "$@"

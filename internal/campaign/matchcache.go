@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -16,9 +17,16 @@ import (
 // takes microseconds.
 type campaignIndex struct {
 	version uint64
+	built   time.Time
 	ix      *matching.Index
 	byID    map[string]*catalog.Mission
 }
+
+// indexTTL bounds how long an index is kept: the places left of its
+// missions move with every sign-up without a notification (see migration
+// 20261201000351), and a ranking may lag them that long. Sign-up itself
+// always reads them.
+const indexTTL = 10 * time.Second
 
 // indexCache holds the campaigns' indexes of a Matchmaker.
 type indexCache struct {
@@ -39,10 +47,11 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 		mm.indexes.mu.Lock()
 		e := mm.indexes.m[c.ID]
 		mm.indexes.mu.Unlock()
-		if e != nil && e.version == version {
+		if e != nil && e.version == version && time.Since(e.built) < indexTTL {
 			return e.ix, e.byID, nil
 		}
 	}
+	built := time.Now()
 	missions, byID, err := mm.inputs(ctx, c)
 	if err != nil {
 		return nil, nil, err
@@ -56,11 +65,11 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 		// The version read before the missions: a change committed
 		// meanwhile has bumped it, so this entry is never served for it.
 		for id, e := range mm.indexes.m {
-			if e.version != version {
+			if e.version != version || time.Since(e.built) >= indexTTL {
 				delete(mm.indexes.m, id) // stale: drop rather than keep growing
 			}
 		}
-		mm.indexes.m[c.ID] = &campaignIndex{version: version, ix: ix, byID: byID}
+		mm.indexes.m[c.ID] = &campaignIndex{version: version, built: built, ix: ix, byID: byID}
 		mm.indexes.mu.Unlock()
 	}
 	return ix, byID, nil

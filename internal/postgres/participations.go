@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,20 +64,15 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		// The employee first: their concurrent sign-ups queue here, so that
 		// limits and overlaps are checked against committed state (NO KEY
 		// UPDATE: rows that merely refer to the member, such as a launch's
-		// invitations, need not wait).
-		if err := tx.NewRaw(`SELECT id, status, department, site FROM members WHERE id = ? FOR NO KEY UPDATE`, memberID).
-			Scan(ctx, &snap.Member.ID, &snap.Member.Status, &snap.Member.Department, &snap.Member.Site); err != nil {
-			return notFound(err, "no such member")
-		}
-		c, err := campaignForApply(ctx, tx, in.CampaignID)
+		// invitations, need not wait). The campaign, the mission and its
+		// slots come in the same round trip: none of them needs the lock.
+		r, err := readForApply(ctx, tx, memberID, in.CampaignID, in.MissionID)
 		if err != nil {
 			return err
 		}
+		snap.Member.ID, snap.Member.Status, snap.Member.Department, snap.Member.Site = r.MemberID, r.MemberStatus, r.Department, r.Site
+		c, m := r.campaign(), r.mission()
 		snap.Campaign = *c
-		m, err := readMission(ctx, tx, in.MissionID, false)
-		if err != nil {
-			return err
-		}
 		snap.Mission.ID, snap.Mission.Status, snap.Mission.Format = m.ID, m.Status, m.Format
 		snap.Mission.PlacesLeft, snap.Mission.RequiresSanitaryAck = m.PlacesLeft, m.RequiresSanitaryAck
 		snap.Mission.ExternalURL, snap.Mission.EndsOn = m.ExternalURL, m.EndsOn
@@ -88,9 +84,10 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			snap.Mission.Status = catalog.MissionOpen
 		}
 		snap.Mission.PlacesLeft = max(snap.Mission.PlacesLeft, 1)
-		if err := tx.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at`, m.ID).
-			Scan(ctx, &snap.Mission.Slots); err != nil {
-			return err
+		if r.Slots != "" {
+			if err := json.Unmarshal([]byte(r.Slots), &snap.Mission.Slots); err != nil {
+				return err
+			}
 		}
 		var live []struct {
 			CampaignID uuid.UUID  `bun:"campaign_id"`
@@ -168,6 +165,69 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		return nil
 	})
 	return out, err
+}
+
+// applyRead is what a sign-up reads before its checks, in one statement.
+type applyRead struct {
+	MemberID     uuid.UUID `bun:"member_id"`
+	MemberStatus string    `bun:"member_status"`
+	Department   string    `bun:"department"`
+	Site         string    `bun:"site"`
+
+	CampaignID *uuid.UUID  `bun:"campaign_id"`
+	Name       string      `bun:"name"`
+	CStatus    string      `bun:"campaign_status"`
+	StartsOn   time.Time   `bun:"starts_on"`
+	EndsOn     time.Time   `bun:"c_ends_on"`
+	Audience   string      `bun:"audience"`
+	Values     []string    `bun:"audience_values,array"`
+	Scope      string      `bun:"mission_scope"`
+	Causes     []string    `bun:"mission_causes,array"`
+	MissionIDs []uuid.UUID `bun:"mission_ids,array"`
+	MaxActive  int         `bun:"max_active_per_employee"`
+	Response   int         `bun:"response_days"`
+
+	missionLock
+	MissionFound *uuid.UUID `bun:"mission_found"`
+	Slots        string     `bun:"slots"` // JSON: [{"ID", "StartsAt", "EndsAt"}], by start
+}
+
+func (r *applyRead) campaign() *campaign.Campaign {
+	return &campaign.Campaign{ID: *r.CampaignID, Name: r.Name, Status: r.CStatus, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
+		Audience: r.Audience, AudienceValues: r.Values, MissionScope: r.Scope, MissionCauses: r.Causes, MissionIDs: r.MissionIDs,
+		MaxActivePerEmployee: r.MaxActive, ResponseDays: r.Response}
+}
+
+func (r *applyRead) mission() *missionLock { return &r.missionLock }
+
+// readForApply locks the member's row and reads the campaign, the mission
+// (not locked) and its slots, failing with errs.NotFound naming the first
+// of them that is missing.
+func readForApply(ctx context.Context, tx bun.Tx, memberID, campaignID, missionID uuid.UUID) (*applyRead, error) {
+	var rows []applyRead
+	err := tx.NewRaw(`SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
+			c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
+			c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
+			m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
+			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status,
+			coalesce((SELECT json_agg(json_build_object('ID', sl.id, 'StartsAt', sl.starts_at, 'EndsAt', sl.ends_at) ORDER BY sl.starts_at)
+				FROM mission_slots sl WHERE sl.mission_id = m.id)::text, '') AS slots
+		FROM members mb
+		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = ?
+		LEFT JOIN missions m ON m.id = ?
+		LEFT JOIN associations a ON a.id = m.association_id
+		WHERE `+ownRows("mb")+` AND mb.id = ? FOR NO KEY UPDATE OF mb`, campaignID, missionID, memberID).Scan(ctx, &rows)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(rows) == 0:
+		return nil, errs.E(errs.NotFound, "no such member")
+	case rows[0].CampaignID == nil:
+		return nil, errs.E(errs.NotFound, "no such campaign")
+	case rows[0].MissionFound == nil:
+		return nil, errs.E(errs.NotFound, "no such mission")
+	}
+	return &rows[0], nil
 }
 
 // readMission reads a mission, with its row locked when lock is set.
@@ -553,31 +613,6 @@ func (s *ParticipationStore) OfAssociation(ctx context.Context, associationID uu
 		return err
 	})
 	return out, err
-}
-
-// campaignForApply reads what a sign-up needs of a campaign of the company.
-func campaignForApply(ctx context.Context, tx bun.Tx, id uuid.UUID) (*campaign.Campaign, error) {
-	var r struct {
-		ID         uuid.UUID   `bun:"id"`
-		Name       string      `bun:"name"`
-		Status     string      `bun:"status"`
-		StartsOn   time.Time   `bun:"starts_on"`
-		EndsOn     time.Time   `bun:"ends_on"`
-		Audience   string      `bun:"audience"`
-		Values     []string    `bun:"audience_values,array"`
-		Scope      string      `bun:"mission_scope"`
-		Causes     []string    `bun:"mission_causes,array"`
-		MissionIDs []uuid.UUID `bun:"mission_ids,array"`
-		MaxActive  int         `bun:"max_active_per_employee"`
-		Response   int         `bun:"response_days"`
-	}
-	if err := tx.NewRaw(`SELECT id, name, status, starts_on, ends_on, audience, audience_values, mission_scope, mission_causes,
-		mission_ids, max_active_per_employee, response_days FROM campaigns WHERE id = ?`, id).Scan(ctx, &r); err != nil {
-		return nil, notFound(err, "no such campaign")
-	}
-	return &campaign.Campaign{ID: r.ID, Name: r.Name, Status: r.Status, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
-		Audience: r.Audience, AudienceValues: r.Values, MissionScope: r.Scope, MissionCauses: r.Causes, MissionIDs: r.MissionIDs,
-		MaxActivePerEmployee: r.MaxActive, ResponseDays: r.Response}, nil
 }
 
 // fillPerson reads who a participation is from and the mission's title,

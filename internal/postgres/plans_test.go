@@ -171,6 +171,21 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 				if err := json.Unmarshal([]byte(out), &plan); err != nil {
 					return err
 				}
+				// A policy's set of an association's applicants is
+				// computed once per statement, by the first node whose
+				// filter needs it, and counted in that node's pages.
+				var once int
+				if op.association != nil {
+					var out string
+					if err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT app.association_applicants()").Scan(ctx, &out); err != nil {
+						return err
+					}
+					var p []struct{ Plan planNode }
+					if err := json.Unmarshal([]byte(out), &p); err != nil {
+						return err
+					}
+					once = p[0].Plan.Hit + p[0].Plan.Read
+				}
 				var bad []string
 				plan[0].Plan.walk(func(n *planNode) {
 					if !bigTables[n.Relation] {
@@ -178,6 +193,9 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 					}
 					rows := n.Rows * n.Loops
 					pages := n.Hit + n.Read
+					if strings.Contains(n.Filter, "ANY ($") {
+						pages = max(0, pages-once)
+					}
 					// An index descent reads 3 or 4 pages, then about a
 					// page per row found; a scan of every company's rows
 					// reads far more than the rows it keeps.
