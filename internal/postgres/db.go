@@ -67,6 +67,13 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	return &DB{DB: db, cache: &caches{}}, nil
 }
 
+// Hooked returns the pool with hook called around every query, for
+// tests that look at the statements a store sends; it shares db's
+// connections and caches.
+func (db *DB) Hooked(hook bun.QueryHook) *DB {
+	return &DB{DB: db.DB.WithQueryHook(hook), cache: db.cache}
+}
+
 // Tx runs fn in a transaction that sees no tenant: the platform's own
 // tables only. Row-level security hides every tenant-owned row from it.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {

@@ -18,7 +18,7 @@ import (
 )
 
 // recorder keeps the SELECT statements run with a context it marked.
-type recorder struct{ queries *[]string }
+type recorder struct{}
 
 type recordKey struct{}
 
@@ -45,8 +45,7 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 		t.Skip("builds 40 000 participations")
 	}
 	env := pgtest.Private(t)
-	db := env.App
-	db.AddQueryHook(recorder{})
+	db := env.App.Hooked(recorder{})
 	ctx := context.Background()
 
 	// 20 companies of 1 000 employees, 400 missions of 40 associations,
