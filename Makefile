@@ -5,7 +5,7 @@
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-.PHONY: run test fuzz lint build image pg-stop clean
+.PHONY: run test fuzz lint build image pg-stop clean bench-http bench-search
 run: ## run the product with a demo company and data (finds or starts PostgreSQL)
 	@deploy/dev/run.sh
 
@@ -59,3 +59,11 @@ bench-matching-size: $(LEMONREF) ## one benchmark size: make bench-matching-size
 solve-dimacs: $(LEMONREF) ## solve a DIMACS min-cost-flow file with ours and LEMON: make solve-dimacs FILE=x.min
 	@test -n "$(FILE)" || { echo "usage: make solve-dimacs FILE=instance.min"; exit 2; }
 	go run ./cmd/matchbench -dimacs $(FILE) -lemon $(LEMONREF)
+
+# --- performance (issue 14, docs/performance.md) ---
+BENCH_ARGS ?=
+bench-http: ## cheap GET and sign-ups through HTTP vs bare Fiber+pgx and pgbench, side by side (BENCH_ARGS=-duration 10s)
+	@deploy/dev/bench-http.sh $(BENCH_ARGS)
+
+bench-search: ## searches at 200/s through HTTP on 100 000 generated missions, p50/p99 against the goal (BENCH_ARGS=-rate 200)
+	@BENCH_MISSIONS=$${BENCH_MISSIONS:-100000} deploy/dev/bench-http.sh -search $(BENCH_ARGS)

@@ -108,6 +108,44 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
+	// Both replicas keep companies and verified sessions in memory; what
+	// ends them through one is refused by the other within a second.
+	within := func(what string, s *serveProcess, host, path, session string, want int) {
+		t.Helper()
+		start := time.Now()
+		for {
+			r := mustCall(t, s.URL, "GET", host, path, session, nil)
+			if r.Status == want {
+				t.Logf("%s: seen on %s after %s", what, s.name, time.Since(start).Round(time.Millisecond))
+				return
+			}
+			if time.Since(start) > time.Second {
+				t.Fatalf("%s: %s still answers GET %s with %d a second later; want %d", what, s.name, path, r.Status, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// A sign-out through a: the session, warm in b's cache, is refused there.
+	leaving, _ := signIn(a.URL, acme, "karim.benali@acme.example")
+	for range 3 {
+		if r := mustCall(t, b.URL, "GET", acme, "/api/v1/me", leaving, nil); r.Status != 200 {
+			t.Fatalf("a fresh session on b: %d", r.Status)
+		}
+	}
+	if r := mustCall(t, a.URL, "POST", acme, "/api/v1/auth/sign-out", leaving, nil); r.Status != 204 {
+		t.Fatalf("sign out through a: %d %s", r.Status, r.Body)
+	}
+	within("sign-out through a", b, acme, "/api/v1/me", leaving, 401)
+	// A member disabled through a: their session, warm in b's cache, is
+	// refused there; enabled again, it works again.
+	if r := mustCall(t, b.URL, "GET", acme, "/api/v1/me", karim, nil); r.Status != 200 {
+		t.Fatalf("karim on b: %d", r.Status)
+	}
+	if r := mustCall(t, a.URL, "PATCH", acme, "/api/v1/members/"+karimID, claire, map[string]string{"status": "disabled"}); r.Status != 200 {
+		t.Fatalf("disable through a: %d %s", r.Status, r.Body)
+	}
+	within("member disabled through a", b, acme, "/api/v1/me", karim, 401)
+
 	// A company suspended through one answers 404 on the other.
 	if r := mustCall(t, b.URL, "GET", acme, "/api/v1/tenant", "", nil); r.Status != 200 {
 		t.Fatalf("acme on b before: %d", r.Status)
@@ -116,6 +154,7 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 	if r := mustCall(t, a.URL, "POST", "localhost", "/api/v1/platform/companies/acme/suspend", staff, nil); r.Status != 200 {
 		t.Fatalf("suspend through a: %d %s", r.Status, r.Body)
 	}
+	within("company suspended through a", b, acme, "/api/v1/tenant", "", 404)
 	for _, path := range []string{"/api/v1/tenant", "/api/v1/me"} {
 		if r := mustCall(t, b.URL, "GET", acme, path, karim, nil); r.Status != 404 {
 			t.Errorf("GET %s on suspended acme through b: %d %s; want 404", path, r.Status, r.Body)

@@ -91,6 +91,12 @@ type Matchmaker struct {
 	// Ran is told how each allocation ended (nil or its error) and how
 	// long it took, for the operators' figures.
 	Ran func(err error, d time.Duration)
+	// CatalogueVersion, when set, says which version of the missions and
+	// campaigns the server knows (raised on every change, on every
+	// server), and whether it knows it: Recommend then ranks against an
+	// index built once per campaign and version (matchcache.go).
+	CatalogueVersion func() (version uint64, known bool)
+	indexes          indexCache
 }
 
 // NewMatchmaker wires matching to the campaign's reads and to sign-ups.
@@ -207,7 +213,7 @@ func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.U
 	if err != nil {
 		return nil, err
 	}
-	missions, byID, err := mm.inputs(ctx, c)
+	ix, byID, err := mm.index(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +226,6 @@ func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.U
 	}
 	mc := MatchingCampaign(c)
 	e := MatchingEmployee(&cands[0], c.ID)
-	ix := matching.NewIndex(mc, missions)
 	out := []Recommended{}
 	for _, r := range ix.Recommend(&e, k) {
 		m := byID[r.MissionID]

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
@@ -80,4 +82,45 @@ func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
 			t.Fatalf("the declined mission was proposed again: %v", body)
 		}
 	}
+}
+
+// Recommendations rank against the campaign's index, built once and kept
+// between requests; a change to its missions (here closed and reopened
+// straight in the database, as any server or psql could) reaches the
+// ranking within a second.
+func TestRecommendationsFollowMissionChanges(t *testing.T) {
+	t.Parallel()
+	d := newMatchingDrive(t, 2, map[string]string{"accountant": "finance.accounting"})
+	url := "/api/v1/campaigns/" + d.campaignID.String() + "/recommendations?k=5"
+	offers := func() string {
+		res, body := do(t, d.app, "GET", d.host, url, "", d.sessions["accountant"])
+		if res.StatusCode != 200 {
+			t.Fatalf("recommendations: %d %v", res.StatusCode, body)
+		}
+		return fmt.Sprint(body["recommendations"])
+	}
+	within := func(what string, cond func(string) bool) {
+		t.Helper()
+		start := time.Now()
+		for !cond(offers()) {
+			if time.Since(start) > time.Second {
+				t.Fatalf("%s: not seen a second later: %s", what, offers())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for range 3 {
+		if !strings.Contains(offers(), "Tenir la comptabilité") {
+			t.Fatal("the accounting mission is not recommended to the accountant")
+		}
+	}
+	set := func(status string) {
+		if _, err := d.env.Owner.ExecContext(context.Background(), "UPDATE missions SET status = ? WHERE id = ?", status, d.accounting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("closed")
+	within("mission closed", func(s string) bool { return !strings.Contains(s, "Tenir la comptabilité") })
+	set("open")
+	within("mission reopened", func(s string) bool { return strings.Contains(s, "Tenir la comptabilité") })
 }

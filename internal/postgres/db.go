@@ -32,6 +32,7 @@ import (
 // DB is a connection pool with Vendredi's unit-of-work helpers.
 type DB struct {
 	*bun.DB
+	cache *caches
 }
 
 // Options tune the pool.
@@ -50,7 +51,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		// of holding it: the URL's connect_timeout overrides this.
 		cfg.ConnectTimeout = 5 * time.Second
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	sqldb := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
 	if opt.MaxConns > 0 {
 		sqldb.SetMaxOpenConns(opt.MaxConns)
 		sqldb.SetMaxIdleConns(opt.MaxConns)
@@ -63,7 +64,14 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = db.Close()
 		return nil, errs.Wrap(err, errs.Unavailable, "cannot reach PostgreSQL as %s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, cache: &caches{}}, nil
+}
+
+// Hooked returns the pool with hook called around every query, for
+// tests that look at the statements a store sends; it shares db's
+// connections and caches.
+func (db *DB) Hooked(hook bun.QueryHook) *DB {
+	return &DB{DB: db.DB.WithQueryHook(hook), cache: db.cache}
 }
 
 // Tx runs fn in a transaction that sees no tenant: the platform's own
@@ -114,18 +122,98 @@ func (db *DB) run(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) e
 
 // TenantTx runs fn in a transaction bound to the tenant of ctx. It fails
 // with errs.Internal when ctx carries no tenant: that is a bug, not input.
+//
+// A transaction of its own sets the tenant in the same round trip as its
+// BEGIN (see conn.BeginTx); one joined (InTx) sets it with a statement.
 func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	t, err := tenants.Require(ctx)
 	if err != nil {
 		return err
 	}
-	return translate(db.run(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
-			return fmt.Errorf("set tenant: %w", err)
-		}
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		return translate(db.run(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", t.ID.String()); err != nil {
+				return fmt.Errorf("set tenant: %w", err)
+			}
+			return fn(ctx, tx)
+		}))
+	}
+	// A uuid's text is hex digits and dashes: nothing to quote.
+	begin := "BEGIN; SELECT set_config('app.tenant_id', '" + t.ID.String() + "', true)"
+	return translate(db.RunInTx(context.WithValue(ctx, beginKey{}, begin), nil, func(ctx context.Context, tx bun.Tx) error {
+		// Transactions that fn opens begin as usual.
+		ctx = context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx)
 		return fn(ctx, tx)
 	}))
 }
+
+// beginKey carries, in the context of a BEGIN, the statements that begin
+// the transaction instead: "BEGIN; SELECT set_config(...)", sent at once.
+type beginKey struct{}
+
+// connector makes the pool's connections conns.
+type connector struct{ driver.Connector }
+
+func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{Conn: dc.(*stdlib.Conn)}, nil
+}
+
+// conn is pgx's database/sql connection with two round trips saved:
+//
+//   - bun writes every argument into the SQL text, so its queries come
+//     without parameters; pgx would prepare each distinct text (a
+//     round trip to parse and describe it, then one to run it, and a
+//     cache of statements that per-row values only churn). Such queries
+//     go over the simple protocol instead: one round trip. Queries with
+//     parameters (River's) keep pgx's statement cache, where their fixed
+//     texts are prepared once per connection.
+//   - a BEGIN whose context carries beginKey sends those statements in
+//     one simple query, so that a tenant's transaction is bound to the
+//     tenant in the same round trip as it begins.
+type conn struct{ *stdlib.Conn }
+
+// pgxConn is the pgx connection under one of the pool's (sql.Conn.Raw).
+func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
+
+var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) == 0 {
+		args = simpleProtocol
+	}
+	return c.Conn.QueryContext(ctx, query, args)
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	begin, ok := ctx.Value(beginKey{}).(string)
+	if !ok || opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly {
+		return c.Conn.BeginTx(ctx, opts)
+	}
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	if err != nil {
+		// The BEGIN may have run and the rest failed: leave no
+		// transaction open on a connection that goes back to the pool.
+		_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		return nil, err
+	}
+	return pgxTx{ctx: ctx, tx: tx}, nil
+}
+
+type pgxTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (t pgxTx) Commit() error   { return t.tx.Commit(t.ctx) }
+func (t pgxTx) Rollback() error { return t.tx.Rollback(t.ctx) }
 
 // AssociationTx runs fn in a transaction that acts for an association:
 // row-level security then admits the participations and hours of the

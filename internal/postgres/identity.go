@@ -182,6 +182,9 @@ func (s *People) Update(ctx context.Context, id uuid.UUID, fn func(*identity.Per
 }
 
 func (s *People) update(ctx context.Context, tx bun.Tx, id uuid.UUID, fn func(*identity.Person) error) (*identity.Person, error) {
+	// Dropped before the change commits and again after (the trigger's
+	// notification, on every server including this one).
+	s.db.cache.forgetPerson(id)
 	p, err := s.one(ctx, tx, "id = ?", id, true)
 	if err != nil {
 		return nil, err
@@ -230,35 +233,52 @@ func truncate(s string, n int) string {
 }
 
 // Session returns the person of a live session, extending it at most once
-// a minute so that busy pages do not write on every request.
-func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (p *identity.Person, err error) {
+// a minute so that busy pages do not write on every request. While the
+// server listens for changes (ListenForCaches), a session verified in the
+// last minute is served from memory: its end, or a change to its person,
+// drops it on every server as soon as it is committed.
+func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (*identity.Person, error) {
+	realm := ""
+	if t, ok := tenants.FromContext(ctx); ok && s.tenant {
+		realm = t.ID.String()
+	}
+	return s.db.cachedSession(realm, hash, func() (*identity.Person, time.Time, error) { return s.session(ctx, hash, extendTo) })
+}
+
+func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (p *identity.Person, expires time.Time, err error) {
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var row struct {
 			PersonID uuid.UUID `bun:"person_id"`
 			Stale    bool      `bun:"stale"`
+			Expires  time.Time `bun:"expires_at"`
 		}
-		err := tx.NewRaw(fmt.Sprintf(`SELECT %s AS person_id, last_seen_at < now() - interval '1 minute' AS stale
+		err := tx.NewRaw(fmt.Sprintf(`SELECT %s AS person_id, last_seen_at < now() - interval '1 minute' AS stale, expires_at
 			FROM %s WHERE token_hash = ? AND expires_at > now()`, s.fk, s.sessions), hash).Scan(ctx, &row)
 		if err != nil {
 			return err
 		}
+		expires = row.Expires
 		if row.Stale {
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_seen_at = now(), expires_at = ? WHERE token_hash = ?",
 				s.sessions), extendTo, hash); err != nil {
 				return err
 			}
+			expires = extendTo
 		}
 		p, err = s.one(ctx, tx, "id = ? AND status = 'active'", row.PersonID, false)
 		return err
 	})
 	if errs.Is(err, errs.NotFound) {
-		return nil, errs.E(errs.NotFound, "no live session")
+		return nil, expires, errs.E(errs.NotFound, "no live session")
 	}
-	return p, err
+	return p, expires, err
 }
 
 // EndSession deletes one session.
+// This server forgets it at once; the others when the trigger's
+// notification reaches them.
 func (s *People) EndSession(ctx context.Context, hash []byte) error {
+	defer s.db.cache.sessions.drop(hex.EncodeToString(hash))
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE token_hash = ?", s.sessions), hash)
 		return err
@@ -267,6 +287,7 @@ func (s *People) EndSession(ctx context.Context, hash []byte) error {
 
 // EndSessions deletes every session of a person.
 func (s *People) EndSessions(ctx context.Context, personID uuid.UUID) error {
+	defer s.db.cache.forgetPerson(personID)
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", s.sessions, s.fk), personID)
 		return err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -208,7 +207,7 @@ func BulkLoad(ctx context.Context, db *DB, assocs []catalog.Association, mission
 		return t
 	}
 	err = conn.Raw(func(driverConn any) error {
-		tx, err := driverConn.(*stdlib.Conn).Conn().Begin(ctx)
+		tx, err := pgxConn(driverConn).Begin(ctx)
 		if err != nil {
 			return err
 		}

@@ -52,6 +52,17 @@ func checkChannel(channel string) error {
 // It returns an error only for arguments that no retry can fix: a bad URL
 // or channel name.
 func Listen(ctx context.Context, url, channel string, fn func(payload string)) error {
+	return ListenState(ctx, url, channel, fn, nil)
+}
+
+// ListenState is Listen that also tells state, when it is not nil, whether
+// it listens: true once LISTEN succeeded (just before fn("")), false once
+// the connection is lost. A cache that must not serve what it may have
+// missed stops serving while it is false.
+func ListenState(ctx context.Context, url, channel string, fn func(payload string), state func(listening bool)) error {
+	if state == nil {
+		state = func(bool) {}
+	}
 	if err := checkChannel(channel); err != nil {
 		return err
 	}
@@ -66,7 +77,10 @@ func Listen(ctx context.Context, url, channel string, fn func(payload string)) e
 	backoff := minBackoff
 	for {
 		start := time.Now()
-		listening, err := listen(ctx, cfg, channel, fn)
+		listening, err := listen(ctx, cfg, channel, fn, state)
+		if listening {
+			state(false)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -89,7 +103,7 @@ func Listen(ctx context.Context, url, channel string, fn func(payload string)) e
 
 // listen runs one session: connect, LISTEN, deliver until an error.
 // listening says whether LISTEN succeeded.
-func listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, fn func(string)) (listening bool, err error) {
+func listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, fn func(string), state func(bool)) (listening bool, err error) {
 	opCtx, cancel := context.WithTimeout(ctx, opTimeout)
 	conn, err := pgx.ConnectConfig(opCtx, cfg)
 	if err != nil {
@@ -106,6 +120,7 @@ func listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, fn func(st
 	if err != nil {
 		return false, err
 	}
+	state(true)
 	fn("")
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, idleCheck)

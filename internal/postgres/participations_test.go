@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -387,5 +388,99 @@ func TestApplicationsLeftUnansweredAreFlaggedOnce(t *testing.T) {
 	}
 	if n := svc.FlagLate(context.Background(), link, company); n != 0 {
 		t.Fatalf("a second round flagged %d; want 0 (once per application)", n)
+	}
+}
+
+// One popular mission, many applicants at once from three companies (the
+// sign-up holds the mission's row for one statement): exactly its places
+// are taken, everyone else waits, its managers hear "almost full" and
+// "full" once each, and cancellations hand the places over in the order
+// of the waiting list.
+func TestOnePopularMissionManyConcurrentApplicants(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	const places, each = 40, 120
+	mission, association := newMission(t, env.App, places)
+	drives := []*drive{newDrive(t, env.App, each), newDrive(t, env.App, each), newDrive(t, env.App, each)}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	count := map[string]int{}
+	byID := map[uuid.UUID]*drive{}
+	for _, d := range drives {
+		for _, e := range d.employees {
+			wg.Go(func() {
+				p, err := svc.Apply(d.ctx, e, campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission, WaitingList: true})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("an application failed: %v", err)
+					return
+				}
+				count[p.Status]++
+				if p.Status == campaign.Pending && p.AnswerBy == nil {
+					t.Errorf("a held place without an answer-by date")
+				}
+				byID[p.ID] = d
+			})
+		}
+	}
+	wg.Wait()
+	if count[campaign.Pending] != places || count[campaign.Waiting] != 3*each-places {
+		t.Fatalf("%v; want exactly %d holding places and %d waiting", count, places, 3*each-places)
+	}
+	if left, status := placesLeft(t, env.App, mission); left != 0 || status != "full" {
+		t.Fatalf("mission: %d places left, %s; want 0, full", left, status)
+	}
+	var events []string
+	if err := env.App.NewRaw("SELECT kind FROM mission_events WHERE mission_id = ? ORDER BY kind", mission).Scan(context.Background(), &events); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(events, ",") != "almost_full,full" {
+		t.Fatalf("mission events %v; want almost_full and full once each", events)
+	}
+
+	// Five holders cancel one after the other: each place goes to the
+	// first of the waiting list at that moment, whatever their company.
+	all, err := svc.OfAssociation(context.Background(), association, &mission, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holders, waiting []campaign.Participation
+	for _, p := range all {
+		switch p.Status {
+		case campaign.Pending:
+			holders = append(holders, p)
+		case campaign.Waiting:
+			waiting = append(waiting, p)
+		}
+	}
+	slices.SortFunc(waiting, func(a, b campaign.Participation) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	for i := range 5 {
+		h := holders[i]
+		if _, err := svc.Cancel(byID[h.ID].ctx, h.MemberID, h.ID, "agenda"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, err := svc.OfAssociation(context.Background(), association, &mission, campaign.Pending)
+	if err != nil || len(pending) != places {
+		t.Fatalf("%d pending after five cancellations (err %v); want %d", len(pending), err, places)
+	}
+	promoted := map[uuid.UUID]bool{}
+	for _, p := range pending {
+		promoted[p.ID] = true
+	}
+	for i, w := range waiting[:5] {
+		if !promoted[w.ID] {
+			t.Errorf("waiting list position %d (%s) was not promoted", i+1, w.ID)
+		}
+	}
+	if promoted[waiting[5].ID] {
+		t.Errorf("position 6 was promoted before the first five were")
 	}
 }

@@ -74,13 +74,18 @@ func (s *TenantStore) Create(ctx context.Context, t *tenants.Tenant) error {
 }
 
 // BySlug finds an active or suspended company by slug.
+// It is served from memory while the server listens for changes
+// (ListenForCaches).
 func (s *TenantStore) BySlug(ctx context.Context, slug string) (*tenants.Tenant, error) {
-	return s.one(ctx, "slug = ?", slug)
+	return s.db.cachedTenant("slug:"+slug, func() (*tenants.Tenant, error) { return s.one(ctx, "slug = ?", slug) })
 }
 
 // ByHost finds the company that declared host as a custom domain.
+// It is served from memory as BySlug is.
 func (s *TenantStore) ByHost(ctx context.Context, host string) (*tenants.Tenant, error) {
-	return s.one(ctx, "custom_domains @> ARRAY[?]::text[]", host)
+	return s.db.cachedTenant("host:"+host, func() (*tenants.Tenant, error) {
+		return s.one(ctx, "custom_domains @> ARRAY[?]::text[]", host)
+	})
 }
 
 func (s *TenantStore) one(ctx context.Context, where string, arg any) (*tenants.Tenant, error) {
@@ -115,6 +120,7 @@ func (s *TenantStore) List(ctx context.Context) ([]*tenants.Tenant, error) {
 
 // SetStatus suspends or resumes a company.
 func (s *TenantStore) SetStatus(ctx context.Context, slug string, st tenants.Status) (*tenants.Tenant, error) {
+	defer s.db.cache.tenants.clear() // here at once; elsewhere on the notification
 	var row tenantRow
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewUpdate().Model(&row).
@@ -145,6 +151,7 @@ func (s *TenantStore) Logo(ctx context.Context, id uuid.UUID) (*tenants.Logo, er
 
 // SetBranding changes a company's accent and, when asked, its logo.
 func (s *TenantStore) SetBranding(ctx context.Context, id uuid.UUID, accent string, logo *tenants.Logo, dropLogo bool) (*tenants.Tenant, error) {
+	defer s.db.cache.tenants.clear() // here at once; elsewhere on the notification
 	var row tenantRow
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model(&row).Set("accent = ?", nullIfEmpty(accent)).Set("updated_at = now()")

@@ -96,6 +96,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	}, mail.CampaignMails{Sender: sender})
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
+	matchmaker.CatalogueVersion = db.CatalogueVersion
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
 		Readiness:      postgres.Readiness{DB: db},
@@ -165,9 +166,12 @@ func (s *Services) Start(ctx context.Context) error { return s.Queue.Start(ctx) 
 func (s *Services) Stop(grace time.Duration) error { return s.Queue.StopWithin(grace) }
 
 // ListenForRoles brings role changes made through any instance into this
-// one's cache, until ctx ends. Listen retries connections itself; its
-// argument errors are logged.
+// one's cache, until ctx ends, and keeps its caches of companies and
+// sessions true (postgres.ListenForCaches), which serve only while it
+// listens. Listen retries connections itself; its argument errors are
+// logged.
 func (s *Services) ListenForRoles(ctx context.Context, databaseURL string) {
+	go s.tenants.DB().ListenForCaches(ctx, databaseURL)
 	if err := postgres.Listen(ctx, databaseURL, authz.Channel, s.Deps.Authz.OnNotify); err != nil && ctx.Err() == nil {
 		slog.Error("cannot listen for role changes: roles may stay cached up to a restart", "err", err)
 	}

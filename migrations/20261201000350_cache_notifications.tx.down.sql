@@ -1,0 +1,11 @@
+DROP TRIGGER association_managers_notify_cache ON association_managers;
+DROP TRIGGER accounts_deleted_notify_cache ON accounts;
+DROP TRIGGER accounts_notify_cache ON accounts;
+DROP TRIGGER members_deleted_notify_cache ON members;
+DROP TRIGGER members_notify_cache ON members;
+DROP FUNCTION app.notify_person_changed();
+DROP TRIGGER account_sessions_notify_cache ON account_sessions;
+DROP TRIGGER member_sessions_notify_cache ON member_sessions;
+DROP FUNCTION app.notify_session_ended();
+DROP TRIGGER tenants_notify_cache ON tenants;
+DROP FUNCTION app.notify_tenants_changed();
