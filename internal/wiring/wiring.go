@@ -39,10 +39,14 @@ type Config struct {
 	Jobs jobs.Options
 }
 
-// Identity wires the identity flows to PostgreSQL and the mail server.
-func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identity.Service {
-	return identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+// Identity wires the identity flows to PostgreSQL and the outbox: each
+// flow's change and its mail are one unit of work, so that sender must be
+// a jobs.Outbox (a mail sent inline could leave before a rollback).
+func Identity(db *postgres.DB, sender jobs.Outbox, cfg identity.Config) *identity.Service {
+	s := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
 		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+	s.Unit = db.InTx
+	return s
 }
 
 // Services are the services, wired: Deps for the HTTP server, and what
@@ -94,7 +98,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Readiness:      postgres.Readiness{DB: db},
 		Catalog:        postgres.NewCatalogStore(db),
 		Members:        postgres.NewMemberStore(db),
-		Identity:       Identity(db, sender, cfg.Identity),
+		Identity:       Identity(db, q.Outbox(), cfg.Identity),
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,
