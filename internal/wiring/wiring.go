@@ -88,9 +88,13 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), volunteers)
 	reminders := campaign.NewReminders(postgres.NewReminderStore(db), volunteers)
 	reminders.Unit = db.InTx
+	// A sign-up's change and its mails, a launch and its invitations: one
+	// transaction each, the mails queued in it (docs/jobs.md).
+	signups.Unit = db.InTx
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
 	signups.SignedUp = telemetry.SignUp
 	campaigns := httpapi.NewCampaignService(db, sender)
+	campaigns.Unit = db.InTx
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	s.Deps = httpapi.Deps{
