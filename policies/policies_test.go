@@ -25,6 +25,7 @@ var pinned = map[string]string{
 	"4": "6f84511a910b5d9a",
 	"5": "4b078095ee106f70",
 	"6": "ec08149fda3f3038",
+	"7": "6aa114ff4bf73123",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {
@@ -73,6 +74,10 @@ func TestAllows(t *testing.T) {
 		{"hr_admin", "participations", "create"}, // inherited from employee
 		{"employee", "participations", "create"},
 		{"assoc_manager", "participations", "approve"},
+		{"employee", "notifications", "update"},
+		{"account", "notifications", "update"},
+		{"hr_admin", "calendar_feed", "update"}, // inherited from employee
+		{"hr_admin", "chat_webhooks", "update"},
 	}
 	denied := []policies.Rule{
 		{"employee", "campaigns", "create"},
@@ -82,6 +87,8 @@ func TestAllows(t *testing.T) {
 		{"nobody", "tenants", "read"},
 		{"hr_admin", "companies", "create"},
 		{"employee", "companies", "read"}, // an employee reads their own company (tenants), never the list
+		{"employee", "chat_webhooks", "update"},
+		{"assoc_manager", "calendar_feed", "read"},
 	}
 	for _, r := range allowed {
 		if !m.Allows(r.Role, r.Obj, r.Act) {

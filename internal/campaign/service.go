@@ -46,6 +46,9 @@ type Service struct {
 	Now func() time.Time
 	// Unit runs a launch and its invitations as one unit of work.
 	Unit Unit
+	// Launched, when set, is told of a campaign's first launch within its
+	// unit of work (the company's chat channel is told, queued with it).
+	Launched func(ctx context.Context, c *Campaign, link string) error
 }
 
 // NewService wires the flows to their stores and the mail seam.
@@ -279,6 +282,7 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 	var res *LaunchResult
 	// A client that goes away does not stop the launch halfway.
 	err := s.Unit(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		first := false
 		l, err := s.st.Campaigns.Launch(ctx, id, func(c *Campaign) error {
 			if c.Status == Active {
 				return nil
@@ -286,6 +290,7 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 			if c.Status == Closed {
 				return errs.E(errs.Conflict, "a closed campaign is reopened, not launched")
 			}
+			first = true
 			return c.Transition(Active, s.Now())
 		})
 		if err != nil {
@@ -293,6 +298,11 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 		}
 		m := LaunchMail{Company: l.Company, Locale: l.Locale, Campaign: l.Campaign,
 			Link: strings.TrimSuffix(baseURL, "/") + "/campaigns/" + l.Campaign.ID.String()}
+		if first && s.Launched != nil {
+			if err := s.Launched(ctx, l.Campaign, m.Link); err != nil {
+				return err
+			}
+		}
 		mailed, err := s.invite(ctx, l.Invitees, m)
 		if err != nil {
 			return err

@@ -74,6 +74,9 @@ func (s *Server) routes(app *fiber.App) {
 	s.receiptRoutes(app, api)
 	s.certificateRoutes(app, api)
 	s.campaignReportPages(app)
+	s.notificationRoutes(app, api)
+	s.calendarFeedRoutes(app, api)
+	s.chatWebhookRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)

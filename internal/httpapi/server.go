@@ -94,6 +94,8 @@ type Deps struct {
 	Staff StaffReader
 	// Outbox shows staff the mails that failed for good.
 	Outbox Outbox
+	// Notifications: mail preferences, calendar feeds, chat channels.
+	Notifications Notifications
 }
 
 // Server holds the handlers' dependencies.

@@ -85,6 +85,8 @@ type Services struct {
 	// SendReminders sends one company's (ctx carries it).
 	ReminderCompanies func(ctx context.Context) ([]uuid.UUID, error)
 	SendReminders     func(ctx context.Context) error
+	// Notify are the digests' and the chat posts' (notifications.go).
+	Notify NotifyServices
 }
 
 // Companies is the platform's directory, as the passes read it.
@@ -143,6 +145,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &mailWorker{q: q})
 		q.addPassWorkers(workers)
+		q.addNotificationWorkers(workers)
 		if opt.Register != nil {
 			opt.Register(workers)
 		}
@@ -150,7 +153,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
 		cfg.PeriodicJobs = opt.Periodic
 		if cfg.PeriodicJobs == nil {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = append(periodicJobs(), notificationJobs()...)
 		}
 	}
 	c, err := river.NewClient(driver, cfg)

@@ -18,6 +18,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
+	"github.com/vendredi-app/vendredi/internal/notify"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -83,8 +84,9 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
+	notes := s.notifications(db, q, sender)
 	volunteers := mail.VolunteerNotifier{Sender: sender, BaseURL: s.publicURL,
-		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }}
+		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }, Preferences: notes.Preferences}
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), volunteers)
 	reminders := campaign.NewReminders(postgres.NewReminderStore(db), volunteers)
 	reminders.Unit = db.InTx
@@ -95,6 +97,11 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	signups.SignedUp = telemetry.SignUp
 	campaigns := httpapi.NewCampaignService(db, sender)
 	campaigns.Unit = db.InTx
+	campaigns.Launched = func(ctx context.Context, c *campaign.Campaign, link string) error {
+		return s.chat(ctx, notes.Chat, q, "launch:"+c.ID.String(), func(t *tenants.Tenant) notify.ChatMessage {
+			return notify.LaunchPost(t.Locale, c.Name, c.StartsOn, c.EndsOn, link)
+		})
+	}
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	s.Deps = httpapi.Deps{
@@ -114,6 +121,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Staff:          postgres.NewPlatformFigureStore(db),
 		Outbox:         q,
 		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db), postgres.NewReceiptStore(db)),
+		Notifications:  notes,
 	}
 	q.Bind(jobs.Services{
 		Mail:    direct,
@@ -139,6 +147,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 					return s.Links.Company(l.CompanySlug) + "/campaigns"
 				})
 		},
+		Notify:            s.notifyJobs(db, q, sender, notes, campaigns),
 		ReminderCompanies: reminders.Companies,
 		SendReminders: func(ctx context.Context) error {
 			_, err := reminders.Send(ctx)
