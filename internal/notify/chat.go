@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -110,6 +111,13 @@ func (c *Chat) checkURL(raw string) error {
 	}
 	if u.Scheme != "https" && !(c.AllowHTTP && u.Scheme == "http") {
 		return errs.Field("url", "the webhook's address must start with https://")
+	}
+	// The server posts where an HR admin says: never to itself or its
+	// network (a name resolving there is not caught here; the firewall's
+	// egress rules are the lock, this the courtesy).
+	if ip := net.ParseIP(u.Hostname()); !c.AllowHTTP && (u.Hostname() == "localhost" || ip != nil &&
+		(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())) {
+		return errs.Field("url", "the webhook's address must be Slack's or Teams', on the internet")
 	}
 	return nil
 }
