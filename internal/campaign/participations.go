@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -66,76 +67,110 @@ type LiveParticipation struct {
 	Slot       *SlotTime
 }
 
-// MissionFull is the error of a sign-up to a full mission without
-// accepting the waiting list.
-const MissionFull = "this mission is full: you can join its waiting list"
+// Why a sign-up is refused. Each refusal of DecideApply wraps one of these
+// (errors.Is) under its errs code: callers branch on them, never on the
+// message, which is for people and is translated.
+var (
+	ErrCampaignNotOpen   = errors.New("campaign not open for sign-ups")
+	ErrCampaignEnded     = errors.New("campaign ended")
+	ErrMemberInactive    = errors.New("member not active")
+	ErrNotInAudience     = errors.New("member outside the campaign's audience")
+	ErrMissionOutOfScope = errors.New("mission outside the campaign")
+	ErrSignUpElsewhere   = errors.New("sign-up on the national platform")
+	ErrMissionClosed     = errors.New("mission takes no volunteers")
+	ErrMissionEnded      = errors.New("mission ended")
+	ErrSanitaryAck       = errors.New("sanitary rules not acknowledged")
+	ErrMotivationTooLong = errors.New("motivation too long")
+	ErrSlotMissing       = errors.New("no slot chosen")
+	ErrSlotUnknown       = errors.New("slot not of the mission")
+	ErrSlotStarted       = errors.New("slot started")
+	ErrAlreadySignedUp   = errors.New("already signed up for the mission")
+	ErrOnSiteOverlap     = errors.New("on site elsewhere at that time")
+	ErrCampaignLimit     = errors.New("campaign's limit of missions reached")
+	ErrMissionFull       = errors.New("mission full")
+)
+
+// refuse is a refusal of the sign-up rules: the sentinel to branch on, the
+// code for the transports, the sentence for people.
+func refuse(why error, code errs.Code, format string, args ...any) *errs.Error {
+	return errs.Wrap(why, code, format, args...)
+}
+
+// refuseField is a refusal about one input of the form.
+func refuseField(why error, field, format string, args ...any) *errs.Error {
+	e := errs.Field(field, format, args...)
+	e.Err = why
+	return e
+}
 
 // DecideApply applies the sign-up rules to a snapshot and returns the
 // status the participation starts in: pending (it holds a place) or
-// waiting. Failure codes: errs.Invalid (a missing acknowledgement, a bad
-// slot), errs.NotFound (a mission outside the campaign, a campaign not
-// meant for the employee), errs.Conflict (closed campaign or mission, full,
-// limit reached, a second sign-up, two on-site slots at once).
+// waiting. Each refusal wraps its own sentinel (above); the codes are
+// errs.Invalid (a missing acknowledgement, a bad slot, a long motivation),
+// errs.Forbidden (an inactive account), errs.NotFound (a mission outside
+// the campaign, a campaign not meant for the employee) and errs.Conflict
+// (closed campaign or mission, full, limit reached, a second sign-up, two
+// on-site slots at once).
 func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 	c, m := &s.Campaign, &s.Mission
 	today := s.Now.Truncate(24 * time.Hour)
 	switch {
 	case c.Status != Active:
-		return "", errs.E(errs.Conflict, "the campaign %q is not open for sign-ups (it is %s)", c.Name, c.Status)
+		return "", refuse(ErrCampaignNotOpen, errs.Conflict, "the campaign %q is not open for sign-ups (it is %s)", c.Name, c.Status)
 	case today.After(c.EndsOn):
-		return "", errs.E(errs.Conflict, "the campaign %q ended on %s", c.Name, c.EndsOn.Format("2006-01-02"))
+		return "", refuse(ErrCampaignEnded, errs.Conflict, "the campaign %q ended on %s", c.Name, c.EndsOn.Format("2006-01-02"))
 	case s.Member.Status != "active":
-		return "", errs.E(errs.Forbidden, "your account is not active")
+		return "", refuse(ErrMemberInactive, errs.Forbidden, "your account is not active")
 	case !inAudience(c, s.Member.Department, s.Member.Site):
-		return "", errs.E(errs.NotFound, "no such campaign")
+		return "", refuse(ErrNotInAudience, errs.NotFound, "no such campaign")
 	case !m.InScope:
-		return "", errs.E(errs.NotFound, "no such mission in this campaign")
+		return "", refuse(ErrMissionOutOfScope, errs.NotFound, "no such mission in this campaign")
 	case m.ExternalURL != "":
-		return "", errs.E(errs.Conflict, "sign-up for this mission happens on the national platform: follow its link")
+		return "", refuse(ErrSignUpElsewhere, errs.Conflict, "sign-up for this mission happens on the national platform: follow its link")
 	case m.Status != "open" && m.Status != "full":
-		return "", errs.E(errs.Conflict, "this mission no longer takes volunteers")
+		return "", refuse(ErrMissionClosed, errs.Conflict, "this mission no longer takes volunteers")
 	case m.EndsOn != nil && today.After(*m.EndsOn):
-		return "", errs.E(errs.Conflict, "this mission has ended")
+		return "", refuse(ErrMissionEnded, errs.Conflict, "this mission has ended")
 	case SanitaryAck(m.RequiresSanitaryAck, in.SanitaryAck) != nil:
 		return "", SanitaryAck(m.RequiresSanitaryAck, in.SanitaryAck)
 	case utf8.RuneCountInString(in.Motivation) > 2000:
-		return "", errs.Field("motivation", "the motivation is longer than 2 000 characters")
+		return "", refuseField(ErrMotivationTooLong, "motivation", "the motivation is longer than 2 000 characters")
 	}
 	var slot *SlotTime
 	if len(m.Slots) > 0 {
 		if in.SlotID == nil {
-			return "", errs.Field("slot_id", "choose one of the mission's time slots")
+			return "", refuseField(ErrSlotMissing, "slot_id", "choose one of the mission's time slots")
 		}
 		i := slices.IndexFunc(m.Slots, func(sl SlotTime) bool { return sl.ID == *in.SlotID })
 		if i < 0 {
-			return "", errs.Field("slot_id", "this time slot is not one of the mission's")
+			return "", refuseField(ErrSlotUnknown, "slot_id", "this time slot is not one of the mission's")
 		}
 		if !m.Slots[i].StartsAt.After(s.Now) {
-			return "", errs.Field("slot_id", "this time slot has already started")
+			return "", refuseField(ErrSlotStarted, "slot_id", "this time slot has already started")
 		}
 		slot = &m.Slots[i]
 	}
 	active := 0
 	for _, p := range s.Live {
 		if p.MissionID == m.ID {
-			return "", errs.E(errs.Conflict, "you already signed up for this mission")
+			return "", refuse(ErrAlreadySignedUp, errs.Conflict, "you already signed up for this mission")
 		}
 		if p.CampaignID == c.ID {
 			active++
 		}
 		if slot != nil && m.Format != "remote" && p.OnSite && p.Slot != nil &&
 			p.Slot.StartsAt.Before(slot.EndsAt) && slot.StartsAt.Before(p.Slot.EndsAt) {
-			return "", errs.E(errs.Conflict, "you are already signed up on site at that time")
+			return "", refuse(ErrOnSiteOverlap, errs.Conflict, "you are already signed up on site at that time")
 		}
 	}
 	if active >= c.MaxActivePerEmployee {
-		return "", errs.E(errs.Conflict, "you already take part in %d missions of this campaign, its limit", active)
+		return "", refuse(ErrCampaignLimit, errs.Conflict, "you already take part in %d missions of this campaign, its limit", active)
 	}
 	if m.PlacesLeft > 0 && m.Status == "open" {
 		return Pending, nil
 	}
 	if !in.WaitingList {
-		return "", errs.E(errs.Conflict, MissionFull)
+		return "", refuse(ErrMissionFull, errs.Conflict, "this mission is full: you can join its waiting list")
 	}
 	return Waiting, nil
 }
@@ -145,7 +180,7 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 // sign-up, or the redirect to a vital mission's national sign-up.
 func SanitaryAck(required, given bool) error {
 	if required && !given {
-		return errs.Field("sanitary_ack", "acknowledge the sanitary rules to sign up for this mission on site")
+		return refuseField(ErrSanitaryAck, "sanitary_ack", "acknowledge the sanitary rules to sign up for this mission on site")
 	}
 	return nil
 }
@@ -224,6 +259,10 @@ type ParticipationStore interface {
 	// company has no such campaign.
 	OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) ([]Participation, error)
 	OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) ([]Participation, error)
+	// ApplicantSkills returns, for the given participations in the
+	// association's missions, the applicants' skills that their mission
+	// asks for, required ones first; none for participations outside it.
+	ApplicantSkills(ctx context.Context, associationID uuid.UUID, participations []uuid.UUID) (map[uuid.UUID][]ApplicantSkill, error)
 }
 
 // LateApplication is an application left unanswered too long.

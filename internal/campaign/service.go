@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -14,9 +15,9 @@ import (
 	"github.com/vendredi-app/vendredi/internal/geo"
 )
 
-// Mailer sends the mails of campaigns. It is implemented next to the
-// transport (httpapi.CampaignMails): package mail already depends on this
-// package for the volunteers' notices, so this one cannot depend on mail.
+// Mailer sends the mails of campaigns. Package mail implements it
+// (mail.CampaignMails): mail already depends on this package for the
+// volunteers' notices, so this one cannot depend on mail.
 type Mailer interface {
 	// CampaignLaunch invites one member of the audience to the campaign.
 	CampaignLaunch(ctx context.Context, to Invitee, m LaunchMail) error
@@ -56,10 +57,16 @@ func NewService(st Stores, mailer Mailer) *Service {
 	return &Service{st: st, mailer: mailer, Now: time.Now, Unit: NoUnit}
 }
 
-// Stores exposes the stores, for reads that need no flow and for other
-// flows (an association's managers approving hours: Stores().Hours.ApproveHours
-// under ForAssociation).
-func (s *Service) Stores() Stores { return s.st }
+// CampaignMissions lists the missions of a campaign visible to its
+// audience (the allocation's candidates).
+func (s *Service) CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
+	return s.st.Campaigns.CampaignMissions(ctx, c, limit)
+}
+
+// ExportCSV writes a campaign's participations as CSV (ExportFilter).
+func (s *Service) ExportCSV(ctx context.Context, campaignID uuid.UUID, f ExportFilter, w io.Writer) error {
+	return WriteCSV(ctx, s.st.Figures, campaignID, f, w)
+}
 
 // --- templates (platform staff) ---
 

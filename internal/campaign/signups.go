@@ -50,8 +50,22 @@ func NewParticipations(store ParticipationStore, notifier Notifier) *Participati
 	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {}, Unit: NoUnit}
 }
 
-// Store exposes reads that need no flow.
-func (s *Participations) Store() ParticipationStore { return s.store }
+// Mine lists a member's participations, newest first.
+func (s *Participations) Mine(ctx context.Context, memberID uuid.UUID) ([]Participation, error) {
+	return s.store.Mine(ctx, memberID)
+}
+
+// OfAssociation lists the participations in an association's missions (of
+// one mission and one status when given).
+func (s *Participations) OfAssociation(ctx context.Context, associationID uuid.UUID, missionID *uuid.UUID, status string) ([]Participation, error) {
+	return s.store.OfAssociation(ctx, associationID, missionID, status)
+}
+
+// ApplicantSkills returns, for participations in the association's
+// missions, the applicants' skills their mission asks for.
+func (s *Participations) ApplicantSkills(ctx context.Context, associationID uuid.UUID, participations []uuid.UUID) (map[uuid.UUID][]ApplicantSkill, error) {
+	return s.store.ApplicantSkills(ctx, associationID, participations)
+}
 
 // OfCampaign lists the participations of one of the company's campaigns,
 // of one status if status is not empty; errs.NotFound for a campaign the

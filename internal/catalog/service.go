@@ -72,8 +72,26 @@ func NewService(store Store, notifier Notifier, baseURL string) *Service {
 	return &Service{store: store, notifier: notifier, BaseURL: baseURL}
 }
 
-// Store exposes reads that need no flow.
-func (s *Service) Store() Store { return s.store }
+// Association returns an association; errs.NotFound if it is unknown.
+func (s *Service) Association(ctx context.Context, id uuid.UUID) (*Association, error) {
+	return s.store.Association(ctx, id)
+}
+
+// Associations lists associations in a status, oldest submission first.
+func (s *Service) Associations(ctx context.Context, status string, limit int) ([]Association, error) {
+	return s.store.Associations(ctx, status, limit)
+}
+
+// Missions lists an association's missions, drafts and closed included.
+func (s *Service) Missions(ctx context.Context, associationID uuid.UUID) ([]Mission, error) {
+	return s.store.Missions(ctx, associationID)
+}
+
+// MissionOf returns a mission of the association (nil: any mission, for
+// staff); errs.NotFound for one outside it, as for an unknown one.
+func (s *Service) MissionOf(ctx context.Context, associationID *uuid.UUID, id uuid.UUID) (*Mission, error) {
+	return s.store.MissionOf(ctx, associationID, id)
+}
 
 // UpdateProfile changes what a manager may change of their association.
 // A rejected association's edit does not resubmit it: Submit does.

@@ -224,7 +224,7 @@ func (s *Server) signOutEverywhere(c *fiber.Ctx) error {
 func (s *Server) me(c *fiber.Ctx) error { return c.JSON(principalView(principal(c))) }
 
 func (s *Server) listInvitations(c *fiber.Ctx) error {
-	inv, err := s.deps.Identity.Members().Invitations(c.UserContext())
+	inv, err := s.deps.Identity.Invitations(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	if err != nil || !strings.Contains(statusText, "en attente de vérification") {
 		t.Fatalf("describe and submit: %v, status %q", err, statusText)
 	}
-	stored, err := review.Store().Association(bg, assoc)
+	stored, err := review.Association(bg, assoc)
 	if err != nil || stored.Status != catalog.AssociationPendingReview || !strings.Contains(stored.Description, "40 familles") ||
 		len(stored.Causes) != 1 || stored.Causes[0] != "education" || stored.Website != "https://amis-du-quartier.example" {
 		t.Fatalf("stored association: %+v, %v; want it pending review with its description, cause and website", stored, err)
@@ -289,7 +289,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	if err != nil || !strings.Contains(flash, "Tenir la comptabilité") {
 		t.Fatalf("create the mission: %v, %q", err, flash)
 	}
-	ms, err := review.Store().Missions(bg, assoc)
+	ms, err := review.Missions(bg, assoc)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("stored missions: %v, %v", ms, err)
 	}
@@ -319,7 +319,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("edit the places: %v", err)
 	}
-	if got, err := review.Store().MissionOf(bg, &assoc, m.ID); err != nil || got.Places != 4 || got.PlacesLeft != 4 || len(got.Skills) != 2 {
+	if got, err := review.MissionOf(bg, &assoc, m.ID); err != nil || got.Places != 4 || got.PlacesLeft != 4 || len(got.Skills) != 2 {
 		t.Fatalf("mission after the edit: %+v, %v; want 4 places, skills kept", got, err)
 	}
 

@@ -126,7 +126,7 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(ctx, member)
+	ps, err := s.deps.Participations.Mine(ctx, member)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
@@ -10,42 +8,8 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/mail"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
-
-// NewCampaignService wires the campaign flows to PostgreSQL and the mail
-// seam, in one call, so that `vendredi serve` and the tests build the same
-// service.
-func NewCampaignService(db *postgres.DB, sender mail.Sender) *campaign.Service {
-	return campaign.NewService(campaign.Stores{
-		Campaigns: postgres.NewCampaignStore(db),
-		Profiles:  postgres.NewProfileStore(db),
-		Hours:     postgres.NewHourStore(db),
-		Figures:   postgres.NewFigureStore(db),
-	}, CampaignMails{Sender: sender})
-}
-
-// CampaignMails renders and sends the campaign mails. It lives with the
-// transport because package mail depends on package campaign (volunteers'
-// notices), so campaign cannot call mail itself.
-type CampaignMails struct{ Sender mail.Sender }
-
-var _ campaign.Mailer = CampaignMails{}
-
-// CampaignLaunch invites one member of the audience, in the company's
-// language.
-func (m CampaignMails) CampaignLaunch(ctx context.Context, to campaign.Invitee, l campaign.LaunchMail) error {
-	msg, err := mail.Render(mail.TemplateCampaignLaunch, l.Locale, mail.CampaignLaunch{Company: l.Company,
-		Campaign: l.Campaign.Name, Description: l.Campaign.Description, StartsOn: l.Campaign.StartsOn,
-		EndsOn: l.Campaign.EndsOn, Crisis: l.Campaign.Crisis, Link: l.Link})
-	if err != nil {
-		return err
-	}
-	msg.To = []mail.Address{{Name: to.Name, Email: to.Email}}
-	return m.Sender.Send(ctx, msg)
-}
 
 // campaignRoutes serves templates, campaigns, profiles, hours and
 // figures. Every route declares its permission first; which rows a caller

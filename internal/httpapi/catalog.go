@@ -12,7 +12,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 )
 
 // catalogRoutes serves associations' profiles and review, missions'
@@ -64,12 +63,12 @@ func (s *Server) referenceCauses(c *fiber.Ctx) error {
 
 // updateSkill lets staff correct a skill's labels and its ROME/ESCO codes.
 func (s *Server) updateSkill(c *fiber.Ctx) error {
-	return updateReference(c, func(k *postgres.Skill) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
+	return updateReference(c, func(k *catalog.Skill) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
 		s.deps.Reference.UpdateSkill)
 }
 
 func (s *Server) updateCause(c *fiber.Ctx) error {
-	return updateReference(c, func(k *postgres.Cause) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
+	return updateReference(c, func(k *catalog.Cause) (*string, string, string) { return &k.Code, k.LabelFR, k.LabelEN },
 		s.deps.Reference.UpdateCause)
 }
 
@@ -97,7 +96,7 @@ func (s *Server) getAssociation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.deps.Catalogue.Store().Association(c.UserContext(), id)
+	a, err := s.deps.Catalogue.Association(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -137,7 +136,7 @@ func (s *Server) associationMissions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.deps.Catalogue.Store().Missions(c.UserContext(), id)
+	ms, err := s.deps.Catalogue.Missions(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -192,7 +191,7 @@ func (s *Server) associationMission(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.deps.Catalogue.Store().MissionOf(c.UserContext(), assoc, id)
+	m, err := s.deps.Catalogue.MissionOf(c.UserContext(), assoc, id)
 	if err != nil {
 		return err
 	}
@@ -233,7 +232,7 @@ func (s *Server) reviewQueue(c *fiber.Ctx) error {
 	default:
 		return errs.Field("status", "status %q is not one of draft, pending_review, verified, rejected, suspended", status)
 	}
-	as, err := s.deps.Catalogue.Store().Associations(c.UserContext(), status, 200)
+	as, err := s.deps.Catalogue.Associations(c.UserContext(), status, 200)
 	if err != nil {
 		return err
 	}

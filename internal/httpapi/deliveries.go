@@ -7,13 +7,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
-	"github.com/vendredi-app/vendredi/internal/jobs"
+	"github.com/vendredi-app/vendredi/internal/mail"
 )
 
 // Outbox is the queue of outgoing mails, as platform staff see it: the
 // mails that failed for good, which they may send again.
 type Outbox interface {
-	FailedMails(ctx context.Context, limit int) ([]jobs.FailedMail, error)
+	FailedMails(ctx context.Context, limit int) ([]mail.Failed, error)
 	// RetryMail fails with errs.NotFound when id is no failed mail.
 	RetryMail(ctx context.Context, id int64) error
 }

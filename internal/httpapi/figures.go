@@ -102,9 +102,8 @@ func (s *Server) exportParticipations(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="participations-%s.csv"`, cmp.ID))
-	store := s.deps.Campaigns.Stores().Figures
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := campaign.WriteCSV(context.WithoutCancel(ctx), store, id, f, w); err != nil {
+		if err := s.deps.Campaigns.ExportCSV(context.WithoutCancel(ctx), id, f, w); err != nil {
 			s.log.ErrorContext(ctx, "participations export cut", "campaign", id, "err", err)
 		}
 		_ = w.Flush()

@@ -23,7 +23,7 @@ func memberView(p *identity.Person) memberJSON {
 }
 
 func (s *Server) listMembers(c *fiber.Ctx) error {
-	ms, err := s.deps.Identity.Members().List(c.UserContext())
+	ms, err := s.deps.Identity.People(c.UserContext())
 	if err != nil {
 		return err
 	}

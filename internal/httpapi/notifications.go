@@ -9,7 +9,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/notify"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -26,7 +25,7 @@ type Notifications struct {
 
 // ChatFailures lists a company's failed chat posts and posts one again.
 type ChatFailures interface {
-	FailedChats(ctx context.Context, limit int) ([]jobs.FailedChat, error)
+	FailedChats(ctx context.Context, limit int) ([]notify.FailedPost, error)
 	// RetryChat fails with errs.NotFound when id is none of the company's.
 	RetryChat(ctx context.Context, id int64) error
 }

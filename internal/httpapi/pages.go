@@ -7,15 +7,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
 type missionList struct {
 	Lang     string
-	Missions []postgres.MissionSummary
+	Missions []catalog.MissionSummary
 }
 
 // LangCookie remembers the language a person chose.
@@ -138,7 +138,7 @@ func (s *Server) landing(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var vital, others []postgres.MissionSummary
+	var vital, others []catalog.MissionSummary
 	for _, m := range missions {
 		if m.VitalCategory != "" {
 			if lang == "en" {

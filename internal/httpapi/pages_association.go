@@ -17,7 +17,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -183,7 +182,7 @@ func (s *Server) association(c *fiber.Ctx) (*catalog.Association, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.deps.Catalogue.Store().Association(c.UserContext(), id)
+	return s.deps.Catalogue.Association(c.UserContext(), id)
 }
 
 var profileInputs = map[string]bool{"name": true, "description": true, "causes": true, "address": true, "postal_code": true,
@@ -226,7 +225,7 @@ type assocSummary struct {
 
 func (s *Server) assocSummaryOf(ctx context.Context, id uuid.UUID) (assocSummary, error) {
 	var sm assocSummary
-	ms, err := s.deps.Catalogue.Store().Missions(ctx, id)
+	ms, err := s.deps.Catalogue.Missions(ctx, id)
 	if err != nil {
 		return sm, err
 	}
@@ -238,7 +237,7 @@ func (s *Server) assocSummaryOf(ctx context.Context, id uuid.UUID) (assocSummary
 			sm.Drafts++
 		}
 	}
-	ps, err := s.deps.Participations.Store().OfAssociation(ctx, id, nil, campaign.Pending)
+	ps, err := s.deps.Participations.OfAssociation(ctx, id, nil, campaign.Pending)
 	if err != nil {
 		return sm, err
 	}
@@ -380,11 +379,11 @@ func (s *Server) renderMissions(c *fiber.Ctx, failedID uuid.UUID, failure string
 	if err != nil {
 		return err
 	}
-	ms, err := s.deps.Catalogue.Store().Missions(ctx, a.ID)
+	ms, err := s.deps.Catalogue.Missions(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().OfAssociation(ctx, a.ID, nil, "")
+	ps, err := s.deps.Participations.OfAssociation(ctx, a.ID, nil, "")
 	if err != nil {
 		return err
 	}
@@ -445,7 +444,7 @@ type needForm struct {
 	Publish                                        bool
 	Skills                                         []needRow
 	Query                                          string
-	Found                                          []postgres.Skill
+	Found                                          []catalog.Skill
 	Searched                                       bool
 }
 
@@ -615,7 +614,7 @@ func (s *Server) editMissionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.deps.Catalogue.Store().MissionOf(c.UserContext(), &a.ID, id)
+	m, err := s.deps.Catalogue.MissionOf(c.UserContext(), &a.ID, id)
 	if err != nil {
 		return err
 	}
@@ -629,7 +628,7 @@ func (s *Server) editMissionPage(c *fiber.Ctx) error {
 // assocSkillGroup is a family of skills, for the picker's list.
 type assocSkillGroup struct {
 	Label  string
-	Skills []postgres.Skill
+	Skills []catalog.Skill
 }
 
 func (s *Server) renderMissionForm(c *fiber.Ctx, a *catalog.Association, m *catalog.Mission, f needForm, fe assocErrors) error {
@@ -643,7 +642,7 @@ func (s *Server) renderMissionForm(c *fiber.Ctx, a *catalog.Association, m *cata
 		return err
 	}
 	en := lang(c) == "en"
-	label := func(sk postgres.Skill) string {
+	label := func(sk catalog.Skill) string {
 		if en {
 			return sk.LabelEN
 		}
@@ -687,8 +686,8 @@ func (s *Server) renderMissionForm(c *fiber.Ctx, a *catalog.Association, m *cata
 var skillFold = strings.NewReplacer("à", "a", "â", "a", "ä", "a", "é", "e", "è", "e", "ê", "e", "ë", "e", "î", "i", "ï", "i",
 	"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "æ", "ae", "'", " ", "’", " ", "-", " ")
 
-func searchSkills(skills []postgres.Skill, query string) []postgres.Skill {
-	var out []postgres.Skill
+func searchSkills(skills []catalog.Skill, query string) []catalog.Skill {
+	var out []catalog.Skill
 	words := strings.Fields(skillFold.Replace(strings.ToLower(query)))
 	for _, sk := range skills {
 		text := skillFold.Replace(strings.ToLower(sk.LabelFR + " " + sk.LabelEN + " " + sk.Code + " " + sk.Family))
@@ -784,7 +783,7 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	current, err := s.deps.Catalogue.Store().MissionOf(ctx, &a.ID, id)
+	current, err := s.deps.Catalogue.MissionOf(ctx, &a.ID, id)
 	if err != nil {
 		return err
 	}
@@ -818,12 +817,6 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 var errNeedForm = errors.New("the mission form has errors")
 
 // --- applicants ---
-
-// applicantSkillReader is what a participations store offers when it can tell
-// which of an assocApplicant's skills their mission asks for.
-type applicantSkillReader interface {
-	ApplicantSkills(ctx context.Context, associationID uuid.UUID, participations []uuid.UUID) (map[uuid.UUID][]postgres.ApplicantSkill, error)
-}
 
 // matchedSkill is one of an assocApplicant's skills their mission asks for.
 type matchedSkill struct {
@@ -879,21 +872,21 @@ func (s *Server) renderApplicants(c *fiber.Ctx, bad *assocRefusal) error {
 	if !slices.Contains(participationStatuses, status) {
 		status = ""
 	}
-	ps, err := s.deps.Participations.Store().OfAssociation(ctx, a.ID, mission, status)
+	ps, err := s.deps.Participations.OfAssociation(ctx, a.ID, mission, status)
 	if err != nil {
 		return err
 	}
-	ms, err := s.deps.Catalogue.Store().Missions(ctx, a.ID)
+	ms, err := s.deps.Catalogue.Missions(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	matches := map[uuid.UUID][]postgres.ApplicantSkill{}
-	if r, ok := s.deps.Participations.Store().(applicantSkillReader); ok && len(ps) > 0 {
+	matches := map[uuid.UUID][]campaign.ApplicantSkill{}
+	if len(ps) > 0 {
 		ids := make([]uuid.UUID, len(ps))
 		for i, p := range ps {
 			ids[i] = p.ID
 		}
-		if matches, err = r.ApplicantSkills(ctx, a.ID, ids); err != nil {
+		if matches, err = s.deps.Participations.ApplicantSkills(ctx, a.ID, ids); err != nil {
 			return err
 		}
 	}

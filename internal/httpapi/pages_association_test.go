@@ -83,7 +83,7 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 		t.Fatalf("enter in the search box: %d; want the search's results:\n%s", res.StatusCode, page)
 	}
 	cat := catalog.NewService(postgres.NewCatalogStore(env.App), nil, "")
-	if ms, _ := cat.Store().Missions(context.Background(), assoc); len(ms) != 0 {
+	if ms, _ := cat.Missions(context.Background(), assoc); len(ms) != 0 {
 		t.Fatalf("the picker saved a mission: %+v", ms)
 	}
 
@@ -110,7 +110,7 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 	if res, _ = b.post(base+"/missions", form); res.StatusCode != 303 {
 		t.Fatalf("enter with nothing to search: %d; want the mission saved", res.StatusCode)
 	}
-	ms, err := cat.Store().Missions(context.Background(), assoc)
+	ms, err := cat.Missions(context.Background(), assoc)
 	if err != nil || len(ms) != 1 || ms[0].Status != catalog.MissionOpen || len(ms[0].Skills) != 1 || ms[0].Skills[0].Level != 3 {
 		t.Fatalf("saved missions: %+v, %v; want one open mission with accounting at level 3", ms, err)
 	}
@@ -135,7 +135,7 @@ func TestAssociationPagesWithoutJavaScript(t *testing.T) {
 		if res, _ := b.post(base+"/missions/"+m.ID.String()+"/"+step.action, url.Values{}); res.StatusCode != 303 {
 			t.Fatalf("%s: %d", step.action, res.StatusCode)
 		}
-		if got, _ := cat.Store().MissionOf(context.Background(), &assoc, m.ID); got.Status != step.want {
+		if got, _ := cat.MissionOf(context.Background(), &assoc, m.ID); got.Status != step.want {
 			t.Fatalf("after %s: %s", step.action, got.Status)
 		}
 	}

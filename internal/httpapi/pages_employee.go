@@ -17,7 +17,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/matching"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 )
 
 // employeePages serve an employee's journey in the browser.
@@ -76,7 +75,7 @@ func pageError(err error) bool {
 	return code == errs.Invalid || code == errs.Conflict || code == errs.NotFound
 }
 
-func (s *Server) skillLabels(c *fiber.Ctx) (map[string]string, []postgres.Skill, error) {
+func (s *Server) skillLabels(c *fiber.Ctx) (map[string]string, []catalog.Skill, error) {
 	_, skills, err := s.deps.Reference.Skills(c.UserContext())
 	if err != nil {
 		return nil, nil, err
@@ -291,9 +290,9 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 		form.Field = e.Field
 	}
 	switch {
-	case form.Field == "sanitary_ack":
+	case errors.Is(err, campaign.ErrSanitaryAck):
 		form.Key = "employee.apply.ack_missing"
-	case errs.MessageOf(err) == campaign.MissionFull: // the English sentence: message() is translated
+	case errors.Is(err, campaign.ErrMissionFull):
 		form.Full, form.Key = true, "employee.apply.full"
 	default:
 		form.Field = "form"
@@ -421,7 +420,7 @@ func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *pa
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
 	if err != nil {
 		return err
 	}

@@ -77,11 +77,11 @@ var hrTitles = map[string][2]string{
 
 func (s *Server) hrPeople(c *fiber.Ctx, extra map[string]any) error {
 	ctx := c.UserContext()
-	ms, err := s.deps.Identity.Members().List(ctx)
+	ms, err := s.deps.Identity.People(ctx)
 	if err != nil {
 		return err
 	}
-	inv, err := s.deps.Identity.Members().Invitations(ctx)
+	inv, err := s.deps.Identity.Invitations(ctx)
 	if err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func (s *Server) runProposals(c *fiber.Ctx, runID uuid.UUID) ([]proposalLine, er
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.deps.Identity.Members().List(ctx)
+	ms, err := s.deps.Identity.People(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +506,7 @@ func (s *Server) invitationSubmit(c *fiber.Ctx, done string, act func(context.Co
 		return err
 	}
 	ctx := c.UserContext()
-	p, err := s.deps.Identity.Members().ByID(ctx, id)
+	p, err := s.deps.Identity.Person(ctx, id)
 	if err == nil {
 		err = act(ctx, principal(c), id, client(c))
 	}
@@ -674,7 +674,7 @@ func (s *Server) hrTokens(c *fiber.Ctx, extra map[string]any) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.deps.Identity.Members().List(ctx)
+	ms, err := s.deps.Identity.People(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"html"
@@ -22,17 +21,9 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/platform"
 	"github.com/vendredi-app/vendredi/tenants"
 )
-
-// StaffReader reads across the platform for the staff pages.
-type StaffReader interface {
-	Figures(ctx context.Context) (*postgres.PlatformFigures, error)
-	PeopleByCompany(ctx context.Context) (map[uuid.UUID]postgres.CompanyPeople, error)
-	VitalMissions(ctx context.Context) ([]postgres.VitalMission, error)
-	Signers(ctx context.Context, associations []uuid.UUID) (map[uuid.UUID][]postgres.Signer, error)
-}
 
 // staffPages serve the platform staff's journey in the browser, on the
 // base domain. Each route declares the permission of the JSON API's route
@@ -148,7 +139,7 @@ var onboardFields = []string{"name", "slug", "email_domains", "locale", "admin_e
 
 type companyRow struct {
 	*tenants.Tenant
-	People postgres.CompanyPeople
+	People platform.CompanyPeople
 	Site   string // the company's own address
 	Logo   string
 }
@@ -296,7 +287,7 @@ var reviewStatuses = []string{catalog.AssociationPendingReview, catalog.Associat
 
 type associationCard struct {
 	catalog.Association
-	Signers []postgres.Signer
+	Signers []platform.Signer
 }
 
 // reviewFailure is a decision refused, shown on its association.
@@ -315,8 +306,7 @@ func (s *Server) staffAssociations(c *fiber.Ctx, failed *reviewFailure) error {
 	if !slices.Contains(reviewStatuses, status) {
 		status = catalog.AssociationPendingReview
 	}
-	store := s.deps.Catalogue.Store()
-	list, err := store.Associations(ctx, status, 200)
+	list, err := s.deps.Catalogue.Associations(ctx, status, 200)
 	if err != nil {
 		return err
 	}
@@ -341,7 +331,7 @@ func (s *Server) staffAssociations(c *fiber.Ctx, failed *reviewFailure) error {
 		extra["FormError"] = failed.Message
 	}
 	if id, err := uuid.Parse(c.Query("reviewed")); err == nil {
-		if a, err := store.Association(ctx, id); err == nil {
+		if a, err := s.deps.Catalogue.Association(ctx, id); err == nil {
 			extra["Reviewed"] = a
 		}
 	}
@@ -404,7 +394,7 @@ func (s *Server) staffMissionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.deps.Catalogue.Store().MissionOf(c.UserContext(), nil, id)
+	m, err := s.deps.Catalogue.MissionOf(c.UserContext(), nil, id)
 	if err != nil {
 		return err
 	}
@@ -671,7 +661,7 @@ func (s *Server) staffResendSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	tctx := tenants.NewContext(ctx, t)
-	people, err := s.deps.Identity.Members().List(tctx)
+	people, err := s.deps.Identity.People(tctx)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func (s *Server) myParticipations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (s *Server) associationParticipations(c *fiber.Ctx) error {
 		}
 		mission = &id
 	}
-	ps, err := s.deps.Participations.Store().OfAssociation(c.UserContext(), assoc, mission, st)
+	ps, err := s.deps.Participations.OfAssociation(c.UserContext(), assoc, mission, st)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (s *Server) participationCalendar(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.deps.Participations.Store().Mine(c.UserContext(), member)
+	ps, err := s.deps.Participations.Mine(c.UserContext(), member)
 	if err != nil {
 		return err
 	}

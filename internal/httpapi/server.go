@@ -24,7 +24,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
-	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/platform"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
@@ -38,9 +38,9 @@ type Readiness interface {
 
 // Catalog is what the landing pages read.
 type Catalog interface {
-	OpenMissions(ctx context.Context, limit int) ([]postgres.MissionSummary, error)
-	SanitaryRules(ctx context.Context) ([]postgres.SanitaryRule, error)
-	VitalCategories(ctx context.Context) ([]postgres.VitalCategory, error)
+	OpenMissions(ctx context.Context, limit int) ([]catalog.MissionSummary, error)
+	SanitaryRules(ctx context.Context) ([]catalog.SanitaryRule, error)
+	VitalCategories(ctx context.Context) ([]catalog.VitalCategory, error)
 }
 
 // Members counts a company's people.
@@ -84,14 +84,14 @@ type Deps struct {
 	// Matchmaker ranks missions and allocates campaigns.
 	Matchmaker *campaign.Matchmaker
 	// Reference serves the skills and causes as staff edited them.
-	Reference *postgres.ReferenceStore
+	Reference catalog.Reference
 	// Campaigns runs campaigns, templates, profiles, hours and figures.
 	Campaigns *campaign.Service
 	Discovery Discovery // the search and import of missions
 	// Mecenat values the hours given on working time and their tax figures.
 	Mecenat *mecenat.Service
 	// Staff reads platform-wide figures and lists for the staff pages.
-	Staff StaffReader
+	Staff platform.Reader
 	// Outbox shows staff the mails that failed for good.
 	Outbox Outbox
 	// Notifications: mail preferences, calendar feeds, chat channels.

@@ -403,7 +403,7 @@ func TestImportInvitationsReportsEachLine(t *testing.T) {
 	if !strings.Contains(rep.Lines[5].Reason, domain) {
 		t.Errorf("wrong-domain reason %q should name the company's domain", rep.Lines[5].Reason)
 	}
-	inv, err := w.svc.Members().Invitations(ctx)
+	inv, err := w.svc.Invitations(ctx)
 	if err != nil || len(inv) != 3 {
 		t.Fatalf("%d invitations pending (err %v); want 3", len(inv), err)
 	}

@@ -80,8 +80,18 @@ func NewService(cfg Config, members Members, accounts Directory, tokens APIToken
 		Unit: func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }}
 }
 
-// Members is the company side's directory, for reads that need no flow.
-func (s *Service) Members() Members { return s.members }
+// People lists the company's members, invited ones included, by name.
+func (s *Service) People(ctx context.Context) ([]Person, error) { return s.members.List(ctx) }
+
+// Invitations lists the company's pending invitations.
+func (s *Service) Invitations(ctx context.Context) ([]Invitation, error) {
+	return s.members.Invitations(ctx)
+}
+
+// Person returns one of the company's members; errs.NotFound otherwise.
+func (s *Service) Person(ctx context.Context, id uuid.UUID) (*Person, error) {
+	return s.members.ByID(ctx, id)
+}
 
 func (s *Service) dir(ctx context.Context) Directory {
 	if _, ok := tenants.FromContext(ctx); ok {

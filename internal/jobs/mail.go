@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -75,17 +74,8 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	return err
 }
 
-// FailedMail is a mail that was not delivered after its last attempt, or
-// that the server refused for good.
-type FailedMail struct {
-	ID       int64
-	To       string
-	Subject  string
-	Tenant   uuid.UUID
-	Attempts int
-	Error    string
-	At       time.Time
-}
+// FailedMail is the outbox's report of a mail given up on.
+type FailedMail = mail.Failed
 
 // FailedMails lists the mails that failed for good, latest first.
 func (q *Queue) FailedMails(ctx context.Context, limit int) ([]FailedMail, error) {

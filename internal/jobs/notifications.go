@@ -210,13 +210,7 @@ func (q *Queue) activeCompanies(ctx context.Context) ([]uuid.UUID, error) {
 }
 
 // FailedChat is a chat post that failed for good.
-type FailedChat struct {
-	ID       int64     `json:"id"`
-	Title    string    `json:"title"`
-	Attempts int       `json:"attempts"`
-	Error    string    `json:"error"`
-	At       time.Time `json:"at"`
-}
+type FailedChat = notify.FailedPost
 
 // FailedChats lists the company of ctx's chat posts that failed for good,
 // latest first.

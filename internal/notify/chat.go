@@ -45,6 +45,16 @@ type WebhookStore interface {
 	RecordPost(ctx context.Context, failure error) error
 }
 
+// FailedPost is a chat post that failed for good: shown to the company's
+// HR admins, who may send it again.
+type FailedPost struct {
+	ID       int64     `json:"id"`
+	Title    string    `json:"title"`
+	Attempts int       `json:"attempts"`
+	Error    string    `json:"error"`
+	At       time.Time `json:"at"`
+}
+
 // ChatMessage is what is posted: a title, a few lines, a link.
 type ChatMessage struct {
 	Title string   `json:"title"`

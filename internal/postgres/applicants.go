@@ -5,17 +5,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
 )
 
-// ApplicantSkill is a skill an applicant has that the mission they applied
-// to asks for.
-type ApplicantSkill struct {
-	ParticipationID uuid.UUID `bun:"participation_id"`
-	Skill           string    `bun:"skill"`
-	Level           int       `bun:"level"`  // the applicant's, 1 to 4
-	Wanted          int       `bun:"wanted"` // the level the mission asks for
-	Required        bool      `bun:"required"`
-}
+// ApplicantSkill rows scan into the campaign's type.
+type ApplicantSkill = campaign.ApplicantSkill
 
 // ApplicantSkills returns, for the given participations in the
 // association's missions, the applicants' skills that their mission asks

@@ -199,6 +199,13 @@ var conflictMessages = map[string]string{
 	"associations_legal_id_key": "an association with this legal identifier already exists",
 }
 
+// violates reports whether err is the violation of the named constraint:
+// callers branch on the constraint, never on a message.
+func violates(err error, constraint string) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.ConstraintName == constraint
+}
+
 func conflictMessage(pg *pgconn.PgError) string {
 	switch pg.ConstraintName {
 	case "tenants_custom_domains_unique", "tenants_email_domains_unique":

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -140,7 +141,7 @@ func TestTwoHundredApplicationsForTenPlaces(t *testing.T) {
 	}
 
 	// The association sees the 200 applications of both companies.
-	all, err := svc.Store().OfAssociation(context.Background(), association, &mission, "")
+	all, err := svc.OfAssociation(context.Background(), association, &mission, "")
 	if err != nil || len(all) != 200 {
 		t.Fatalf("the association sees %d applications (err %v); want 200", len(all), err)
 	}
@@ -168,7 +169,7 @@ func TestTwoHundredApplicationsForTenPlaces(t *testing.T) {
 	if _, err := svc.Cancel(holderCtx, holder.MemberID, holder.ID, "agenda"); err != nil {
 		t.Fatal(err)
 	}
-	after, err := svc.Store().OfAssociation(context.Background(), association, &mission, campaign.Pending)
+	after, err := svc.OfAssociation(context.Background(), association, &mission, campaign.Pending)
 	if err != nil || len(after) != 10 {
 		t.Fatalf("%d pending after a cancellation (err %v); want 10", len(after), err)
 	}
@@ -208,7 +209,7 @@ func TestConcurrentApplicationsWithoutWaitingList(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case errs.MessageOf(err) == campaign.MissionFull:
+			case errors.Is(err, campaign.ErrMissionFull):
 				full++
 			default:
 				t.Errorf("unexpected error: %v", err)
@@ -312,7 +313,7 @@ func TestFlaggingCancelsParticipationsAndTellsVolunteers(t *testing.T) {
 	if n := svc.CancelFlagged(context.Background()); n != 3 {
 		t.Fatalf("%d participations cancelled; want all 3 (2 holding, 1 waiting)", n)
 	}
-	mine, err := svc.Store().Mine(d.ctx, d.employees[0])
+	mine, err := svc.Mine(d.ctx, d.employees[0])
 	if err != nil || len(mine) != 1 || mine[0].Status != campaign.Cancelled {
 		t.Fatalf("the volunteer's participation: %+v %v; want cancelled", mine, err)
 	}

@@ -36,7 +36,7 @@ func (s *PlatformStore) Onboard(ctx context.Context, t *tenants.Tenant, logo *te
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := tenantRowOf(t)
 		if _, err := tx.NewInsert().Model(row).Returning("created_at").Exec(ctx); err != nil {
-			if err := translate(err); errs.Is(err, errs.Conflict) && errs.MessageOf(err) == conflictMessages["tenants_slug_key"] {
+			if violates(err, "tenants_slug_key") {
 				return errs.Wrap(err, errs.Conflict, "slug %q is already taken by another company", t.Slug)
 			}
 			return err

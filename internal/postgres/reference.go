@@ -5,6 +5,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/vendredi-app/vendredi/internal/catalog"
+
 	"github.com/vendredi-app/vendredi/internal/taxonomy"
 )
 
@@ -39,26 +41,11 @@ type ReferenceStore struct{ db *DB }
 // NewReferenceStore returns a ReferenceStore on db.
 func NewReferenceStore(db *DB) *ReferenceStore { return &ReferenceStore{db: db} }
 
-// SkillFamily, Skill and Cause are reference rows as served.
+// Reference rows scan into the catalogue's types.
 type (
-	SkillFamily struct {
-		Code    string `bun:"code" json:"code"`
-		LabelFR string `bun:"label_fr" json:"label_fr"`
-		LabelEN string `bun:"label_en" json:"label_en"`
-	}
-	Skill struct {
-		Code    string `bun:"code" json:"code"`
-		Family  string `bun:"family" json:"family"`
-		LabelFR string `bun:"label_fr" json:"label_fr"`
-		LabelEN string `bun:"label_en" json:"label_en"`
-		ROME    string `bun:"rome" json:"rome,omitempty"`
-		ESCO    string `bun:"esco" json:"esco,omitempty"`
-	}
-	Cause struct {
-		Code    string `bun:"code" json:"code"`
-		LabelFR string `bun:"label_fr" json:"label_fr"`
-		LabelEN string `bun:"label_en" json:"label_en"`
-	}
+	SkillFamily = catalog.SkillFamily
+	Skill       = catalog.Skill
+	Cause       = catalog.Cause
 )
 
 // Skills returns the families and skills, by code.

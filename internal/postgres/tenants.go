@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,7 +63,7 @@ func (s *TenantStore) Create(ctx context.Context, t *tenants.Tenant) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := tenantRowOf(t)
 		if _, err := tx.NewInsert().Model(row).Returning("created_at").Exec(ctx); err != nil {
-			if err := translate(err); errs.Is(err, errs.Conflict) && strings.Contains(err.Error(), "slug") {
+			if violates(err, "tenants_slug_key") {
 				return errs.Wrap(err, errs.Conflict, "slug %q is already taken by another company", t.Slug)
 			}
 			return err

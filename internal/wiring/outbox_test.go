@@ -62,7 +62,7 @@ func TestIdentityMailsAreQueuedWithTheirChange(t *testing.T) {
 	if errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("unit of work: %v; want its own failure", err)
 	}
-	if _, err := ids.Members().ByEmail(tctx, gone); !errs.Is(err, errs.NotFound) {
+	if _, err := postgres.NewMemberDirectory(env.App).ByEmail(tctx, gone); !errs.Is(err, errs.NotFound) {
 		t.Errorf("the rolled-back invitation is there (%v)", err)
 	}
 	if n := queued(gone); n != 0 {

@@ -95,14 +95,19 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	signups.Unit = db.InTx
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
 	signups.SignedUp = telemetry.SignUp
-	campaigns := httpapi.NewCampaignService(db, sender)
+	campaigns := campaign.NewService(campaign.Stores{
+		Campaigns: postgres.NewCampaignStore(db),
+		Profiles:  postgres.NewProfileStore(db),
+		Hours:     postgres.NewHourStore(db),
+		Figures:   postgres.NewFigureStore(db),
+	}, mail.CampaignMails{Sender: sender})
 	campaigns.Unit = db.InTx
 	campaigns.Launched = func(ctx context.Context, c *campaign.Campaign, link string) error {
 		return s.chat(ctx, notes.Chat, q, "launch:"+c.ID.String(), func(t *tenants.Tenant) notify.ChatMessage {
 			return notify.LaunchPost(t.Locale, c.Name, c.StartsOn, c.EndsOn, link)
 		})
 	}
-	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
+	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
