@@ -27,7 +27,7 @@ type HRDigest struct {
 	Hours        string // "12,5"
 	HoursPending int
 	Ending       []EndingLine
-	Link         string // the campaigns
+	Link         string // the campaigns, as HR admins manage them
 	Unsubscribe  string // turns digests off, one click
 }
 
@@ -104,7 +104,7 @@ func (n DigestNotifier) HRDigest(ctx context.Context, to notify.Recipient, t *te
 		hours = strings.ReplaceAll(hours, ".", ",")
 	}
 	d := HRDigest{Company: t.Name, Week: day(week.Add(12*time.Hour), t.Locale), SignUps: f.SignUps, Validated: f.Validated,
-		Hours: hours, HoursPending: f.HoursPending, Link: strings.TrimSuffix(site, "/") + "/campaigns",
+		Hours: hours, HoursPending: f.HoursPending, Link: strings.TrimSuffix(site, "/") + "/admin/campaigns",
 		Unsubscribe: UnsubscribeLink(site, token)}
 	if f.Hours == 0 {
 		d.Hours = ""

@@ -72,7 +72,10 @@ func (s *ChatWebhookStore) RecordPost(ctx context.Context, failure error) error 
 	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if failure == nil {
-			_, err = tx.ExecContext(ctx, "UPDATE chat_webhooks SET last_ok_at = now() WHERE tenant_id = app.current_tenant_id()")
+			// A post through says the channel works again: the last
+			// failure is over (the posts that failed for good stay listed).
+			_, err = tx.ExecContext(ctx, `UPDATE chat_webhooks SET last_ok_at = now(), last_error = '', last_error_at = NULL
+				WHERE tenant_id = app.current_tenant_id()`)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE chat_webhooks SET last_error = ?, last_error_at = now()
 				WHERE tenant_id = app.current_tenant_id()`, errs.MessageOf(failure))
