@@ -111,15 +111,17 @@ type weekly struct{}
 
 func (weekly) Next(t time.Time) time.Time { return notify.NextDigest(t) }
 
+// WeeklyDigests is the digests' periodic job: Monday morning, and on a
+// leader's start too, so that a leader elected after Monday's hour
+// catches the week up; nobody gets a digest twice (see CompanyDigestArgs).
+func WeeklyDigests() *river.PeriodicJob {
+	return river.NewPeriodicJob(weekly{}, func() (river.JobArgs, *river.InsertOpts) {
+		return DigestsArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+	}, &river.PeriodicJobOpts{RunOnStart: true, ID: DigestsArgs{}.Kind()})
+}
+
 func notificationJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		// On start too: a leader elected after Monday's hour catches the
-		// week up; nobody gets a digest twice (see CompanyDigestArgs).
-		river.NewPeriodicJob(weekly{}, func() (river.JobArgs, *river.InsertOpts) {
-			return DigestsArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-		}, &river.PeriodicJobOpts{RunOnStart: true, ID: DigestsArgs{}.Kind()}),
-		Every(6*time.Hour, CampaignsEndingArgs{}),
-	}
+	return []*river.PeriodicJob{WeeklyDigests(), Every(6*time.Hour, CampaignsEndingArgs{})}
 }
 
 func (q *Queue) addNotificationWorkers(w *river.Workers) {
