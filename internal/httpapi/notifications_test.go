@@ -198,6 +198,17 @@ func TestPreferencesAndOneClickUnsubscribe(t *testing.T) {
 	if res, _ := elsewhere.post("/unsubscribe", url.Values{"token": {token}}); res.StatusCode != http.StatusNotFound {
 		t.Errorf("the link on another company's site: %d; want 404", res.StatusCode)
 	}
+
+	// An association's manager has preferences too, on the platform.
+	assoc := verifiedAssociation(t, env, "")
+	manager := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(false, &assoc))}
+	if res, body := manager.post("/me/notifications", url.Values{"reminders": {"on"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a manager saves preferences: %d %s", res.StatusCode, body)
+	}
+	res, body = manager.request("GET", "/api/v1/me/notifications", nil, "")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `"digest":false`) {
+		t.Errorf("a manager's preferences after unticking the digest: %d %s", res.StatusCode, body)
+	}
 }
 
 func base64Reader(b []byte) io.Reader {
