@@ -26,6 +26,7 @@ var pinned = map[string]string{
 	"5": "4b078095ee106f70",
 	"6": "ec08149fda3f3038",
 	"7": "70b73a24803882d8",
+	"8": "65fc695a3f1cd252",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {
@@ -74,6 +75,10 @@ func TestAllows(t *testing.T) {
 		{"hr_admin", "participations", "create"}, // inherited from employee
 		{"employee", "participations", "create"},
 		{"assoc_manager", "participations", "approve"},
+		{"employee", "notifications", "update"},
+		{"account", "notifications", "update"},
+		{"hr_admin", "calendar_feed", "update"}, // inherited from employee
+		{"hr_admin", "chat_webhooks", "update"},
 	}
 	denied := []policies.Rule{
 		{"employee", "campaigns", "create"},
@@ -83,6 +88,8 @@ func TestAllows(t *testing.T) {
 		{"nobody", "tenants", "read"},
 		{"hr_admin", "companies", "create"},
 		{"employee", "companies", "read"}, // an employee reads their own company (tenants), never the list
+		{"employee", "chat_webhooks", "update"},
+		{"assoc_manager", "calendar_feed", "read"},
 	}
 	for _, r := range allowed {
 		if !m.Allows(r.Role, r.Obj, r.Act) {

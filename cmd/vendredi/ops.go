@@ -12,8 +12,8 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/demo"
-	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -150,7 +150,9 @@ func tenantsCommand() *cli.Command {
 				Name:      "create",
 				Usage:     "onboard a company",
 				UsageText: "vendredi tenants create --slug acme --name Acme --email-domain acme.fr --admin-email rh@acme.fr [--admin-name 'Claire Martin'] [--custom-domain benevolat.acme.fr] [--locale fr] [--accent '#1a6b4f'] [--logo logo.svg]",
-				Flags: append(mailFlags(),
+				// No mail flags: the invitation is queued with the company, in
+				// its transaction, and the workers of serve or worker send it.
+				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "admin-email", Usage: "first HR admin, invited by mail (recommended)"},
 					&cli.StringFlag{Name: "admin-name", Usage: "the HR admin's name"},
 					&cli.StringFlag{Name: "public-url", Usage: "the platform's address, for the link in the invitation",
@@ -162,7 +164,7 @@ func tenantsCommand() *cli.Command {
 					&cli.StringFlag{Name: "locale", Usage: "fr or en", Value: "fr"},
 					&cli.StringFlag{Name: "accent", Usage: "the company's colour in its pages, #rrggbb, dark enough for white text"},
 					&cli.StringFlag{Name: "logo", Usage: "file of the company's logo (PNG, JPEG, WebP or SVG, 256 KiB at most); needs --admin-email"},
-				),
+				},
 				Action: withStore(func(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) error {
 					if cmd.String("admin-email") != "" {
 						return onboard(ctx, cmd, s)
@@ -222,11 +224,10 @@ func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) err
 	if len(cmd.StringSlice("custom-domain")) > 0 {
 		return usageError{"--custom-domain cannot be combined with --admin-email yet: create the company, then add its domains"}
 	}
-	sender, err := mailSender(cmd, isLocal(cmd.String("public-url")))
-	if err != nil {
-		return err
-	}
-	var logo []byte
+	var (
+		logo []byte
+		err  error
+	)
 	if f := cmd.String("logo"); f != "" {
 		if logo, err = os.ReadFile(f); err != nil {
 			return usageError{fmt.Sprintf("--logo: %v", err)}
@@ -236,16 +237,25 @@ func onboard(ctx context.Context, cmd *cli.Command, s *postgres.TenantStore) err
 	if err != nil {
 		return usageError{"--public-url: " + err.Error()}
 	}
-	ids := identityService(s.DB(), sender, links)
+	// The invitation goes through the outbox, like every mail: queued in
+	// the transaction that creates the company, delivered by the workers
+	// (serve or worker) with retries, never lost to a mail server down now.
+	q, err := jobs.New(ctx, s.DB(), jobs.Options{})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	ids := identityService(s.DB(), q.Outbox(), links)
 	t, admin, err := ids.OnboardCompany(ctx, nil, identity.OnboardInput{Slug: cmd.String("slug"), Name: cmd.String("name"),
 		Locale: cmd.String("locale"), EmailDomains: cmd.StringSlice("email-domain"), AdminEmail: cmd.String("admin-email"),
 		AdminName: cmd.String("admin-name"), Accent: cmd.String("accent"), Logo: logo},
 		identity.Client{IP: "cli"})
-	if err != nil && !errs.Is(err, errs.Unavailable) {
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.Root().Writer, "created %s (%s), id %s\ninvited %s as HR admin\n", t.Name, t.Slug, t.ID, admin.Email)
-	return err
+	fmt.Fprintf(cmd.Root().Writer, "created %s (%s), id %s\ninvited %s as HR admin (the mail is queued: `vendredi serve` or `vendredi worker` sends it)\n",
+		t.Name, t.Slug, t.ID, admin.Email)
+	return nil
 }
 
 func dbCommand() *cli.Command {

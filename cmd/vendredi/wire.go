@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/wiring"
@@ -50,7 +51,7 @@ func mailSender(cmd *cli.Command, local bool) (mail.Sender, error) {
 
 // identityService wires the identity flows to PostgreSQL and the mail
 // server, as serve does; links in its mails point under links.
-func identityService(db *postgres.DB, sender mail.Sender, links tenants.Addresses) *identity.Service {
+func identityService(db *postgres.DB, sender jobs.Outbox, links tenants.Addresses) *identity.Service {
 	cfg := identity.DefaultConfig()
 	cfg.Links = links
 	return wiring.Identity(db, sender, cfg)

@@ -41,26 +41,7 @@ func write(method ics.Method, events []Event) []byte {
 	cal.SetProductId("-//Vendredi//Missions//FR")
 	cal.SetMethod(method)
 	for _, e := range events {
-		ev := cal.AddEvent(e.UID)
-		ev.SetSequence(e.Sequence)
-		ev.SetDtStampTime(e.Stamp.UTC())
-		ev.SetStartAt(e.Start.UTC())
-		ev.SetEndAt(e.End.UTC())
-		ev.SetSummary(e.Summary)
-		if e.Description != "" {
-			ev.SetDescription(e.Description)
-		}
-		if e.Location != "" {
-			ev.SetLocation(e.Location)
-		}
-		if e.URL != "" {
-			ev.SetURL(e.URL)
-		}
-		status := ics.ObjectStatusConfirmed
-		if e.Cancelled {
-			status = ics.ObjectStatusCancelled
-		}
-		ev.SetStatus(status)
+		addEvent(cal, e)
 	}
 	return []byte(cal.Serialize())
 }
@@ -84,4 +65,28 @@ func Participation(p *campaign.Participation, host, link, location string) (Even
 		Summary: p.MissionTitle, Description: p.Association + "\n" + link, URL: link, Location: location,
 		Start: *p.StartsAt, End: *p.EndsAt, Stamp: time.Now(),
 		Cancelled: p.Status == campaign.Cancelled || p.Status == campaign.Refused}, true
+}
+
+// addEvent writes e into cal, with the fields every calendar needs.
+func addEvent(cal *ics.Calendar, e Event) {
+	ev := cal.AddEvent(e.UID)
+	ev.SetSequence(e.Sequence)
+	ev.SetDtStampTime(e.Stamp.UTC())
+	ev.SetStartAt(e.Start.UTC())
+	ev.SetEndAt(e.End.UTC())
+	ev.SetSummary(e.Summary)
+	if e.Description != "" {
+		ev.SetDescription(e.Description)
+	}
+	if e.Location != "" {
+		ev.SetLocation(e.Location)
+	}
+	if e.URL != "" {
+		ev.SetURL(e.URL)
+	}
+	status := ics.ObjectStatusConfirmed
+	if e.Cancelled {
+		status = ics.ObjectStatusCancelled
+	}
+	ev.SetStatus(status)
 }

@@ -739,6 +739,7 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 	var res *LaunchResult
 	// A client that goes away does not stop the launch halfway.
 	err := s.Unit(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		first := false
 		l, err := s.st.Campaigns.Launch(ctx, id, func(c *Campaign) error {
 			if c.Status == Active {
 				return nil
@@ -746,6 +747,7 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 			if c.Status == Closed {
 				return errs.E(errs.Conflict, "a closed campaign is reopened, not launched")
 			}
+			first = true
 			return c.Transition(Active, s.Now())
 		})
 		if err != nil {
@@ -753,6 +755,11 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 		}
 		m := LaunchMail{Company: l.Company, Locale: l.Locale, Campaign: l.Campaign,
 			Link: strings.TrimSuffix(baseURL, "/") + "/campaigns/" + l.Campaign.ID.String()}
+		if first && s.Launched != nil {
+			if err := s.Launched(ctx, l.Campaign, m.Link); err != nil {
+				return err
+			}
+		}
 		mailed, err := s.invite(ctx, l.Invitees, m)
 		if err != nil {
 			return err

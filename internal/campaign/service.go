@@ -37,6 +37,9 @@ type Service struct {
 	Now func() time.Time
 	// Unit runs a launch and its invitations as one unit of work.
 	Unit Unit
+	// Launched, when set, is told of a campaign's first launch within its
+	// unit of work (the company's chat channel is told, queued with it).
+	Launched func(ctx context.Context, c *Campaign, link string) error
 }
 
 // NewService wires the flows to their stores and the mail seam.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"slices"
@@ -284,11 +285,7 @@ func (s *Server) participationCalendar(c *fiber.Ctx) error {
 		if p.ID != id {
 			continue
 		}
-		var location string
-		if m, err := s.deps.Discovery.Missions.Mission(c.UserContext(), p.MissionID, false); err == nil && m.Format != "remote" {
-			location = strings.Join(slices.DeleteFunc([]string{m.Address, strings.TrimSpace(m.PostalCode + " " + m.City)},
-				func(s string) bool { return s == "" }), ", ")
-		}
+		location := s.missionLocation(c.UserContext(), p.MissionID)
 		ev, ok := calendar.Participation(p, s.cfg.Links.Host(), s.cfg.Links.For(c.UserContext())+"/me/participations", location)
 		if !ok {
 			return errs.E(errs.NotFound, "this participation has no date to put in a calendar")
@@ -703,4 +700,15 @@ func (s *Server) declineProposal(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// missionLocation is where an on-site mission happens, for its calendar
+// event; none for a remote one, or one that cannot be read.
+func (s *Server) missionLocation(ctx context.Context, missionID uuid.UUID) string {
+	m, err := s.deps.Discovery.Missions.Mission(ctx, missionID, false)
+	if err != nil || m.Format == "remote" {
+		return ""
+	}
+	return strings.Join(slices.DeleteFunc([]string{m.Address, strings.TrimSpace(m.PostalCode + " " + m.City)},
+		func(s string) bool { return s == "" }), ", ")
 }

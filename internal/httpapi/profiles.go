@@ -3,6 +3,7 @@ package httpapi
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -90,7 +91,18 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message
 		}
 		return m
 	}
+	member, err := memberOf(c)
+	if err != nil {
+		return err
+	}
+	var feedSince *time.Time
+	if since, ok, err := s.deps.Notifications.Feeds.Since(c.UserContext(), member); err != nil {
+		return err
+	} else if ok {
+		feedSince = &since
+	}
 	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{
+		"FeedSince": feedSince, "FeedRevoked": c.Query("feed") == "revoked",
 		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Field": field, "Message": message, "Key": key,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},
 		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes),

@@ -45,6 +45,9 @@ func (s *Server) routes(app *fiber.App) {
 		s.personalDataRoutes,
 		s.scimRoutes,
 		s.apiDocRoutes,
+		s.notificationRoutes,
+		s.calendarFeedRoutes,
+		s.chatWebhookRoutes,
 	} {
 		mount(app, api)
 	}

@@ -103,6 +103,8 @@ type Deps struct {
 	SCIM *SCIM
 	// Privacy exports and erases personal data, and keeps the retention.
 	Privacy *privacy.Service
+	// Notifications: mail preferences, calendar feeds, chat channels.
+	Notifications Notifications
 }
 
 // Server holds the handlers' dependencies.

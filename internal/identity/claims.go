@@ -67,8 +67,8 @@ func (s *Service) ClaimsOf(ctx context.Context, actor *Principal) ([]Claim, erro
 }
 
 // DecideClaim lets staff approve a claim, or reject it with a reason the
-// claimer reads; the claimer is told by mail either way. A mail that
-// cannot leave is errs.Unavailable after the decision is stored.
+// claimer reads; the claimer is told by mail either way, the mail queued
+// with the decision (a decision that cannot queue its mail is not stored).
 func (s *Service) DecideClaim(ctx context.Context, actor *Principal, id uuid.UUID, approve bool, reason string, c Client) (*Claim, error) {
 	if actor == nil || !actor.Staff {
 		return nil, errs.E(errs.NotFound, "no such claim")
@@ -80,19 +80,25 @@ func (s *Service) DecideClaim(ctx context.Context, actor *Principal, id uuid.UUI
 	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, errs.Field("reason", "the reason is 2000 characters at most")
 	}
-	cl, err := s.platform.DecideClaim(ctx, id, approve, reason, actor.ID)
+	var cl *Claim
+	err := s.Unit(ctx, func(ctx context.Context) (err error) {
+		if cl, err = s.platform.DecideClaim(ctx, id, approve, reason, actor.ID); err != nil {
+			return err
+		}
+		action := ActionClaimApproved
+		if !approve {
+			action = ActionClaimRejected
+		}
+		if err := s.platform.RecordPlatform(ctx, Event{ActorKind: actor.Kind, ActorID: &actor.ID, ActorLabel: actor.Label(),
+			Action: action, Object: "association:" + cl.AssociationID.String(), IP: c.IP,
+			Detail: map[string]string{"claimer": cl.Email, "reason": reason}}); err != nil {
+			return err
+		}
+		return s.mailer.Notify(ctx, Mail{Template: MailAssociationClaim, Locale: "fr", To: cl.Email, Name: cl.FullName,
+			Association: cl.AssociationName, Status: cl.Status, Reason: cl.Reason, Link: s.cfg.Links.Platform() + "/sign-in"})
+	})
 	if err != nil {
 		return nil, err
 	}
-	action := ActionClaimApproved
-	if !approve {
-		action = ActionClaimRejected
-	}
-	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: actor.Kind, ActorID: &actor.ID, ActorLabel: actor.Label(),
-		Action: action, Object: "association:" + cl.AssociationID.String(), IP: c.IP,
-		Detail: map[string]string{"claimer": cl.Email, "reason": reason}}); err != nil {
-		return nil, err
-	}
-	return cl, s.mailer.Notify(ctx, Mail{Template: MailAssociationClaim, Locale: "fr", To: cl.Email, Name: cl.FullName,
-		Association: cl.AssociationName, Status: cl.Status, Reason: cl.Reason, Link: s.cfg.Links.Platform() + "/sign-in"})
+	return cl, nil
 }

@@ -105,23 +105,29 @@ func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in Onboa
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	if err := s.platform.Onboard(ctx, t, logo, admin, hash, expires); err != nil {
+	err = s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.platform.Onboard(ctx, t, logo, admin, hash, expires); err != nil {
+			return err
+		}
+		ev := Event{ActorKind: "system", Action: ActionCompanyCreated, Object: "tenant:" + t.Slug, IP: c.IP,
+			Detail: map[string]string{"hr_admin": admin.Email}}
+		if actor != nil {
+			ev.ActorKind, ev.ActorID, ev.ActorLabel = actor.Kind, &actor.ID, actor.Label()
+		}
+		if err := s.platform.RecordPlatform(ctx, ev); err != nil {
+			return err
+		}
+		// The invitation is the company's own event, in its own log.
+		tctx := tenants.NewContext(ctx, t)
+		if err := s.record(tctx, actor, ActionInvite, "member:"+admin.Email, c, map[string]string{"role": RoleHRAdmin}); err != nil {
+			return err
+		}
+		return s.mailInvitation(tctx, actor, t, admin, plain, expires, c)
+	})
+	if err != nil {
 		return nil, nil, err
 	}
-	ev := Event{ActorKind: "system", Action: ActionCompanyCreated, Object: "tenant:" + t.Slug, IP: c.IP,
-		Detail: map[string]string{"hr_admin": admin.Email}}
-	if actor != nil {
-		ev.ActorKind, ev.ActorID, ev.ActorLabel = actor.Kind, &actor.ID, actor.Label()
-	}
-	if err := s.platform.RecordPlatform(ctx, ev); err != nil {
-		return nil, nil, err
-	}
-	// The invitation is the company's own event, in its own log.
-	tctx := tenants.NewContext(ctx, t)
-	if err := s.record(tctx, actor, ActionInvite, "member:"+admin.Email, c, map[string]string{"role": RoleHRAdmin}); err != nil {
-		return nil, nil, err
-	}
-	return t, admin, s.mailInvitation(tctx, actor, t, admin, plain, expires, c)
+	return t, admin, nil
 }
 
 // ManagerSignUp is an association manager signing up.
@@ -166,21 +172,27 @@ func (s *Service) SignUpManager(ctx context.Context, in ManagerSignUp, c Client)
 	p := &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, PasswordHash: hash, Status: StatusPendingVerification}
 	plain, th := NewSecret()
 	expires := time.Now().Add(s.cfg.VerifyTTL)
-	if claimed, err = s.platform.SignUpManager(ctx, p, &a, th, expires); err != nil {
-		return false, err
-	}
-	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionSignUp,
-		Object: "association:" + a.LegalID, IP: c.IP}); err != nil {
-		return false, err
-	}
-	if claimed {
-		if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionClaimFiled,
-			Object: "association:" + a.ID.String(), IP: c.IP}); err != nil {
-			return false, err
+	err = s.Unit(ctx, func(ctx context.Context) (err error) {
+		if claimed, err = s.platform.SignUpManager(ctx, p, &a, th, expires); err != nil {
+			return err
 		}
+		if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionSignUp,
+			Object: "association:" + a.LegalID, IP: c.IP}); err != nil {
+			return err
+		}
+		if claimed {
+			if err := s.platform.RecordPlatform(ctx, Event{ActorKind: KindAccount, ActorID: &p.ID, ActorLabel: email, Action: ActionClaimFiled,
+				Object: "association:" + a.ID.String(), IP: c.IP}); err != nil {
+				return err
+			}
+		}
+		return s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: "fr", To: email, Name: name,
+			Company: a.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+	})
+	if err != nil {
+		return false, err
 	}
-	return claimed, s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: "fr", To: email, Name: name,
-		Company: a.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+	return claimed, nil
 }
 
 // InviteCoManager lets a manager (or staff) invite someone to manage the
@@ -200,16 +212,18 @@ func (s *Service) InviteCoManager(ctx context.Context, actor *Principal, associa
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	p, assocName, err := s.platform.InviteManager(ctx, associationID, &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Status: StatusInvited}, hash, expires)
-	if err != nil {
-		return err
-	}
-	if err := s.platform.RecordPlatform(ctx, Event{ActorKind: actor.Kind, ActorID: &actor.ID, ActorLabel: actor.Label(),
-		Action: ActionInvite, Object: "association:" + associationID.String(), Detail: map[string]string{"email": email}, IP: c.IP}); err != nil {
-		return err
-	}
-	return s.mailer.Notify(ctx, Mail{Template: MailCoManagerInvitation, Locale: "fr", To: p.Email, Name: p.FullName,
-		Association: assocName, Inviter: actor.Name, Link: s.link(ctx, "/auth/invitation", plain), ValidFor: s.cfg.InviteTTL})
+	return s.Unit(ctx, func(ctx context.Context) error {
+		p, assocName, err := s.platform.InviteManager(ctx, associationID, &Person{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: name, Status: StatusInvited}, hash, expires)
+		if err != nil {
+			return err
+		}
+		if err := s.platform.RecordPlatform(ctx, Event{ActorKind: actor.Kind, ActorID: &actor.ID, ActorLabel: actor.Label(),
+			Action: ActionInvite, Object: "association:" + associationID.String(), Detail: map[string]string{"email": email}, IP: c.IP}); err != nil {
+			return err
+		}
+		return s.mailer.Notify(ctx, Mail{Template: MailCoManagerInvitation, Locale: "fr", To: p.Email, Name: p.FullName,
+			Association: assocName, Inviter: actor.Name, Link: s.link(ctx, "/auth/invitation", plain), ValidFor: s.cfg.InviteTTL})
+	})
 }
 
 func manages(p *Principal, associationID uuid.UUID) bool {

@@ -62,6 +62,11 @@ type Service struct {
 	limiter  Limiter
 	mailer   Mailer
 	dummy    string // compared against for unknown emails, so timing tells nothing
+	// Unit runs a change and the mail it causes as one unit of work
+	// (postgres.DB.InTx): the mail is queued in the transaction of the
+	// change, so that a token saved always has its mail and a change rolled
+	// back never has. The default runs fn as it is (tests without a queue).
+	Unit func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // NewService wires the flows to their stores.
@@ -71,7 +76,8 @@ func NewService(cfg Config, members Members, accounts Directory, tokens APIToken
 		panic(err)
 	}
 	return &Service{cfg: cfg, members: members, accounts: accounts, tokens: tokens, platform: platform,
-		limiter: limiter, mailer: mailer, dummy: dummy}
+		limiter: limiter, mailer: mailer, dummy: dummy,
+		Unit: func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }}
 }
 
 // People lists the company's members, invited ones included, by name.
@@ -290,11 +296,13 @@ func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose 
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(ttl)
-	if err := dir.IssueToken(ctx, p.ID, purpose, hash, expires); err != nil {
-		return err
-	}
-	return s.mailer.Notify(ctx, Mail{Template: template, Locale: locale, To: p.Email, Name: p.FullName,
-		Company: companyName(ctx), Link: s.link(ctx, path, plain), ValidFor: ttl})
+	return s.Unit(ctx, func(ctx context.Context) error {
+		if err := dir.IssueToken(ctx, p.ID, purpose, hash, expires); err != nil {
+			return err
+		}
+		return s.mailer.Notify(ctx, Mail{Template: template, Locale: locale, To: p.Email, Name: p.FullName,
+			Company: companyName(ctx), Link: s.link(ctx, path, plain), ValidFor: ttl})
+	})
 }
 
 // link is a mailed link to path on the site of ctx (the company of its
@@ -373,16 +381,22 @@ func (s *Service) Invite(ctx context.Context, actor *Principal, in InviteInput, 
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	if err := s.members.Create(ctx, p, PurposeInvite, hash, expires); err != nil {
-		if errs.Is(err, errs.Conflict) {
-			return nil, errs.Wrap(err, errs.Conflict, "%s is already a member or invited", p.Email)
+	err = s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.members.Create(ctx, p, PurposeInvite, hash, expires); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errs.Wrap(err, errs.Conflict, "%s is already a member or invited", p.Email)
+			}
+			return err
 		}
+		if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"role": p.Role}); err != nil {
+			return err
+		}
+		return s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"role": p.Role}); err != nil {
-		return nil, err
-	}
-	return p, s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+	return p, nil
 }
 
 func (s *Service) validateInvite(t *tenants.Tenant, in InviteInput) (*Person, error) {
@@ -420,7 +434,7 @@ func (s *Service) mailInvitation(ctx context.Context, actor *Principal, t *tenan
 		Company: t.Name, Inviter: inviter, Admin: p.Role == RoleHRAdmin, Link: s.link(ctx, "/auth/invitation", plain),
 		ValidFor: time.Until(expires).Round(time.Hour)})
 	if err != nil {
-		return errs.Wrap(err, errs.Unavailable, "the invitation of %s is saved but its mail could not be sent; resend it later", p.Email)
+		return errs.Wrap(err, errs.Unavailable, "the invitation of %s could not be queued, so it was not saved; try again later", p.Email)
 	}
 	return nil
 }
@@ -437,13 +451,15 @@ func (s *Service) ResendInvitation(ctx context.Context, actor *Principal, member
 	}
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
-	if err := s.members.IssueToken(ctx, p.ID, PurposeInvite, hash, expires); err != nil {
-		return err
-	}
-	if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"resent": "true"}); err != nil {
-		return err
-	}
-	return s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+	return s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.members.IssueToken(ctx, p.ID, PurposeInvite, hash, expires); err != nil {
+			return err
+		}
+		if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"resent": "true"}); err != nil {
+			return err
+		}
+		return s.mailInvitation(ctx, actor, t, p, plain, expires, c)
+	})
 }
 
 // RevokeInvitation withdraws an invitation that was not accepted yet.
@@ -506,17 +522,19 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	p.Status = StatusPendingVerification
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.VerifyTTL)
-	if err := s.members.Create(ctx, p, PurposeVerify, hash, expires); err != nil {
-		if errs.Is(err, errs.Conflict) {
-			return errs.Wrap(err, errs.Conflict, "an account already exists for %s: sign in or reset your password", p.Email)
+	return s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.members.Create(ctx, p, PurposeVerify, hash, expires); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errs.Wrap(err, errs.Conflict, "an account already exists for %s: sign in or reset your password", p.Email)
+			}
+			return err
 		}
-		return err
-	}
-	if err := s.members.Record(ctx, Event{ActorKind: KindMember, ActorID: &p.ID, ActorLabel: p.Email, Action: ActionSignUp, IP: c.IP}); err != nil {
-		return err
-	}
-	return s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: t.Locale, To: p.Email, Name: p.FullName,
-		Company: t.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+		if err := s.members.Record(ctx, Event{ActorKind: KindMember, ActorID: &p.ID, ActorLabel: p.Email, Action: ActionSignUp, IP: c.IP}); err != nil {
+			return err
+		}
+		return s.mailer.Notify(ctx, Mail{Template: MailVerifyEmail, Locale: t.Locale, To: p.Email, Name: p.FullName,
+			Company: t.Name, Link: s.link(ctx, "/auth/verify", plain), ValidFor: s.cfg.VerifyTTL})
+	})
 }
 
 // VerifyEmail redeems a verification link, activates the person and signs

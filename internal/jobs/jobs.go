@@ -87,6 +87,8 @@ type Services struct {
 	SendReminders     func(ctx context.Context) error
 	// PurgeExpired applies one company's retention (ctx carries it).
 	PurgeExpired func(ctx context.Context) error
+	// Notify are the digests' and the chat posts' (notifications.go).
+	Notify NotifyServices
 }
 
 // Companies is the platform's directory, as the passes read it.
@@ -145,6 +147,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &mailWorker{q: q})
 		q.addPassWorkers(workers)
+		q.addNotificationWorkers(workers)
 		if opt.Register != nil {
 			opt.Register(workers)
 		}
@@ -152,7 +155,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
 		cfg.PeriodicJobs = opt.Periodic
 		if cfg.PeriodicJobs == nil {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = append(periodicJobs(), notificationJobs()...)
 		}
 	}
 	c, err := river.NewClient(driver, cfg)

@@ -9,6 +9,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/notify"
 )
 
 // Notifier renders the mails of identity flows and sends them.
@@ -87,6 +88,9 @@ type VolunteerNotifier struct {
 	BaseURL string
 	// CompanyURL returns the address of a company's space, for the link.
 	CompanyURL func(p *campaign.Participation) string
+	// Preferences, when set, drop the reminders of volunteers who turned
+	// them off, and give the others a one-click unsubscribe link.
+	Preferences *notify.Preferences
 }
 
 var _ campaign.Notifier = VolunteerNotifier{}
@@ -168,11 +172,26 @@ func (n VolunteerNotifier) Reminder(ctx context.Context, r *campaign.Reminder) e
 	if r.Format != "remote" {
 		d.Address = r.Address
 	}
+	if n.Preferences != nil {
+		who := notify.Member(p.TenantID, p.MemberID)
+		wants, err := n.Preferences.Wants(ctx, who, notify.Reminders)
+		if err != nil || !wants {
+			return err
+		}
+		token, err := n.Preferences.UnsubscribeToken(ctx, who, notify.Reminders)
+		if err != nil {
+			return err
+		}
+		d.Unsubscribe = UnsubscribeLink(n.CompanyURL(p), token)
+	}
 	m, err := Render(TemplateReminder, p.Locale, d)
 	if err != nil {
 		return err
 	}
 	m.To = []Address{{Name: p.MemberName, Email: p.MemberEmail}}
+	if d.Unsubscribe != "" {
+		WithUnsubscribe(&m, d.Unsubscribe)
+	}
 	return n.Sender.Send(ctx, m)
 }
 

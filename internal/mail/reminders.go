@@ -25,6 +25,8 @@ type Reminder struct {
 	Remote  bool
 	Online  string // a remote mission's link, if it has one
 	Link    string // the volunteer's participations, where they cancel
+	// Unsubscribe turns reminders off with one click (optional).
+	Unsubscribe string
 }
 
 func (d Reminder) check() error {

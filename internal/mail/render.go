@@ -184,6 +184,8 @@ var dataTypes = map[string]func(any) (checker, bool){
 	TemplateAssociationClaim:    as[AssociationClaim],
 	TemplateReminder:            as[Reminder],
 	TemplateAttendance:          as[AttendanceQuestion],
+	TemplateHRDigest:            as[HRDigest],
+	TemplateAssociationDigest:   as[AssociationDigest],
 }
 
 type checker interface{ check() error }

@@ -47,7 +47,7 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	}
 	manager := mailtest.Address(t)
 	in2days, in2hours, yesterday, cancelled := mailtest.Address(t), mailtest.Address(t), mailtest.Address(t), mailtest.Address(t)
-	applicant := mailtest.Address(t)
+	applicant, quiet := mailtest.Address(t), mailtest.Address(t) // quiet turned reminders off
 	assoc, mission, drive := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	ids := map[string]uuid.UUID{}
 	slotStart := map[string]time.Time{}
@@ -89,7 +89,7 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 		}
 		for _, v := range []struct{ who, slot, status string }{
 			{in2days, "2d", "validated"}, {in2hours, "2h", "validated"}, {yesterday, "past", "validated"}, {cancelled, "2h", "cancelled"},
-			{applicant, "2d", "pending"},
+			{applicant, "2d", "pending"}, {quiet, "2d", "validated"},
 		} {
 			member, p := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 			ids[v.who] = p
@@ -101,6 +101,12 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 				VALUES (app.current_tenant_id(), ?, ?, ?, ?, ?, ?, now() - interval '5 days')`,
 				p, drive, member, mission, ids["slot-"+v.slot], v.status); err != nil {
 				return err
+			}
+			if v.who == quiet {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO member_mail_opt_outs (tenant_id, member_id, kind)
+					VALUES (app.current_tenant_id(), ?, 'reminders')`, member); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -115,6 +121,11 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 		soon.Link("/me/participations") != "http://"+tn.Slug+".localhost/me/participations" {
 		t.Errorf("the 48 h reminder says %q\n%s\nlinks %v; want the mission, the place and where to cancel", soon.Subject, soon.Text, soon.Links)
 	}
+	// Reminders can be turned off with one click (RFC 8058).
+	if l := soon.Link("/unsubscribe?token="); l == "" || len(soon.Headers["List-Unsubscribe"]) != 1 ||
+		soon.Headers["List-Unsubscribe"][0] != "<"+l+">" || len(soon.Headers["List-Unsubscribe-Post"]) != 1 {
+		t.Errorf("the reminder's unsubscribe link %q, headers %v", l, soon.Headers)
+	}
 	if m := srv.WaitFor(t, in2hours, 30*time.Second); !strings.HasPrefix(m.Subject, "Dans deux heures") {
 		t.Errorf("the 2 h reminder says %q", m.Subject)
 	}
@@ -127,7 +138,7 @@ func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	// would run it): nobody hears twice.
 	work(t, services, jobs.CompanyRemindersArgs{Tenant: tn.ID})
 	work(t, services, jobs.CompanyRemindersArgs{Tenant: tn.ID})
-	for who, want := range map[string]int{in2days: 1, in2hours: 1, yesterday: 0, cancelled: 0, manager: 1, applicant: 0} {
+	for who, want := range map[string]int{in2days: 1, in2hours: 1, yesterday: 0, cancelled: 0, manager: 1, applicant: 0, quiet: 0} {
 		if n := len(srv.Messages(t, who)); n != want {
 			t.Errorf("%s received %d mails; want %d", who, n, want)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
+	"github.com/vendredi-app/vendredi/internal/notify"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/privacy"
 	"github.com/vendredi-app/vendredi/internal/scim"
@@ -41,10 +42,14 @@ type Config struct {
 	Jobs jobs.Options
 }
 
-// Identity wires the identity flows to PostgreSQL and the mail server.
-func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identity.Service {
-	return identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
+// Identity wires the identity flows to PostgreSQL and the outbox: each
+// flow's change and its mail are one unit of work, so that sender must be
+// a jobs.Outbox (a mail sent inline could leave before a rollback).
+func Identity(db *postgres.DB, sender jobs.Outbox, cfg identity.Config) *identity.Service {
+	s := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
 		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+	s.Unit = db.InTx
+	return s
 }
 
 // Services are the services, wired: Deps for the HTTP server, and what
@@ -81,11 +86,15 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
+	notes := s.notifications(db, q, sender)
 	volunteers := mail.VolunteerNotifier{Sender: sender, BaseURL: s.publicURL,
-		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }}
+		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }, Preferences: notes.Preferences}
 	signups := campaign.NewParticipations(postgres.NewParticipationStore(db), volunteers)
 	reminders := campaign.NewReminders(postgres.NewReminderStore(db), volunteers)
 	reminders.Unit = db.InTx
+	// A sign-up's change and its mails, a launch and its invitations: one
+	// transaction each, the mails queued in it (docs/jobs.md).
+	signups.Unit = db.InTx
 	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
 	signups.SignedUp = telemetry.SignUp
 	campaigns := campaign.NewService(campaign.Stores{
@@ -94,6 +103,12 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Hours:     postgres.NewHourStore(db),
 		Figures:   postgres.NewFigureStore(db),
 	}, mail.CampaignMails{Sender: sender})
+	campaigns.Unit = db.InTx
+	campaigns.Launched = func(ctx context.Context, c *campaign.Campaign, link string) error {
+		return s.chat(ctx, notes.Chat, q, "launch:"+c.ID.String(), func(t *tenants.Tenant) notify.ChatMessage {
+			return notify.LaunchPost(t.Locale, c.Name, c.StartsOn, c.EndsOn, link)
+		})
+	}
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	matchmaker.CatalogueVersion = db.CatalogueVersion
@@ -102,7 +117,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Readiness:      postgres.Readiness{DB: db},
 		Catalog:        postgres.NewCatalogStore(db),
 		Members:        postgres.NewMemberStore(db),
-		Identity:       Identity(db, sender, cfg.Identity),
+		Identity:       Identity(db, q.Outbox(), cfg.Identity),
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,
@@ -116,7 +131,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Mecenat:        mecenat.NewService(postgres.NewMecenatStore(db), postgres.NewReceiptStore(db)),
 		SCIM: &httpapi.SCIM{Service: scim.NewService(postgres.NewSCIMStore(db)),
 			UserFilters: postgres.SCIMUserFilters, GroupFilters: postgres.SCIMGroupFilters},
-		Privacy: privacy.NewService(postgres.NewPrivacyStore(db)),
+		Privacy:       privacy.NewService(postgres.NewPrivacyStore(db)),
+		Notifications: notes,
 	}
 	q.Bind(jobs.Services{
 		Mail:    direct,
@@ -149,6 +165,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 			}
 			return err
 		},
+		Notify:            s.notifyJobs(db, q, sender, notes, campaigns),
 		ReminderCompanies: reminders.Companies,
 		SendReminders: func(ctx context.Context) error {
 			_, err := reminders.Send(ctx)
