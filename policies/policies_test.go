@@ -25,6 +25,7 @@ var pinned = map[string]string{
 	"4": "6f84511a910b5d9a",
 	"5": "4b078095ee106f70",
 	"6": "ec08149fda3f3038",
+	"7": "9d5ef81133b05d3f",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

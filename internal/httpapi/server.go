@@ -25,6 +25,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/sso"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
@@ -94,6 +95,8 @@ type Deps struct {
 	Staff StaffReader
 	// Outbox shows staff the mails that failed for good.
 	Outbox Outbox
+	// SSO connects companies to their identity providers.
+	SSO *sso.Service
 }
 
 // Server holds the handlers' dependencies.

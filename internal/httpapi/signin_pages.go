@@ -21,7 +21,7 @@ func (s *Server) signInPages(app fiber.Router) {
 }
 
 func (s *Server) signInPage(c *fiber.Ctx) error {
-	return s.render(c, "signin.html", s.pageData(c, "", map[string]any{"Errors": map[string]string{}}))
+	return s.renderSignIn(c, nil)
 }
 
 // signInSubmit signs in from the form; on failure the form comes back with
@@ -39,13 +39,13 @@ func (s *Server) signInSubmit(c *fiber.Ctx) error {
 	}
 	// The page speaks the person's language: the failure becomes one of
 	// the page's own messages.
-	key := map[errs.Code]string{errs.Unauthorized: "sign_in.bad", errs.TooMany: "sign_in.too_many", errs.Invalid: "sign_in.missing"}[code]
+	key := map[errs.Code]string{errs.Unauthorized: "sign_in.bad", errs.TooMany: "sign_in.too_many", errs.Invalid: "sign_in.missing",
+		errs.Forbidden: "sign_in.sso_only"}[code]
 	if key == "" {
 		key = "sign_in.bad"
 	}
-	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "FormErrorKey": key})
 	c.Status(statusOf[code])
-	return s.render(c, "signin.html", d)
+	return s.renderSignIn(c, map[string]any{"Email": email, "FormErrorKey": key})
 }
 
 func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
@@ -58,10 +58,10 @@ func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
 		}
 		c.Status(statusOf[code])
 		d["Errors"] = map[string]string{"email": s.message(c, err)}
-		return s.render(c, "signin.html", d)
+		return s.renderSignIn(c, d)
 	}
 	d["LinkSent"] = true
-	return s.render(c, "signin.html", d)
+	return s.renderSignIn(c, d)
 }
 
 func (s *Server) signOutSubmit(c *fiber.Ctx) error {

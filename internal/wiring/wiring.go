@@ -19,6 +19,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/sso"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -37,12 +38,34 @@ type Config struct {
 	// Jobs tunes the queue of background work; Jobs.Work runs its workers
 	// in this process.
 	Jobs jobs.Options
+	// SSOKey seals the companies' single sign-on secrets
+	// (SSO_ENCRYPTION_KEY: 32 bytes, base64 or hex); without it no company
+	// can connect an identity provider.
+	SSOKey string
 }
 
 // Identity wires the identity flows to PostgreSQL and the mail server.
 func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identity.Service {
 	return identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
 		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+}
+
+// SSO wires single sign-on and makes people's password flows ask it
+// whether their company is SSO-only.
+func SSO(db *postgres.DB, links tenants.Addresses, key string, people *identity.Service) (*sso.Service, error) {
+	var ci *sso.Cipher
+	if key != "" {
+		k, err := sso.ParseKey(key)
+		if err != nil {
+			return nil, err
+		}
+		if ci, err = sso.NewCipher(k); err != nil {
+			return nil, err
+		}
+	}
+	s := sso.NewService(sso.Config{Links: links, Cipher: ci}, postgres.NewSSOStore(db), people)
+	people.UsePasswordPolicy(s)
+	return s, nil
 }
 
 // Services are the services, wired: Deps for the HTTP server, and what
@@ -89,12 +112,18 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	campaigns := httpapi.NewCampaignService(db, sender)
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.Stores().Campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
+	people := Identity(db, sender, cfg.Identity)
+	single, err := SSO(db, links, cfg.SSOKey, people)
+	if err != nil {
+		return nil, err
+	}
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
 		Readiness:      postgres.Readiness{DB: db},
 		Catalog:        postgres.NewCatalogStore(db),
 		Members:        postgres.NewMemberStore(db),
-		Identity:       Identity(db, sender, cfg.Identity),
+		Identity:       people,
+		SSO:            single,
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,
