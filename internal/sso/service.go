@@ -391,7 +391,7 @@ func (s *Service) failed(ctx context.Context, t *tenants.Tenant, f *Flow, cause 
 	if f.Purpose == PurposeTest {
 		_, _ = s.store.SaveConnection(ctx, func(cur *Connection) (*Connection, error) {
 			if cur == nil {
-				return nil, errs.E(errs.NotFound, "gone")
+				return nil, errs.E(errs.NotFound, "no identity provider connected")
 			}
 			next := *cur
 			next.TestError = msg
