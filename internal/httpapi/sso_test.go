@@ -3,16 +3,27 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
+	"html"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crewjam/saml"
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -410,4 +421,183 @@ func snippet(page, id string) string {
 		return page
 	}
 	return page[i:min(len(page), i+400)]
+}
+
+// samlIdP is an identity provider built from crewjam/saml, on a port of
+// its own; user is who it says signed in.
+type samlIdP struct {
+	*saml.IdentityProvider
+	srv  *httptest.Server
+	sps  map[string]*saml.EntityDescriptor
+	user string
+}
+
+func (p *samlIdP) GetServiceProvider(_ *http.Request, id string) (*saml.EntityDescriptor, error) {
+	if ed, ok := p.sps[id]; ok {
+		return ed, nil
+	}
+	return nil, os.ErrNotExist
+}
+
+func (p *samlIdP) GetSession(http.ResponseWriter, *http.Request, *saml.IdpAuthnRequest) *saml.Session {
+	return &saml.Session{ID: uuid.NewString(), CreateTime: time.Now(), ExpireTime: time.Now().Add(time.Hour), Index: "1",
+		NameID: p.user, NameIDFormat: string(saml.EmailAddressNameIDFormat), UserEmail: p.user, UserCommonName: "Sam Elle"}
+}
+
+func keyAndCert(t *testing.T, cn string) (*rsa.PrivateKey, *x509.Certificate) {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return k, c
+}
+
+func startSAMLIdP(t *testing.T) *samlIdP {
+	t.Helper()
+	p := &samlIdP{sps: map[string]*saml.EntityDescriptor{}}
+	var handler http.Handler
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(p.srv.Close)
+	meta, _ := url.Parse(p.srv.URL + "/metadata")
+	sso, _ := url.Parse(p.srv.URL + "/sso")
+	key, cert := keyAndCert(t, "idp.test")
+	p.IdentityProvider = &saml.IdentityProvider{Key: key, Certificate: cert, Logger: nil,
+		MetadataURL: *meta, SSOURL: *sso,
+		ServiceProviderProvider: p, SessionProvider: p}
+	handler = p.Handler()
+	return p
+}
+
+func (p *samlIdP) metadata(t *testing.T) string {
+	t.Helper()
+	b, err := xml.MarshalIndent(p.Metadata(), "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var samlResponseField = regexp.MustCompile(`name="SAMLResponse" value="([^"]+)"`)
+
+// samlThrough follows a SAML flow from res (a redirect to the provider):
+// the provider answers with its auto-posting form, whose SAMLResponse
+// this returns.
+func (w *ssoWorld) samlThrough(p *samlIdP, res *http.Response) string {
+	w.t.Helper()
+	to := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, p.srv.URL+"/sso?SAMLRequest=") {
+		w.t.Fatalf("start: %d to %q; want a redirect to the provider's sign-on address", res.StatusCode, to)
+	}
+	form, err := noRedirects.Get(to)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(form.Body)
+	form.Body.Close()
+	m := samlResponseField.FindSubmatch(b)
+	if m == nil {
+		w.t.Fatalf("the provider answered %d without a SAMLResponse:\n%s", form.StatusCode, b)
+	}
+	return html.UnescapeString(string(m[1]))
+}
+
+// post sends the provider's form to the company's ACS, from the
+// provider's origin as a browser would.
+func (w *ssoWorld) postACS(p *samlIdP, samlResponse string) (*http.Response, string) {
+	w.t.Helper()
+	body := url.Values{"SAMLResponse": {samlResponse}}.Encode()
+	return w.call("POST", "/auth/sso/saml/acs", "application/x-www-form-urlencoded", strings.NewReader(body), nil,
+		"Origin", p.srv.URL, "Sec-Fetch-Site", "cross-site", "Accept", "text/html")
+}
+
+func TestSAMLSignIn(t *testing.T) {
+	t.Parallel()
+	w := newSSOWorld(t)
+	p := startSAMLIdP(t)
+	addMember(t, w.env.App, w.tn, identity.Person{Email: "sam@initrode.example", FullName: "Sam", Role: identity.RoleEmployee})
+
+	t.Run("metadata that is not an IdP's is refused", func(t *testing.T) {
+		res, body := w.api("PUT", "/api/v1/sso", toJSON(map[string]any{"protocol": "saml", "display_name": "ADFS", "idp_metadata": "<nope/>"}), w.admin)
+		if res.StatusCode != 400 || !strings.Contains(toJSON(body), `"field":"idp_metadata"`) {
+			t.Fatalf("%d %v; want 400 naming idp_metadata", res.StatusCode, body)
+		}
+	})
+	t.Run("configured from the IdP's metadata, the SP's is served", func(t *testing.T) {
+		res, body := w.api("PUT", "/api/v1/sso", toJSON(map[string]any{"protocol": "saml", "display_name": "ADFS", "idp_metadata": p.metadata(t)}), w.admin)
+		if res.StatusCode != 200 || body["protocol"] != "saml" {
+			t.Fatalf("%d %v", res.StatusCode, body)
+		}
+		sp := body["service_provider"].(map[string]any)
+		res, meta := w.call("GET", "/auth/sso/saml/metadata", "", nil, nil)
+		ed := &saml.EntityDescriptor{}
+		if res.StatusCode != 200 || xml.Unmarshal([]byte(meta), ed) != nil || ed.EntityID != sp["sp_entity_id"] ||
+			len(ed.SPSSODescriptors) != 1 || ed.SPSSODescriptors[0].AssertionConsumerServices[0].Location != sp["sp_acs_url"] {
+			t.Fatalf("SP metadata %d:\n%s\nwant the entity id and ACS of %v", res.StatusCode, meta, sp)
+		}
+		p.sps[ed.EntityID] = ed
+	})
+	t.Run("the HR admin tests it", func(t *testing.T) {
+		p.user = "rh@initrode.example"
+		res, _ := w.call("POST", "/admin/sso/test", "", nil, map[string]string{httpapi.SessionCookie: w.admin}, "Accept", "text/html")
+		out, _ := w.postACS(p, w.samlThrough(p, res))
+		if out.StatusCode != 303 || out.Header.Get("Location") != "/admin/sso?test=ok" {
+			t.Fatalf("%d to %s; want the settings with success", out.StatusCode, out.Header.Get("Location"))
+		}
+		if res, body := w.api("PATCH", "/api/v1/sso/status", `{"enabled":true}`, w.admin); res.StatusCode != 200 || body["tested_email"] != "rh@initrode.example" {
+			t.Fatalf("enable: %d %v", res.StatusCode, body)
+		}
+	})
+	var used string
+	t.Run("a member signs in, and the response serves once", func(t *testing.T) {
+		p.user = "sam@initrode.example"
+		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
+		used = w.samlThrough(p, start)
+		res, _ := w.postACS(p, used)
+		if res.StatusCode != 303 || res.Header.Get("Location") != "/" || w.me(sessionOf(res)) != "sam@initrode.example" {
+			t.Fatalf("%d to %s; want Sam signed in", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res, _ := w.postACS(p, used); res.StatusCode != 410 || sessionOf(res) != "" {
+			t.Fatalf("replayed: %d; want 410", res.StatusCode)
+		}
+	})
+	t.Run("an address outside the company's domains is refused", func(t *testing.T) {
+		p.user = "sam@globex.example"
+		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
+		if res, page := w.postACS(p, w.samlThrough(p, start)); res.StatusCode != 403 || sessionOf(res) != "" || !strings.Contains(page, "initrode.example") {
+			t.Fatalf("%d; want 403 naming the company's domains", res.StatusCode)
+		}
+	})
+	t.Run("a response signed by another IdP is refused", func(t *testing.T) {
+		p.user = "sam@initrode.example"
+		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
+		orig := p.Key
+		p.Key, _ = keyAndCert(t, "evil")
+		defer func() { p.Key = orig }()
+		if res, page := w.postACS(p, w.samlThrough(p, start)); res.StatusCode != 401 || sessionOf(res) != "" || !strings.Contains(page, "signature") {
+			t.Fatalf("%d; want 401:\n%s", res.StatusCode, snippet(page, "sso-error"))
+		}
+	})
+	t.Run("a response nobody asked for is refused", func(t *testing.T) {
+		unsolicited := base64.StdEncoding.EncodeToString([]byte(strings.Replace(mustDecode(t, used), "InResponseTo=", "Foo=", 1)))
+		if res, _ := w.postACS(p, unsolicited); res.StatusCode != 403 || sessionOf(res) != "" {
+			t.Fatalf("%d; want 403", res.StatusCode)
+		}
+	})
+}
+
+func mustDecode(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
