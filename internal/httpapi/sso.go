@@ -31,10 +31,10 @@ func (s *Server) ssoRoutes(app *fiber.App, api fiber.Router) {
 	public := authz.Public()
 	readSSO, updateSSO := enf.Route("sso", "read"), enf.Route("sso", "update")
 
-	app.Get("/auth/sso/start", public, s.ssoStart)
-	app.Get("/auth/sso/callback", public, s.ssoCallback)
-	app.Get("/auth/sso/saml/metadata", public, s.ssoSPMetadata)
-	app.Post(ssoACSPath, public, s.ssoACS)
+	app.Get("/auth/sso/start", public, companyOnly, s.ssoStart)
+	app.Get("/auth/sso/callback", public, companyOnly, s.ssoCallback)
+	app.Get("/auth/sso/saml/metadata", public, companyOnly, s.ssoSPMetadata)
+	app.Post(ssoACSPath, public, companyOnly, s.ssoACS)
 
 	app.Get("/admin/sso", readSSO, s.ssoPage)
 	app.Post("/admin/sso", updateSSO, s.ssoSubmit)
@@ -48,6 +48,15 @@ func (s *Server) ssoRoutes(app *fiber.App, api fiber.Router) {
 	api.Post("/sso/test", updateSSO, s.startSSOTest)
 	api.Delete("/sso", updateSSO, s.deleteSSO)
 	api.Post("/platform/companies/:slug/sso/break-glass", enf.Route("companies", "update"), s.ssoBreakGlass)
+}
+
+// companyOnly answers 404 on the platform's host: single sign-on is a
+// company's.
+func companyOnly(c *fiber.Ctx) error {
+	if _, ok := tenants.FromContext(c.UserContext()); !ok {
+		return errs.E(errs.NotFound, "There is nothing at this address.")
+	}
+	return c.Next()
 }
 
 // ssoJSON is a connection as the API shows it: never a secret.

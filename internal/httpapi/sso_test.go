@@ -334,8 +334,8 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		}
 		back.Body.Close()
 		cb, _ := url.Parse(back.Header.Get("Location"))
-		if res, _ := w.call("GET", cb.RequestURI(), "", nil, map[string]string{"vendredi_sso_state": "someone-elses"}); res.StatusCode != 403 || sessionOf(res) != "" {
-			t.Fatalf("another browser: %d; want 403", res.StatusCode)
+		if res, _ := w.call("GET", cb.RequestURI(), "", nil, map[string]string{"vendredi_sso_state": "someone-elses"}); res.StatusCode != 400 || sessionOf(res) != "" {
+			t.Fatalf("another browser: %d; want 400", res.StatusCode)
 		}
 		state := cookieOf(start, "vendredi_sso_state")
 		if res, _ := w.call("GET", cb.RequestURI(), "", nil, map[string]string{"vendredi_sso_state": state}); res.StatusCode != 303 || sessionOf(res) == "" {

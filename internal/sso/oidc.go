@@ -131,7 +131,7 @@ func (s *Service) CompleteOIDC(ctx context.Context, cb Callback) (Result, error)
 	if cb.State == "" || cb.BrowserState == "" || subtle.ConstantTimeCompare([]byte(cb.State), []byte(cb.BrowserState)) != 1 {
 		// Someone else's answer pushed into this browser (login CSRF), or
 		// cookies are off: nothing is used up.
-		return Result{}, errs.E(errs.Forbidden, "this sign-in was not started in this browser; start again")
+		return Result{}, errs.E(errs.Invalid, "this sign-in was not started in this browser; start again")
 	}
 	f, err := s.store.TakeFlow(ctx, flowKey(cb.State))
 	if errs.Is(err, errs.NotFound) || (err == nil && f.Protocol != OIDC) {
