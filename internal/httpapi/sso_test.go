@@ -43,22 +43,28 @@ const testSSOKey = "RIOVdyyhSq088ANX+qg/b9KtPbYUfI22xbxcdBS3tv0="
 // ssoWorld is a company, its HR admin, and a browser-like client that
 // follows a sign-in through the company's site and its identity provider.
 type ssoWorld struct {
-	t     *testing.T
-	app   *fiber.App
-	env   *pgtest.Env
-	tn    *tenants.Tenant
-	host  string
-	admin string // the HR admin's session
-	pp    people
+	t    *testing.T
+	app  *fiber.App
+	env  *pgtest.Env
+	tn   *tenants.Tenant
+	host string
+	// domain is the company's email domain; at(name) an address on it.
+	domain string
+	admin  string // the HR admin's session
+	pp     people
 }
 
 func newSSOWorld(t *testing.T) *ssoWorld {
 	t.Helper()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
-	tn := createTenant(t, env.App, "sso-"+uuid.NewString()[:8], "Initrode", "fr", "initrode.example")
-	w := &ssoWorld{t: t, app: app, env: env, tn: tn, host: tn.Slug + ".localhost", pp: people{t: t, db: env.App}}
-	adminID := addMember(t, env.App, tn, identity.Person{Email: "rh@initrode.example", FullName: "Rita RH", Role: identity.RoleHRAdmin,
+	slug := "sso-" + uuid.NewString()[:8]
+	// A domain of its own: a domain belongs to one company, and the
+	// package's tests share a database.
+	domain := slug + ".example"
+	tn := createTenant(t, env.App, slug, "Initrode", "fr", domain)
+	w := &ssoWorld{t: t, app: app, env: env, tn: tn, host: tn.Slug + ".localhost", domain: domain, pp: people{t: t, db: env.App}}
+	adminID := addMember(t, env.App, tn, identity.Person{Email: w.at("rh"), FullName: "Rita RH", Role: identity.RoleHRAdmin,
 		PasswordHash: passwordHash(t)})
 	w.admin = w.pp.session(tn, adminID)
 	return w
@@ -85,6 +91,8 @@ func (w *ssoWorld) call(method, path, contentType string, body io.Reader, cookie
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
 }
+
+func (w *ssoWorld) at(name string) string { return name + "@" + w.domain }
 
 func (w *ssoWorld) api(method, path, body, session string) (*http.Response, map[string]any) {
 	w.t.Helper()
@@ -220,7 +228,7 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 	t.Parallel()
 	w := newSSOWorld(t)
 	p := startOIDC(t)
-	employeeID := addMember(t, w.env.App, w.tn, identity.Person{Email: "paul@initrode.example", FullName: "Paul", Role: identity.RoleEmployee,
+	employeeID := addMember(t, w.env.App, w.tn, identity.Person{Email: w.at("paul"), FullName: "Paul", Role: identity.RoleEmployee,
 		PasswordHash: passwordHash(t)})
 	_ = employeeID
 	secret := p.ClientSecret
@@ -233,6 +241,20 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		res, body := w.api("PUT", "/api/v1/sso", `{"protocol":"oidc","display_name":"Entra ID","issuer":"http://127.0.0.1:1/nobody","client_id":"x","client_secret":"y"}`, w.admin)
 		if res.StatusCode != 400 || !strings.Contains(toJSON(body), `"field":"issuer"`) {
 			t.Fatalf("%d %v; want 400 naming issuer", res.StatusCode, body)
+		}
+	})
+	t.Run("the settings page says what is wrong next to the field, and keeps what was typed", func(t *testing.T) {
+		form := url.Values{"protocol": {"oidc"}, "display_name": {"Entra ID"}, "issuer": {"http://idp.example"},
+			"client_id": {"typed-client"}, "client_secret": {"s"}}
+		res, page := w.call("POST", "/admin/sso", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()),
+			map[string]string{httpapi.SessionCookie: w.admin}, "Accept", "text/html")
+		if res.StatusCode != 400 || !strings.Contains(page, `id="issuer-error">l&#39;émetteur doit être une adresse https`) ||
+			!strings.Contains(page, `value="typed-client"`) {
+			t.Fatalf("%d; want the page again with the issuer's error in French and the client id kept:\n%s", res.StatusCode, snippet(page, "issuer"))
+		}
+		employee := w.pp.session(w.tn, w.pp.member(w.tn, identity.RoleEmployee))
+		if res, _ := w.call("GET", "/admin/sso", "", nil, map[string]string{httpapi.SessionCookie: employee}, "Accept", "text/html"); res.StatusCode != 403 {
+			t.Fatalf("an employee on the SSO settings: %d; want 403", res.StatusCode)
 		}
 	})
 	t.Run("configured, the secret is sealed and never shown", func(t *testing.T) {
@@ -260,12 +282,12 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 	})
 	t.Run("the HR admin tests it", func(t *testing.T) {
 		res, _ := w.call("POST", "/admin/sso/test", "", nil, map[string]string{httpapi.SessionCookie: w.admin}, "Accept", "text/html")
-		out, _, _ := w.through(p, res, employee("rh@initrode.example"), w.admin)
+		out, _, _ := w.through(p, res, employee(w.at("rh")), w.admin)
 		if out.StatusCode != 303 || out.Header.Get("Location") != "/admin/sso?test=ok" || sessionOf(out) != "" {
 			t.Fatalf("test: %d to %s; want back on the settings with success, and no new session", out.StatusCode, out.Header.Get("Location"))
 		}
 		_, page := w.call("GET", "/admin/sso?test=ok", "", nil, map[string]string{httpapi.SessionCookie: w.admin}, "Accept", "text/html")
-		if !strings.Contains(page, "rh@initrode.example") {
+		if !strings.Contains(page, w.at("rh")) {
 			t.Fatal("the settings page does not say who the provider recognised")
 		}
 		if res, body := w.api("PATCH", "/api/v1/sso/status", `{"enabled":true}`, w.admin); res.StatusCode != 200 || body["enabled"] != true {
@@ -277,8 +299,8 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		}
 	})
 	t.Run("a member signs in", func(t *testing.T) {
-		res, _ := w.signIn(p, employee("paul@initrode.example"))
-		if res.StatusCode != 303 || res.Header.Get("Location") != "/" || w.me(sessionOf(res)) != "paul@initrode.example" {
+		res, _ := w.signIn(p, employee(w.at("paul")))
+		if res.StatusCode != 303 || res.Header.Get("Location") != "/" || w.me(sessionOf(res)) != w.at("paul") {
 			t.Fatalf("%d to %s; want Paul signed in", res.StatusCode, res.Header.Get("Location"))
 		}
 	})
@@ -290,30 +312,30 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		}
 	}
 	t.Run("an address outside the company's domains is refused", func(t *testing.T) {
-		refused(t, employee("eve@evil.example"), 403, "initrode.example")
+		refused(t, employee("eve@evil.example"), 403, w.domain)
 	})
 	t.Run("an address the provider did not verify is refused", func(t *testing.T) {
-		u := employee("paul@initrode.example")
+		u := employee(w.at("paul"))
 		u.EmailVerified = false
 		refused(t, u, 401, "vérifiée")
 	})
 	t.Run("no account without just-in-time creation", func(t *testing.T) {
-		refused(t, employee("nouveau@initrode.example"), 403, "pas de compte")
+		refused(t, employee(w.at("nouveau")), 403, "pas de compte")
 	})
 	t.Run("a token for another client is refused", func(t *testing.T) {
 		p.tamper = func(c jwt.MapClaims) { c["aud"] = []string{"another-client"} }
 		defer func() { p.tamper = nil }()
-		refused(t, employee("paul@initrode.example"), 401, "audience")
+		refused(t, employee(w.at("paul")), 401, "audience")
 	})
 	t.Run("an expired token is refused", func(t *testing.T) {
 		p.FastForward(-time.Hour)
 		defer p.FastForward(time.Hour)
-		refused(t, employee("paul@initrode.example"), 401, "expired")
+		refused(t, employee(w.at("paul")), 401, "expired")
 	})
 	t.Run("a token of another sign-in (nonce) is refused", func(t *testing.T) {
 		p.tamper = func(c jwt.MapClaims) { c["nonce"] = "replayed-from-elsewhere" }
 		defer func() { p.tamper = nil }()
-		refused(t, employee("paul@initrode.example"), 401, "nonce")
+		refused(t, employee(w.at("paul")), 401, "nonce")
 	})
 	t.Run("a token signed by another key is refused", func(t *testing.T) {
 		other, err := mockoidc.RandomKeypair(2048)
@@ -323,11 +345,11 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		p.tamper, p.forger = func(c jwt.MapClaims) {}, other
 		defer func() { p.tamper, p.forger = nil, nil }()
 		// The key is not among those the provider publishes.
-		refused(t, employee("paul@initrode.example"), 401, "jeton d&#39;identité n&#39;est pas valide")
+		refused(t, employee(w.at("paul")), 401, "jeton d&#39;identité n&#39;est pas valide")
 	})
 	t.Run("an answer pushed into another browser, or replayed, is refused", func(t *testing.T) {
 		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
-		p.QueueUser(employee("paul@initrode.example"))
+		p.QueueUser(employee(w.at("paul")))
 		back, err := noRedirects.Get(start.Header.Get("Location"))
 		if err != nil {
 			t.Fatal(err)
@@ -349,8 +371,8 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		if res, body := configure(`,"jit":true`); res.StatusCode != 200 || body["enabled"] != true || body["jit"] != true {
 			t.Fatalf("%d %v; want JIT on and the connection still on (the provider did not change)", res.StatusCode, body)
 		}
-		res, _ := w.signIn(p, employee("nouveau@initrode.example"))
-		if res.StatusCode != 303 || w.me(sessionOf(res)) != "nouveau@initrode.example" {
+		res, _ := w.signIn(p, employee(w.at("nouveau")))
+		if res.StatusCode != 303 || w.me(sessionOf(res)) != w.at("nouveau") {
 			t.Fatalf("%d; want the new employee signed in", res.StatusCode)
 		}
 		_, m := w.api("GET", "/api/v1/me", "", sessionOf(res))
@@ -362,12 +384,12 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		if res, body := w.api("PATCH", "/api/v1/sso/status", `{"sso_only":true}`, w.admin); res.StatusCode != 200 || body["sso_only"] != true {
 			t.Fatalf("sso only: %d %v", res.StatusCode, body)
 		}
-		res, body := w.api("POST", "/api/v1/auth/sign-in", `{"email":"paul@initrode.example","password":"correct horse battery"}`, "")
+		res, body := w.api("POST", "/api/v1/auth/sign-in", `{"email":"`+w.at("paul")+`","password":"correct horse battery"}`, "")
 		if res.StatusCode != 403 || sessionOf(res) != "" {
 			t.Fatalf("password sign-in: %d %v; want 403", res.StatusCode, body)
 		}
 		for _, path := range []string{"/api/v1/auth/sign-in-link", "/api/v1/auth/password-reset"} {
-			if res, body := w.api("POST", path, `{"email":"paul@initrode.example"}`, ""); res.StatusCode != 403 {
+			if res, body := w.api("POST", path, `{"email":"`+w.at("paul")+`"}`, ""); res.StatusCode != 403 {
 				t.Fatalf("%s: %d %v; want 403", path, res.StatusCode, body)
 			}
 		}
@@ -375,7 +397,7 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		if strings.Contains(page, `name="password"`) || !strings.Contains(page, "Se connecter avec Entra ID") {
 			t.Fatal("an SSO-only company's sign-in page shows a password field, or no SSO button")
 		}
-		if res, _ := w.signIn(p, employee("paul@initrode.example")); res.StatusCode != 303 || sessionOf(res) == "" {
+		if res, _ := w.signIn(p, employee(w.at("paul"))); res.StatusCode != 303 || sessionOf(res) == "" {
 			t.Fatalf("SSO sign-in under SSO only: %d", res.StatusCode)
 		}
 
@@ -387,7 +409,7 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		if res, err := w.app.Test(req, 10000); err != nil || res.StatusCode != 204 {
 			t.Fatalf("break-glass: %v %v", res.StatusCode, err)
 		}
-		res, body = w.api("POST", "/api/v1/auth/sign-in", `{"email":"paul@initrode.example","password":"correct horse battery"}`, "")
+		res, body = w.api("POST", "/api/v1/auth/sign-in", `{"email":"`+w.at("paul")+`","password":"correct horse battery"}`, "")
 		if res.StatusCode != 200 {
 			t.Fatalf("password after break-glass: %d %v", res.StatusCode, body)
 		}
@@ -522,7 +544,7 @@ func TestSAMLSignIn(t *testing.T) {
 	t.Parallel()
 	w := newSSOWorld(t)
 	p := startSAMLIdP(t)
-	addMember(t, w.env.App, w.tn, identity.Person{Email: "sam@initrode.example", FullName: "Sam", Role: identity.RoleEmployee})
+	addMember(t, w.env.App, w.tn, identity.Person{Email: w.at("sam"), FullName: "Sam", Role: identity.RoleEmployee})
 
 	t.Run("metadata that is not an IdP's is refused", func(t *testing.T) {
 		res, body := w.api("PUT", "/api/v1/sso", toJSON(map[string]any{"protocol": "saml", "display_name": "ADFS", "idp_metadata": "<nope/>"}), w.admin)
@@ -545,23 +567,23 @@ func TestSAMLSignIn(t *testing.T) {
 		p.sps[ed.EntityID] = ed
 	})
 	t.Run("the HR admin tests it", func(t *testing.T) {
-		p.user = "rh@initrode.example"
+		p.user = w.at("rh")
 		res, _ := w.call("POST", "/admin/sso/test", "", nil, map[string]string{httpapi.SessionCookie: w.admin}, "Accept", "text/html")
 		out, _ := w.postACS(p, w.samlThrough(p, res))
 		if out.StatusCode != 303 || out.Header.Get("Location") != "/admin/sso?test=ok" {
 			t.Fatalf("%d to %s; want the settings with success", out.StatusCode, out.Header.Get("Location"))
 		}
-		if res, body := w.api("PATCH", "/api/v1/sso/status", `{"enabled":true}`, w.admin); res.StatusCode != 200 || body["tested_email"] != "rh@initrode.example" {
+		if res, body := w.api("PATCH", "/api/v1/sso/status", `{"enabled":true}`, w.admin); res.StatusCode != 200 || body["tested_email"] != w.at("rh") {
 			t.Fatalf("enable: %d %v", res.StatusCode, body)
 		}
 	})
 	var used string
 	t.Run("a member signs in, and the response serves once", func(t *testing.T) {
-		p.user = "sam@initrode.example"
+		p.user = w.at("sam")
 		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
 		used = w.samlThrough(p, start)
 		res, _ := w.postACS(p, used)
-		if res.StatusCode != 303 || res.Header.Get("Location") != "/" || w.me(sessionOf(res)) != "sam@initrode.example" {
+		if res.StatusCode != 303 || res.Header.Get("Location") != "/" || w.me(sessionOf(res)) != w.at("sam") {
 			t.Fatalf("%d to %s; want Sam signed in", res.StatusCode, res.Header.Get("Location"))
 		}
 		if res, _ := w.postACS(p, used); res.StatusCode != 410 || sessionOf(res) != "" {
@@ -571,12 +593,12 @@ func TestSAMLSignIn(t *testing.T) {
 	t.Run("an address outside the company's domains is refused", func(t *testing.T) {
 		p.user = "sam@globex.example"
 		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
-		if res, page := w.postACS(p, w.samlThrough(p, start)); res.StatusCode != 403 || sessionOf(res) != "" || !strings.Contains(page, "initrode.example") {
+		if res, page := w.postACS(p, w.samlThrough(p, start)); res.StatusCode != 403 || sessionOf(res) != "" || !strings.Contains(page, w.domain) {
 			t.Fatalf("%d; want 403 naming the company's domains", res.StatusCode)
 		}
 	})
 	t.Run("a response signed by another IdP is refused", func(t *testing.T) {
-		p.user = "sam@initrode.example"
+		p.user = w.at("sam")
 		start, _ := w.call("GET", "/auth/sso/start", "", nil, nil)
 		orig := p.Key
 		p.Key, _ = keyAndCert(t, "evil")
