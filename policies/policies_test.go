@@ -27,6 +27,7 @@ var pinned = map[string]string{
 	"6": "ec08149fda3f3038",
 	"7": "70b73a24803882d8",
 	"8": "65fc695a3f1cd252",
+	"9": "de60a10d785e15c3",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/sso"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/internal/wiring"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -46,6 +47,14 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-listen-url", Usage: "PostgreSQL URL for LISTEN (role changes), when DATABASE_URL goes " +
 				"through a pooler in transaction mode (PgBouncer); default: DATABASE_URL",
 				Sources: cli.EnvVars("DATABASE_LISTEN_URL"), Validator: validDatabaseURL("DATABASE_LISTEN_URL")},
+			&cli.StringFlag{Name: "sso-encryption-key", Usage: "32 random bytes, base64 or hex (`openssl rand -base64 32`), that seal " +
+				"the companies' single sign-on secrets at rest (docs/sso.md); unset, no company can connect an identity provider",
+				Sources: cli.EnvVars("SSO_ENCRYPTION_KEY"), Validator: func(s string) error {
+					if _, err := sso.ParseKey(s); err != nil {
+						return usageError{"invalid SSO_ENCRYPTION_KEY: " + err.Error()}
+					}
+					return nil
+				}},
 			&cli.BoolFlag{Name: "workers", Usage: "work the background jobs in this process too (false: only `vendredi worker` does)",
 				Value: true, Sources: cli.EnvVars("WORKERS")},
 			&cli.IntFlag{Name: "db-max-conns", Usage: "most connections to PostgreSQL", Value: 20, Sources: cli.EnvVars("DB_MAX_CONNS"),
@@ -90,7 +99,7 @@ func serveCommand() *cli.Command {
 				listenURL = cmd.String("database-url")
 			}
 			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(),
-				Jobs: jobs.Options{Work: cmd.Bool("workers"), ListenURL: listenURL}})
+				Jobs: jobs.Options{Work: cmd.Bool("workers"), ListenURL: listenURL}, SSOKey: cmd.String("sso-encryption-key")})
 			if err != nil {
 				return err
 			}

@@ -33,6 +33,11 @@ func (s *Server) protectCrossOrigin(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
+	if c.Path() == ssoACSPath {
+		// The SAML provider posts from its own site by design; the
+		// response proves itself by its signature and uses no cookie.
+		return c.Next()
+	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
 		if !strings.EqualFold(origin, s.cfg.Links.Origin(host(c))) {
 			return errs.E(errs.Forbidden, "cross-origin request refused")

@@ -29,6 +29,8 @@ import (
 var multiline = map[string]bool{
 	"description": true, "description_fr": true, "description_en": true, "detail": true, "motivation": true,
 	"reason": true, "note": true, "notes": true, "text_fr": true, "text_en": true, "message": true, "file": true,
+	// A SAML response is base64 that some providers (ADFS) wrap in lines.
+	"SAMLResponse": true, "idp_metadata": true,
 }
 
 // textOK reports whether s may be stored as text: valid UTF-8, no control

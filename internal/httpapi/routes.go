@@ -48,6 +48,7 @@ func (s *Server) routes(app *fiber.App) {
 		s.notificationRoutes,
 		s.calendarFeedRoutes,
 		s.chatWebhookRoutes,
+		s.ssoRoutes,
 	} {
 		mount(app, api)
 	}

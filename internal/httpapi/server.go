@@ -26,6 +26,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/platform"
 	"github.com/vendredi-app/vendredi/internal/privacy"
+	"github.com/vendredi-app/vendredi/internal/sso"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 	"github.com/vendredi-app/vendredi/web"
@@ -105,6 +106,8 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Notifications: mail preferences, calendar feeds, chat channels.
 	Notifications Notifications
+	// SSO connects companies to their identity providers.
+	SSO *sso.Service
 }
 
 // Server holds the handlers' dependencies.

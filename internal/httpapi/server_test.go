@@ -88,7 +88,7 @@ func serverAt(t testing.TB, db *postgres.DB, url, publicURL string, w io.Writer,
 	// As serve does, with workers delivering the outbox's mails (no
 	// periodic pass: tests run them when they mean to).
 	services, err := wiring.New(context.Background(), db, smtp, wiring.Config{PublicURL: publicURL, Identity: cfg,
-		Jobs: jobs.Options{Work: work, ListenURL: url, Periodic: []*river.PeriodicJob{}}})
+		Jobs: jobs.Options{Work: work, ListenURL: url, Periodic: []*river.PeriodicJob{}}, SSOKey: testSSOKey})
 	if err != nil {
 		t.Fatal(err)
 	}

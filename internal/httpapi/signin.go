@@ -138,7 +138,7 @@ func (s *Server) signInRoutes(app, api fiber.Router) {
 }
 
 func (s *Server) signInPage(c *fiber.Ctx) error {
-	return s.render(c, "signin.html", s.pageData(c, "", map[string]any{"Errors": map[string]string{}, "Next": nextPath(c)}))
+	return s.renderSignIn(c, map[string]any{"Next": nextPath(c)})
 }
 
 // nextPath is the page of this site to go back to once signed in ("next",
@@ -166,13 +166,13 @@ func (s *Server) signInSubmit(c *fiber.Ctx) error {
 	}
 	// The page speaks the person's language: the failure becomes one of
 	// the page's own messages.
-	key := map[errs.Code]string{errs.Unauthorized: "sign_in.bad", errs.TooMany: "sign_in.too_many", errs.Invalid: "sign_in.missing"}[code]
+	key := map[errs.Code]string{errs.Unauthorized: "sign_in.bad", errs.TooMany: "sign_in.too_many", errs.Invalid: "sign_in.missing",
+		errs.Forbidden: "sign_in.sso_only"}[code]
 	if key == "" {
 		key = "sign_in.bad"
 	}
-	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "FormErrorKey": key, "Next": nextPath(c)})
 	c.Status(statusOf[code])
-	return s.render(c, "signin.html", d)
+	return s.renderSignIn(c, map[string]any{"Email": email, "FormErrorKey": key, "Next": nextPath(c)})
 }
 
 func (s *Server) signInLinkSubmit(c *fiber.Ctx) error {
@@ -198,10 +198,10 @@ func (s *Server) mailLinkSubmit(c *fiber.Ctx, request func(context.Context, stri
 		}
 		c.Status(statusOf[code])
 		d["Errors"] = map[string]string{"email": s.message(c, err)}
-		return s.render(c, "signin.html", d)
+		return s.renderSignIn(c, d)
 	}
 	d[sent] = true
-	return s.render(c, "signin.html", d)
+	return s.renderSignIn(c, d)
 }
 
 func (s *Server) signOutSubmit(c *fiber.Ctx) error {

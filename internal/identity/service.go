@@ -61,7 +61,9 @@ type Service struct {
 	platform Platform
 	limiter  Limiter
 	mailer   Mailer
-	dummy    string // compared against for unknown emails, so timing tells nothing
+	// passwords turns the password flows off for SSO-only companies.
+	passwords PasswordPolicy
+	dummy     string // compared against for unknown emails, so timing tells nothing
 	// Unit runs a change and the mail it causes as one unit of work
 	// (postgres.DB.InTx): the mail is queued in the transaction of the
 	// change, so that a token saved always has its mail and a change rolled
@@ -123,6 +125,9 @@ var errBadCredentials = errs.E(errs.Unauthorized, "wrong email or password")
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (string, *Principal, error) {
 	if strings.TrimSpace(email) == "" || password == "" {
 		return "", nil, errs.Field("email", "enter your email address and your password")
+	}
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", nil, err
 	}
 	key, _ := realm(ctx)
 	// Guessing is limited three ways, none of which lets a stranger lock
@@ -279,6 +284,9 @@ func (s *Service) mailLink(ctx context.Context, email string, c Client, purpose 
 	if err != nil {
 		return err
 	}
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return err
+	}
 	key, locale := realm(ctx)
 	if err := s.limit(ctx, "link:"+key+":"+email, 5); err != nil {
 		return err
@@ -320,6 +328,9 @@ func companyName(ctx context.Context) string {
 
 // SignInWithLink redeems a sign-in link and starts a session.
 func (s *Service) SignInWithLink(ctx context.Context, token string, c Client) (string, *Principal, error) {
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", nil, err
+	}
 	dir := s.dir(ctx)
 	p, err := dir.RedeemToken(ctx, Hash(token), PurposeSignIn, func(p *Person) error {
 		if p.Status != StatusActive {
@@ -336,6 +347,9 @@ func (s *Service) SignInWithLink(ctx context.Context, token string, c Client) (s
 // ResetPassword redeems a reset link, sets the password, ends every other
 // session and starts a new one.
 func (s *Service) ResetPassword(ctx context.Context, token, password string, c Client) (string, *Principal, error) {
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", nil, err
+	}
 	hash, err := s.HashPassword("password", password)
 	if err != nil {
 		return "", nil, err
@@ -474,6 +488,9 @@ func (s *Service) RevokeInvitation(ctx context.Context, actor *Principal, member
 // AcceptInvitation redeems an invitation: the person chooses a password
 // (and may correct their name) and is signed in. Works on both realms.
 func (s *Service) AcceptInvitation(ctx context.Context, token, fullName, password string, c Client) (string, *Principal, error) {
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", nil, err
+	}
 	hash, err := s.HashPassword("password", password)
 	if err != nil {
 		return "", nil, err
@@ -505,6 +522,9 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	t, ok := tenants.FromContext(ctx)
 	if !ok {
 		return errs.E(errs.NotFound, "employees sign up on their company's address")
+	}
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return err
 	}
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/privacy"
 	"github.com/vendredi-app/vendredi/internal/scim"
+	"github.com/vendredi-app/vendredi/internal/sso"
 	"github.com/vendredi-app/vendredi/internal/telemetry"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -40,6 +41,10 @@ type Config struct {
 	// Jobs tunes the queue of background work; Jobs.Work runs its workers
 	// in this process.
 	Jobs jobs.Options
+	// SSOKey seals the companies' single sign-on secrets
+	// (SSO_ENCRYPTION_KEY: 32 bytes, base64 or hex); without it no company
+	// can connect an identity provider.
+	SSOKey string
 }
 
 // Identity wires the identity flows to PostgreSQL and the outbox: each
@@ -50,6 +55,24 @@ func Identity(db *postgres.DB, sender jobs.Outbox, cfg identity.Config) *identit
 		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
 	s.Unit = db.InTx
 	return s
+}
+
+// SSO wires single sign-on and makes people's password flows ask it
+// whether their company is SSO-only.
+func SSO(db *postgres.DB, links tenants.Addresses, key string, people *identity.Service) (*sso.Service, error) {
+	var ci *sso.Cipher
+	if key != "" {
+		k, err := sso.ParseKey(key)
+		if err != nil {
+			return nil, err
+		}
+		if ci, err = sso.NewCipher(k); err != nil {
+			return nil, err
+		}
+	}
+	s := sso.NewService(sso.Config{Links: links, Cipher: ci}, postgres.NewSSOStore(db), people)
+	people.UsePasswordPolicy(s)
+	return s, nil
 }
 
 // Services are the services, wired: Deps for the HTTP server, and what
@@ -112,12 +135,18 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	matchmaker.CatalogueVersion = db.CatalogueVersion
+	people := Identity(db, q.Outbox(), cfg.Identity)
+	single, err := SSO(db, links, cfg.SSOKey, people)
+	if err != nil {
+		return nil, err
+	}
 	s.Deps = httpapi.Deps{
 		Tenants:        s.tenants,
 		Readiness:      postgres.Readiness{DB: db},
 		Catalog:        postgres.NewCatalogStore(db),
 		Members:        postgres.NewMemberStore(db),
-		Identity:       Identity(db, q.Outbox(), cfg.Identity),
+		Identity:       people,
+		SSO:            single,
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,

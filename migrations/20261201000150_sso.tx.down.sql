@@ -1,0 +1,2 @@
+DROP TABLE sso_flows;
+DROP TABLE sso_connections;
