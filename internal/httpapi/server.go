@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/billing"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -94,6 +95,8 @@ type Deps struct {
 	Staff StaffReader
 	// Outbox shows staff the mails that failed for good.
 	Outbox Outbox
+	// Billing is Stripe billing (off without a key).
+	Billing *billing.Service
 }
 
 // Server holds the handlers' dependencies.

@@ -85,6 +85,11 @@ type Services struct {
 	// SendReminders sends one company's (ctx carries it).
 	ReminderCompanies func(ctx context.Context) ([]uuid.UUID, error)
 	SendReminders     func(ctx context.Context) error
+	// Billing works billing's jobs; nil when billing is off.
+	Billing Billing
+	// BillingDebounce is the least time between two seat updates of a
+	// company.
+	BillingDebounce time.Duration
 }
 
 // Companies is the platform's directory, as the passes read it.
@@ -143,6 +148,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &mailWorker{q: q})
 		q.addPassWorkers(workers)
+		q.addBillingWorkers(workers)
 		if opt.Register != nil {
 			opt.Register(workers)
 		}

@@ -85,6 +85,8 @@ func periodicJobs() []*river.PeriodicJob {
 		// finds what fell due (a reminder scheduled ahead as a job would
 		// miss a slot moved or a participation cancelled since).
 		Every(time.Minute, RemindersArgs{}),
+		// Seats that a missed change left behind follow within the hour.
+		Every(time.Hour, BillingReconcileArgs{}),
 	}
 }
 

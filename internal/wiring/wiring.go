@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/billing"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
@@ -37,12 +38,25 @@ type Config struct {
 	// Jobs tunes the queue of background work; Jobs.Work runs its workers
 	// in this process.
 	Jobs jobs.Options
+	// Billing is Stripe billing; without a secret key it is off.
+	Billing billing.Config
 }
 
 // Identity wires the identity flows to PostgreSQL and the mail server.
 func Identity(db *postgres.DB, sender mail.Sender, cfg identity.Config) *identity.Service {
-	return identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
-		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+	return identityWith(db, sender, cfg, nil)
+}
+
+// identityWith is Identity with billing told of onboardings and of changes
+// of head count (billing.go).
+func identityWith(db *postgres.DB, sender mail.Sender, cfg identity.Config, bill *billing.Service) *identity.Service {
+	var members identity.Members = postgres.NewMemberDirectory(db)
+	var platform identity.Platform = postgres.NewPlatformStore(db)
+	if bill.On() {
+		members, platform = seatWatch{members, bill}, onboardHook{platform, db, bill}
+	}
+	return identity.NewService(cfg, members, postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), platform, postgres.NewLimiter(db), mail.Notifier{Sender: sender})
 }
 
 // Services are the services, wired: Deps for the HTTP server, and what
@@ -51,6 +65,7 @@ type Services struct {
 	Deps      httpapi.Deps
 	Links     tenants.Addresses
 	Queue     *jobs.Queue
+	Billing   *billing.Service
 	publicURL string
 	tenants   *postgres.TenantStore
 }
@@ -59,10 +74,6 @@ type Services struct {
 // queue's outbox (enqueued with the change that causes it); the queue's
 // workers, here or in `vendredi worker`, deliver them through sender.
 func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
-	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
-	if err != nil {
-		return nil, err
-	}
 	links, err := tenants.ParseAddresses(cfg.PublicURL)
 	if err != nil {
 		return nil, err
@@ -77,6 +88,17 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	direct := countedSender{sender}
 	sender = q.Outbox()
 	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
+	bill, err := newBilling(db, cfg.Billing, q, s.tenants, sender, links)
+	if err != nil {
+		return nil, err
+	}
+	s.Billing = bill
+	// The company's plan and billing are checked beside each route's
+	// permission, in authz's one gate.
+	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{Gate: bill.Gate})
+	if err != nil {
+		return nil, err
+	}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
 	volunteers := mail.VolunteerNotifier{Sender: sender, BaseURL: s.publicURL,
@@ -94,7 +116,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Readiness:      postgres.Readiness{DB: db},
 		Catalog:        postgres.NewCatalogStore(db),
 		Members:        postgres.NewMemberStore(db),
-		Identity:       Identity(db, sender, cfg.Identity),
+		Identity:       identityWith(db, sender, cfg.Identity, bill),
+		Billing:        bill,
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,
@@ -136,6 +159,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 			_, err := reminders.Send(ctx)
 			return err
 		},
+		Billing:         billingWork(bill),
+		BillingDebounce: bill.Config().SeatDebounce,
 	})
 	return s, nil
 }

@@ -1,0 +1,3 @@
+DROP TABLE billing_events;
+DROP TABLE billing_invoices;
+DROP TABLE billing_accounts;
