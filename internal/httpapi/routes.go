@@ -74,6 +74,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.receiptRoutes(app, api)
 	s.certificateRoutes(app, api)
 	s.campaignReportPages(app)
+	s.billingRoutes(app, api)
 
 	s.claimRoutes(app, api)
 	api.Post("/associations/sign-up", public, s.signUpManager)
