@@ -34,8 +34,8 @@ CREATE TABLE billing_accounts (
     -- Order independence: the `created` of the newest event applied to the
     -- subscription's state, and to the payment state. An older event never
     -- overwrites what a newer one said.
-    subscription_at      timestamptz NOT NULL DEFAULT '-infinity',
-    payment_at           timestamptz NOT NULL DEFAULT '-infinity',
+    subscription_at      timestamptz NOT NULL DEFAULT 'epoch',
+    payment_at           timestamptz NOT NULL DEFAULT 'epoch',
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now()
 );

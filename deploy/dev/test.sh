@@ -22,13 +22,13 @@ stripe_log=.local/stripe-mock.log
 stripe_pid=$!
 trap 'kill $stripe_pid 2>/dev/null || true' EXIT
 addr=""
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1200); do
 	addr=$(grep -oE 'Listening for HTTP at address: [0-9.]+:[0-9]+' "$stripe_log" | awk '{print $NF}' || true)
 	[[ -n $addr ]] && break
 	kill -0 $stripe_pid 2>/dev/null || { echo "stripe-mock did not start; see $stripe_log" >&2; exit 1; }
 	sleep 0.1
 done
-[[ -n $addr ]] || { echo "stripe-mock did not listen within 30 s; see $stripe_log" >&2; exit 1; }
+[[ -n $addr ]] || { echo "stripe-mock did not listen within 120 s; see $stripe_log" >&2; exit 1; }
 export VENDREDI_TEST_STRIPE_URL=http://$addr
 
 # shellcheck disable=SC2086

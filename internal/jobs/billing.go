@@ -100,16 +100,25 @@ func (b BillingJobs) CustomerNeeded(ctx context.Context, tenantID uuid.UUID) err
 // debounce; the changes made meanwhile find it and add nothing, so Stripe
 // is called at most once per company per debounce.
 func (b BillingJobs) SeatsChanged(ctx context.Context, tenantID uuid.UUID, debounce time.Duration) error {
-	_, err := b.q.Insert(ctx, BillingSeatsArgs{Tenant: tenantID}, &river.InsertOpts{ScheduledAt: time.Now().Add(debounce),
+	_, err := b.q.Insert(ctx, BillingSeatsArgs{Tenant: tenantID}, &river.InsertOpts{ScheduledAt: at(time.Now().Add(debounce)),
 		MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}})
 	return err
 }
 
 // SuspendAt implements billing.Jobs.
-func (b BillingJobs) SuspendAt(ctx context.Context, tenantID uuid.UUID, at time.Time) error {
-	_, err := b.q.Insert(ctx, BillingSuspendArgs{Tenant: tenantID}, &river.InsertOpts{ScheduledAt: at, MaxAttempts: 10,
+func (b BillingJobs) SuspendAt(ctx context.Context, tenantID uuid.UUID, when time.Time) error {
+	_, err := b.q.Insert(ctx, BillingSuspendArgs{Tenant: tenantID}, &river.InsertOpts{ScheduledAt: at(when), MaxAttempts: 10,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}})
 	return err
+}
+
+// at is when a job should run: a time already past runs it at once
+// (River would otherwise wait for its scheduler to promote it).
+func at(t time.Time) time.Time {
+	if !t.After(time.Now().Add(time.Second)) {
+		return time.Time{}
+	}
+	return t
 }
 
 func (q *Queue) addBillingWorkers(w *river.Workers) {
