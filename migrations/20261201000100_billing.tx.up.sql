@@ -1,12 +1,16 @@
 -- Billing (issue 16): each company's subscription as Stripe's webhooks
 -- reported it, its invoices, and every webhook event received.
 --
--- These are the platform's ledger about its customers, like the tenants
--- directory, not the company's own data: webhooks arrive on the bare domain
--- without a company (the event names a Stripe customer, mapped here to the
--- company), and staff add every company's figures up. So they carry no
--- row-level policy; the store scopes every company-side read by the tenant
--- of the request (WHERE tenant_id = …), and nothing of it is personal data.
+-- Accounts and invoices are the company's: row-level security binds them to
+-- the tenant of the transaction like every tenant-owned table. Two ways in
+-- name something else, each as narrowly as the tenant key does:
+--   * a webhook names a Stripe customer, not a company: a transaction that
+--     sets app.billing_customer sees the one account of that customer (and
+--     learns its company), nothing else;
+--   * staff's figures walk the companies one by one, naming each as the
+--     transaction's tenant (app.billing_accounts_all, as app.company_figures).
+-- The events table is Stripe's, received on the bare domain before any
+-- company is known: it is the platform's, with no company column.
 
 CREATE TABLE billing_accounts (
     tenant_id            uuid        PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
@@ -66,9 +70,36 @@ CREATE TABLE billing_events (
     payload      jsonb       NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     processed_at timestamptz,
-    tenant_id    uuid REFERENCES tenants (id) ON DELETE SET NULL,
+    -- What the job did: applied, stale, ignored, no company for …
     outcome      text        NOT NULL DEFAULT ''
 );
 CREATE INDEX billing_events_pending_idx ON billing_events (received_at) WHERE processed_at IS NULL;
 
+ALTER TABLE billing_accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE billing_accounts FORCE ROW LEVEL SECURITY;
+CREATE POLICY billing_accounts_tenant ON billing_accounts
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+CREATE POLICY billing_accounts_customer ON billing_accounts FOR SELECT
+    USING (customer_id = NULLIF(current_setting('app.billing_customer', true), ''));
+
+ALTER TABLE billing_invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE billing_invoices FORCE ROW LEVEL SECURITY;
+CREATE POLICY billing_invoices_tenant ON billing_invoices
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+
+-- Every company's account, for staff's figures and the hourly seat pass:
+-- the companies walked one by one under their own tenant key.
+CREATE FUNCTION app.billing_accounts_all() RETURNS SETOF billing_accounts
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER AS $$
+DECLARE
+    t uuid;
+BEGIN
+    FOR t IN SELECT id FROM tenants ORDER BY id LOOP
+        PERFORM set_config('app.tenant_id', t::text, true);
+        RETURN QUERY SELECT * FROM billing_accounts;
+    END LOOP;
+    PERFORM set_config('app.tenant_id', '', true);
+END $$;
+
 GRANT SELECT, INSERT, UPDATE ON billing_accounts, billing_invoices, billing_events TO {{.AppRole}};
+GRANT EXECUTE ON FUNCTION app.billing_accounts_all() TO {{.AppRole}};

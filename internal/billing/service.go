@@ -180,10 +180,10 @@ func (s *Service) Onboarded(ctx context.Context, t *tenants.Tenant) error {
 	if !s.On() {
 		return nil
 	}
+	ctx = tenants.NewContext(ctx, t)
 	if _, err := s.store.Ensure(ctx, t.ID, s.Now().Add(s.cfg.Trial)); err != nil {
 		return err
 	}
-	ctx = tenants.NewContext(ctx, t)
 	if err := s.store.Record(ctx, identity.Event{ActorKind: "system", Action: ActionTrialStarted, Object: "billing",
 		Detail: map[string]string{"trial_ends": s.Now().Add(s.cfg.Trial).UTC().Format(time.DateOnly)}}); err != nil {
 		return err

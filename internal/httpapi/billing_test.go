@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,7 +144,7 @@ func (w *billingWorld) u(id string) string { return id + "_" + w.tn.Slug }
 
 func (w *billingWorld) account() *billing.Account {
 	w.t.Helper()
-	a, err := postgres.NewBillingStore(w.env.App).Account(context.Background(), w.tn.ID)
+	a, err := postgres.NewBillingStore(w.env.App).Account(tenants.NewContext(context.Background(), w.tn), w.tn.ID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -233,6 +234,36 @@ func TestBillingWebhooksAreVerifiedStoredOnceAndAnsweredAtOnce(t *testing.T) {
 		}
 		if b := w.account(); b.SubscriptionAt != a.SubscriptionAt || b.Quantity != 25 {
 			t.Fatalf("a replay changed the account: %+v", b)
+		}
+	})
+	t.Run("the same event eight times at once", func(t *testing.T) {
+		upd := billingtest.Subscription(w.u("sub_sig"), w.u("cus_sig"), "active", billingtest.EntrepriseMonthly, 26, 800, "month",
+			time.Now().Add(720*time.Hour))
+		body := billingtest.Event(w.u("evt_sig_2"), billing.EventSubscriptionUpdated, time.Now().Add(time.Second), upd)
+		firsts := make(chan bool, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, out := w.post(body, billingtest.WebhookSecret, time.Now())
+				firsts <- res.StatusCode == 200 && out["replay"] == false
+			}()
+		}
+		wg.Wait()
+		close(firsts)
+		n := 0
+		for f := range firsts {
+			if f {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d of 8 concurrent deliveries were taken as new, want 1", n)
+		}
+		w.processed(w.u("evt_sig_2"))
+		if a := w.account(); a.Quantity != 26 {
+			t.Fatalf("quantity %d after the update, want 26", a.Quantity)
 		}
 	})
 	t.Run("unknown type", func(t *testing.T) {
@@ -497,7 +528,7 @@ func TestBillingOnboardingStartsTrialAndCustomerAndStaffSeeFigures(t *testing.T)
 	store := postgres.NewBillingStore(env.App)
 	var a *billing.Account
 	waitFor(t, "the Stripe customer created by the onboarding's job", func() bool {
-		a, err = store.Account(context.Background(), tn.ID)
+		a, err = store.Account(tenants.NewContext(context.Background(), tn), tn.ID)
 		return err == nil && a.CustomerID != ""
 	})
 	if a.Status != billing.Trialing || time.Until(a.TrialEndsAt) < 29*24*time.Hour || time.Until(a.TrialEndsAt) > 30*24*time.Hour+time.Minute {

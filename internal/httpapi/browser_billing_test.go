@@ -20,6 +20,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/billing/billingtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // TestBrowserBillingSubscribe: the HR admin opens billing, subscribes, is
@@ -116,7 +117,7 @@ func TestBrowserBillingSubscribe(t *testing.T) {
 	}
 
 	// Stripe tells the product, signed, that the session completed.
-	a, err := postgres.NewBillingStore(env.App).Account(context.Background(), tn.ID)
+	a, err := postgres.NewBillingStore(env.App).Account(tenants.NewContext(context.Background(), tn), tn.ID)
 	if err != nil || a.CustomerID == "" {
 		t.Fatalf("no customer after checkout: %v %+v", err, a)
 	}
@@ -140,7 +141,7 @@ func TestBrowserBillingSubscribe(t *testing.T) {
 		_ = res.Body.Close()
 	}
 	waitFor(t, "the subscription active", func() bool {
-		a, err := postgres.NewBillingStore(env.App).Account(context.Background(), tn.ID)
+		a, err := postgres.NewBillingStore(env.App).Account(tenants.NewContext(context.Background(), tn), tn.ID)
 		return err == nil && a.Status == billing.Active && a.Quantity == 20
 	})
 	var plan string

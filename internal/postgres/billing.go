@@ -17,9 +17,9 @@ import (
 )
 
 // BillingStore keeps the companies' billing accounts, invoices and the
-// Stripe events received. Those tables are the platform's ledger (no
-// row-level policy, see the migration): every company-side read names the
-// company, and the audit entries and head counts go through TenantTx.
+// Stripe events received. Accounts and invoices are the company's, read
+// and written in TenantTx; a webhook finds its company by customer
+// (app.billing_customer) and staff walk the companies (see the migration).
 type BillingStore struct{ db *DB }
 
 // NewBillingStore returns a BillingStore on db.
@@ -89,7 +89,7 @@ func (s *BillingStore) InTx(ctx context.Context, fn func(ctx context.Context) er
 // Ensure implements billing.Store.
 func (s *BillingStore) Ensure(ctx context.Context, tenantID uuid.UUID, trialEnds time.Time) (*billing.Account, error) {
 	var row billingAccountRow
-	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO billing_accounts (tenant_id, trial_ends_at) VALUES (?, ?)
 			ON CONFLICT (tenant_id) DO NOTHING`, tenantID, trialEnds); err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *BillingStore) Ensure(ctx context.Context, tenantID uuid.UUID, trialEnds
 // Account implements billing.Store.
 func (s *BillingStore) Account(ctx context.Context, tenantID uuid.UUID) (*billing.Account, error) {
 	var row billingAccountRow
-	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&row).Where("tenant_id = ?", tenantID).Scan(ctx)
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *BillingStore) Account(ctx context.Context, tenantID uuid.UUID) (*billin
 // one company apply one after the other.
 func (s *BillingStore) Update(ctx context.Context, tenantID uuid.UUID, fn func(*billing.Account) error) (*billing.Account, error) {
 	var out *billing.Account
-	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var row billingAccountRow
 		if err := tx.NewSelect().Model(&row).Where("tenant_id = ?", tenantID).For("UPDATE").Scan(ctx); err != nil {
 			return err
@@ -143,7 +143,16 @@ func (s *BillingStore) Update(ctx context.Context, tenantID uuid.UUID, fn func(*
 func (s *BillingStore) TenantOfCustomer(ctx context.Context, customerID string) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT tenant_id FROM billing_accounts WHERE customer_id = ?", customerID).Scan(&id)
+		// The customer is the key here, as the tenant is elsewhere: the
+		// policy shows this transaction that customer's account alone.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.billing_customer', ?, true)", customerID); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, "SELECT tenant_id FROM billing_accounts WHERE customer_id = ?", customerID).Scan(&id)
+		if _, rerr := tx.ExecContext(ctx, "SELECT set_config('app.billing_customer', '', true)"); err == nil {
+			err = rerr
+		}
+		return err
 	})
 	return id, err
 }
@@ -179,8 +188,7 @@ func (s *BillingStore) Event(ctx context.Context, id string) (*billing.RawEvent,
 // EventDone implements billing.Store.
 func (s *BillingStore) EventDone(ctx context.Context, id string, tenantID *uuid.UUID, outcome string) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE billing_events SET processed_at = now(), tenant_id = ?, outcome = ? WHERE id = ?`,
-			tenantID, outcome, id)
+		_, err := tx.ExecContext(ctx, `UPDATE billing_events SET processed_at = now(), outcome = ? WHERE id = ?`, outcome, id)
 		return err
 	})
 }
@@ -188,7 +196,7 @@ func (s *BillingStore) EventDone(ctx context.Context, id string, tenantID *uuid.
 // SaveInvoice implements billing.Store: a row written by a newer event
 // stays.
 func (s *BillingStore) SaveInvoice(ctx context.Context, inv *billing.Invoice) error {
-	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO billing_invoices (id, tenant_id, number, status, amount_cents, currency, created, pdf_url, hosted_url, event_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET number = excluded.number, status = excluded.status, amount_cents = excluded.amount_cents,
@@ -202,7 +210,7 @@ func (s *BillingStore) SaveInvoice(ctx context.Context, inv *billing.Invoice) er
 // Invoices implements billing.Store: newest first.
 func (s *BillingStore) Invoices(ctx context.Context, tenantID uuid.UUID, limit int) ([]billing.Invoice, error) {
 	var out []billing.Invoice
-	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, number, status, amount_cents, currency, created, pdf_url, hosted_url
 			FROM billing_invoices WHERE tenant_id = ? ORDER BY created DESC, id LIMIT ?`, tenantID, limit)
 		if err != nil {
@@ -275,8 +283,8 @@ func (s *BillingStore) Record(ctx context.Context, ev identity.Event) error {
 func (s *BillingStore) Figures(ctx context.Context) (*billing.Figures, error) {
 	f := &billing.Figures{ByStatus: map[billing.Status]int{}, Currency: "eur"}
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var rows []billingAccountRow
-		if err := tx.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		rows, err := allAccounts(ctx, tx)
+		if err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -297,8 +305,8 @@ func (s *BillingStore) Figures(ctx context.Context) (*billing.Figures, error) {
 func (s *BillingStore) Companies(ctx context.Context) ([]billing.CompanyState, error) {
 	var out []billing.CompanyState
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var rows []billingAccountRow
-		if err := tx.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		rows, err := allAccounts(ctx, tx)
+		if err != nil {
 			return err
 		}
 		names := map[uuid.UUID][2]string{}
@@ -332,8 +340,21 @@ func (s *BillingStore) Companies(ctx context.Context) ([]billing.CompanyState, e
 func (s *BillingStore) Subscribed(ctx context.Context) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Table("billing_accounts").Column("tenant_id").
-			Where("subscription_id IS NOT NULL AND status IN ('active', 'past_due', 'trialing')").Scan(ctx, &ids)
+		rows, err := allAccounts(ctx, tx)
+		for _, r := range rows {
+			if r.SubscriptionID != nil && (r.Status == "active" || r.Status == "past_due" || r.Status == "trialing") {
+				ids = append(ids, r.TenantID)
+			}
+		}
+		return err
 	})
 	return ids, err
+}
+
+// allAccounts reads every company's account, each under its own tenant
+// key (app.billing_accounts_all).
+func allAccounts(ctx context.Context, tx bun.Tx) ([]billingAccountRow, error) {
+	var rows []billingAccountRow
+	err := tx.NewSelect().Model(&rows).ModelTableExpr("app.billing_accounts_all() AS billing_account_row").Scan(ctx)
+	return rows, err
 }
