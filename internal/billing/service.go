@@ -306,7 +306,7 @@ func (s *Service) State(ctx context.Context) (*State, error) {
 		st.NextInvoice = &te
 	}
 	st.InGrace, st.ReadOnly = InGrace(a, now, s.cfg.Grace), ReadOnly(a, now, s.cfg.Grace)
-	if g := GraceStart(a); g != nil {
+	if g := GraceStart(a); g != nil && (st.InGrace || st.ReadOnly) {
 		end := g.Add(s.cfg.Grace)
 		st.GraceEnds = &end
 	}
