@@ -18,7 +18,9 @@ VENDREDI_TEST_ADMIN_URL=$(deploy/dev/postgres.sh)
 # otherwise take 12112), and it is stopped with the tests.
 mkdir -p .local
 stripe_log=.local/stripe-mock.log
-"$(go tool -n stripe-mock)" -http-addr 127.0.0.1:0 -https-addr 127.0.0.1:0 >"$stripe_log" 2>&1 &
+stripe_mock=$(go tool -n stripe-mock)
+: >"$stripe_log"
+"$stripe_mock" -http-addr 127.0.0.1:0 -https-addr 127.0.0.1:0 >"$stripe_log" 2>&1 &
 stripe_pid=$!
 trap 'kill $stripe_pid 2>/dev/null || true' EXIT
 addr=""
