@@ -31,7 +31,7 @@ func serveCommand() *cli.Command {
 			"It works the background jobs (mails, reminders, periodic passes) unless --workers=false, for a deployment\n" +
 			"that runs them apart with `vendredi worker`.\n" +
 			"Prometheus metrics are served on METRICS_ADDR; traces go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.",
-		Flags: append(mailFlags(),
+		Flags: append(append(mailFlags(), billingFlags()...),
 			&cli.StringFlag{Name: "public-url", Usage: "the platform's address as people reach it, scheme and port included: " +
 				"every link in mails is built from it (a company's under {slug}.its host), never from a request's headers",
 				Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL"), Validator: validPublicURL},
@@ -98,7 +98,11 @@ func serveCommand() *cli.Command {
 			if listenURL == "" {
 				listenURL = cmd.String("database-url")
 			}
-			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(),
+			bcfg, err := billingConfig(cmd)
+			if err != nil {
+				return err
+			}
+			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(), Billing: bcfg,
 				Jobs: jobs.Options{Work: cmd.Bool("workers"), ListenURL: listenURL}, SSOKey: cmd.String("sso-encryption-key")})
 			if err != nil {
 				return err

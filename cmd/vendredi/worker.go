@@ -23,7 +23,7 @@ func workerCommand() *cli.Command {
 		Usage: "work the background jobs: mails, reminders, periodic passes",
 		Description: "Works the job queue kept in PostgreSQL until SIGTERM or SIGINT, then lets running jobs finish\n" +
 			"within --shutdown-timeout. `vendredi serve` works the same queue unless --workers=false.",
-		Flags: append(mailFlags(),
+		Flags: append(append(mailFlags(), billingFlags()...),
 			&cli.StringFlag{Name: "public-url", Usage: "the platform's address, for links in mails",
 				Value: "http://localhost:3000", Sources: cli.EnvVars("PUBLIC_URL")},
 			&cli.StringFlag{Name: "base-domain", Usage: "domain of the platform (a localhost one allows logging mails instead of sending them)",
@@ -42,7 +42,11 @@ func workerCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(),
+			bcfg, err := billingConfig(cmd)
+			if err != nil {
+				return err
+			}
+			services, err := wiring.New(ctx, db, sender, wiring.Config{PublicURL: cmd.String("public-url"), Identity: identity.DefaultConfig(), Billing: bcfg,
 				Jobs: jobs.Options{Work: true, ListenURL: cmd.String("database-url")}})
 			if err != nil {
 				return err

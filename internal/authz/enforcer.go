@@ -39,6 +39,11 @@ type Options struct {
 	MaxDomains int
 	// Matrix is the policy to enforce; nil means the embedded one.
 	Matrix *policies.Matrix
+	// Gate, when set, is asked after the permission is granted, with the
+	// route's object, action and path: what the company's plan and billing
+	// allow (billing.Service.Gate), checked in this one place beside the
+	// permissions. An error refuses the request.
+	Gate func(ctx context.Context, obj, act, route string) error
 }
 
 // Enforcer answers whether a user may do an action on a kind of object in
@@ -48,6 +53,7 @@ type Enforcer struct {
 	roles  *RoleManager
 	matrix *policies.Matrix
 	pairs  map[pair]bool // the (object, action) pairs some role holds
+	gate   func(ctx context.Context, obj, act, route string) error
 }
 
 // New builds an Enforcer from the matrix alone: no role is loaded until a
@@ -75,7 +81,7 @@ func New(src RoleSource, opt Options) (*Enforcer, error) {
 	if _, err := ce.AddPolicies(rules); err != nil {
 		return nil, fmt.Errorf("authz: load matrix %s: %w", m.Version, err)
 	}
-	e := &Enforcer{casbin: ce, roles: NewRoleManager(src, m, opt.MaxDomains), matrix: m, pairs: map[pair]bool{}}
+	e := &Enforcer{casbin: ce, roles: NewRoleManager(src, m, opt.MaxDomains), matrix: m, pairs: map[pair]bool{}, gate: opt.Gate}
 	for _, r := range m.Rules {
 		e.pairs[pair{r.Obj, r.Act}] = true
 	}

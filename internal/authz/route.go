@@ -159,6 +159,11 @@ func (g *guard) serve(c *fiber.Ctx) error {
 	if !allowed {
 		return errs.E(errs.Forbidden, "Your role does not allow this.")
 	}
+	if g.e.gate != nil {
+		if err := g.e.gate(ctx, g.d.Obj, g.d.Act, c.Route().Path); err != nil {
+			return err
+		}
+	}
 	return c.Next()
 }
 

@@ -56,6 +56,9 @@ func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[
 		case p.Kind == identity.KindMember:
 			d["Member"] = true
 			d["HRAdmin"] = p.Role == identity.RoleHRAdmin
+			if d["HRAdmin"] == true {
+				d["BillingNotice"] = s.billingNotice(c) // a payment owed: the banner
+			}
 		case p.Staff:
 			d["Staff"] = true
 		}

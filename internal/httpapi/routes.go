@@ -49,6 +49,7 @@ func (s *Server) routes(app *fiber.App) {
 		s.calendarFeedRoutes,
 		s.chatWebhookRoutes,
 		s.ssoRoutes,
+		s.billingRoutes,
 	} {
 		mount(app, api)
 	}

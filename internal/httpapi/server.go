@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/billing"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -108,6 +109,8 @@ type Deps struct {
 	Notifications Notifications
 	// SSO connects companies to their identity providers.
 	SSO *sso.Service
+	// Billing is Stripe billing (off without a key).
+	Billing *billing.Service
 }
 
 // Server holds the handlers' dependencies.

@@ -89,6 +89,11 @@ type Services struct {
 	PurgeExpired func(ctx context.Context) error
 	// Notify are the digests' and the chat posts' (notifications.go).
 	Notify NotifyServices
+	// Billing works billing's jobs; nil when billing is off.
+	Billing Billing
+	// BillingDebounce is the least time between two seat updates of a
+	// company.
+	BillingDebounce time.Duration
 }
 
 // Companies is the platform's directory, as the passes read it.
@@ -148,6 +153,7 @@ func New(ctx context.Context, db *postgres.DB, opt Options) (*Queue, error) {
 		river.AddWorker(workers, &mailWorker{q: q})
 		q.addPassWorkers(workers)
 		q.addNotificationWorkers(workers)
+		q.addBillingWorkers(workers)
 		if opt.Register != nil {
 			opt.Register(workers)
 		}

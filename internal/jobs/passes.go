@@ -87,6 +87,8 @@ func periodicJobs() []*river.PeriodicJob {
 		Every(time.Minute, RemindersArgs{}),
 		// Personal data of campaigns past the company's retention.
 		Every(RetentionPeriod, RetentionArgs{}),
+		// Seats that a missed change left behind follow within the hour.
+		Every(time.Hour, BillingReconcileArgs{}),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
+	"github.com/vendredi-app/vendredi/internal/billing"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/httpapi"
@@ -45,14 +46,27 @@ type Config struct {
 	// (SSO_ENCRYPTION_KEY: 32 bytes, base64 or hex); without it no company
 	// can connect an identity provider.
 	SSOKey string
+	// Billing is Stripe billing; without a secret key it is off.
+	Billing billing.Config
 }
 
 // Identity wires the identity flows to PostgreSQL and the outbox: each
 // flow's change and its mail are one unit of work, so that sender must be
 // a jobs.Outbox (a mail sent inline could leave before a rollback).
 func Identity(db *postgres.DB, sender jobs.Outbox, cfg identity.Config) *identity.Service {
-	s := identity.NewService(cfg, postgres.NewMemberDirectory(db), postgres.NewAccountDirectory(db),
-		postgres.NewAPITokenStore(db), postgres.NewPlatformStore(db), postgres.NewLimiter(db), mail.Notifier{Sender: sender})
+	return identityWith(db, sender, cfg, nil)
+}
+
+// identityWith is Identity with billing told of onboardings and of changes
+// of head count (billing.go).
+func identityWith(db *postgres.DB, sender jobs.Outbox, cfg identity.Config, bill *billing.Service) *identity.Service {
+	var members identity.Members = postgres.NewMemberDirectory(db)
+	var platform identity.Platform = postgres.NewPlatformStore(db)
+	if bill.On() {
+		members, platform = seatWatch{members, bill}, onboardHook{platform, db, bill}
+	}
+	s := identity.NewService(cfg, members, postgres.NewAccountDirectory(db),
+		postgres.NewAPITokenStore(db), platform, postgres.NewLimiter(db), mail.Notifier{Sender: sender})
 	s.Unit = db.InTx
 	return s
 }
@@ -81,6 +95,7 @@ type Services struct {
 	Deps      httpapi.Deps
 	Links     tenants.Addresses
 	Queue     *jobs.Queue
+	Billing   *billing.Service
 	publicURL string
 	tenants   *postgres.TenantStore
 }
@@ -89,10 +104,6 @@ type Services struct {
 // queue's outbox (enqueued with the change that causes it); the queue's
 // workers, here or in `vendredi worker`, deliver them through sender.
 func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (*Services, error) {
-	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{})
-	if err != nil {
-		return nil, err
-	}
 	links, err := tenants.ParseAddresses(cfg.PublicURL)
 	if err != nil {
 		return nil, err
@@ -107,6 +118,17 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	direct := countedSender{sender}
 	sender = q.Outbox()
 	s := &Services{Links: links, publicURL: links.Platform(), tenants: postgres.NewTenantStore(db), Queue: q}
+	bill, err := newBilling(db, cfg.Billing, q, s.tenants, sender, links)
+	if err != nil {
+		return nil, err
+	}
+	s.Billing = bill
+	// The company's plan and billing are checked beside each route's
+	// permission, in authz's one gate.
+	enf, err := authz.New(postgres.NewRoleSource(db), authz.Options{Gate: bill.Gate})
+	if err != nil {
+		return nil, err
+	}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
 	notes := s.notifications(db, q, sender)
@@ -135,7 +157,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	matchmaker.CatalogueVersion = db.CatalogueVersion
-	people := Identity(db, q.Outbox(), cfg.Identity)
+	people := identityWith(db, q.Outbox(), cfg.Identity, bill)
 	single, err := SSO(db, links, cfg.SSOKey, people)
 	if err != nil {
 		return nil, err
@@ -147,6 +169,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 		Members:        postgres.NewMemberStore(db),
 		Identity:       people,
 		SSO:            single,
+		Billing:        bill,
 		Authz:          enf,
 		Offboard:       postgres.NewPlatformStore(db),
 		Catalogue:      catalogue,
@@ -200,6 +223,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 			_, err := reminders.Send(ctx)
 			return err
 		},
+		Billing:         billingWork(bill),
+		BillingDebounce: bill.Config().SeatDebounce,
 	})
 	return s, nil
 }
