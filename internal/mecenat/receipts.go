@@ -23,23 +23,23 @@ const (
 // receipt (Cerfa n° 16216) needs. Value is as the company states it; the
 // association sees it whole, never a person's cost.
 type Receipt struct {
-	ID            uuid.UUID     `json:"id"`
-	AssociationID uuid.UUID     `json:"association_id"`
-	Year          int           `json:"year"`
-	Donor         string        `json:"donor"`
-	Association   string        `json:"association"`
-	LegalID       string        `json:"association_legal_id"`
-	PeriodFrom    time.Time     `json:"period_from"`
-	PeriodTo      time.Time     `json:"period_to"`
-	Hours         Centihours    `json:"centihours"`
-	Value         Cents         `json:"value_cents"`
-	People        int           `json:"people"`
-	Status        string        `json:"status"`
-	OfferedAt     time.Time     `json:"offered_at"`
-	OfferedBy     string        `json:"offered_by,omitempty"`
-	DecidedAt     *time.Time    `json:"decided_at,omitempty"`
-	DecidedBy     string        `json:"decided_by,omitempty"`
-	Lines         []ReceiptLine `json:"lines,omitempty"`
+	ID            uuid.UUID     `json:"id" bun:"id"`
+	AssociationID uuid.UUID     `json:"association_id" bun:"association_id"`
+	Year          int           `json:"year" bun:"year"`
+	Donor         string        `json:"donor" bun:"donor"`
+	Association   string        `json:"association" bun:"association"`
+	LegalID       string        `json:"association_legal_id" bun:"legal_id"`
+	PeriodFrom    time.Time     `json:"period_from" bun:"period_from"`
+	PeriodTo      time.Time     `json:"period_to" bun:"period_to"`
+	Hours         Centihours    `json:"centihours" bun:"centihours"`
+	Value         Cents         `json:"value_cents" bun:"value_cents"`
+	People        int           `json:"people" bun:"people"`
+	Status        string        `json:"status" bun:"status"`
+	OfferedAt     time.Time     `json:"offered_at" bun:"offered_at"`
+	OfferedBy     string        `json:"offered_by,omitempty" bun:"offered_by"`
+	DecidedAt     *time.Time    `json:"decided_at,omitempty" bun:"decided_at"`
+	DecidedBy     string        `json:"decided_by,omitempty" bun:"decided_by"`
+	Lines         []ReceiptLine `json:"lines,omitempty" bun:"-"`
 }
 
 // ReceiptLine is one day of hours under a receipt, as the association

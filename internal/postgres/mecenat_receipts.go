@@ -24,44 +24,18 @@ var _ mecenat.ReceiptStore = (*ReceiptStore)(nil)
 const receiptCols = `r.id, r.association_id, r.year, r.donor, r.association, r.legal_id, r.period_from, r.period_to,
 	r.centihours, r.value_cents, r.people, r.status, r.offered_at, r.offered_by, r.decided_at, r.decided_by`
 
-type receiptRow struct {
-	ID            uuid.UUID  `bun:"id"`
-	AssociationID uuid.UUID  `bun:"association_id"`
-	Year          int        `bun:"year"`
-	Donor         string     `bun:"donor"`
-	Association   string     `bun:"association"`
-	LegalID       string     `bun:"legal_id"`
-	PeriodFrom    time.Time  `bun:"period_from"`
-	PeriodTo      time.Time  `bun:"period_to"`
-	Centihours    int64      `bun:"centihours"`
-	Value         int64      `bun:"value_cents"`
-	People        int        `bun:"people"`
-	Status        string     `bun:"status"`
-	OfferedAt     time.Time  `bun:"offered_at"`
-	OfferedBy     string     `bun:"offered_by"`
-	DecidedAt     *time.Time `bun:"decided_at"`
-	DecidedBy     string     `bun:"decided_by"`
-}
-
-func (r receiptRow) domain() mecenat.Receipt {
-	return mecenat.Receipt{ID: r.ID, AssociationID: r.AssociationID, Year: r.Year, Donor: r.Donor, Association: r.Association,
-		LegalID: r.LegalID, PeriodFrom: r.PeriodFrom, PeriodTo: r.PeriodTo, Hours: mecenat.Centihours(r.Centihours),
-		Value: mecenat.Cents(r.Value), People: r.People, Status: r.Status, OfferedAt: r.OfferedAt, OfferedBy: r.OfferedBy,
-		DecidedAt: r.DecidedAt, DecidedBy: r.DecidedBy}
-}
-
 // OfferReceipt replaces the company's offer for the association and year
 // under a row lock, so that two offers sent at once leave one.
 func (s *ReceiptStore) OfferReceipt(ctx context.Context, r *mecenat.Receipt) error {
 	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var old []receiptRow
+		var old []mecenat.Receipt
 		if err := tx.NewRaw("SELECT "+receiptCols+" FROM mecenat_receipts r WHERE r.association_id = ? AND r.year = ? FOR UPDATE",
 			r.AssociationID, r.Year).Scan(ctx, &old); err != nil {
 			return err
 		}
 		if len(old) == 1 {
 			o := old[0]
-			if o.Status == mecenat.ReceiptConfirmed && o.Centihours == int64(r.Hours) && o.Value == int64(r.Value) {
+			if o.Status == mecenat.ReceiptConfirmed && o.Hours == r.Hours && o.Value == r.Value {
 				return errs.E(errs.Conflict, "the association has confirmed this receipt and its figures have not changed")
 			}
 			r.ID = o.ID
@@ -94,14 +68,10 @@ func (s *ReceiptStore) OfferReceipt(ctx context.Context, r *mecenat.Receipt) err
 }
 
 func scanReceipts(ctx context.Context, tx bun.Tx, where string, args ...any) ([]mecenat.Receipt, error) {
-	var rows []receiptRow
+	var out []mecenat.Receipt
 	if err := tx.NewRaw("SELECT "+receiptCols+" FROM mecenat_receipts r WHERE "+where+" ORDER BY r.year DESC, r.association, r.donor",
-		args...).Scan(ctx, &rows); err != nil {
+		args...).Scan(ctx, &out); err != nil {
 		return nil, err
-	}
-	out := make([]mecenat.Receipt, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
 	}
 	return out, nil
 }
@@ -191,7 +161,7 @@ func (s *ReceiptStore) DecideFor(ctx context.Context, association, id uuid.UUID,
 	decide func(r *mecenat.Receipt) (*mecenat.Dispute, error)) (*mecenat.Receipt, error) {
 	var out *mecenat.Receipt
 	err := s.db.AssociationTx(ctx, association, func(ctx context.Context, tx bun.Tx) error {
-		var rows []receiptRow
+		var rows []mecenat.Receipt
 		if err := tx.NewRaw("SELECT "+receiptCols+" FROM mecenat_receipts r WHERE r.association_id = ? AND r.id = ? FOR UPDATE",
 			association, id).Scan(ctx, &rows); err != nil {
 			return err
@@ -199,7 +169,7 @@ func (s *ReceiptStore) DecideFor(ctx context.Context, association, id uuid.UUID,
 		if len(rows) == 0 {
 			return errs.E(errs.NotFound, "no such receipt")
 		}
-		r := rows[0].domain()
+		r := rows[0]
 		if err := receiptLines(ctx, tx, &r); err != nil {
 			return err
 		}
