@@ -68,7 +68,7 @@ func (s *ReceiptStore) OfferReceipt(ctx context.Context, r *mecenat.Receipt) err
 }
 
 func scanReceipts(ctx context.Context, tx bun.Tx, where string, args ...any) ([]mecenat.Receipt, error) {
-	var out []mecenat.Receipt
+	out := []mecenat.Receipt{} // an empty list, never null
 	if err := tx.NewRaw("SELECT "+receiptCols+" FROM mecenat_receipts r WHERE "+where+" ORDER BY r.year DESC, r.association, r.donor",
 		args...).Scan(ctx, &out); err != nil {
 		return nil, err
