@@ -198,8 +198,10 @@ func eraseMember(ctx context.Context, tx bun.Tx, id uuid.UUID, email, name strin
 }
 
 // forgetInMails removes the outbox's mails to a person and redacts their
-// address and name from the mails to others that name them (a delivery
-// running now is left to finish). It returns how many mails went.
+// address and name from the mails to others that name them. A delivery
+// running now is left to finish, but its row is redacted too: River's
+// completion only sets the state, so the completed row keeps no trace.
+// It returns how many mails went.
 func forgetInMails(ctx context.Context, tx bun.Tx, email, name string) (int, error) {
 	res, err := tx.ExecContext(ctx, `DELETE FROM river_job WHERE kind = 'mail' AND state <> 'running'
 		AND args->'message'->'To' @> jsonb_build_array(jsonb_build_object('Email', ?::text))`, email)
@@ -213,7 +215,7 @@ func forgetInMails(ctx context.Context, tx bun.Tx, email, name string) (int, err
 	}
 	for _, needle := range needles {
 		if _, err := tx.ExecContext(ctx, `UPDATE river_job SET args = replace(args::text, ?, '[erased]')::jsonb
-			WHERE kind = 'mail' AND state <> 'running' AND strpos(args::text, ?) > 0`, needle, needle); err != nil {
+			WHERE kind = 'mail' AND strpos(args::text, ?) > 0`, needle, needle); err != nil {
 			return 0, err
 		}
 	}
