@@ -5,9 +5,28 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-mkdir -p .local
-go build -o bin/vendredi ./cmd/vendredi
+mkdir -p .local bin
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Both binaries build side by side before anything starts, so that the mail
+# catcher listens before the server mails anything (the demo's invitations
+# go out as it starts). A first build compiles a few hundred modules: it
+# takes minutes on a fresh machine, seconds afterwards.
+started=$SECONDS
+what="Vendredi"
+[[ -n "${SMTP_URL:-}" ]] || what="Vendredi and its local mail catcher (mailpit)"
+say "Building $what — the first build takes a few minutes, later ones seconds…"
+go build -o bin/vendredi ./cmd/vendredi &
+build_app=$!
+if [[ -z "${SMTP_URL:-}" ]]; then
+	go build -o bin/mailpit github.com/axllent/mailpit &
+	build_mail=$!
+	wait $build_mail || { echo "building mailpit failed (see above)" >&2; exit 1; }
+fi
+wait $build_app || { echo "building vendredi failed (see above)" >&2; exit 1; }
+say "Built in $((SECONDS - started)) s. Finding PostgreSQL…"
 admin=$(deploy/dev/postgres.sh)
+say "Preparing the database ${DATABASE_NAME:-vendredi}: roles, migrations, demo data…"
 eval "$(bin/vendredi db provision --admin-url "$admin" --database "${DATABASE_NAME:-vendredi}")"
 bin/vendredi migrate up
 bin/vendredi seed demo
@@ -15,16 +34,17 @@ bin/vendredi seed demo
 mail_ui="(mails are printed in this log: SMTP_URL is set to your own server)"
 if [[ -z "${SMTP_URL:-}" ]]; then
 	# Invitations and sign-in links land in mailpit's inbox, on this machine only.
-	go tool mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 --database .local/mailpit.db \
+	say "Starting the mail catcher (mailpit)…"
+	bin/mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 --database .local/mailpit.db \
 		--disable-version-check --smtp-disable-rdns --smtp-auth-accept-any --smtp-auth-allow-insecure \
 		>.local/mailpit.log 2>&1 &
 	mailpit=$!
 	trap 'kill $mailpit 2>/dev/null || true' EXIT
-	# Serve once mailpit listens: the server mails the demo campaigns'
-	# invitations as it starts (the first run builds mailpit, which takes a while).
-	for _ in $(seq 600); do
-		if (exec 3<>/dev/tcp/127.0.0.1/1025) 2>/dev/null; then break; fi
-		kill -0 $mailpit 2>/dev/null || { echo "mailpit did not start; see .local/mailpit.log" >&2; exit 1; }
+	# Serve once mailpit listens, for as long as it is alive: it is built
+	# already, so this is a matter of seconds. (Mails wait in the outbox and
+	# are retried anyway; this only spares the first ones a retry.)
+	until (exec 3<>/dev/tcp/127.0.0.1/1025) 2>/dev/null; do
+		kill -0 $mailpit 2>/dev/null || { echo "mailpit did not start; see .local/mailpit.log (is port 1025 or 8025 taken?)" >&2; exit 1; }
 		sleep 0.1
 	done
 	export SMTP_URL='smtp://127.0.0.1:1025?tls=none'
@@ -37,9 +57,19 @@ base=${BASE_DOMAIN:-localhost}
 # Mailed links are built from PUBLIC_URL only: on this machine, the
 # address the server listens on.
 export PUBLIC_URL=${PUBLIC_URL:-http://$base:$port}
+say "Starting the server on :$port…"
+bin/vendredi serve &
+server=$!
+trap 'kill $server ${mailpit:-} 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+# The banner comes once the server answers, so that what it says is true.
+until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+	kill -0 $server 2>/dev/null || { wait $server; exit $?; }
+	sleep 0.2
+done
 cat <<MSG
 
-  Vendredi is starting. Open:
+  Vendredi is ready ($((SECONDS - started)) s). Open:
     http://acme.$base:$port/       Acme, a demo company
     http://globex.$base:$port/     Globex, another one (isolation)
     http://$base:$port/            the platform (staff, associations)
@@ -54,4 +84,4 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-bin/vendredi serve
+wait $server
