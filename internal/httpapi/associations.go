@@ -18,7 +18,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/platform"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // associationRoutes serve associations: a manager signs one up, keeps its
@@ -33,9 +32,9 @@ func (s *Server) associationRoutes(app, api fiber.Router) {
 		enf.Route("association_review", "reject")
 
 	// "sign-up" before ":association": Fiber takes the first route that matches.
-	api.Post("/associations/sign-up", public, s.signUpManager)
-	app.Get("/associations/sign-up", public, s.managerSignUpPage)
-	app.Post("/associations/sign-up", public, s.managerSignUpSubmit)
+	api.Post("/associations/sign-up", public, platformOnly, s.signUpManager)
+	app.Get("/associations/sign-up", public, platformOnly, s.managerSignUpPage)
+	app.Post("/associations/sign-up", public, platformOnly, s.managerSignUpSubmit)
 	api.Get("/associations/:association", read, s.getAssociation)
 	app.Get("/associations/:association", read, s.associationHomePage)
 	api.Patch("/associations/:association", update, s.updateAssociation)
@@ -69,9 +68,6 @@ func (s *Server) signUpManager(c *fiber.Ctx) error {
 	}
 	if err := bind(c, &in); err != nil {
 		return err
-	}
-	if _, ok := tenants.FromContext(c.UserContext()); ok {
-		return errs.E(errs.NotFound, "associations sign up on the platform's address")
 	}
 	a := in.Association
 	claimed, err := s.deps.Identity.SignUpManager(c.UserContext(), identity.ManagerSignUp{Email: in.Email, FullName: in.FullName,
@@ -198,9 +194,6 @@ var signUpAlias = map[string]string{"association.name": "name", "association.leg
 	"association.city": "city", "association.website": "website", "association.description": "description"}
 
 func (s *Server) managerSignUpPage(c *fiber.Ctx) error {
-	if _, ok := tenants.FromContext(c.UserContext()); ok {
-		return errs.E(errs.NotFound, "associations sign up on the platform's address")
-	}
 	// The address comes back in the URL: it is shown only when it is one,
 	// so that a crafted link cannot make the page say something else.
 	to, err := identity.NormalizeEmail("sent", c.Query("sent"))
@@ -213,9 +206,6 @@ func (s *Server) managerSignUpPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
-	if _, ok := tenants.FromContext(c.UserContext()); ok {
-		return errs.E(errs.NotFound, "associations sign up on the platform's address")
-	}
 	form := map[string]string{}
 	for f := range signUpInputs {
 		if f != "password" {

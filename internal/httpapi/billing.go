@@ -38,16 +38,6 @@ func (s *Server) billingRoutes(app, api fiber.Router) {
 	s.stripeWebhookRoutes(app)
 }
 
-// billingCompany is the company of the host; billing's company routes
-// answer 404 on the bare domain.
-func billingCompany(c *fiber.Ctx) (*tenants.Tenant, error) {
-	t, ok := tenants.FromContext(c.UserContext())
-	if !ok {
-		return nil, errs.E(errs.NotFound, "There is nothing at this address.")
-	}
-	return t, nil
-}
-
 type planJSON struct {
 	Key       string             `json:"key"`
 	Name      string             `json:"name"`
@@ -119,7 +109,7 @@ func live(a *billing.Account) bool {
 }
 
 func (s *Server) billingState(c *fiber.Ctx) error {
-	if _, err := billingCompany(c); err != nil {
+	if _, err := hostCompany(c); err != nil {
 		return err
 	}
 	st, err := s.deps.Billing.State(c.UserContext())
@@ -141,7 +131,7 @@ type checkoutInput struct {
 }
 
 func (s *Server) checkout(c *fiber.Ctx) (string, error) {
-	t, err := billingCompany(c)
+	t, err := hostCompany(c)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +152,7 @@ func (s *Server) billingCheckout(c *fiber.Ctx) error {
 }
 
 func (s *Server) billingPortal(c *fiber.Ctx) error {
-	t, err := billingCompany(c)
+	t, err := hostCompany(c)
 	if err != nil {
 		return err
 	}
@@ -178,7 +168,7 @@ func (s *Server) billingPortal(c *fiber.Ctx) error {
 func (s *Server) billingPage(c *fiber.Ctx) error { return s.renderBilling(c, nil) }
 
 func (s *Server) renderBilling(c *fiber.Ctx, fieldErrors map[string]string) error {
-	if _, err := billingCompany(c); err != nil {
+	if _, err := hostCompany(c); err != nil {
 		return err
 	}
 	st, err := s.deps.Billing.State(c.UserContext())
@@ -219,7 +209,7 @@ func (s *Server) billingCheckoutSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) billingPortalSubmit(c *fiber.Ctx) error {
-	t, err := billingCompany(c)
+	t, err := hostCompany(c)
 	if err != nil {
 		return err
 	}

@@ -151,6 +151,35 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// companyOnly and platformOnly say on which host a route exists: a
+// company's routes answer 404 on the platform's host, and the platform's
+// on a company's, exactly as an unknown address does.
+func companyOnly(c *fiber.Ctx) error {
+	if _, err := hostCompany(c); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+func platformOnly(c *fiber.Ctx) error {
+	if _, ok := tenants.FromContext(c.UserContext()); ok {
+		return errNoSuchAddress()
+	}
+	return c.Next()
+}
+
+// hostCompany is the company whose host the request came to; on the
+// platform's host there is none, and the route does not exist.
+func hostCompany(c *fiber.Ctx) (*tenants.Tenant, error) {
+	t, ok := tenants.FromContext(c.UserContext())
+	if !ok {
+		return nil, errNoSuchAddress()
+	}
+	return t, nil
+}
+
+func errNoSuchAddress() error { return errs.E(errs.NotFound, nothingHere) }
+
 // staffOnly guards everything under /platform, pages and API: the staff's
 // side exists on the platform's own host only (404 on a company's, as
 // for any unknown address) and for staff only (403 to anyone else signed
@@ -159,7 +188,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 // their company: the path, not the permission, says this is staff work.
 func (s *Server) staffOnly(c *fiber.Ctx) error {
 	if site, _ := c.Locals(siteKey).(tenants.Site); !site.Platform {
-		return errs.E(errs.NotFound, "There is nothing at this address.")
+		return errNoSuchAddress()
 	}
 	if p := principal(c); p != nil && !p.Staff {
 		return errs.E(errs.Forbidden, "this page is for Vendredi's staff")

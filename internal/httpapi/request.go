@@ -93,7 +93,7 @@ func checkField(field, value string) error {
 func (s *Server) validText(c *fiber.Ctx) error {
 	req := c.Request()
 	if p := req.URI().Path(); !textOK(string(p), false) {
-		return errs.E(errs.NotFound, "There is nothing at this address.")
+		return errNoSuchAddress()
 	}
 	var err error
 	req.URI().QueryArgs().VisitAll(func(k, v []byte) {

@@ -50,15 +50,6 @@ func (s *Server) ssoRoutes(app, api fiber.Router) {
 	api.Post("/platform/companies/:slug/sso/break-glass", enf.Route("companies", "update"), s.ssoBreakGlass)
 }
 
-// companyOnly answers 404 on the platform's host: single sign-on is a
-// company's.
-func companyOnly(c *fiber.Ctx) error {
-	if _, ok := tenants.FromContext(c.UserContext()); !ok {
-		return errs.E(errs.NotFound, "There is nothing at this address.")
-	}
-	return c.Next()
-}
-
 // ssoJSON is a connection as the API shows it: never a secret.
 type ssoJSON struct {
 	Connected       bool          `json:"connected"`

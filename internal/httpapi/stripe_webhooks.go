@@ -4,15 +4,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/authz"
-	"github.com/vendredi-app/vendredi/internal/errs"
-	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // stripeWebhookRoutes is Stripe's endpoint, on the bare domain only. It is
 // public: the signature on the raw body, checked against the endpoint's
 // secret, is the credential.
 func (s *Server) stripeWebhookRoutes(app fiber.Router) {
-	app.Post("/webhooks/stripe", authz.Public(), s.stripeWebhook)
+	app.Post("/webhooks/stripe", authz.Public(), platformOnly, s.stripeWebhook)
 }
 
 // stripeWebhook verifies, stores and queues the event, and answers at
@@ -20,8 +18,8 @@ func (s *Server) stripeWebhookRoutes(app fiber.Router) {
 // anything verified, a replay and a type billing ignores included (Stripe
 // retries anything else for days).
 func (s *Server) stripeWebhook(c *fiber.Ctx) error {
-	if _, ok := tenants.FromContext(c.UserContext()); ok || !s.deps.Billing.On() {
-		return errs.E(errs.NotFound, "There is nothing at this address.")
+	if !s.deps.Billing.On() {
+		return errNoSuchAddress()
 	}
 	// The body as received, byte for byte: the signature covers it.
 	body := append([]byte(nil), c.Body()...)
