@@ -32,9 +32,6 @@ var campaignMoves = map[string][]string{
 	Archived:  {},
 }
 
-// CanMove reports whether a campaign may go from one status to another.
-func CanMove(from, to string) bool { return slices.Contains(campaignMoves[from], to) }
-
 // Campaign is a company's drive.
 type Campaign struct {
 	ID                   uuid.UUID   `json:"id"`
@@ -96,10 +93,6 @@ var participationMoves = map[string][]string{
 	NoShow:    {},
 }
 
-// CanMoveParticipation reports whether a participation may go from one
-// status to another.
-func CanMoveParticipation(from, to string) bool { return slices.Contains(participationMoves[from], to) }
-
 // Refusal reasons (JeVeuxAider's).
 var RefusalReasons = []string{"no_response", "requirements_not_met", "changed_mind", "mission_ended", "other"}
 
@@ -160,7 +153,9 @@ func (p *Participation) Late(now time.Time) bool {
 
 // CanMove reports whether the participation may become to: the one rule
 // behind every action a page offers (cancel, validate, refuse, attend).
-func (p *Participation) CanMove(to string) bool { return CanMoveParticipation(p.Status, to) }
+func (p *Participation) CanMove(to string) bool {
+	return slices.Contains(participationMoves[p.Status], to)
+}
 
 // Move changes a participation's status if the state machine allows it.
 func (p *Participation) Move(to string) error {

@@ -7,12 +7,12 @@ func TestStateMachines(t *testing.T) {
 	allowed := [][2]string{{Draft, Active}, {Scheduled, Active}, {Active, Closed}, {Closed, Archived}}
 	refused := [][2]string{{Active, Draft}, {Archived, Active}, {Draft, Closed}, {Closed, Scheduled}}
 	for _, m := range allowed {
-		if !CanMove(m[0], m[1]) {
+		if c := (Campaign{Status: m[0]}); !c.CanMove(m[1]) {
 			t.Errorf("campaign %s -> %s refused; want allowed", m[0], m[1])
 		}
 	}
 	for _, m := range refused {
-		if CanMove(m[0], m[1]) {
+		if c := (Campaign{Status: m[0]}); c.CanMove(m[1]) {
 			t.Errorf("campaign %s -> %s allowed; want refused", m[0], m[1])
 		}
 	}

@@ -468,10 +468,14 @@ func templateGoals(t *Template, audienceSize int) (*int, *float64) {
 	return &n, &h
 }
 
+// CanMove reports whether the campaign may become to: the one rule behind
+// launching, closing, reopening and archiving, and the buttons offering them.
+func (c *Campaign) CanMove(to string) bool { return slices.Contains(campaignMoves[c.Status], to) }
+
 // Transition moves a campaign to another status if the state machine
 // allows it (errs.Conflict otherwise), and stamps the first launch.
 func (c *Campaign) Transition(to string, now time.Time) error {
-	if !CanMove(c.Status, to) {
+	if !c.CanMove(to) {
 		return errs.E(errs.Conflict, "a campaign that is %s cannot become %s", c.Status, to)
 	}
 	c.Status = to
