@@ -143,6 +143,9 @@ func Merge(fsys fs.FS) ([]byte, error) {
 				if !ok {
 					continue
 				}
+				if err := lintOperation(op); err != nil {
+					return nil, fmt.Errorf("openapi: %s: %s %s: %w", name, strings.ToUpper(m), p, err)
+				}
 				if _, named := op["tags"]; !named {
 					op["tags"] = []any{tag}
 					used = true
@@ -187,6 +190,39 @@ func Merge(fsys fs.FS) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// lintOperation holds every operation to what clients generated from the
+// document rely on: a stable name, a summary for the docs page, and the
+// problem+json answer every error of the API is (the `default` response).
+func lintOperation(op map[string]any) error {
+	if id, _ := op["operationId"].(string); id == "" {
+		return fmt.Errorf("no operationId: generated clients name the call after it")
+	}
+	if s, _ := op["summary"].(string); strings.TrimSpace(s) == "" {
+		return fmt.Errorf("no summary: the docs page lists the operation by it")
+	}
+	responses, _ := op["responses"].(map[string]any)
+	def, _ := responses["default"].(map[string]any)
+	if ref, _ := def["$ref"].(string); ref == ProblemResponse {
+		return nil
+	}
+	// Or a response of its own, to say which errors: still a problem.
+	content, _ := def["content"].(map[string]any)
+	media, _ := content["application/problem+json"].(map[string]any)
+	schema, _ := media["schema"].(map[string]any)
+	if ref, _ := schema["$ref"].(string); ref == ProblemSchema && len(content) == 1 {
+		return nil
+	}
+	return fmt.Errorf("responses.default is neither {$ref: '%s'} nor application/problem+json of %s: every error the API answers is a problem",
+		ProblemResponse, ProblemSchema)
+}
+
+// ProblemResponse is the response every operation's errors share, and
+// ProblemSchema its body.
+const (
+	ProblemResponse = "#/components/responses/Problem"
+	ProblemSchema   = "#/components/schemas/Problem"
+)
 
 func readYAML(fsys fs.FS, name string) (map[string]any, error) {
 	b, err := fs.ReadFile(fsys, name)

@@ -15,6 +15,12 @@ paths: {}
 components:
   schemas:
     Problem: {type: object}
+  responses:
+    Problem:
+      description: a problem
+      content:
+        application/problem+json:
+          schema: {$ref: '#/components/schemas/Problem'}
 `
 
 func fragment(path, schema string) string {
@@ -22,8 +28,11 @@ func fragment(path, schema string) string {
 paths:
   ` + path + `:
     get:
+      operationId: get` + strings.NewReplacer("/", "", "{", "", "}", "").Replace(path) + `
+      summary: read it
       responses:
         "200": {description: ok}
+        default: {$ref: '#/components/responses/Problem'}
 components:
   schemas:
     ` + schema + `: {type: string}
@@ -90,11 +99,15 @@ func TestMergeRefusesWhatTwoFragmentsDefine(t *testing.T) {
 
 func TestMergeRefusesMalformedFragments(t *testing.T) {
 	for name, frag := range map[string]string{
-		"another top-level key": "info: {title: x}\npaths: {}\n",
-		"a key given twice":     "paths: {}\npaths: {}\n",
-		"the prefix in a path":  fragment("/api/v1/a", "A"),
-		"a relative path":       fragment("a", "A"),
-		"not a component kind":  "components:\n  widgets: {}\n",
+		"another top-level key":          "info: {title: x}\npaths: {}\n",
+		"a key given twice":              "paths: {}\npaths: {}\n",
+		"the prefix in a path":           fragment("/api/v1/a", "A"),
+		"a relative path":                fragment("a", "A"),
+		"not a component kind":           "components:\n  widgets: {}\n",
+		"an operation without a name":    "paths:\n  /a:\n    get:\n      summary: A\n      responses:\n        default: {$ref: '#/components/responses/Problem'}\n",
+		"an operation without a summary": "paths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        default: {$ref: '#/components/responses/Problem'}\n",
+		"errors that are not problems":   "paths:\n  /a:\n    get:\n      operationId: a\n      summary: A\n      responses:\n        default: {description: x, content: {application/json: {schema: {type: object}}}}\n",
+		"no errors at all":               "paths:\n  /a:\n    get:\n      operationId: a\n      summary: A\n      responses:\n        '200': {description: OK}\n",
 	} {
 		if _, err := merge(map[string]string{"base.yaml": base, "x.yaml": frag}); err == nil || !strings.Contains(err.Error(), "x.yaml") {
 			t.Errorf("%s: %v, want an error naming x.yaml", name, err)
