@@ -89,15 +89,6 @@ var importDomains = map[string]string{
 	"benevolat-competences":  "",
 }
 
-// ImportDomains lists the domains an import file may use and their causes.
-func ImportDomains() map[string]string {
-	out := make(map[string]string, len(importDomains))
-	for k, v := range importDomains {
-		out[k] = v
-	}
-	return out
-}
-
 // Which field of the file each field of Mission comes from, to name the
 // file's field when Normalize refuses a mission.
 var importFieldOf = map[string]string{

@@ -309,9 +309,6 @@ func unix(t time.Time) int64 {
 	return t.Unix()
 }
 
-// Len is the number of missions in the index.
-func (ix *Index) Len() int { return len(ix.missions) }
-
 func (ix *Index) compileEmployee(e *Employee) *cEmployee {
 	nf := len(ix.dict.fam)
 	ce := &cEmployee{
@@ -386,11 +383,6 @@ func (ix *Index) Recommend(e *Employee, k int) []Recommendation {
 		out[i] = Recommendation{MissionID: ix.ids[t.mission], Score: int(t.score)}
 	}
 	return out
-}
-
-// Explain evaluates one mission of the index for an employee.
-func (ix *Index) Explain(e *Employee, m *Mission) Explanation {
-	return Evaluate(ix.camp, e, m)
 }
 
 type scored struct {

@@ -1,7 +1,6 @@
 package mecenat
 
 import (
-	"slices"
 	"time"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
@@ -97,14 +96,4 @@ func (rs References) For(year int) (Reference, error) {
 		return r, errs.E(errs.Conflict, "the reference figures for %d (social security ceiling, rates) are not entered yet: platform staff keep them", year)
 	}
 	return r, nil
-}
-
-// Years are the years with figures, in order.
-func (rs References) Years() []int {
-	out := make([]int, 0, len(rs))
-	for y := range rs {
-		out = append(out, y)
-	}
-	slices.Sort(out)
-	return out
 }

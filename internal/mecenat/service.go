@@ -184,11 +184,6 @@ func (s *Service) SetTurnover(ctx context.Context, year int, turnover *Cents) er
 	return s.store.SetTurnover(ctx, year, turnover)
 }
 
-// Turnovers are the declared turnovers by year.
-func (s *Service) Turnovers(ctx context.Context) (map[int]Cents, error) {
-	return s.store.Turnovers(ctx)
-}
-
 // Costs is the company's cost book.
 func (s *Service) Costs(ctx context.Context) (*CostBook, error) { return s.store.Costs(ctx) }
 
