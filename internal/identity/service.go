@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -529,16 +530,27 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err
 	}
-	p, err := s.validateInvite(t, InviteInput{Email: email, FullName: fullName})
-	if err != nil {
-		return err
-	}
 	if len(t.EmailDomains) == 0 {
 		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)
 	}
-	if p.PasswordHash, err = s.HashPassword("password", password); err != nil {
-		return err
+	// Every input at fault is said at once (errors.Join), so that a form
+	// shows each message next to its field in one round trip.
+	var refused []error
+	p, err := s.validateInvite(t, InviteInput{Email: email, FullName: fullName})
+	if err != nil {
+		refused = append(refused, err)
+		if errs.FieldOf(err) != "full_name" && utf8.RuneCountInString(strings.TrimSpace(fullName)) > 200 {
+			refused = append(refused, errs.Field("full_name", "the name is longer than 200 characters"))
+		}
 	}
+	pwHash, err := s.HashPassword("password", password)
+	if err != nil {
+		refused = append(refused, err)
+	}
+	if len(refused) > 0 {
+		return errors.Join(refused...)
+	}
+	p.PasswordHash = pwHash
 	p.Status = StatusPendingVerification
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.VerifyTTL)
