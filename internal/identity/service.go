@@ -369,6 +369,63 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 	return s.startSession(ctx, dir, p, c, ActionPasswordReset)
 }
 
+// ChangePassword sets a new password for a signed-in person, who proves
+// it is them with the current one. Every session ends and a new one
+// starts (its token returned), so that a session someone else holds does
+// not outlive the change. Both inputs are checked together: each refusal
+// names its field (errors.Join).
+func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current, next string, c Client) (string, error) {
+	if actor == nil || (actor.Kind != KindMember && actor.Kind != KindAccount) {
+		return "", errs.E(errs.Forbidden, "only a person signed in changes their password")
+	}
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", err
+	}
+	// A stolen session must not try passwords at leisure.
+	if err := s.limit(ctx, "password-change:"+actor.ID.String(), s.cfg.SignInPerAccountIP); err != nil {
+		return "", err
+	}
+	dir := s.dir(ctx)
+	p, err := dir.ByID(ctx, actor.ID)
+	if err != nil {
+		return "", err
+	}
+	var refused []error
+	if current == "" {
+		refused = append(refused, errs.Field("current_password", "enter your current password"))
+	} else {
+		hash := s.dummy
+		if p.PasswordHash != "" {
+			hash = p.PasswordHash
+		}
+		match, err := argon2id.ComparePasswordAndHash(current, hash)
+		if err != nil {
+			return "", fmt.Errorf("compare password: %w", err)
+		}
+		if !match || hash == s.dummy {
+			refused = append(refused, errs.Field("current_password", "this is not your current password"))
+		}
+	}
+	hash, err := s.HashPassword("new_password", next)
+	if err != nil {
+		refused = append(refused, err)
+	}
+	if len(refused) > 0 {
+		return "", errors.Join(refused...)
+	}
+	if p, err = dir.Update(ctx, p.ID, func(p *Person) error {
+		p.PasswordHash = hash
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := dir.EndSessions(ctx, p.ID); err != nil {
+		return "", err
+	}
+	token, _, err := s.startSession(ctx, dir, p, c, ActionPasswordReset)
+	return token, err
+}
+
 // linkError explains an unusable link without saying which way it failed.
 func linkError(err error) error {
 	if errs.Is(err, errs.NotFound) {
