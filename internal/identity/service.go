@@ -587,9 +587,6 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err
 	}
-	if len(t.EmailDomains) == 0 {
-		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)
-	}
 	// Every input at fault is said at once (errors.Join), so that a form
 	// shows each message next to its field in one round trip.
 	var refused []error
@@ -606,6 +603,9 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	}
 	if len(refused) > 0 {
 		return errors.Join(refused...)
+	}
+	if len(t.EmailDomains) == 0 {
+		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)
 	}
 	p.PasswordHash = pwHash
 	p.Status = StatusPendingVerification
