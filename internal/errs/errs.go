@@ -142,3 +142,28 @@ func (e *Error) Translated(translate func(format string) (string, bool)) string 
 	}
 	return out
 }
+
+// Fields returns every *Error err carries, in order: one for a single
+// error, each of a join (errors.Join) for a form refused on several inputs
+// at once, so that each message goes next to its field. CodeOf and
+// MessageOf of a join are those of its first error.
+func Fields(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var e *Error
+		if errors.As(err, &e) {
+			out = append(out, e)
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package errs
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -42,5 +43,34 @@ func TestTranslated(t *testing.T) {
 		if got := c.e.Translated(lookup); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+func TestFieldsListsEveryRefusedInput(t *testing.T) {
+	email, password := Field("email", "bad email"), Field("password", "too short")
+	joined := errors.Join(email, fmt.Errorf("hashing: %w", password))
+	for _, c := range []struct {
+		name string
+		err  error
+		want []*Error
+	}{
+		{"joined", joined, []*Error{email, password}},
+		{"one", email, []*Error{email}},
+		{"none", errors.New("boom"), nil},
+		{"nil", nil, nil},
+	} {
+		got := Fields(c.err)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %d errors, want %d", c.name, len(got), len(c.want))
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%s: error %d is %v, want %v", c.name, i, got[i], c.want[i])
+			}
+		}
+	}
+	if CodeOf(joined) != Invalid || FieldOf(joined) != "email" {
+		t.Errorf("a join's code and field: %s %q; want the first error's", CodeOf(joined), FieldOf(joined))
 	}
 }

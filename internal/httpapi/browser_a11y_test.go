@@ -57,11 +57,11 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 		host, email string
 		paths       []string
 	}{
-		{"acme.localhost", "", []string{"/", "/sign-in", "/auth/invitation?token=unknown", "/no-such-page"}},
+		{"acme.localhost", "", []string{"/", "/sign-in", "/sign-up", "/auth/invitation?token=unknown", "/no-such-page"}},
 		{"localhost", "", []string{"/", "/associations/sign-up", "/api/docs"}},
 		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile", "/me/personal-data", "/me/notifications"}},
 		{"acme.localhost", "sophie.laurent@acme.example", []string{"/me/participations"}}, // hours logged
-		{"acme.localhost", "claire.martin@acme.example", []string{"/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",
+		{"acme.localhost", "claire.martin@acme.example", []string{"/admin", "/admin/hours", "/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",
 			"/admin/audit", "/admin/tokens", "/admin/branding", "/admin/privacy", "/admin/chat", "/admin/mecenat", "/admin/mecenat/costs",
 			"/admin/mecenat/" + strconv.Itoa(time.Now().Year()) + "/lines"}},
 		{"localhost", "staff@vendredi.localhost", []string{"/platform", "/platform/companies", "/platform/associations",

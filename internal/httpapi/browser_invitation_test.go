@@ -95,15 +95,15 @@ func TestBrowserInvitations(t *testing.T) {
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
 		chromedp.Click("#link-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#create-tcte", chromedp.ByQuery),
+		chromedp.WaitVisible("#setup", chromedp.ByQuery),
 		chromedp.Location(&where),
 		chromedp.Text(".who", &who, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	if where != "http://"+slug+".localhost:"+port+"/admin/campaigns" || who != "Rose Martin" {
-		t.Fatalf("after joining: at %q as %q; want the HR campaigns page, signed in as Rose Martin", where, who)
+	if where != "http://"+slug+".localhost:"+port+"/admin" || who != "Rose Martin" {
+		t.Fatalf("after joining: at %q as %q; want the HR home and its setup checklist, signed in as Rose Martin", where, who)
 	}
 	screenshot(t, ctx, "hr-landing-1280")
 

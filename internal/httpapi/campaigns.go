@@ -31,6 +31,7 @@ func (s *Server) campaignRoutes(app, api fiber.Router) {
 
 	api.Get("/campaigns", read, s.listCampaigns)
 	app.Get("/admin/campaigns", enf.Route("campaign_reports", "read"), s.hrCampaignsPage)
+	app.Get("/admin", enf.Route("campaign_reports", "read"), s.hrHomePage)
 	api.Post("/campaigns", create, s.createCampaign)
 	app.Post("/admin/campaigns", create, s.hrCreateCampaignSubmit)
 	api.Get("/campaigns/:id", read, s.getCampaign)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,13 @@ func (s *Server) hourRoutes(app, api fiber.Router) {
 	app.Post("/associations/:association/hours/approve", approve, s.approveHoursSubmit)
 	api.Post("/associations/:association/hours/:id/reject", reject, s.forAssociation(s.rejectHours))
 	app.Post("/associations/:association/hours/:id/reject", reject, s.rejectHoursSubmit)
+
+	// HR's queue: the long declarations of the company's own people, with
+	// the same steps as the association's (pendingHours, checkedHours).
+	hrApprove := enf.Route("hours", "approve")
+	app.Get("/admin/hours", hrApprove, s.hrHoursPage)
+	app.Post("/admin/hours/approve", hrApprove, s.hrApproveHoursSubmit)
+	app.Post("/admin/hours/:id/reject", hrApprove, s.hrRejectHoursSubmit)
 }
 
 // forAssociation runs h acting for the association of the path.
@@ -181,9 +189,21 @@ func (s *Server) renderHours(c *fiber.Ctx, failure string) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.deps.Campaigns.Hours(campaign.ForAssociation(c.UserContext(), a.ID), campaign.HourFilter{Status: campaign.HoursPending})
+	q, err := s.pendingHours(c, campaign.ForAssociation(c.UserContext(), a.ID))
 	if err != nil {
 		return err
+	}
+	q["Failure"] = failure
+	return s.render(c, "association/hours", s.assocData(c, "hours", a, q))
+}
+
+// pendingHours is the queue of entries waiting for approval that ctx
+// reaches (an association's, or the company's of the host), as the
+// hours pages show it.
+func (s *Server) pendingHours(c *fiber.Ctx, ctx context.Context) (map[string]any, error) {
+	hs, err := s.deps.Campaigns.Hours(ctx, campaign.HourFilter{Status: campaign.HoursPending})
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(hs))
 	rows := make([]hoursRow, len(hs))
@@ -193,10 +213,8 @@ func (s *Server) renderHours(c *fiber.Ctx, failure string) error {
 		rows[i] = hoursRow{HourLog: h, Text: hoursIn(lang(c), h.Hours)}
 		total += h.Hours
 	}
-	return s.render(c, "association/hours", s.assocData(c, "hours", a, map[string]any{
-		"Hours": rows, "Count": len(hs), "All": strings.Join(ids, ","), "Total": hoursIn(lang(c), total), "Failure": failure,
-		"Approved": c.Query("approved"), "Rejected": c.Query("rejected") == "1",
-	}))
+	return map[string]any{"Hours": rows, "Count": len(hs), "All": strings.Join(ids, ","), "Total": hoursIn(lang(c), total),
+		"Approved": c.Query("approved"), "Rejected": c.Query("rejected") == "1"}, nil
 }
 
 func (s *Server) approveHoursSubmit(c *fiber.Ctx) error {
@@ -204,6 +222,21 @@ func (s *Server) approveHoursSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	n, err := s.approveChecked(c, campaign.ForAssociation(c.UserContext(), assoc))
+	if errs.FieldOf(err) == "ids" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderHours(c, "!association.hours.none_checked")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/associations/"+assoc.String()+"/hours?approved="+strconv.Itoa(n), fiber.StatusSeeOther)
+}
+
+// approveChecked approves the entries checked on an hours page, acting as
+// ctx does, and counts those approved (an id ctx does not reach is not).
+// Nothing checked is an "ids" field error.
+func (s *Server) approveChecked(c *fiber.Ctx, ctx context.Context) (int, error) {
 	var ids []uuid.UUID
 	raw := c.Request().PostArgs().PeekMulti("ids")
 	// "Confirm all" carries the ids the page listed, and only those: an
@@ -217,12 +250,11 @@ func (s *Server) approveHoursSubmit(c *fiber.Ctx) error {
 		}
 	}
 	if len(ids) == 0 {
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.renderHours(c, "!association.hours.none_checked")
+		return 0, errs.Field("ids", "give the ids of the hours to approve")
 	}
-	res, err := s.deps.Campaigns.ApproveHours(campaign.ForAssociation(c.UserContext(), assoc), ids, principal(c).Label())
+	res, err := s.deps.Campaigns.ApproveHours(ctx, ids, principal(c).Label())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	n := 0
 	for _, r := range res {
@@ -230,7 +262,7 @@ func (s *Server) approveHoursSubmit(c *fiber.Ctx) error {
 			n++
 		}
 	}
-	return c.Redirect("/associations/"+assoc.String()+"/hours?approved="+strconv.Itoa(n), fiber.StatusSeeOther)
+	return n, nil
 }
 
 func (s *Server) rejectHoursSubmit(c *fiber.Ctx) error {
@@ -246,4 +278,45 @@ func (s *Server) rejectHoursSubmit(c *fiber.Ctx) error {
 		return s.renderHours(c, s.message(c, err))
 	}
 	return c.Redirect("/associations/"+assoc.String()+"/hours?rejected=1", fiber.StatusSeeOther)
+}
+
+func (s *Server) hrHoursPage(c *fiber.Ctx) error { return s.hrHours(c, "") }
+
+// hrHours is the company's queue: its people's entries that wait for an
+// approval (above the campaign's automatic threshold), whichever
+// association the mission belongs to.
+func (s *Server) hrHours(c *fiber.Ctx, failure string) error {
+	q, err := s.pendingHours(c, c.UserContext())
+	if err != nil {
+		return err
+	}
+	q["Failure"] = failure
+	return s.render(c, "hr/hours", s.hrData(c, "hr.hours.title", q))
+}
+
+func (s *Server) hrApproveHoursSubmit(c *fiber.Ctx) error {
+	n, err := s.approveChecked(c, c.UserContext())
+	if errs.FieldOf(err) == "ids" {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.hrHours(c, "!hr.hours.none_checked")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/hours?approved="+strconv.Itoa(n), fiber.StatusSeeOther)
+}
+
+func (s *Server) hrRejectHoursSubmit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Campaigns.RejectHours(c.UserContext(), id, principal(c).Label()); err != nil {
+		if !pageError(err) {
+			return err
+		}
+		c.Status(statusOf[errs.CodeOf(err)])
+		return s.hrHours(c, s.message(c, err))
+	}
+	return c.Redirect("/admin/hours?rejected=1", fiber.StatusSeeOther)
 }

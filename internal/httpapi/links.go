@@ -82,7 +82,7 @@ func (s *Server) linkSubmit(c *fiber.Ctx) error {
 		return s.renderLink(c, s.message(c, err), nil)
 	}
 	s.setSession(c, token)
-	to := "/"
+	to := homeOf(p)
 	if k.landing != nil {
 		if to, err = k.landing(s, c, p); err != nil {
 			return err
@@ -91,8 +91,8 @@ func (s *Server) linkSubmit(c *fiber.Ctx) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-// firstStop is where a person who just joined starts: an HR admin on the
-// campaigns they will launch, an employee on the campaign that is running
+// firstStop is where a person who just joined starts: an HR admin on their
+// admin home (the company's setup checklist), an employee on the campaign that is running
 // for them (whose page invites them to fill their skills profile), else
 // the home page.
 func (s *Server) firstStop(c *fiber.Ctx, p *identity.Principal) (string, error) {
@@ -100,7 +100,7 @@ func (s *Server) firstStop(c *fiber.Ctx, p *identity.Principal) (string, error) 
 		return "/", nil
 	}
 	if p.Role == identity.RoleHRAdmin {
-		return "/admin/campaigns", nil
+		return homeOf(p), nil
 	}
 	list, err := s.deps.Campaigns.List(c.UserContext(), campaign.Viewer{MemberID: p.ID}, campaign.Active)
 	if err != nil {

@@ -256,8 +256,10 @@ func (s *Server) hrData(c *fiber.Ctx, titleKey string, extra map[string]any) map
 	d["HRAdmin"] = true
 	d["TitleKey"] = titleKey
 	d["Title"] = hrTitles[titleKey][0]
+	d["DateFmt"] = "02/01/2006"
 	if d["Lang"] == "en" {
 		d["Title"] = hrTitles[titleKey][1]
+		d["DateFmt"] = "2 Jan 2006"
 	}
 	return d
 }
@@ -274,6 +276,8 @@ var hrTitles = map[string][2]string{
 	"hr.mecenat.title":   {"Mécénat de compétences", "Skills-based giving"},
 	"hr.lines.title":     {"Détail des heures valorisées", "Valued hours in detail"},
 	"hr.costs.title":     {"Coûts horaires", "Hourly costs"},
+	"hr.hours.title":     {"Heures à approuver", "Hours to approve"},
+	"hr.home.title":      {"Accueil RH", "HR home"},
 }
 
 // pageError keeps the failures a form shows the person; the others go to

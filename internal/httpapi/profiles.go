@@ -19,6 +19,7 @@ func (s *Server) profileRoutes(app, api fiber.Router) {
 	app.Get("/me/profile", read, s.profilePage)
 	api.Put("/me/profile", update, s.saveMyProfile)
 	app.Post("/me/profile", update, s.profileSubmit)
+	app.Post("/me/password", update, s.passwordSubmit)
 }
 
 func (s *Server) myProfile(c *fiber.Ctx) error {
@@ -101,7 +102,11 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message
 	} else if ok {
 		feedSince = &since
 	}
-	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{
+	password, err := s.passwordSection(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{"Password": password,
 		"FeedSince": feedSince, "FeedRevoked": c.Query("feed") == "revoked",
 		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Field": field, "Message": message, "Key": key,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},

@@ -11,6 +11,8 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/tenants"
+	"github.com/vendredi-app/vendredi/web"
 )
 
 func (s *Server) signIn(c *fiber.Ctx) error {
@@ -114,6 +116,8 @@ func (s *Server) signInRoutes(app, api fiber.Router) {
 	api.Post("/auth/password-reset", public, s.requestLink(s.deps.Identity.RequestPasswordReset))
 	app.Post("/sign-in/reset", public, s.resetSubmit)
 	api.Post("/auth/sign-up", public, s.signUp)
+	app.Get("/sign-up", public, s.signUpPage)
+	app.Post("/sign-up", public, s.signUpSubmit)
 	api.Post("/auth/sign-out", session, s.signOut)
 	app.Post("/sign-out", public, s.signOutSubmit)
 	api.Post("/auth/sign-out-everywhere", session, s.signOutEverywhere)
@@ -155,10 +159,10 @@ func nextPath(c *fiber.Ctx) string {
 // the message next to the field at fault and the address kept.
 func (s *Server) signInSubmit(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	token, _, err := s.deps.Identity.SignIn(c.UserContext(), email, c.FormValue("password"), client(c))
+	token, pr, err := s.deps.Identity.SignIn(c.UserContext(), email, c.FormValue("password"), client(c))
 	if err == nil {
 		s.setSession(c, token)
-		return c.Redirect(cmp.Or(nextPath(c), "/"), fiber.StatusSeeOther)
+		return c.Redirect(cmp.Or(nextPath(c), homeOf(pr)), fiber.StatusSeeOther)
 	}
 	code := errs.CodeOf(err)
 	if code == errs.Internal || code == errs.Unavailable {
@@ -191,6 +195,13 @@ func (s *Server) resetSubmit(c *fiber.Ctx) error {
 func (s *Server) mailLinkSubmit(c *fiber.Ctx, request func(context.Context, string, identity.Client) error, sent string) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "Next": nextPath(c)})
+	if email == "" {
+		// Clicked before typing the address: say where the link goes,
+		// not that "" is no address.
+		c.Status(fiber.StatusBadRequest)
+		d["Errors"] = map[string]string{"email": web.Phrases(lang(c))("sign_in.email_first")}
+		return s.renderSignIn(c, d)
+	}
 	if err := request(c.UserContext(), email, client(c)); err != nil {
 		code := errs.CodeOf(err)
 		if code == errs.Internal || code == errs.Unavailable {
@@ -222,4 +233,73 @@ func (s *Server) chooseLanguage(c *fiber.Ctx) error {
 	c.Cookie(&fiber.Cookie{Name: LangCookie, Value: l, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: s.cfg.SecureCookies, Expires: time.Now().AddDate(1, 0, 0)})
 	return c.Redirect(localPath(c.FormValue("back")), fiber.StatusSeeOther)
+}
+
+// signUpFields are the sign-up form's inputs; an error on one of them is
+// shown next to it, any other above the form.
+var signUpFields = map[string]bool{"email": true, "full_name": true, "password": true}
+
+func (s *Server) signUpPage(c *fiber.Ctx) error { return s.renderSignUp(c, nil) }
+
+// renderSignUp shows an employee's sign-up form on their company's
+// address, with the rule the service applies said before the form: the
+// company's email domains may sign up, anyone else asks HR for an
+// invitation; a company without domains (or signing in only through its
+// identity provider) shows no form at all.
+func (s *Server) renderSignUp(c *fiber.Ctx, extra map[string]any) error {
+	t, ok := tenants.FromContext(c.UserContext())
+	if !ok {
+		// Associations sign up on the platform's address: their own form.
+		return errs.E(errs.NotFound, "employees sign up on their company's address")
+	}
+	d := s.pageData(c, "", map[string]any{"Errors": map[string]string{}, "Domains": t.EmailDomains,
+		"DomainList": "@" + strings.Join(t.EmailDomains, ", @")})
+	d["Title"] = pick(lang(c), "Créer mon compte", "Create my account")
+	if s.deps.SSO != nil {
+		opt, err := s.deps.SSO.SignInOption(c.UserContext())
+		if err != nil {
+			return err
+		}
+		if opt != nil {
+			d["SSO"] = opt
+		}
+	}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return s.render(c, "signup.html", d)
+}
+
+// signUpSubmit creates the account from the form; every refused input
+// comes back at once next to its field, with what was typed (never the
+// password).
+func (s *Server) signUpSubmit(c *fiber.Ctx) error {
+	email, name := strings.TrimSpace(c.FormValue("email")), strings.TrimSpace(c.FormValue("full_name"))
+	typed := map[string]any{"Email": email, "FullName": name}
+	err := s.deps.Identity.SignUp(c.UserContext(), email, name, c.FormValue("password"), client(c))
+	if err == nil {
+		typed["Sent"] = true
+		return s.renderSignUp(c, typed)
+	}
+	code := errs.CodeOf(err)
+	if code == errs.Internal || code == errs.Unavailable || code == errs.NotFound {
+		return err
+	}
+	fieldErrors := map[string]string{}
+	for _, e := range errs.Fields(err) {
+		field := e.Field
+		if code == errs.Conflict {
+			field = "email" // an account already has this address
+		}
+		if signUpFields[field] {
+			if _, seen := fieldErrors[field]; !seen {
+				fieldErrors[field] = s.message(c, e)
+			}
+		} else {
+			typed["FormError"] = s.message(c, e)
+		}
+	}
+	typed["Errors"] = fieldErrors
+	c.Status(statusOf[code])
+	return s.renderSignUp(c, typed)
 }

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -368,6 +369,63 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 	return s.startSession(ctx, dir, p, c, ActionPasswordReset)
 }
 
+// ChangePassword sets a new password for a signed-in person, who proves
+// it is them with the current one. Every session ends and a new one
+// starts (its token returned), so that a session someone else holds does
+// not outlive the change. Both inputs are checked together: each refusal
+// names its field (errors.Join).
+func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current, next string, c Client) (string, error) {
+	if actor == nil || (actor.Kind != KindMember && actor.Kind != KindAccount) {
+		return "", errs.E(errs.Forbidden, "only a person signed in changes their password")
+	}
+	if err := s.passwordsAllowed(ctx); err != nil {
+		return "", err
+	}
+	// A stolen session must not try passwords at leisure.
+	if err := s.limit(ctx, "password-change:"+actor.ID.String(), s.cfg.SignInPerAccountIP); err != nil {
+		return "", err
+	}
+	dir := s.dir(ctx)
+	p, err := dir.ByID(ctx, actor.ID)
+	if err != nil {
+		return "", err
+	}
+	var refused []error
+	if current == "" {
+		refused = append(refused, errs.Field("current_password", "enter your current password"))
+	} else {
+		hash := s.dummy
+		if p.PasswordHash != "" {
+			hash = p.PasswordHash
+		}
+		match, err := argon2id.ComparePasswordAndHash(current, hash)
+		if err != nil {
+			return "", fmt.Errorf("compare password: %w", err)
+		}
+		if !match || hash == s.dummy {
+			refused = append(refused, errs.Field("current_password", "this is not your current password"))
+		}
+	}
+	hash, err := s.HashPassword("new_password", next)
+	if err != nil {
+		refused = append(refused, err)
+	}
+	if len(refused) > 0 {
+		return "", errors.Join(refused...)
+	}
+	if p, err = dir.Update(ctx, p.ID, func(p *Person) error {
+		p.PasswordHash = hash
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := dir.EndSessions(ctx, p.ID); err != nil {
+		return "", err
+	}
+	token, _, err := s.startSession(ctx, dir, p, c, ActionPasswordReset)
+	return token, err
+}
+
 // linkError explains an unusable link without saying which way it failed.
 func linkError(err error) error {
 	if errs.Is(err, errs.NotFound) {
@@ -529,16 +587,27 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err
 	}
+	// Every input at fault is said at once (errors.Join), so that a form
+	// shows each message next to its field in one round trip.
+	var refused []error
 	p, err := s.validateInvite(t, InviteInput{Email: email, FullName: fullName})
 	if err != nil {
-		return err
+		refused = append(refused, err)
+		if errs.FieldOf(err) != "full_name" && utf8.RuneCountInString(strings.TrimSpace(fullName)) > 200 {
+			refused = append(refused, errs.Field("full_name", "the name is longer than 200 characters"))
+		}
+	}
+	pwHash, err := s.HashPassword("password", password)
+	if err != nil {
+		refused = append(refused, err)
+	}
+	if len(refused) > 0 {
+		return errors.Join(refused...)
 	}
 	if len(t.EmailDomains) == 0 {
 		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)
 	}
-	if p.PasswordHash, err = s.HashPassword("password", password); err != nil {
-		return err
-	}
+	p.PasswordHash = pwHash
 	p.Status = StatusPendingVerification
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.VerifyTTL)
