@@ -177,6 +177,19 @@ func (cs *caches) forgetPerson(id uuid.UUID) {
 	cs.sessions.dropIf(func(s cachedSession) bool { return s.person.ID == id })
 }
 
+// forgetPersonAfter drops a person's cached sessions once a change to
+// them has committed (err == nil): the notification does it on every
+// server, this server included, but it arrives a moment later, and the
+// request that made the change must not be followed by one that still
+// sees the person as they were (an erased or disabled person's session).
+// Dropping raises the generation, so that a read begun before the commit
+// does not store what it read.
+func (cs *caches) forgetPersonAfter(id uuid.UUID, err error) {
+	if err == nil {
+		cs.forgetPerson(id)
+	}
+}
+
 // ListenForCaches keeps this server's caches of companies and sessions
 // true to the database until ctx ends: it listens on CacheChannel through
 // url (a direct connection: DATABASE_LISTEN_URL), and the caches serve

@@ -178,6 +178,7 @@ func (s *People) Update(ctx context.Context, id uuid.UUID, fn func(*identity.Per
 		p, err = s.update(ctx, tx, id, fn)
 		return err
 	})
+	s.db.cache.forgetPersonAfter(id, err)
 	return p, err
 }
 

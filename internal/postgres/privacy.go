@@ -146,6 +146,7 @@ func (s *PrivacyStore) Erase(ctx context.Context, memberID uuid.UUID, check func
 		// names the person by id only.
 		return recordPrivacy(ctx, tx, ev)
 	})
+	s.db.cache.forgetPersonAfter(memberID, err)
 	if err != nil {
 		return nil, err
 	}

@@ -255,13 +255,14 @@ func (s *SCIMStore) UpdateUser(ctx context.Context, id uuid.UUID, fn func(*scim.
 		ev.Object = "member:" + out.UserName
 		return recordSCIM(ctx, tx, ev)
 	})
+	s.db.cache.forgetPersonAfter(id, err)
 	return out, err
 }
 
 // DeleteUser disables the member (participations and hours stay) and
 // forgets them in SCIM.
 func (s *SCIMStore) DeleteUser(ctx context.Context, id uuid.UUID, check func(*scim.User) error, ev scim.Event) error {
-	return s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		u, err := scimUser(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -282,6 +283,8 @@ func (s *SCIMStore) DeleteUser(ctx context.Context, id uuid.UUID, check func(*sc
 		ev.Object = "member:" + u.UserName
 		return recordSCIM(ctx, tx, ev)
 	})
+	s.db.cache.forgetPersonAfter(id, err)
+	return err
 }
 
 type scimGroupRow struct {
