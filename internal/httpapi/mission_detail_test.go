@@ -134,7 +134,7 @@ func TestMissionDetailSaysAllBeforeTheSignUp(t *testing.T) {
 		t.Fatalf("detail: %d", res.StatusCode)
 	}
 	for _, want := range []string{"Trier les dons au local", "Sur place", "12 rue des Lilas, 75011 Paris", "à 0 km de chez vous",
-		"2,5 h par semaine, pendant 6 semaines", "du ", "3 restantes sur 3", "Comptabilité", "indispensable",
+		"2,5 h par semaine, pendant 6 semaines", "du ", "3 restantes sur 3", "<strong>Comptabilité</strong> · 2 — pratique · indispensable",
 		"Les Restos du quartier", "Vérifiée par Vendredi", "Repas chauds pour le quartier.", "https://restos.example",
 		"Règles sanitaires", `name="sanitary_ack"`, `<textarea id="motivation"`, "Je m'inscris",
 		"2 missions au plus dans cette campagne, il vous en reste 2."} {
