@@ -188,9 +188,10 @@ func dayOf(t time.Time, lang string) string {
 	return t.Format("02/01/2006")
 }
 
-func clock(t time.Time) string { return t.Format("15:04") }
+// clock and dayTime write a moment as a person in France reads it.
+func clock(t time.Time) string { return t.In(paris).Format("15:04") }
 
-func dayTime(t time.Time, lang string) string { return dayOf(t, lang) + " " + clock(t) }
+func dayTime(t time.Time, lang string) string { return dayOf(t.In(paris), lang) + " " + clock(t) }
 
 // missionDates says when a mission happens, in the page's language.
 func missionDates(m *catalog.Mission, lang string) string {

@@ -18,6 +18,7 @@ import (
 // full, a full one, a remote one, and missions the employee must not
 // reach; its employee is signed in.
 type detailWorld struct {
+	env                       *pgtest.Env
 	b                         browserless
 	campaign                  uuid.UUID
 	onSite, full, remote      uuid.UUID
@@ -33,7 +34,7 @@ func newDetailWorld(t *testing.T) detailWorld {
 	tn, other := newTenant(t, env.App, "Initech"), newTenant(t, env.App, "Globex")
 	pp := people{t: t, db: env.App}
 	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
-	var w detailWorld
+	w := detailWorld{env: env}
 	w.onSite = mission(t, env, missionSpec{assoc: &assoc, title: "Trier les dons au local", format: "on_site", places: 3,
 		skill: "finance.accounting", lat: 48.8566, lon: 2.3522})
 	w.full = mission(t, env, missionSpec{assoc: &assoc, title: "Appeler les aînés", places: 1, full: true})
@@ -239,5 +240,34 @@ func TestCampaignCardsSayWhereThePersonStands(t *testing.T) {
 	if !strings.Contains(page, "At most 2 missions in this campaign, you have reached this limit.") ||
 		!strings.Contains(words(card(page, w.full)), "Already signed up — on the waiting list (position 2 on the waiting list)") {
 		t.Errorf("the English list:\n%s", page)
+	}
+}
+
+// TestMissionDetailOffersItsTimeSlots: a mission with time slots is
+// signed up for by choosing one, which its page offers at France's time;
+// without a choice the refusal comes back by the slots.
+func TestMissionDetailOffersItsTimeSlots(t *testing.T) {
+	t.Parallel()
+	w := newDetailWorld(t)
+	slot := uuid.Must(uuid.NewV7())
+	if err := w.env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO mission_slots (mission_id, id, starts_at, ends_at)
+			VALUES (?, ?, (date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + interval '3 days 14 hours') AT TIME ZONE 'Europe/Paris',
+				(date_trunc('day', now() AT TIME ZONE 'Europe/Paris') + interval '3 days 17 hours') AT TIME ZONE 'Europe/Paris')`, w.remote, slot)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, page := w.b.get(w.detail(w.remote))
+	if !strings.Contains(page, `name="slot_id" value="`+slot.String()+`"`) || !strings.Contains(page, "14:00 – 17:00") {
+		t.Fatalf("the mission's page does not offer its slot:\n%s", page)
+	}
+	apply := "/campaigns/" + w.campaign.String() + "/apply"
+	res, page := w.b.post(apply, url.Values{"mission_id": {w.remote.String()}})
+	if res.StatusCode != 400 || !strings.Contains(page, `id="slot-error"`) || !strings.Contains(page, `aria-describedby="slot-error"`) {
+		t.Fatalf("no slot chosen: %d; want 400 with the error by the slots:\n%s", res.StatusCode, page)
+	}
+	if res, _ := w.b.post(apply, url.Values{"mission_id": {w.remote.String()}, "slot_id": {slot.String()}}); res.StatusCode != 303 {
+		t.Fatalf("a slot chosen: %d, want 303", res.StatusCode)
 	}
 }

@@ -461,7 +461,10 @@ func (s *CampaignStore) CampaignMission(ctx context.Context, c *campaign.Campaig
 	if len(ms) == 0 {
 		return nil, errs.E(errs.NotFound, "no such mission in this campaign")
 	}
-	return &ms[0], nil
+	// Its page offers the time slots, one of which a sign-up must choose.
+	m := &ms[0]
+	err = s.db.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at, id`, m.ID).Scan(ctx, &m.Slots)
+	return m, translate(err)
 }
 
 func nonNilStrings(s []string) []string {
