@@ -556,6 +556,8 @@ type CampaignStore interface {
 	// CampaignMissions lists the missions of a campaign visible to the
 	// company: vital ones first in a crisis, remote ones first when asked.
 	CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error)
+	// CampaignMission is one of those; errs.NotFound for any other.
+	CampaignMission(ctx context.Context, c *Campaign, missionID uuid.UUID) (*catalog.Mission, error)
 	// SanitaryRules are the health ministry's rules shown with vital missions.
 	SanitaryRules(ctx context.Context) ([]SanitaryRule, error)
 	// Redirect records a click-through to a mission's external sign-up and
@@ -846,6 +848,35 @@ func (s *Service) Missions(ctx context.Context, v Viewer, id uuid.UUID) (*Campai
 		out.Missions = []catalog.Mission{}
 	}
 	if c.Crisis {
+		if out.SanitaryRules, err = s.st.Campaigns.SanitaryRules(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// MissionDetail is one mission of a campaign as its page shows it.
+type MissionDetail struct {
+	Campaign *Campaign
+	Mission  *catalog.Mission
+	// SanitaryRules are shown when the mission needs their acknowledgement.
+	SanitaryRules []SanitaryRule
+}
+
+// Mission returns a mission of a campaign the viewer sees: errs.NotFound
+// for one the campaign does not cover or the company may not see, exactly
+// as for one that does not exist.
+func (s *Service) Mission(ctx context.Context, v Viewer, campaignID, missionID uuid.UUID) (*MissionDetail, error) {
+	c, err := s.Get(ctx, v, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.st.Campaigns.CampaignMission(ctx, c, missionID)
+	if err != nil {
+		return nil, err
+	}
+	out := &MissionDetail{Campaign: c, Mission: m}
+	if m.RequiresSanitaryAck {
 		if out.SanitaryRules, err = s.st.Campaigns.SanitaryRules(ctx); err != nil {
 			return nil, err
 		}

@@ -134,3 +134,46 @@ func TestDecideApply(t *testing.T) {
 		}
 	})
 }
+
+// TestRemainingIsWhatDecideApplyAllows: the count a page shows before the
+// click is the sign-up rule's own. At each number of missions held, the
+// campaign's sign-ups are refused for the limit exactly when nothing
+// remains; other participations (other campaigns, ended ones) count for
+// nothing.
+func TestRemainingIsWhatDecideApplyAllows(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC)
+	c := Campaign{ID: uuid.New(), Name: "Drive", Status: Active, StartsOn: now.AddDate(0, 0, -1), EndsOn: now.AddDate(0, 0, 30),
+		Audience: "all", MaxActivePerEmployee: 2}
+	held := func(campaign uuid.UUID, status string) Participation {
+		return Participation{CampaignID: campaign, MissionID: uuid.New(), Status: status}
+	}
+	for _, tc := range []struct {
+		name string
+		mine []Participation
+		want int
+	}{
+		{"none held", nil, 2},
+		{"one pending", []Participation{held(c.ID, Pending)}, 1},
+		{"a waiting one counts", []Participation{held(c.ID, Waiting)}, 1},
+		{"ended ones do not", []Participation{held(c.ID, Cancelled), held(c.ID, Refused), held(c.ID, Done)}, 2},
+		{"another campaign's do not", []Participation{held(uuid.New(), Validated), held(uuid.New(), Pending)}, 2},
+		{"at the limit", []Participation{held(c.ID, Pending), held(c.ID, Validated)}, 0},
+		{"past the limit (lowered since)", []Participation{held(c.ID, Pending), held(c.ID, Validated), held(c.ID, Waiting)}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := LiveOf(tc.mine)
+			got := Remaining(&c, live)
+			if got != tc.want {
+				t.Fatalf("Remaining = %d, want %d", got, tc.want)
+			}
+			s := &Snapshot{Now: now, Campaign: c, Live: live}
+			s.Member.Status = "active"
+			s.Mission.ID, s.Mission.Status, s.Mission.Format, s.Mission.PlacesLeft, s.Mission.InScope = uuid.New(), "open", "remote", 3, true
+			_, err := DecideApply(s, ApplyInput{CampaignID: c.ID, MissionID: s.Mission.ID})
+			if limited := errors.Is(err, ErrCampaignLimit); limited != (got == 0) {
+				t.Fatalf("DecideApply: %v, with %d remaining", err, got)
+			}
+		})
+	}
+}

@@ -160,8 +160,8 @@ func DecideApply(s *Snapshot, in ApplyInput) (string, error) {
 			return "", refuse(ErrOnSiteOverlap, errs.Conflict, "you are already signed up on site at that time")
 		}
 	}
-	if active := TakenIn(s.Live, c.ID); active >= c.MaxActivePerEmployee {
-		return "", refuse(ErrCampaignLimit, errs.Conflict, "you already take part in %d missions of this campaign, its limit", active)
+	if Remaining(c, s.Live) == 0 {
+		return "", refuse(ErrCampaignLimit, errs.Conflict, "you already take part in %d missions of this campaign, its limit", TakenIn(s.Live, c.ID))
 	}
 	if m.PlacesLeft > 0 && m.Status == "open" {
 		return Pending, nil
@@ -190,6 +190,25 @@ func TakenIn(live []LiveParticipation, campaign uuid.UUID) int {
 		}
 	}
 	return n
+}
+
+// Remaining is how many more missions of the campaign the employee may
+// take on (0: DecideApply refuses with ErrCampaignLimit), so that a page
+// can say so before the click.
+func Remaining(c *Campaign, live []LiveParticipation) int {
+	return max(c.MaxActivePerEmployee-TakenIn(live, c.ID), 0)
+}
+
+// LiveOf are the live ones (Live) of an employee's participations, as the
+// sign-up rules count them.
+func LiveOf(ps []Participation) []LiveParticipation {
+	var out []LiveParticipation
+	for _, p := range ps {
+		if Live(p.Status) {
+			out = append(out, LiveParticipation{CampaignID: p.CampaignID, MissionID: p.MissionID})
+		}
+	}
+	return out
 }
 
 // SanitaryAck refuses to go on with a mission that needs the sanitary

@@ -59,7 +59,8 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 	}{
 		{"acme.localhost", "", []string{"/", "/sign-in", "/sign-up", "/auth/invitation?token=unknown", "/no-such-page"}},
 		{"localhost", "", []string{"/", "/associations/sign-up", "/api/docs"}},
-		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign, "/me/participations", "/me/profile", "/me/personal-data", "/me/notifications"}},
+		{"acme.localhost", "karim.benali@acme.example", []string{"/", "/campaigns/" + acmeCampaign,
+			"/campaigns/" + acmeCampaign + "/missions/" + demo.ID("mission", "site-web").String(), "/me/participations", "/me/profile", "/me/personal-data", "/me/notifications"}},
 		{"acme.localhost", "sophie.laurent@acme.example", []string{"/me/participations"}}, // hours logged
 		{"acme.localhost", "claire.martin@acme.example", []string{"/admin", "/admin/hours", "/admin/people", "/admin/campaigns", "/admin/campaigns/" + acmeCampaign, "/admin/campaigns/" + acmeCampaign + "/settings",
 			"/admin/audit", "/admin/tokens", "/admin/branding", "/admin/privacy", "/admin/chat", "/admin/mecenat", "/admin/mecenat/costs",

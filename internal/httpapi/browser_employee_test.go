@@ -57,22 +57,25 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		t.Fatalf("first heading %q, rules %q; want the vital missions first, with the sanitary rules", firstH2, rules)
 	}
 	screenshot(t, ctx, "campaign-1280")
+	// The card leads to the mission's page, where the sign-up form lives.
 	err = chromedp.Run(ctx,
-		chromedp.Click(card+" .apply button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible("#ack-"+onSite.String()+"-error", chromedp.ByQuery),
-		chromedp.Text("#ack-"+onSite.String()+"-error", &ackError, chromedp.ByQuery),
-		chromedp.AttributeValue("#ack-"+onSite.String(), "aria-describedby", &ackDescribed, nil, chromedp.ByQuery),
+		chromedp.Click(card+" h3 a", chromedp.ByQuery),
+		chromedp.WaitVisible("#apply .apply", chromedp.ByQuery),
+		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#ack-error", chromedp.ByQuery),
+		chromedp.Text("#ack-error", &ackError, chromedp.ByQuery),
+		chromedp.AttributeValue("#ack", "aria-describedby", &ackDescribed, nil, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("apply without the acknowledgement: %v", err)
 	}
-	if !strings.Contains(ackError, "règles sanitaires") || ackDescribed != "ack-"+onSite.String()+"-error" {
+	if !strings.Contains(ackError, "règles sanitaires") || ackDescribed != "ack-error" {
 		t.Fatalf("error %q, described by %q; want the message next to the checkbox", ackError, ackDescribed)
 	}
 	screenshot(t, ctx, "apply-error-1280")
 	err = chromedp.Run(ctx,
-		chromedp.Click("#ack-"+onSite.String(), chromedp.ByQuery),
-		chromedp.Click(card+" .apply button[type=submit]", chromedp.ByQuery),
+		chromedp.Click("#ack", chromedp.ByQuery),
+		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
 		chromedp.WaitVisible(".participation", chromedp.ByQuery),
 		chromedp.Text(".participation", &history, chromedp.ByQuery),
 	)

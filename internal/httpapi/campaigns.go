@@ -36,6 +36,7 @@ func (s *Server) campaignRoutes(app, api fiber.Router) {
 	app.Post("/admin/campaigns", create, s.hrCreateCampaignSubmit)
 	api.Get("/campaigns/:id", read, s.getCampaign)
 	app.Get("/campaigns/:id", read, s.campaignPage)
+	app.Get("/campaigns/:id/missions/:mission", read, s.missionDetailPage)
 	api.Get("/campaigns/:id/missions", read, s.campaignMissions)
 	api.Patch("/campaigns/:id", update, s.updateCampaign)
 	app.Get("/admin/campaigns/:id/settings", update, s.campaignSettingsPage)
@@ -207,6 +208,10 @@ type missionCard struct {
 	// Away is how far the mission's place is from the person's home, in
 	// km, when both are known.
 	Away *int
+	// Held is the employee's live participation on it; Full, that a
+	// sign-up joins its waiting list.
+	Held *campaign.Participation
+	Full bool
 }
 
 // distanceChoices are the distance filter's choices, in km.
@@ -237,11 +242,10 @@ func (s *Server) skillLabels(c *fiber.Ctx) (map[string]string, []catalog.Skill, 
 	return labels, skills, nil
 }
 
+// campaignPage lists a campaign's missions, vital ones first; each card
+// says where the employee stands (signed up, full, their limit) and links
+// to the mission's page, where the sign-up form lives.
 func (s *Server) campaignPage(c *fiber.Ctx) error {
-	return s.renderCampaign(c, nil)
-}
-
-func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 	ctx := c.UserContext()
 	id, err := paramID(c, "id")
 	if err != nil {
@@ -378,13 +382,17 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 			causeList = append(causeList, option{k.Code, l})
 		}
 	}
-	if form == nil {
-		form = &applyForm{}
+	u, err := s.signUpsIn(c, cmp)
+	if err != nil {
+		return err
+	}
+	for i := range cards {
+		cards[i].Held, cards[i].Full = u.held(cards[i].ID), full(&cards[i].Mission)
 	}
 	return s.render(c, "employee/campaign", s.pageData(c, cmp.Name, map[string]any{
 		"AckMissing": utils.CopyString(c.Query("ack_missing")), "Campaign": cmp, "Vital": vital, "Rules": rules, "Others": cards, "Format": format, "Cause": cause,
 		"Proposed": proposed, "Distance": maxKm, "Distances": distanceChoices, "DistanceNeedsHome": maxKm > 0 && home == nil,
-		"Causes": causeList, "Form": form, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
+		"Causes": causeList, "SignUps": u, "Applied": c.Query("applied") == "1", "NeedsProfile": needsProfile,
 	}))
 }
 

@@ -302,6 +302,7 @@ type applyForm struct {
 	MissionID  uuid.UUID
 	Motivation string
 	Ack        bool
+	SlotID     uuid.UUID
 	Field      string
 	Key        string // a message of the page, else Message
 	Message    string
@@ -313,7 +314,6 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := &applyForm{MissionID: in.MissionID, Motivation: in.Motivation, Ack: in.SanitaryAck}
 	_, err = s.deps.Participations.Apply(c.UserContext(), member, in)
 	if err == nil {
 		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
@@ -321,21 +321,8 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	if !pageError(err) {
 		return err
 	}
-	form.Message = s.message(c, err)
-	var e *errs.Error
-	if ok := asErr(err, &e); ok {
-		form.Field = e.Field
-	}
-	switch {
-	case errors.Is(err, campaign.ErrSanitaryAck):
-		form.Key = "employee.apply.ack_missing"
-	case errors.Is(err, campaign.ErrMissionFull):
-		form.Full, form.Key = true, "employee.apply.full"
-	default:
-		form.Field = "form"
-	}
-	c.Status(statusOf[errs.CodeOf(err)])
-	return s.renderCampaign(c, form)
+	// The form lives on the mission's page: the refusal comes back there.
+	return s.applyFailed(c, in, err)
 }
 
 // participationRow is a participation as the history shows it.

@@ -445,6 +445,28 @@ func (s *CampaignStore) CampaignMissions(ctx context.Context, c *campaign.Campai
 		" ORDER BY "+order+"m.created_at DESC, m.id LIMIT ?", args...)
 }
 
+// CampaignMission is one mission of CampaignMissions: the same two rules
+// decide, so that a mission the list does not show is not found either.
+func (s *CampaignStore) CampaignMission(ctx context.Context, c *campaign.Campaign, missionID uuid.UUID) (*catalog.Mission, error) {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope, scopeArgs := campaignScopeSQL(c)
+	args := append(append([]any{t.ID}, scopeArgs...), missionID)
+	ms, err := (&CatalogStore{db: s.db}).missions(ctx, s.db, visibleSQL+" AND "+scope+" AND m.id = ?", args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, errs.E(errs.NotFound, "no such mission in this campaign")
+	}
+	// Its page offers the time slots, one of which a sign-up must choose.
+	m := &ms[0]
+	err = s.db.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at, id`, m.ID).Scan(ctx, &m.Slots)
+	return m, translate(err)
+}
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}

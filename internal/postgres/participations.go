@@ -561,11 +561,75 @@ func listParticipations(ctx context.Context, tx bun.IDB, where string, args ...a
 
 // Mine lists an employee's participations, oldest first.
 func (s *ParticipationStore) Mine(ctx context.Context, memberID uuid.UUID) (out []campaign.Participation, err error) {
+	var assocs []uuid.UUID
 	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		out, err = listParticipations(ctx, tx, ownRows("p")+" AND p.member_id = ?", memberID)
+		if err != nil {
+			return err
+		}
+		assocs, err = waitingAssociations(ctx, tx, out)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, s.waitingPositions(ctx, assocs, out)
+}
+
+// waitingAssociations are the associations of the missions whose waiting
+// lists ps wait on.
+func waitingAssociations(ctx context.Context, tx bun.Tx, ps []campaign.Participation) ([]uuid.UUID, error) {
+	var waiting []uuid.UUID
+	for _, p := range ps {
+		if p.Status == campaign.Waiting {
+			waiting = append(waiting, p.ID)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil, nil
+	}
+	var out []uuid.UUID
+	err := tx.NewRaw(`SELECT DISTINCT m.association_id FROM participations p JOIN missions m ON m.id = p.mission_id
+		WHERE `+ownRows("p")+` AND p.id = ANY(?) AND m.association_id IS NOT NULL`, pgArray(waiting)).Scan(ctx, &out)
 	return out, err
+}
+
+// waitingPositions fills the place on its waiting list of each waiting
+// participation of ps, whose missions are of assocs. The list mixes companies, which a company does not see:
+// it is counted as each mission's association, in the order freePlace
+// promotes (created_at, id).
+func (s *ParticipationStore) waitingPositions(ctx context.Context, assocs []uuid.UUID, ps []campaign.Participation) error {
+	var waiting []uuid.UUID
+	for _, p := range ps {
+		if p.Status == campaign.Waiting {
+			waiting = append(waiting, p.ID)
+		}
+	}
+	positions := map[uuid.UUID]int{}
+	for _, a := range assocs {
+		err := s.db.AssociationTx(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			var rows []struct {
+				ID       uuid.UUID `bun:"id"`
+				Position int       `bun:"position"`
+			}
+			if err := tx.NewRaw(`SELECT p.id, (SELECT count(*) FROM participations w WHERE w.mission_id = p.mission_id
+					AND w.status = 'waiting' AND (w.created_at, w.id) <= (p.created_at, p.id)) AS position
+				FROM participations p WHERE p.id = ANY(?) AND p.status = 'waiting'`, pgArray(waiting)).Scan(ctx, &rows); err != nil {
+				return err
+			}
+			for _, r := range rows {
+				positions[r.ID] = r.Position
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for i := range ps {
+		ps[i].WaitingPosition = positions[ps[i].ID]
+	}
+	return nil
 }
 
 // OfCampaign lists a campaign's participations, in a status or all.
