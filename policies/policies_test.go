@@ -28,6 +28,7 @@ var pinned = map[string]string{
 	"7": "70b73a24803882d8",
 	"8": "65fc695a3f1cd252",
 	"9": "de60a10d785e15c3",
+	"10": "37ff3d148abe7316",
 }
 
 func TestEmbeddedMatrixParses(t *testing.T) {

@@ -4,7 +4,40 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/identity"
 )
+
+// passwordRoutes are a person's own password: changed from an employee's
+// profile page or a platform account's page (association managers and
+// staff have no profile), the same form and rules for both.
+func (s *Server) passwordRoutes(app, _ fiber.Router) {
+	enf := s.deps.Authz
+	app.Get("/me/account", enf.Route("session", "read"), platformOnly, s.accountPage)
+	app.Post("/me/password", enf.Route("password", "update"), s.passwordSubmit)
+}
+
+// accountPage is a platform account's own page: who they are, their
+// mails, their password.
+func (s *Server) accountPage(c *fiber.Ctx) error {
+	p := principal(c)
+	if p == nil || p.Kind != identity.KindAccount {
+		return errNoSuchAddress()
+	}
+	password, err := s.passwordSection(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "account", s.titled(c, "account.title", map[string]any{
+		"Name": p.Name, "Email": p.Email, "Password": password}))
+}
+
+// ownPage is where a person's password section lives.
+func ownPage(c *fiber.Ctx) string {
+	if p := principal(c); p != nil && p.Kind == identity.KindAccount {
+		return "/me/account"
+	}
+	return "/me/profile"
+}
 
 // passwordForm is the profile page's password section: the messages of a
 // refused change next to their fields, or the change confirmed.
@@ -47,7 +80,7 @@ func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 		c.FormValue("current_password"), c.FormValue("new_password"), client(c))
 	if err == nil {
 		s.setSession(c, token)
-		return c.Redirect("/me/profile?password=changed#password", fiber.StatusSeeOther)
+		return c.Redirect(ownPage(c)+"?password=changed#password", fiber.StatusSeeOther)
 	}
 	code := errs.CodeOf(err)
 	if code == errs.Internal || code == errs.Unavailable {
@@ -63,5 +96,8 @@ func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 	}
 	c.Locals(passwordFormKey, f)
 	c.Status(statusOf[code])
+	if ownPage(c) == "/me/account" {
+		return s.accountPage(c)
+	}
 	return s.profilePage(c)
 }

@@ -19,7 +19,6 @@ func (s *Server) profileRoutes(app, api fiber.Router) {
 	app.Get("/me/profile", read, s.profilePage)
 	api.Put("/me/profile", update, s.saveMyProfile)
 	app.Post("/me/profile", update, s.profileSubmit)
-	app.Post("/me/password", update, s.passwordSubmit)
 }
 
 func (s *Server) myProfile(c *fiber.Ctx) error {

@@ -36,6 +36,7 @@ func (s *Server) routes(app *fiber.App) {
 		s.participationRoutes,
 		s.matchingRoutes,
 		s.profileRoutes,
+		s.passwordRoutes,
 		s.hourRoutes,
 		s.figureRoutes,
 		s.deliveryRoutes,

@@ -1,14 +1,19 @@
 package httpapi_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
+	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
@@ -138,5 +143,65 @@ func TestForgotPasswordFromSignIn(t *testing.T) {
 	}
 	if res, body := page.get("/auth/reset?token=whatever"); res.StatusCode != 200 || !strings.Contains(body, `id="password"`) {
 		t.Fatalf("the reset link's page: %d; want a new password field", res.StatusCode)
+	}
+}
+
+// An association manager (a platform account, who has no profile) finds
+// their account page behind their name in the header and changes their
+// password there, with the same checks as an employee; the page exists
+// on the platform's address only.
+func TestPasswordChangeFromAccountPage(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	ctx := context.Background()
+	email := "nadia-" + uuid.NewString()[:8] + "@asso.example"
+	id := uuid.Must(uuid.NewV7())
+	if err := postgres.NewAccountDirectory(env.App).Create(ctx, &identity.Person{ID: id, Email: email, FullName: "Nadia Haddad",
+		Status: identity.StatusActive, PasswordHash: passwordHash(t)}, "", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE accounts SET email_verified_at = now() WHERE id = ?", id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	anon := browserless{t: t, app: app, host: "localhost", unescape: true}
+	signIn := func(pw string) string {
+		res, _ := anon.post("/sign-in", url.Values{"email": {email}, "password": {pw}})
+		return sessionOf(res)
+	}
+	me := anon
+	me.session = signIn(password)
+	res, body := me.get("/me/account")
+	if res.StatusCode != 200 || !strings.Contains(body, `id="my-account">Nadia Haddad`) || !strings.Contains(body, email) ||
+		!strings.Contains(body, `action="/me/password"`) {
+		t.Fatalf("the account page: %d; want the name in the header leading here, the address and the password form", res.StatusCode)
+	}
+	res, body = me.post("/me/password", url.Values{"current_password": {"not-it-at-all"}, "new_password": {"short"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="account-h"`) ||
+		!strings.Contains(body, `id="current_password-error">ce n'est pas votre mot de passe actuel`) ||
+		!strings.Contains(body, `id="new_password-error">le mot de passe doit compter au moins 10 caractères`) {
+		t.Fatalf("wrong current and short new: %d; want both errors on the account page", res.StatusCode)
+	}
+	res, _ = me.post("/me/password", url.Values{"current_password": {password}, "new_password": {"un-tout-nouveau"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/me/account?password=changed#password" {
+		t.Fatalf("change: %d %s; want back to the account page", res.StatusCode, res.Header.Get("Location"))
+	}
+	if signIn(password) != "" || signIn("un-tout-nouveau") == "" {
+		t.Fatal("want the old password refused and the new one accepted")
+	}
+
+	// A company's employee has their profile instead: no account page there.
+	tn := createTenant(t, env.App, "co-"+uuid.NewString()[:8], "Hooli", "fr")
+	memberWithPassword(t, env.App, tn, "jared@hooli.example", "Jared", "employee")
+	emp := browserless{t: t, app: app, host: tn.Slug + ".localhost", unescape: true}
+	res, _ = emp.post("/sign-in", url.Values{"email": {"jared@hooli.example"}, "password": {password}})
+	emp.session = sessionOf(res)
+	if res, body := emp.get("/me/account"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("/me/account on a company's address: %d; want 404", res.StatusCode)
+	} else if _, body = emp.get("/me/profile"); !strings.Contains(body, `id="my-account">Jared`) || !strings.Contains(body, `href="/me/profile" id="my-account"`) {
+		t.Fatal("an employee's name in the header does not lead to their profile")
 	}
 }
