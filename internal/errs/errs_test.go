@@ -2,6 +2,7 @@ package errs
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -42,5 +43,33 @@ func TestTranslated(t *testing.T) {
 		if got := c.e.Translated(lookup); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+func TestFieldsCarriesEveryFieldInOrder(t *testing.T) {
+	if Fields() != nil || Fields(nil, nil) != nil {
+		t.Fatal("no field error: want nil")
+	}
+	one := Field("name", "the name is required")
+	if got := Fields(nil, one); got != one {
+		t.Fatalf("one field error: %v, want it unchanged", got)
+	}
+	err := Fields(Field("name", "the name is required"), nil, Field("ends_on", "the campaign ends before it starts"))
+	if CodeOf(err) != Invalid || FieldOf(err) != "name" || MessageOf(err) != "the name is required" {
+		t.Errorf("%v: want invalid, about the first field, with its message", err)
+	}
+	var got []string
+	for _, f := range FieldsOf(err) {
+		got = append(got, f.Field+": "+f.Message)
+	}
+	if want := []string{"name: the name is required", "ends_on: the campaign ends before it starts"}; !slices.Equal(got, want) {
+		t.Errorf("FieldsOf = %q, want %q", got, want)
+	}
+	// Joining errors that already carry several keeps them flat.
+	if n := len(FieldsOf(Fields(err.(*Error), Field("x", "bad")))); n != 3 {
+		t.Errorf("nested: %d fields, want 3", n)
+	}
+	if FieldsOf(E(Conflict, "taken")) != nil {
+		t.Error("an error about no field carries no field")
 	}
 }

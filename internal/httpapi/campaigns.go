@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -346,7 +345,8 @@ func (s *Server) renderCampaign(c *fiber.Ctx, form *applyForm) error {
 				delete(others, m.ID)
 				cards = append(cards, missionCard{Mission: m, Reasons: reasons(r.Explanation, labels), Score: r.Score, Away: distanceOf(away, m.ID)})
 			}
-		} else if !pageError(err) {
+		} else if code := errs.CodeOf(err); code != errs.Invalid && code != errs.Conflict && code != errs.NotFound {
+			// A recommendation that cannot be made leaves the plain list.
 			return err
 		}
 	}
@@ -490,28 +490,35 @@ func (s *Server) campaignSettingsSubmit(c *fiber.Ctx) error {
 		causeList = append(causeList, string(v))
 	}
 	in, bad := settingsInput(f, causeList)
-	if bad != "" {
-		c.Status(fiber.StatusBadRequest)
-		return s.renderSettings(c, cmp, f, causes, map[string]string{bad: notANumber})
+	fe := map[string]string{}
+	for _, k := range bad {
+		fe[k] = notANumber
 	}
-	if _, err := s.deps.Campaigns.Update(c.UserContext(), cmp.ID, in); err != nil {
-		var e *errs.Error
-		if !errors.As(err, &e) || !pageError(err) {
+	if len(bad) > 0 {
+		// Nothing is saved, but what could be read is still checked, so
+		// that every mistake shows at once; the unreadable keep their word.
+		err = in.Check(*cmp)
+		if err == nil {
+			err = errs.Field(bad[0], "%s is not a number", bad[0])
+		}
+	} else {
+		_, err = s.deps.Campaigns.Update(c.UserContext(), cmp.ID, in)
+	}
+	if err != nil {
+		if err := s.formFailure(c, err, fe, inputSet(append(settingsFields, "mission_causes", "form")...), nil); err != nil {
 			return err
 		}
-		field := e.Field
-		if !slices.Contains(settingsFields, field) && field != "mission_causes" {
-			field = "form"
+		if len(bad) > 0 {
+			c.Status(fiber.StatusBadRequest)
 		}
-		c.Status(statusOf[e.Code])
-		return s.renderSettings(c, cmp, f, causes, map[string]string{field: s.message(c, err)})
+		return s.renderSettings(c, cmp, f, causes, fe)
 	}
 	return c.Redirect("/admin/campaigns/"+cmp.ID.String()+"/settings?saved=1", fiber.StatusSeeOther)
 }
 
 // settingsInput reads the form into the service's input; bad names the
-// first number that is not one.
-func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, bad string) {
+// numbers and dates that are not one, left out of in.
+func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, bad []string) {
 	str := func(k string) *string { v := f[k]; return &v }
 	in.Name, in.Description, in.Audience, in.MissionScope = str("name"), str("description"), str("audience"), str("mission_scope")
 	// Departments and sites have spaces in their names: commas separate.
@@ -531,7 +538,8 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 	for _, k := range []string{"starts_on", "ends_on"} {
 		d, err := time.Parse(time.DateOnly, f[k])
 		if err != nil {
-			return in, k
+			bad = append(bad, k)
+			continue
 		}
 		day := campaign.DayOf(d)
 		if k == "starts_on" {
@@ -545,7 +553,8 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 		if v := strings.TrimSpace(f[k]); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return in, k
+				bad = append(bad, k)
+				continue
 			}
 			*ints[k] = &n
 		}
@@ -555,12 +564,13 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 		if v := strings.TrimSpace(f[k]); v != "" {
 			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 			if err != nil {
-				return in, k
+				bad = append(bad, k)
+				continue
 			}
 			*floats[k] = &n
 		}
 	}
-	return in, ""
+	return in, bad
 }
 
 // campaignScheduleSubmit schedules a draft for its first day: it starts by
@@ -572,15 +582,15 @@ func (s *Server) campaignScheduleSubmit(c *fiber.Ctx) error {
 	}
 	cmp, err := s.deps.Campaigns.Move(c.UserContext(), id, campaign.Scheduled)
 	if err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, nil, nil); err != nil {
 			return err
 		}
 		current, gerr := s.deps.Campaigns.Get(c.UserContext(), campaign.Viewer{HRAdmin: true}, id)
 		if gerr != nil {
 			return gerr
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderSettings(c, current, settingsFormOf(current), map[string]bool{}, map[string]string{"form": s.message(c, err)})
+		return s.renderSettings(c, current, settingsFormOf(current), map[string]bool{}, fe)
 	}
 	return c.Redirect("/admin/campaigns/"+cmp.ID.String()+"/settings?scheduled=1", fiber.StatusSeeOther)
 }

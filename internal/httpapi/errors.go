@@ -59,8 +59,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if p.Status == 0 {
 			p.Status = http.StatusInternalServerError
 		}
-		if e.Field != "" {
-			p.Errors = []ProblemField{{Field: e.Field, Detail: e.Message}}
+		for _, f := range errs.FieldsOf(e) {
+			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Detail: f.Message})
 		}
 	case errors.As(err, &fe):
 		// Fiber's own: unknown route, method not allowed, body too large.
