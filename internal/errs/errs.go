@@ -130,6 +130,19 @@ func (c *Checks) Add(e *Error) {
 	}
 }
 
+// Take records err's field errors and returns nil; an error about no
+// field (a store failing, a conflict) is returned for the caller to stop.
+func (c *Checks) Take(err error) error {
+	fs := FieldsOf(err)
+	if err != nil && len(fs) == 0 {
+		return err
+	}
+	for _, f := range fs {
+		c.Add(f)
+	}
+	return nil
+}
+
 // Has says whether field already has an error.
 func (c *Checks) Has(field string) bool { return c.named[field] }
 
