@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Code classifies a failure. The set is small on purpose: callers branch on
@@ -47,6 +48,9 @@ type Error struct {
 	Fields []*Error
 	// Err is the underlying cause, kept for logs, never shown.
 	Err error
+	// RetryAfter is how long a TooMany refusal lasts (see Later), 0 when
+	// unknown: the API says it in Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -163,6 +167,13 @@ func FieldsOf(err error) []*Error {
 		return []*Error{e}
 	}
 	return nil
+}
+
+// Later is a TooMany refusal that lifts after wait.
+func Later(wait time.Duration, format string, args ...any) *Error {
+	e := E(TooMany, format, args...)
+	e.RetryAfter = wait
+	return e
 }
 
 // Wrap keeps cause for the logs while showing message to the user.

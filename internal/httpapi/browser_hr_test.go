@@ -228,6 +228,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	mails := mailtest.Start(t)
 	first := mails.WaitFor(t, bart, 10*time.Second).Link("/auth/invitation")
 	inv := invited.ID.String()
+	ageInvitations(t, env.App, slug) // past the resend throttle
 	err = chromedp.Run(ctx,
 		submit("#resend-"+inv),
 		chromedp.WaitVisible("#done-flash", chromedp.ByQuery),

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +60,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		p.Code, p.Status, p.Detail = e.Code, statusOf[e.Code], e.Message
 		if p.Status == 0 {
 			p.Status = http.StatusInternalServerError
+		}
+		if e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
 		for _, f := range errs.FieldsOf(e) {
 			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Detail: f.Message})
