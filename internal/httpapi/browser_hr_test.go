@@ -94,8 +94,11 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.Click(`.hr-nav a[href="/admin/campaigns"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#create-tcte", chromedp.ByQuery),
 		chromedp.Click("#create-tcte", chromedp.ByQuery),
+		chromedp.WaitVisible("#created-flash", chromedp.ByQuery),
+		chromedp.Click(".hr-campaigns details.confirm summary", chromedp.ByQuery), // the launch asks first
 		chromedp.WaitVisible("button.launch", chromedp.ByQuery),
 		chromedp.Click("button.launch", chromedp.ByQuery),
+		chromedp.WaitVisible("#launched-flash", chromedp.ByQuery),
 		chromedp.WaitVisible("#figures", chromedp.ByQuery),
 		chromedp.Text("#figures", &figures, chromedp.ByQuery),
 		chromedp.Text("#run-status", &status, chromedp.ByQuery),

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,8 +161,21 @@ func (s *Server) hrCampaigns(c *fiber.Ctx, failedID, failure string) error {
 	if err != nil {
 		return err
 	}
+	// The launch's confirmation says so when a campaign's first day is
+	// ahead: launching opens it today, not then.
+	ahead := map[string]string{}
+	var created *campaign.Campaign
+	today := campaign.DayOf(time.Now())
+	for i, cmp := range list {
+		if cmp.StartsOn.After(today.Time) {
+			ahead[cmp.ID.String()] = cmp.StartsOn.Format("02/01/2006")
+		}
+		if cmp.ID.String() == c.Query("created") {
+			created = &list[i]
+		}
+	}
 	return s.render(c, "hr/campaigns", s.hrData(c, "hr.campaigns.title", map[string]any{"Campaigns": list,
-		"Template": campaign.BuiltInTemplate, "FailedID": failedID, "Failure": failure}))
+		"Template": campaign.BuiltInTemplate, "FailedID": failedID, "Failure": failure, "Ahead": ahead, "Created": created}))
 }
 
 func (s *Server) hrCreateCampaignSubmit(c *fiber.Ctx) error {
@@ -178,7 +192,7 @@ func (s *Server) hrCreateCampaignSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/admin/campaigns#c-"+cmp.ID.String(), fiber.StatusSeeOther)
+	return c.Redirect("/admin/campaigns?created="+cmp.ID.String()+"#c-"+cmp.ID.String(), fiber.StatusSeeOther)
 }
 
 func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
@@ -186,15 +200,19 @@ func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext())); err != nil {
-		code := errs.CodeOf(err)
-		if code != errs.Conflict && code != errs.Invalid {
+	res, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext()))
+	if err != nil {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[code])
-		return s.hrCampaigns(c, id.String(), s.message(c, err))
+		return s.hrCampaigns(c, id.String(), msg)
 	}
-	return c.Redirect("/admin/campaigns/"+id.String(), fiber.StatusSeeOther)
+	q := url.Values{"launched": {strconv.Itoa(res.Invited)}}
+	if res.Failed > 0 {
+		q.Set("failed", strconv.Itoa(res.Failed))
+	}
+	return c.Redirect("/admin/campaigns/"+id.String()+"?"+q.Encode(), fiber.StatusSeeOther)
 }
 
 // missionCard is a mission as a card shows it.
@@ -472,6 +490,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, cmp *campaign.Campaign, f settings
 		"Campaign": cmp, "Form": f, "CauseOn": causes, "AllCauses": all, "Errors": fieldErrors,
 		"Saved": c.Query("saved") == "1", "Scheduled": c.Query("scheduled") == "1",
 		"CanSchedule": cmp.Status == campaign.Draft, "CanLaunch": cmp.Status == campaign.Draft || cmp.Status == campaign.Scheduled,
+		"StartsAhead": cmp.StartsOn.After(campaign.DayOf(time.Now()).Time),
 	}))
 }
 

@@ -87,9 +87,24 @@ var memberProfileInputs = inputSet("skills", "hours_per_week", "radius_km", "hom
 // form shows instead of p's (a radius "abc" comes back as "abc", not 0), and
 // fe the messages by field ("!key" for the page's own).
 func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, typed, fe map[string]string) error {
-	_, skills, err := s.skillLabels(c)
+	fams, skills, err := s.deps.Reference.Skills(c.UserContext())
 	if err != nil {
 		return err
+	}
+	// Seventy skills read as families: each select groups its options, and
+	// a small script filters them as the person types (static/skills.js).
+	var groups []assocSkillGroup
+	for _, fam := range fams {
+		g := assocSkillGroup{Label: fam.LabelFR}
+		if lang(c) == "en" {
+			g.Label = fam.LabelEN
+		}
+		for _, sk := range skills {
+			if sk.Family == fam.Code {
+				g.Skills = append(g.Skills, sk)
+			}
+		}
+		groups = append(groups, g)
 	}
 	causes, err := s.deps.Reference.Causes(c.UserContext())
 	if err != nil {
@@ -124,7 +139,7 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, typed, fe map[
 	}
 	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{
 		"FeedSince": feedSince, "FeedRevoked": c.Query("feed") == "revoked",
-		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Typed": typed, "Errors": fe,
+		"Profile": p, "Rows": rows, "Skills": skills, "Groups": groups, "AllCauses": causes, "Typed": typed, "Errors": fe,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},
 		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes),
 	}))
