@@ -171,3 +171,54 @@ func TestResendingAnInvitationTooSoon(t *testing.T) {
 	}
 	srv.WaitFor(t, email, 5*time.Second)
 }
+
+// Launching asks first, and says when the first day is ahead that launching
+// opens the campaign today; creating from the template says it made a
+// draft; a launch says how many were invited.
+func TestActionsAskFirstAndSayWhatTheyDid(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Initech")
+	mission(t, env, missionSpec{title: "Tenir la comptabilité"}) // a campaign needs a mission to be launched
+	pp := people{t: t, db: env.App}
+	host := tn.Slug + ".localhost"
+	admin := browserless{t: t, app: app, host: host, session: pp.session(tn, pp.member(tn, "hr_admin"))}
+
+	res, _ := admin.post("/admin/campaigns", url.Values{})
+	to := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(to, "created=") {
+		t.Fatalf("create from the template: %d to %q; want the list saying what was created", res.StatusCode, to)
+	}
+	_, list := admin.get(to)
+	if m := missing(list, `id="created-flash"`, "Brouillon « Tous confinés, Tous engagés » créé", "rien n&#39;est envoyé",
+		`<details class="confirm">`, `class="launch"`); len(m) > 0 {
+		t.Errorf("the campaigns list after creating lacks %q", m)
+	}
+	if strings.Contains(list, "Lancer « Tous confinés") {
+		t.Error("the button that creates a draft still says it launches")
+	}
+
+	start := time.Now().AddDate(0, 0, 10)
+	res, created := do(t, app, "POST", host, "/api/v1/campaigns", `{"name":"Automne","starts_on":"`+start.Format(time.DateOnly)+
+		`","ends_on":"`+start.AddDate(0, 1, 0).Format(time.DateOnly)+`"}`, admin.session)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %v", res.StatusCode, created)
+	}
+	id := created["id"].(string)
+	early := "Son premier jour est le " + start.Format("02/01/2006") + " : la lancer maintenant ouvre les inscriptions dès aujourd&#39;hui"
+	if _, page := admin.get("/admin/campaigns/" + id + "/settings"); !strings.Contains(page, early) || !strings.Contains(page, `<summary id="launch-now">`) {
+		t.Errorf("the settings of a campaign starting in 10 days: want the launch behind a confirmation saying it opens today")
+	}
+	if _, page := admin.get("/admin/campaigns"); !strings.Contains(page, early) {
+		t.Errorf("the campaigns list: want the launch's confirmation saying it opens today")
+	}
+	res, _ = admin.post("/admin/campaigns/"+id+"/launch", url.Values{})
+	to = res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(to, "launched=") {
+		t.Fatalf("launch: %d to %q", res.StatusCode, to)
+	}
+	if _, page := admin.get(to); !strings.Contains(page, `id="launched-flash"`) || !strings.Contains(page, "Campagne lancée : 1 invitation(s) envoyée(s).") {
+		t.Errorf("the dashboard after the launch: want it to say how many were invited")
+	}
+}
