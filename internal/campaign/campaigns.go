@@ -120,29 +120,24 @@ func (t *Template) Normalize() error {
 	if t.MaxActivePerEmployee == 0 {
 		t.MaxActivePerEmployee = 2
 	}
-	switch {
-	case !templateCode(t.Code):
-		return errs.Field("code", "the code must be 1 to 60 lowercase letters, digits and hyphens")
-	case t.NameFR == "" || utf8.RuneCountInString(t.NameFR) > 200:
-		return errs.Field("name_fr", "the French name is required (200 characters at most)")
-	case t.NameEN == "" || utf8.RuneCountInString(t.NameEN) > 200:
-		return errs.Field("name_en", "the English name is required (200 characters at most)")
-	case utf8.RuneCountInString(t.DescriptionFR) > 20000:
-		return errs.Field("description_fr", "the description is longer than 20 000 characters")
-	case utf8.RuneCountInString(t.DescriptionEN) > 20000:
-		return errs.Field("description_en", "the description is longer than 20 000 characters")
-	case t.GoalParticipationPct != nil && (*t.GoalParticipationPct < 1 || *t.GoalParticipationPct > 100):
-		return errs.Field("goal_participation_pct", "the participation goal is a percentage, 1 to 100")
-	case t.GoalHoursPerPerson != nil && (*t.GoalHoursPerPerson <= 0 || *t.GoalHoursPerPerson > 10000):
-		return errs.Field("goal_hours_per_person", "the hours goal per person must be above 0 and at most 10 000")
-	case t.DurationDays < 1 || t.DurationDays > maxCampaignDays:
-		return errs.Field("duration_days", "a campaign lasts 1 to %d days", maxCampaignDays)
-	case t.MaxActivePerEmployee < 1 || t.MaxActivePerEmployee > 100:
-		return errs.Field("max_active_per_employee", "the limit of active participations must be between 1 and 100")
-	case t.AutoApproveHours < 0 || t.AutoApproveHours > 24:
-		return errs.Field("auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
-	}
-	return nil
+	// Every rule is checked, so that the template form shows all its
+	// mistakes at once.
+	var bad errs.Checks
+	check := bad.Check
+	check(!templateCode(t.Code), "code", "the code must be 1 to 60 lowercase letters, digits and hyphens")
+	check(t.NameFR == "" || utf8.RuneCountInString(t.NameFR) > 200, "name_fr", "the French name is required (200 characters at most)")
+	check(t.NameEN == "" || utf8.RuneCountInString(t.NameEN) > 200, "name_en", "the English name is required (200 characters at most)")
+	check(utf8.RuneCountInString(t.DescriptionFR) > 20000, "description_fr", "the description is longer than 20 000 characters")
+	check(utf8.RuneCountInString(t.DescriptionEN) > 20000, "description_en", "the description is longer than 20 000 characters")
+	check(t.GoalParticipationPct != nil && (*t.GoalParticipationPct < 1 || *t.GoalParticipationPct > 100),
+		"goal_participation_pct", "the participation goal is a percentage, 1 to 100")
+	check(t.GoalHoursPerPerson != nil && (*t.GoalHoursPerPerson <= 0 || *t.GoalHoursPerPerson > 10000),
+		"goal_hours_per_person", "the hours goal per person must be above 0 and at most 10 000")
+	check(t.DurationDays < 1 || t.DurationDays > maxCampaignDays, "duration_days", "a campaign lasts 1 to %d days", maxCampaignDays)
+	check(t.MaxActivePerEmployee < 1 || t.MaxActivePerEmployee > 100,
+		"max_active_per_employee", "the limit of active participations must be between 1 and 100")
+	check(t.AutoApproveHours < 0 || t.AutoApproveHours > 24, "auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
+	return bad.Err()
 }
 
 func templateCode(s string) bool {

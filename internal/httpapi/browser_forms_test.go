@@ -60,6 +60,13 @@ func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The pending participation holds one of the mission's places.
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE missions SET places_left = places_left - 1 WHERE id = ?", m)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	site := "http://" + tn.Slug + ".localhost:" + port
 	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // two languages, two widths, axe four times
 	defer cancel()
