@@ -86,12 +86,11 @@ func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
 	defer f.Close()
 	rep, err := s.deps.Identity.ImportInvitations(c.UserContext(), principal(c), f, client(c))
 	if err != nil {
-		code := errs.CodeOf(err)
-		if code == errs.Internal || code == errs.Unavailable {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[code])
-		return s.hrPeople(c, map[string]any{"ImportError": s.message(c, err)})
+		return s.hrPeople(c, map[string]any{"ImportError": msg})
 	}
 	// The report is shown at once: it is the answer to this upload, and
 	// reloading the page cannot send the file again without the browser asking.
