@@ -19,15 +19,15 @@ var update = flag.Bool("update", false, "rewrite README.md's table from matrix.c
 // matrix cannot change without a new version: a log line or an audit
 // record saying "matrix 3" must mean one matrix.
 var pinned = map[string]string{
-	"1": "181bc342c99a5fa9",
-	"2": "065b412d103f3a02",
-	"3": "357814d3c17681e8",
-	"4": "6f84511a910b5d9a",
-	"5": "4b078095ee106f70",
-	"6": "ec08149fda3f3038",
-	"7": "70b73a24803882d8",
-	"8": "65fc695a3f1cd252",
-	"9": "de60a10d785e15c3",
+	"1":  "181bc342c99a5fa9",
+	"2":  "065b412d103f3a02",
+	"3":  "357814d3c17681e8",
+	"4":  "6f84511a910b5d9a",
+	"5":  "4b078095ee106f70",
+	"6":  "ec08149fda3f3038",
+	"7":  "70b73a24803882d8",
+	"8":  "65fc695a3f1cd252",
+	"9":  "de60a10d785e15c3",
 	"10": "37ff3d148abe7316",
 }
 

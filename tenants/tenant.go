@@ -122,20 +122,24 @@ func New(slug, name string, emailDomains []string, locale string) (*Tenant, erro
 		Status: Active,
 		Locale: strings.TrimSpace(locale),
 	}
-	if err := ValidateSlug(t.Slug); err != nil {
+	// Every input is checked, so that the onboarding form shows all its
+	// mistakes at once.
+	var bad errs.Checks
+	if err := bad.Take(ValidateSlug(t.Slug)); err != nil {
 		return nil, err
 	}
-	if t.Name == "" || len(t.Name) > 200 {
-		return nil, errs.Field("name", "the company name is required (200 characters at most)")
-	}
+	bad.Check(t.Name == "" || len(t.Name) > 200, "name", "the company name is required (200 characters at most)")
 	if t.Locale == "" {
 		t.Locale = "fr"
 	}
-	if !slices.Contains(Locales, t.Locale) {
-		return nil, errs.Field("locale", "locale %q is not supported; use one of %s", t.Locale, strings.Join(Locales, ", "))
-	}
+	bad.Check(!slices.Contains(Locales, t.Locale), "locale", "locale %q is not supported; use one of %s", t.Locale, strings.Join(Locales, ", "))
 	var err error
 	if t.EmailDomains, err = normalizeDomains("email_domains", emailDomains); err != nil {
+		if err := bad.Take(err); err != nil {
+			return nil, err
+		}
+	}
+	if err := bad.Err(); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -120,29 +120,24 @@ func (t *Template) Normalize() error {
 	if t.MaxActivePerEmployee == 0 {
 		t.MaxActivePerEmployee = 2
 	}
-	switch {
-	case !templateCode(t.Code):
-		return errs.Field("code", "the code must be 1 to 60 lowercase letters, digits and hyphens")
-	case t.NameFR == "" || utf8.RuneCountInString(t.NameFR) > 200:
-		return errs.Field("name_fr", "the French name is required (200 characters at most)")
-	case t.NameEN == "" || utf8.RuneCountInString(t.NameEN) > 200:
-		return errs.Field("name_en", "the English name is required (200 characters at most)")
-	case utf8.RuneCountInString(t.DescriptionFR) > 20000:
-		return errs.Field("description_fr", "the description is longer than 20 000 characters")
-	case utf8.RuneCountInString(t.DescriptionEN) > 20000:
-		return errs.Field("description_en", "the description is longer than 20 000 characters")
-	case t.GoalParticipationPct != nil && (*t.GoalParticipationPct < 1 || *t.GoalParticipationPct > 100):
-		return errs.Field("goal_participation_pct", "the participation goal is a percentage, 1 to 100")
-	case t.GoalHoursPerPerson != nil && (*t.GoalHoursPerPerson <= 0 || *t.GoalHoursPerPerson > 10000):
-		return errs.Field("goal_hours_per_person", "the hours goal per person must be above 0 and at most 10 000")
-	case t.DurationDays < 1 || t.DurationDays > maxCampaignDays:
-		return errs.Field("duration_days", "a campaign lasts 1 to %d days", maxCampaignDays)
-	case t.MaxActivePerEmployee < 1 || t.MaxActivePerEmployee > 100:
-		return errs.Field("max_active_per_employee", "the limit of active participations must be between 1 and 100")
-	case t.AutoApproveHours < 0 || t.AutoApproveHours > 24:
-		return errs.Field("auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
-	}
-	return nil
+	// Every rule is checked, so that the template form shows all its
+	// mistakes at once.
+	var bad errs.Checks
+	check := bad.Check
+	check(!templateCode(t.Code), "code", "the code must be 1 to 60 lowercase letters, digits and hyphens")
+	check(t.NameFR == "" || utf8.RuneCountInString(t.NameFR) > 200, "name_fr", "the French name is required (200 characters at most)")
+	check(t.NameEN == "" || utf8.RuneCountInString(t.NameEN) > 200, "name_en", "the English name is required (200 characters at most)")
+	check(utf8.RuneCountInString(t.DescriptionFR) > 20000, "description_fr", "the description is longer than 20 000 characters")
+	check(utf8.RuneCountInString(t.DescriptionEN) > 20000, "description_en", "the description is longer than 20 000 characters")
+	check(t.GoalParticipationPct != nil && (*t.GoalParticipationPct < 1 || *t.GoalParticipationPct > 100),
+		"goal_participation_pct", "the participation goal is a percentage, 1 to 100")
+	check(t.GoalHoursPerPerson != nil && (*t.GoalHoursPerPerson <= 0 || *t.GoalHoursPerPerson > 10000),
+		"goal_hours_per_person", "the hours goal per person must be above 0 and at most 10 000")
+	check(t.DurationDays < 1 || t.DurationDays > maxCampaignDays, "duration_days", "a campaign lasts 1 to %d days", maxCampaignDays)
+	check(t.MaxActivePerEmployee < 1 || t.MaxActivePerEmployee > 100,
+		"max_active_per_employee", "the limit of active participations must be between 1 and 100")
+	check(t.AutoApproveHours < 0 || t.AutoApproveHours > 24, "auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
+	return bad.Err()
 }
 
 func templateCode(s string) bool {
@@ -263,6 +258,15 @@ func DecodeStrict(body []byte, v any, what string) error {
 }
 
 // apply copies the fields present in in onto c.
+// Check is the error Update would answer for in on c, with nothing saved:
+// a form that could not read some of its inputs still shows the others'
+// mistakes.
+func (in CampaignInput) Check(c Campaign) error {
+	c.MissionIDs = slices.Clone(c.MissionIDs)
+	in.apply(&c)
+	return c.Normalize()
+}
+
 func (in CampaignInput) apply(c *Campaign) {
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -359,53 +363,44 @@ func (c *Campaign) Normalize() error {
 		c.MissionIDs = []uuid.UUID{}
 	}
 	c.MissionIDs = slices.Compact(sortedIDs(c.MissionIDs))
-	switch {
-	case c.Name == "" || utf8.RuneCountInString(c.Name) > 200:
-		return errs.Field("name", "the name is required (200 characters at most)")
-	case utf8.RuneCountInString(c.Description) > 20000:
-		return errs.Field("description", "the description is longer than 20 000 characters")
-	case c.StartsOn.IsZero():
-		return errs.Field("starts_on", "the start date is required (2006-01-02)")
-	case c.EndsOn.IsZero():
-		return errs.Field("ends_on", "the end date is required (2006-01-02)")
-	case c.EndsOn.Before(c.StartsOn):
-		return errs.Field("ends_on", "the campaign ends before it starts")
-	case c.EndsOn.Sub(c.StartsOn) > maxCampaignDays*24*time.Hour:
-		return errs.Field("ends_on", "a campaign lasts %d days at most", maxCampaignDays)
-	case c.Audience != AudienceAll && c.Audience != AudienceDepartments && c.Audience != AudienceSites:
-		return errs.Field("audience", "audience %q is not one of all, departments, sites", c.Audience)
-	case c.Audience != AudienceAll && len(c.AudienceValues) == 0:
-		return errs.Field("audience_values", "name the %s the campaign is for", c.Audience)
-	case c.MissionScope != ScopeAll && c.MissionScope != ScopeCauses && c.MissionScope != ScopeListed:
-		return errs.Field("mission_scope", "mission_scope %q is not one of all, causes, listed", c.MissionScope)
-	case c.MissionScope == ScopeCauses && len(c.MissionCauses) == 0:
-		return errs.Field("mission_causes", "choose at least one cause")
-	case c.MissionScope == ScopeListed && len(c.MissionIDs) == 0:
-		return errs.Field("mission_ids", "choose at least one mission")
-	case len(c.MissionIDs) > 1000:
-		return errs.Field("mission_ids", "a campaign lists 1 000 missions at most")
-	case c.GoalParticipants != nil && (*c.GoalParticipants < 1 || *c.GoalParticipants > 10_000_000):
-		return errs.Field("goal_participants", "the participants goal must be a positive number")
-	case c.GoalHours != nil && (*c.GoalHours <= 0 || *c.GoalHours > 99_999_999):
-		return errs.Field("goal_hours", "the hours goal must be a positive number")
-	case c.MaxActivePerEmployee < 1 || c.MaxActivePerEmployee > 100:
-		return errs.Field("max_active_per_employee", "the limit of active participations must be between 1 and 100")
-	case c.AllowanceHours != nil && (*c.AllowanceHours <= 0 || *c.AllowanceHours > 99_999):
-		return errs.Field("allowance_hours", "the allowance must be a positive number of hours")
-	case c.AutoApproveHours < 0 || c.AutoApproveHours > 24:
-		return errs.Field("auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
-	case c.ResponseDays < 1 || c.ResponseDays > 365:
-		return errs.Field("response_days", "the response time must be between 1 and 365 days")
+	// Every rule is checked, so that a form shows all its mistakes at
+	// once; a field is named once, by its first broken rule.
+	var bad errs.Checks
+	check := bad.Check
+	check(c.Name == "" || utf8.RuneCountInString(c.Name) > 200, "name", "the name is required (200 characters at most)")
+	check(utf8.RuneCountInString(c.Description) > 20000, "description", "the description is longer than 20 000 characters")
+	check(c.StartsOn.IsZero(), "starts_on", "the start date is required (2006-01-02)")
+	check(c.EndsOn.IsZero(), "ends_on", "the end date is required (2006-01-02)")
+	if !c.StartsOn.IsZero() {
+		check(c.EndsOn.Before(c.StartsOn), "ends_on", "the campaign ends before it starts")
+		check(c.EndsOn.Sub(c.StartsOn) > maxCampaignDays*24*time.Hour, "ends_on", "a campaign lasts %d days at most", maxCampaignDays)
 	}
+	check(c.Audience != AudienceAll && c.Audience != AudienceDepartments && c.Audience != AudienceSites,
+		"audience", "audience %q is not one of all, departments, sites", c.Audience)
+	check(c.Audience != AudienceAll && len(c.AudienceValues) == 0, "audience_values", "name the %s the campaign is for", c.Audience)
+	check(c.MissionScope != ScopeAll && c.MissionScope != ScopeCauses && c.MissionScope != ScopeListed,
+		"mission_scope", "mission_scope %q is not one of all, causes, listed", c.MissionScope)
+	check(c.MissionScope == ScopeCauses && len(c.MissionCauses) == 0, "mission_causes", "choose at least one cause")
+	check(c.MissionScope == ScopeListed && len(c.MissionIDs) == 0, "mission_ids", "choose at least one mission")
+	check(len(c.MissionIDs) > 1000, "mission_ids", "a campaign lists 1 000 missions at most")
+	check(c.GoalParticipants != nil && (*c.GoalParticipants < 1 || *c.GoalParticipants > 10_000_000),
+		"goal_participants", "the participants goal must be a positive number")
+	check(c.GoalHours != nil && (*c.GoalHours <= 0 || *c.GoalHours > 99_999_999), "goal_hours", "the hours goal must be a positive number")
+	check(c.MaxActivePerEmployee < 1 || c.MaxActivePerEmployee > 100,
+		"max_active_per_employee", "the limit of active participations must be between 1 and 100")
+	check(c.AllowanceHours != nil && (*c.AllowanceHours <= 0 || *c.AllowanceHours > 99_999),
+		"allowance_hours", "the allowance must be a positive number of hours")
+	check(c.AutoApproveHours < 0 || c.AutoApproveHours > 24, "auto_approve_hours", "the auto-approval threshold must be between 0 and 24 hours")
+	check(c.ResponseDays < 1 || c.ResponseDays > 365, "response_days", "the response time must be between 1 and 365 days")
 	for _, v := range c.AudienceValues {
-		if utf8.RuneCountInString(v) > 200 {
-			return errs.Field("audience_values", "%q is longer than 200 characters", v)
-		}
+		check(utf8.RuneCountInString(v) > 200, "audience_values", "%q is longer than 200 characters", v)
 	}
 	for _, code := range c.MissionCauses {
-		if _, ok := taxonomy.CauseByCode(code); !ok {
-			return errs.Field("mission_causes", "cause %q is not in the list of causes", code)
-		}
+		_, ok := taxonomy.CauseByCode(code)
+		check(!ok, "mission_causes", "cause %q is not in the list of causes", code)
+	}
+	if err := bad.Err(); err != nil {
+		return err
 	}
 	if c.MissionScope != ScopeCauses {
 		c.MissionCauses = []string{}

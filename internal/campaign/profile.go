@@ -87,63 +87,59 @@ var Weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 var profileFormats = []string{"remote", "on_site", "hybrid"}
 
+// asField is err as the field error it is (inSet answers only those).
+func asField(err error) *errs.Error {
+	if fs := errs.FieldsOf(err); len(fs) > 0 {
+		return fs[0]
+	}
+	return errs.Field("", "%s", errs.MessageOf(err))
+}
+
 // Normalize checks a profile and puts its lists in a canonical order; the
 // error names the field at fault.
 func (p *Profile) Normalize() error {
 	p.HomeCity = strings.TrimSpace(p.HomeCity)
+	// Every rule is checked, so that the profile form shows all its
+	// mistakes at once.
+	var bad errs.Checks
+	check := bad.Check
 	seen := map[string]bool{}
 	for i, s := range p.Skills {
 		code := strings.TrimSpace(s.Skill)
-		if _, ok := taxonomy.SkillByCode(code); !ok {
-			return errs.Field(fmt.Sprintf("skills[%d].skill", i), "skill %q is not in the taxonomy", s.Skill)
-		}
-		if s.Level < 1 || s.Level > 4 {
-			return errs.Field(fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", code)
-		}
-		if seen[code] {
-			return errs.Field(fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", code)
-		}
+		_, known := taxonomy.SkillByCode(code)
+		check(!known, fmt.Sprintf("skills[%d].skill", i), "skill %q is not in the taxonomy", s.Skill)
+		check(s.Level < 1 || s.Level > 4, fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", code)
+		check(known && seen[code], fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", code)
 		seen[code] = true
 		p.Skills[i].Skill = code
 	}
-	if len(p.Skills) > 100 {
-		return errs.Field("skills", "a profile holds 100 skills at most")
-	}
-	switch {
-	case p.HoursPerWeek < 0 || p.HoursPerWeek > 60:
-		return errs.Field("hours_per_week", "hours_per_week must be between 0 and 60")
-	case p.RadiusKM < 0 || p.RadiusKM > 1000:
-		return errs.Field("radius_km", "radius_km must be between 0 and 1 000")
-	case (p.HomeLat == nil) != (p.HomeLon == nil):
-		return errs.Field("home_lat", "give both home_lat and home_lon, or neither")
-	case p.HomeLat != nil && (*p.HomeLat < -90 || *p.HomeLat > 90):
-		return errs.Field("home_lat", "home_lat must be within ±90")
-	case p.HomeLon != nil && (*p.HomeLon < -180 || *p.HomeLon > 180):
-		return errs.Field("home_lon", "home_lon must be within ±180")
-	case len([]rune(p.HomeCity)) > 200:
-		return errs.Field("home_city", "home_city is longer than 200 characters")
-	}
+	check(len(p.Skills) > 100, "skills", "a profile holds 100 skills at most")
+	check(p.HoursPerWeek < 0 || p.HoursPerWeek > 60, "hours_per_week", "hours_per_week must be between 0 and 60")
+	check(p.RadiusKM < 0 || p.RadiusKM > 1000, "radius_km", "radius_km must be between 0 and 1 000")
+	check((p.HomeLat == nil) != (p.HomeLon == nil), "home_lat", "give both home_lat and home_lon, or neither")
+	check(p.HomeLat != nil && (*p.HomeLat < -90 || *p.HomeLat > 90), "home_lat", "home_lat must be within ±90")
+	check(p.HomeLon != nil && (*p.HomeLon < -180 || *p.HomeLon > 180), "home_lon", "home_lon must be within ±180")
+	check(len([]rune(p.HomeCity)) > 200, "home_city", "home_city is longer than 200 characters")
 	var err error
 	if p.Days, err = inSet("days", p.Days, Weekdays); err != nil {
-		return err
+		bad.Add(asField(err))
 	}
 	if p.Formats, err = inSet("formats", p.Formats, profileFormats); err != nil {
-		return err
-	}
-	if len(p.Formats) == 0 {
-		return errs.Field("formats", "accept at least one format: remote, on_site or hybrid")
+		bad.Add(asField(err))
+	} else {
+		check(len(p.Formats) == 0, "formats", "accept at least one format: remote, on_site or hybrid")
 	}
 	p.Languages = cleanList(lower(p.Languages))
 	for _, l := range p.Languages {
-		if !isISO6391(l) {
-			return errs.Field("languages", "%q is not an ISO 639-1 language code (such as fr, en, es)", l)
-		}
+		check(!isISO6391(l), "languages", "%q is not an ISO 639-1 language code (such as fr, en, es)", l)
 	}
 	p.Causes = cleanList(p.Causes)
 	for _, c := range p.Causes {
-		if _, ok := taxonomy.CauseByCode(c); !ok {
-			return errs.Field("causes", "cause %q is not in the list of causes", c)
-		}
+		_, ok := taxonomy.CauseByCode(c)
+		check(!ok, "causes", "cause %q is not in the list of causes", c)
+	}
+	if err := bad.Err(); err != nil {
+		return err
 	}
 	slices.SortFunc(p.Skills, func(a, b ProfileSkill) int { return strings.Compare(a.Skill, b.Skill) })
 	return nil

@@ -161,81 +161,59 @@ func (m *Mission) Normalize() error {
 	if m.Visibility == "" {
 		m.Visibility = "all"
 	}
-	switch {
-	case m.Title == "" || utf8.RuneCountInString(m.Title) > 200:
-		return errs.Field("title", "the title is required (200 characters at most)")
-	case utf8.RuneCountInString(m.Description) > 20000:
-		return errs.Field("description", "the description is longer than 20 000 characters")
-	case m.Format != Remote && m.Format != OnSite && m.Format != Hybrid:
-		return errs.Field("format", "format %q is not one of remote, on_site, hybrid", m.Format)
-	case m.Cause != "" && !knownCause(m.Cause):
-		return errs.Field("cause", "cause %q is not in the list of causes", m.Cause)
-	case (m.Places < 1 && m.ExternalURL == "") || m.Places < 0 || m.Places > 10000:
-		// A mission whose sign-up happens elsewhere (a vital mission) counts no places here.
-		return errs.Field("places", "a mission offers 1 to 10 000 places")
-	case m.CommitmentKind != "total" && m.CommitmentKind != "per_week":
-		return errs.Field("commitment_kind", "commitment_kind %q is not one of total, per_week", m.CommitmentKind)
-	case m.CommitmentHours < 0 || m.CommitmentHours > 2000:
-		return errs.Field("commitment_hours", "commitment_hours must be between 0 and 2 000")
-	case m.DurationWeeks != nil && (*m.DurationWeeks < 1 || *m.DurationWeeks > 520):
-		return errs.Field("duration_weeks", "duration_weeks must be between 1 and 520")
-	case m.DateKind != "one_off" && m.DateKind != "recurring" && m.DateKind != "ongoing":
-		return errs.Field("date_kind", "date_kind %q is not one of one_off, recurring, ongoing", m.DateKind)
-	case m.StartsOn != nil && m.EndsOn != nil && m.EndsOn.Before(*m.StartsOn):
-		return errs.Field("ends_on", "the mission ends before it starts")
-	case m.DateKind == "one_off" && len(m.Slots) == 0 && m.StartsOn == nil:
-		return errs.Field("slots", "a one-off mission needs a date or time slots")
-	case m.Visibility != "all" && m.Visibility != "listed":
-		return errs.Field("visibility", "visibility %q is not one of all, listed", m.Visibility)
-	case m.Visibility == "listed" && len(m.VisibleTo) == 0:
-		return errs.Field("visible_to", "a mission shown only to listed companies needs at least one company")
-	case m.PostalCode != "" && !postalRE.MatchString(m.PostalCode):
-		return errs.Field("postal_code", "postal code %q is not five digits", m.PostalCode)
-	}
+	// Every rule is checked, so that the mission form shows all its
+	// mistakes at once.
+	var bad errs.Checks
+	check := bad.Check
+	check(m.Title == "" || utf8.RuneCountInString(m.Title) > 200, "title", "the title is required (200 characters at most)")
+	check(utf8.RuneCountInString(m.Description) > 20000, "description", "the description is longer than 20 000 characters")
+	check(m.Format != Remote && m.Format != OnSite && m.Format != Hybrid, "format", "format %q is not one of remote, on_site, hybrid", m.Format)
+	check(m.Cause != "" && !knownCause(m.Cause), "cause", "cause %q is not in the list of causes", m.Cause)
+	// A mission whose sign-up happens elsewhere (a vital mission) counts no places here.
+	check((m.Places < 1 && m.ExternalURL == "") || m.Places < 0 || m.Places > 10000, "places", "a mission offers 1 to 10 000 places")
+	check(m.CommitmentKind != "total" && m.CommitmentKind != "per_week",
+		"commitment_kind", "commitment_kind %q is not one of total, per_week", m.CommitmentKind)
+	check(m.CommitmentHours < 0 || m.CommitmentHours > 2000, "commitment_hours", "commitment_hours must be between 0 and 2 000")
+	check(m.DurationWeeks != nil && (*m.DurationWeeks < 1 || *m.DurationWeeks > 520), "duration_weeks", "duration_weeks must be between 1 and 520")
+	check(m.DateKind != "one_off" && m.DateKind != "recurring" && m.DateKind != "ongoing",
+		"date_kind", "date_kind %q is not one of one_off, recurring, ongoing", m.DateKind)
+	check(m.StartsOn != nil && m.EndsOn != nil && m.EndsOn.Before(*m.StartsOn), "ends_on", "the mission ends before it starts")
+	check(m.DateKind == "one_off" && len(m.Slots) == 0 && m.StartsOn == nil, "slots", "a one-off mission needs a date or time slots")
+	check(m.Visibility != "all" && m.Visibility != "listed", "visibility", "visibility %q is not one of all, listed", m.Visibility)
+	check(m.Visibility == "listed" && len(m.VisibleTo) == 0, "visible_to", "a mission shown only to listed companies needs at least one company")
+	check(m.PostalCode != "" && !postalRE.MatchString(m.PostalCode), "postal_code", "postal code %q is not five digits", m.PostalCode)
 	if m.Format != Remote {
 		if m.Lat == nil && m.Lon == nil {
 			if c, ok := geo.Lookup(m.City); ok {
 				m.Lat, m.Lon = &c.Lat, &c.Lon
 			}
 		}
-		if m.Lat == nil || m.Lon == nil {
-			return errs.Field("lat", "an on-site or hybrid mission needs its place: a city we know, or its coordinates (lat, lon)")
-		}
-		if *m.Lat < -90 || *m.Lat > 90 || *m.Lon < -180 || *m.Lon > 180 {
-			return errs.Field("lat", "lat must be within ±90 and lon within ±180")
+		if !check(m.Lat == nil || m.Lon == nil, "lat", "an on-site or hybrid mission needs its place: a city we know, or its coordinates (lat, lon)") {
+			check(*m.Lat < -90 || *m.Lat > 90 || *m.Lon < -180 || *m.Lon > 180, "lat", "lat must be within ±90 and lon within ±180")
 		}
 	}
 	for i := range m.Slots {
-		if !m.Slots[i].EndsAt.After(m.Slots[i].StartsAt) {
-			return errs.Field("slots", "slot %d ends before it starts", i+1)
-		}
+		check(!m.Slots[i].EndsAt.After(m.Slots[i].StartsAt), "slots", "slot %d ends before it starts", i+1)
 		if m.Slots[i].ID == uuid.Nil {
 			m.Slots[i].ID = uuid.Must(uuid.NewV7())
 		}
 	}
-	if m.VitalCategory != "" {
-		if !isVital(m.VitalCategory) {
-			return errs.Field("vital_category", "%q is not one of the four vital missions", m.VitalCategory)
-		}
-	}
+	check(m.VitalCategory != "" && !isVital(m.VitalCategory), "vital_category", "%q is not one of the four vital missions", m.VitalCategory)
 	m.RequiresSanitaryAck = m.NeedsSanitaryAck()
 	if m.ExternalURL != "" {
-		if u, err := url.Parse(m.ExternalURL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-			return errs.Field("external_url", "external_url must be an http(s) address")
-		}
+		u, err := url.Parse(m.ExternalURL)
+		check(err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "", "external_url", "external_url must be an http(s) address")
 	}
 	seen := map[string]bool{}
 	for _, s := range m.Skills {
-		if _, ok := taxonomy.SkillByCode(s.Skill); !ok {
-			return errs.Field("skills", "skill %q is not in the taxonomy", s.Skill)
-		}
-		if s.Level < 1 || s.Level > 4 {
-			return errs.Field("skills", "the level of %s must be between 1 and 4", s.Skill)
-		}
-		if seen[s.Skill] {
-			return errs.Field("skills", "skill %s is listed twice", s.Skill)
-		}
+		_, known := taxonomy.SkillByCode(s.Skill)
+		check(!known, "skills", "skill %q is not in the taxonomy", s.Skill)
+		check(s.Level < 1 || s.Level > 4, "skills", "the level of %s must be between 1 and 4", s.Skill)
+		check(seen[s.Skill], "skills", "skill %s is listed twice", s.Skill)
 		seen[s.Skill] = true
+	}
+	if err := bad.Err(); err != nil {
+		return err
 	}
 	if m.PlacesLeft > m.Places {
 		m.PlacesLeft = m.Places

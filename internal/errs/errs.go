@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Code classifies a failure. The set is small on purpose: callers branch on
@@ -41,8 +42,15 @@ type Error struct {
 	Args   []any
 	// Field names the input at fault, for forms and problem+json "errors".
 	Field string
+	// Fields are every input at fault when a form was checked whole (see
+	// Fields): the first is this error's own Field and Message, so that a
+	// caller reading one field reads the first.
+	Fields []*Error
 	// Err is the underlying cause, kept for logs, never shown.
 	Err error
+	// RetryAfter is how long a TooMany refusal lasts (see Later), 0 when
+	// unknown: the API says it in Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -62,6 +70,110 @@ func E(code Code, format string, args ...any) *Error {
 // Field builds an Invalid error about one named input.
 func Field(field, format string, args ...any) *Error {
 	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Fields is one Invalid error carrying every field error in list (nil
+// entries skipped), so that a form shows all its mistakes at once; nil
+// when there is none, the error itself when there is one.
+func Fields(list ...*Error) error {
+	var kept []*Error
+	for _, e := range list {
+		if e != nil {
+			kept = append(kept, e.Fields...)
+			if len(e.Fields) == 0 {
+				kept = append(kept, e)
+			}
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return nil
+	case 1:
+		return kept[0]
+	}
+	first := *kept[0]
+	first.Code, first.Fields = Invalid, kept
+	return &first
+}
+
+// Checks collects a form's field errors, so that a validation checks every
+// rule and reports all the mistakes at once; a field is named once, by its
+// first broken rule. The zero value is ready.
+type Checks struct {
+	list  []*Error
+	named map[string]bool
+}
+
+// Check records the field error when broken and the field has none yet,
+// and says whether the rule was broken.
+func (c *Checks) Check(broken bool, field, format string, args ...any) bool {
+	if broken {
+		c.Add(Field(field, format, args...))
+	}
+	return broken
+}
+
+// Add records e (its fields, when it carries several), unless its field
+// already has an error.
+func (c *Checks) Add(e *Error) {
+	if e == nil {
+		return
+	}
+	if c.named == nil {
+		c.named = map[string]bool{}
+	}
+	list := e.Fields
+	if len(list) == 0 {
+		list = []*Error{e}
+	}
+	for _, f := range list {
+		if !c.named[f.Field] {
+			c.named[f.Field] = true
+			c.list = append(c.list, f)
+		}
+	}
+}
+
+// Take records err's field errors and returns nil; an error about no
+// field (a store failing, a conflict) is returned for the caller to stop.
+func (c *Checks) Take(err error) error {
+	fs := FieldsOf(err)
+	if err != nil && len(fs) == 0 {
+		return err
+	}
+	for _, f := range fs {
+		c.Add(f)
+	}
+	return nil
+}
+
+// Has says whether field already has an error.
+func (c *Checks) Has(field string) bool { return c.named[field] }
+
+// Err is every recorded error as one (see Fields), nil when none.
+func (c *Checks) Err() error { return Fields(c.list...) }
+
+// FieldsOf returns every field error err carries, in order: one for a
+// single field error, none for an error about no field.
+func FieldsOf(err error) []*Error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	if e.Field != "" {
+		return []*Error{e}
+	}
+	return nil
+}
+
+// Later is a TooMany refusal that lifts after wait.
+func Later(wait time.Duration, format string, args ...any) *Error {
+	e := E(TooMany, format, args...)
+	e.RetryAfter = wait
+	return e
 }
 
 // Wrap keeps cause for the logs while showing message to the user.
@@ -139,31 +251,6 @@ func (e *Error) Translated(translate func(format string) (string, bool)) string 
 	out := fmt.Sprintf(f, e.Args...)
 	if strings.Count(out, "%!") != strings.Count(e.Message, "%!") {
 		return e.Message
-	}
-	return out
-}
-
-// Fields returns every *Error err carries, in order: one for a single
-// error, each of a join (errors.Join) for a form refused on several inputs
-// at once, so that each message goes next to its field. CodeOf and
-// MessageOf of a join are those of its first error.
-func Fields(err error) []*Error {
-	var out []*Error
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var e *Error
-		if errors.As(err, &e) {
-			out = append(out, e)
-		}
-	}
-	if err != nil {
-		walk(err)
 	}
 	return out
 }

@@ -2,7 +2,7 @@ package errs
 
 import (
 	"errors"
-	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -46,31 +46,30 @@ func TestTranslated(t *testing.T) {
 	}
 }
 
-func TestFieldsListsEveryRefusedInput(t *testing.T) {
-	email, password := Field("email", "bad email"), Field("password", "too short")
-	joined := errors.Join(email, fmt.Errorf("hashing: %w", password))
-	for _, c := range []struct {
-		name string
-		err  error
-		want []*Error
-	}{
-		{"joined", joined, []*Error{email, password}},
-		{"one", email, []*Error{email}},
-		{"none", errors.New("boom"), nil},
-		{"nil", nil, nil},
-	} {
-		got := Fields(c.err)
-		if len(got) != len(c.want) {
-			t.Errorf("%s: %d errors, want %d", c.name, len(got), len(c.want))
-			continue
-		}
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Errorf("%s: error %d is %v, want %v", c.name, i, got[i], c.want[i])
-			}
-		}
+func TestFieldsCarriesEveryFieldInOrder(t *testing.T) {
+	if Fields() != nil || Fields(nil, nil) != nil {
+		t.Fatal("no field error: want nil")
 	}
-	if CodeOf(joined) != Invalid || FieldOf(joined) != "email" {
-		t.Errorf("a join's code and field: %s %q; want the first error's", CodeOf(joined), FieldOf(joined))
+	one := Field("name", "the name is required")
+	if got := Fields(nil, one); got != one {
+		t.Fatalf("one field error: %v, want it unchanged", got)
+	}
+	err := Fields(Field("name", "the name is required"), nil, Field("ends_on", "the campaign ends before it starts"))
+	if CodeOf(err) != Invalid || FieldOf(err) != "name" || MessageOf(err) != "the name is required" {
+		t.Errorf("%v: want invalid, about the first field, with its message", err)
+	}
+	var got []string
+	for _, f := range FieldsOf(err) {
+		got = append(got, f.Field+": "+f.Message)
+	}
+	if want := []string{"name: the name is required", "ends_on: the campaign ends before it starts"}; !slices.Equal(got, want) {
+		t.Errorf("FieldsOf = %q, want %q", got, want)
+	}
+	// Joining errors that already carry several keeps them flat.
+	if n := len(FieldsOf(Fields(err.(*Error), Field("x", "bad")))); n != 3 {
+		t.Errorf("nested: %d fields, want 3", n)
+	}
+	if FieldsOf(E(Conflict, "taken")) != nil {
+		t.Error("an error about no field carries no field")
 	}
 }

@@ -175,12 +175,14 @@ func (s *Server) staffReviewSubmit(decision string) fiber.Handler {
 		reason := strings.TrimSpace(utils.CopyString(c.FormValue("reason")))
 		a, err := s.deps.Catalogue.Review(c.UserContext(), id, decision, reason)
 		if err != nil {
-			field, message, code := s.staffError(c, err)
-			if code != errs.Invalid && code != errs.Conflict {
+			fe := map[string]string{}
+			if err := s.formFailure(c, err, fe, inputSet("reason"), nil); err != nil {
 				return err
 			}
-			c.Status(statusOf[code])
-			return s.staffAssociations(c, &reviewFailure{ID: id, Field: field, Message: message, Reason: reason})
+			if m, ok := fe["reason"]; ok {
+				return s.staffAssociations(c, &reviewFailure{ID: id, Field: "reason", Message: m, Reason: reason})
+			}
+			return s.staffAssociations(c, &reviewFailure{ID: id, Message: fe["form"], Reason: reason})
 		}
 		return c.Redirect("/platform/associations?reviewed="+a.ID.String()+"#reviewed", fiber.StatusSeeOther)
 	}
@@ -227,13 +229,10 @@ func (s *Server) managerSignUpSubmit(c *fiber.Ctx) error {
 		}
 		return c.Redirect("/associations/sign-up?"+q.Encode(), fiber.StatusSeeOther)
 	}
-	code := errs.CodeOf(err)
-	if code == errs.Internal {
+	fe := assocErrors{}
+	if err := s.formFailure(c, err, fe, signUpInputs, signUpAlias); err != nil {
 		return err
 	}
-	fe := assocErrors{}
-	fe.put(s.message(c, err), err, signUpInputs, signUpAlias)
-	c.Status(statusOf[code])
 	return s.render(c, "association/signup", s.assocData(c, "signup", nil, map[string]any{"Form": form, "Errors": fe}))
 }
 
@@ -361,7 +360,7 @@ func (s *Server) associationProfileSubmit(c *fiber.Ctx) error {
 		if updated, err = s.deps.Catalogue.UpdateProfile(c.UserContext(), a.ID, in); err == nil {
 			return c.Redirect("/associations/"+updated.ID.String()+"?saved=1#profile", fiber.StatusSeeOther)
 		}
-		if err := s.refused(c, fe, err, profileInputs, profileAlias); err != nil {
+		if err := s.formFailure(c, err, fe, profileInputs, profileAlias); err != nil {
 			return err
 		}
 	} else {
@@ -377,7 +376,7 @@ func (s *Server) associationReviewSubmit(c *fiber.Ctx) error {
 	}
 	if _, err := s.deps.Catalogue.Submit(c.UserContext(), a.ID); err != nil {
 		fe := assocErrors{}
-		if err := s.refused(c, fe, err, profileInputs, profileAlias); err != nil {
+		if err := s.formFailure(c, err, fe, profileInputs, profileAlias); err != nil {
 			return err
 		}
 		return s.renderAssociationHome(c, a, assocProfileFormOf(a), fe, nil)
@@ -405,7 +404,7 @@ func (s *Server) inviteManagerSubmit(c *fiber.Ctx) error {
 		return c.Redirect("/associations/"+a.ID.String()+"?invited="+url.QueryEscape(mgr["email"])+"#managers", fiber.StatusSeeOther)
 	}
 	fe := assocErrors{}
-	if err := s.refused(c, fe, err, managerInputs, managerAlias); err != nil {
+	if err := s.formFailure(c, err, fe, managerInputs, managerAlias); err != nil {
 		return err
 	}
 	if msg, ok := fe["form"]; ok {

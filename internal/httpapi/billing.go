@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/vendredi-app/vendredi/internal/billing"
-	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -185,19 +183,14 @@ func (s *Server) renderBilling(c *fiber.Ctx, fieldErrors map[string]string) erro
 	return s.render(c, "hr/billing", d)
 }
 
-// pageError shows a service error on the billing page, next to its field
-// or above the forms; anything else goes to the error handler.
+// billingPageError shows a service error on the billing page, next to its
+// field or above the forms; the rest goes to the error page (formShows).
 func (s *Server) billingPageError(c *fiber.Ctx, err error) error {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Code == errs.Internal {
+	fe := map[string]string{}
+	if err := s.formFailure(c, err, fe, inputSet("plan", "interval"), nil); err != nil {
 		return err
 	}
-	c.Status(statusOf[e.Code])
-	field := e.Field
-	if field == "" {
-		field = "form"
-	}
-	return s.renderBilling(c, map[string]string{field: s.message(c, err)})
+	return s.renderBilling(c, fe)
 }
 
 func (s *Server) billingCheckoutSubmit(c *fiber.Ctx) error {

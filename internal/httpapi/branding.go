@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"cmp"
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -63,13 +61,11 @@ func (s *Server) brandingSubmit(c *fiber.Ctx) error {
 		_, err = s.deps.Tenants.SetBranding(ctx, t.ID, check.Accent, logo, drop)
 	}
 	if err != nil {
-		var e *errs.Error
-		if !errors.As(err, &e) || e.Field == "" {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet("accent", "logo"), nil); err != nil {
 			return err
 		}
-		c.Status(statusOf[e.Code])
-		shown := c.FormValue("accent")
-		return s.renderBranding(c, t, shown, map[string]string{e.Field: s.message(c, err)})
+		return s.renderBranding(c, t, c.FormValue("accent"), fe)
 	}
 	detail := map[string]string{"accent": cmp.Or(check.Accent, productAccent)}
 	switch {

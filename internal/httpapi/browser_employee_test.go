@@ -87,6 +87,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	}
 	screenshot(t, ctx, "participations-1280")
 	err = chromedp.Run(ctx,
+		chromedp.Click(".participation .cancel summary", chromedp.ByQuery), // the cancellation asks first
 		chromedp.Click(".participation .cancel button", chromedp.ByQuery),
 		chromedp.WaitVisible(".status-cancelled", chromedp.ByQuery),
 		chromedp.Text(".participation .status", &status, chromedp.ByQuery),

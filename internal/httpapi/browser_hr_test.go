@@ -94,8 +94,11 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.Click(`.hr-nav a[href="/admin/campaigns"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#create-tcte", chromedp.ByQuery),
 		chromedp.Click("#create-tcte", chromedp.ByQuery),
+		chromedp.WaitVisible("#created-flash", chromedp.ByQuery),
+		chromedp.Click(".hr-campaigns details.confirm summary", chromedp.ByQuery), // the launch asks first
 		chromedp.WaitVisible("button.launch", chromedp.ByQuery),
 		chromedp.Click("button.launch", chromedp.ByQuery),
+		chromedp.WaitVisible("#launched-flash", chromedp.ByQuery),
 		chromedp.WaitVisible("#figures", chromedp.ByQuery),
 		chromedp.Text("#figures", &figures, chromedp.ByQuery),
 		chromedp.Text("#run-status", &status, chromedp.ByQuery),
@@ -228,6 +231,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	mails := mailtest.Start(t)
 	first := mails.WaitFor(t, bart, 10*time.Second).Link("/auth/invitation")
 	inv := invited.ID.String()
+	ageInvitations(t, env.App, slug) // past the resend throttle
 	err = chromedp.Run(ctx,
 		submit("#resend-"+inv),
 		chromedp.WaitVisible("#done-flash", chromedp.ByQuery),

@@ -2,39 +2,16 @@ package httpapi_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
-
-// axeClean runs axe-core's WCAG 2.1 A and AA rules on the page shown and
-// fails the test on each violation.
-func axeClean(t *testing.T, ctx context.Context, label string) {
-	t.Helper()
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found []axeViolation
-	if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-		chromedp.Evaluate(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-			.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-				nodes: v.nodes.slice(0, 4).map(n => n.target.join(' '))})))`, &found,
-			func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-		t.Fatalf("%s: axe: %v", label, err)
-	}
-	for _, f := range found {
-		t.Errorf("%s: %s [%s] on %s", label, f.Help, f.ID, strings.Join(f.Nodes, " | "))
-	}
-}
 
 // fitsWidth fails when the page scrolls sideways (a phone's 390 px).
 func fitsWidth(t *testing.T, ctx context.Context, label string) {

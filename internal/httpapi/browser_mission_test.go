@@ -2,13 +2,11 @@ package httpapi_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -25,10 +23,6 @@ import (
 func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 	t.Parallel()
 	ctx := browser(t)
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	env := pgtest.New(t)
 	port := liveServer(t, env)
 	tn := newTenant(t, env.App, "Initech")
@@ -61,20 +55,6 @@ func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 
-	axeClean := func(label string) {
-		t.Helper()
-		var found []axeViolation
-		if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-			chromedp.Evaluate(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-				.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-					nodes: v.nodes.slice(0, 4).map(n => n.target.join(' '))})))`, &found,
-				func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-			t.Fatalf("%s: axe: %v", label, err)
-		}
-		for _, f := range found {
-			t.Errorf("%s: %s [%s] on %s", label, f.Help, f.ID, strings.Join(f.Nodes, " | "))
-		}
-	}
 	want := map[string]struct{ full, limit, format, commitment, verified string }{
 		"fr": {"Complet — liste d'attente", "2 missions au plus dans cette campagne, il vous en reste 2.", "Sur place",
 			"2,5 h par semaine, pendant 6 semaines", "Vérifiée par Vendredi"},
@@ -114,7 +94,7 @@ func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 				t.Errorf("%s: the campaign's list scrolls sideways", label)
 			}
 			t.Logf("%s: the campaign's list is %d px tall", label, height)
-			axeClean(label + " list")
+			axeClean(t, ctx, label+" list")
 
 			var facts, assocText string
 			err = chromedp.Run(ctx, chromedp.Navigate(detail),
@@ -137,13 +117,13 @@ func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 			if wide {
 				t.Errorf("%s: the mission's page scrolls sideways", label)
 			}
-			axeClean(label + " detail")
+			axeClean(t, ctx, label+" detail")
 		}
 	}
 
 	// From the card to the mission's page and its form, in French.
 	var state, limit string
-	err = chromedp.Run(ctx, network.SetCookie("vendredi_lang", "fr").WithDomain(host).WithPath("/"),
+	err := chromedp.Run(ctx, network.SetCookie("vendredi_lang", "fr").WithDomain(host).WithPath("/"),
 		chromedp.EmulateViewport(1280, 900), chromedp.Navigate(list),
 		chromedp.WaitVisible("#m-"+onSite.String(), chromedp.ByQuery),
 		chromedp.Click("#state-"+onSite.String()+" a.button", chromedp.ByQuery),

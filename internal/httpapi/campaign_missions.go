@@ -263,10 +263,7 @@ func (s *Server) applyFailed(c *fiber.Ctx, in campaign.ApplyInput, err error) er
 	if in.SlotID != nil {
 		form.SlotID = *in.SlotID
 	}
-	var e *errs.Error
-	if asErr(err, &e) {
-		form.Field = e.Field
-	}
+	form.Field = errs.FieldOf(err)
 	switch {
 	case errors.Is(err, campaign.ErrSanitaryAck):
 		form.Key = "employee.apply.ack_missing"

@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"errors"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,8 +163,21 @@ func (s *Server) hrCampaigns(c *fiber.Ctx, failedID, failure string) error {
 	if err != nil {
 		return err
 	}
+	// The launch's confirmation says so when a campaign's first day is
+	// ahead: launching opens it today, not then.
+	ahead := map[string]string{}
+	var created *campaign.Campaign
+	today := campaign.DayOf(time.Now())
+	for i, cmp := range list {
+		if cmp.StartsOn.After(today.Time) {
+			ahead[cmp.ID.String()] = cmp.StartsOn.Format("02/01/2006")
+		}
+		if cmp.ID.String() == c.Query("created") {
+			created = &list[i]
+		}
+	}
 	return s.render(c, "hr/campaigns", s.hrData(c, "hr.campaigns.title", map[string]any{"Campaigns": list,
-		"Template": campaign.BuiltInTemplate, "FailedID": failedID, "Failure": failure}))
+		"Template": campaign.BuiltInTemplate, "FailedID": failedID, "Failure": failure, "Ahead": ahead, "Created": created}))
 }
 
 func (s *Server) hrCreateCampaignSubmit(c *fiber.Ctx) error {
@@ -181,7 +194,7 @@ func (s *Server) hrCreateCampaignSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/admin/campaigns#c-"+cmp.ID.String(), fiber.StatusSeeOther)
+	return c.Redirect("/admin/campaigns?created="+cmp.ID.String()+"#c-"+cmp.ID.String(), fiber.StatusSeeOther)
 }
 
 func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
@@ -189,15 +202,19 @@ func (s *Server) hrLaunchSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext())); err != nil {
-		code := errs.CodeOf(err)
-		if code != errs.Conflict && code != errs.Invalid {
+	res, err := s.deps.Campaigns.Launch(c.UserContext(), id, s.cfg.Links.For(c.UserContext()))
+	if err != nil {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[code])
-		return s.hrCampaigns(c, id.String(), s.message(c, err))
+		return s.hrCampaigns(c, id.String(), msg)
 	}
-	return c.Redirect("/admin/campaigns/"+id.String(), fiber.StatusSeeOther)
+	q := url.Values{"launched": {strconv.Itoa(res.Invited)}}
+	if res.Failed > 0 {
+		q.Set("failed", strconv.Itoa(res.Failed))
+	}
+	return c.Redirect("/admin/campaigns/"+id.String()+"?"+q.Encode(), fiber.StatusSeeOther)
 }
 
 // missionCard is a mission as a card shows it.
@@ -351,7 +368,8 @@ func (s *Server) campaignPage(c *fiber.Ctx) error {
 				delete(others, m.ID)
 				cards = append(cards, missionCard{Mission: m, Reasons: reasons(r.Explanation, labels), Score: r.Score, Away: distanceOf(away, m.ID)})
 			}
-		} else if !pageError(err) {
+		} else if code := errs.CodeOf(err); code != errs.Invalid && code != errs.Conflict && code != errs.NotFound {
+			// A recommendation that cannot be made leaves the plain list.
 			return err
 		}
 	}
@@ -481,6 +499,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, cmp *campaign.Campaign, f settings
 		"Campaign": cmp, "Form": f, "CauseOn": causes, "AllCauses": all, "Errors": fieldErrors,
 		"Saved": c.Query("saved") == "1", "Scheduled": c.Query("scheduled") == "1",
 		"CanSchedule": cmp.Status == campaign.Draft, "CanLaunch": cmp.Status == campaign.Draft || cmp.Status == campaign.Scheduled,
+		"StartsAhead": cmp.StartsOn.After(campaign.DayOf(time.Now()).Time),
 	}))
 }
 
@@ -499,28 +518,35 @@ func (s *Server) campaignSettingsSubmit(c *fiber.Ctx) error {
 		causeList = append(causeList, string(v))
 	}
 	in, bad := settingsInput(f, causeList)
-	if bad != "" {
-		c.Status(fiber.StatusBadRequest)
-		return s.renderSettings(c, cmp, f, causes, map[string]string{bad: notANumber})
+	fe := map[string]string{}
+	for _, k := range bad {
+		fe[k] = notANumber
 	}
-	if _, err := s.deps.Campaigns.Update(c.UserContext(), cmp.ID, in); err != nil {
-		var e *errs.Error
-		if !errors.As(err, &e) || !pageError(err) {
+	if len(bad) > 0 {
+		// Nothing is saved, but what could be read is still checked, so
+		// that every mistake shows at once; the unreadable keep their word.
+		err = in.Check(*cmp)
+		if err == nil {
+			err = errs.Field(bad[0], "%s is not a number", bad[0])
+		}
+	} else {
+		_, err = s.deps.Campaigns.Update(c.UserContext(), cmp.ID, in)
+	}
+	if err != nil {
+		if err := s.formFailure(c, err, fe, inputSet(append(settingsFields, "mission_causes", "form")...), nil); err != nil {
 			return err
 		}
-		field := e.Field
-		if !slices.Contains(settingsFields, field) && field != "mission_causes" {
-			field = "form"
+		if len(bad) > 0 {
+			c.Status(fiber.StatusBadRequest)
 		}
-		c.Status(statusOf[e.Code])
-		return s.renderSettings(c, cmp, f, causes, map[string]string{field: s.message(c, err)})
+		return s.renderSettings(c, cmp, f, causes, fe)
 	}
 	return c.Redirect("/admin/campaigns/"+cmp.ID.String()+"/settings?saved=1", fiber.StatusSeeOther)
 }
 
 // settingsInput reads the form into the service's input; bad names the
-// first number that is not one.
-func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, bad string) {
+// numbers and dates that are not one, left out of in.
+func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, bad []string) {
 	str := func(k string) *string { v := f[k]; return &v }
 	in.Name, in.Description, in.Audience, in.MissionScope = str("name"), str("description"), str("audience"), str("mission_scope")
 	// Departments and sites have spaces in their names: commas separate.
@@ -540,7 +566,8 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 	for _, k := range []string{"starts_on", "ends_on"} {
 		d, err := time.Parse(time.DateOnly, f[k])
 		if err != nil {
-			return in, k
+			bad = append(bad, k)
+			continue
 		}
 		day := campaign.DayOf(d)
 		if k == "starts_on" {
@@ -554,7 +581,8 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 		if v := strings.TrimSpace(f[k]); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return in, k
+				bad = append(bad, k)
+				continue
 			}
 			*ints[k] = &n
 		}
@@ -564,12 +592,13 @@ func settingsInput(f settingsForm, causes []string) (in campaign.CampaignInput, 
 		if v := strings.TrimSpace(f[k]); v != "" {
 			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 			if err != nil {
-				return in, k
+				bad = append(bad, k)
+				continue
 			}
 			*floats[k] = &n
 		}
 	}
-	return in, ""
+	return in, bad
 }
 
 // campaignScheduleSubmit schedules a draft for its first day: it starts by
@@ -581,15 +610,15 @@ func (s *Server) campaignScheduleSubmit(c *fiber.Ctx) error {
 	}
 	cmp, err := s.deps.Campaigns.Move(c.UserContext(), id, campaign.Scheduled)
 	if err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, nil, nil); err != nil {
 			return err
 		}
 		current, gerr := s.deps.Campaigns.Get(c.UserContext(), campaign.Viewer{HRAdmin: true}, id)
 		if gerr != nil {
 			return gerr
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderSettings(c, current, settingsFormOf(current), map[string]bool{}, map[string]string{"form": s.message(c, err)})
+		return s.renderSettings(c, current, settingsFormOf(current), map[string]bool{}, fe)
 	}
 	return c.Redirect("/admin/campaigns/"+cmp.ID.String()+"/settings?scheduled=1", fiber.StatusSeeOther)
 }

@@ -93,14 +93,16 @@ func (s *Server) decideClaimSubmit(approve bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		cl, mailed, err := s.runClaimDecision(c, approve)
 		if err != nil {
-			code := errs.CodeOf(err)
-			if code != errs.Invalid && code != errs.Conflict {
+			fe := map[string]string{}
+			if err := s.formFailure(c, err, fe, inputSet("reason"), nil); err != nil {
 				return err
 			}
 			id, _ := paramID(c, "id")
-			field, message, _ := s.staffError(c, err)
-			c.Status(statusOf[code])
-			return s.claims(c, &claimFailure{ID: id, Field: field, Message: message, Reason: utils.CopyString(c.FormValue("reason"))})
+			f := &claimFailure{ID: id, Field: "reason", Message: fe["reason"], Reason: utils.CopyString(c.FormValue("reason"))}
+			if f.Message == "" {
+				f.Field, f.Message = "", fe["form"]
+			}
+			return s.claims(c, f)
 		}
 		to := "/platform/claims?decided=" + cl.Status + "&who=" + url.QueryEscape(cl.Email)
 		if !mailed {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -255,34 +254,20 @@ func (s *Server) staffOnboardSubmit(c *fiber.Ctx) error {
 		}
 		return c.Redirect("/platform/companies?"+q.Encode()+"#onboarded", fiber.StatusSeeOther)
 	}
-	field, message, code := s.staffError(c, err)
-	if code == errs.Internal || code == errs.Unavailable {
-		return err
-	}
-	switch field {
-	case "email":
-		field = "admin_email"
-	case "full_name":
-		field = "admin_name"
-	case "":
-		if code == errs.Conflict {
-			// The company's slug and email domains are what another
-			// company may hold already: say which one clashed.
-			field = "email_domains"
-			if _, err := s.deps.Tenants.BySlug(ctx, form["slug"]); err == nil {
-				field = "slug"
-			}
+	alias := map[string]string{"email": "admin_email", "full_name": "admin_name"}
+	if errs.Is(err, errs.Conflict) && errs.FieldOf(err) == "" {
+		// The company's slug and email domains are what another
+		// company may hold already: say which one clashed.
+		alias[""] = "email_domains"
+		if _, err := s.deps.Tenants.BySlug(ctx, form["slug"]); err == nil {
+			alias[""] = "slug"
 		}
 	}
-	fieldErrors := map[string]string{}
-	extra := map[string]any{"Form": form, "Errors": fieldErrors}
-	if field == "logo" || slices.Contains(onboardFields, field) {
-		fieldErrors[field] = message
-	} else {
-		extra["FormError"] = message
+	fe := map[string]string{}
+	if err := s.formFailure(c, err, fe, inputSet(append(onboardFields, "logo")...), alias); err != nil {
+		return err
 	}
-	c.Status(statusOf[code])
-	return s.staffCompanies(c, extra)
+	return s.staffCompanies(c, formExtra(form, fe))
 }
 
 // uploaded is the content of the file input name, nil when none was chosen.

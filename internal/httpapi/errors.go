@@ -3,8 +3,10 @@ package httpapi
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -59,11 +61,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if p.Status == 0 {
 			p.Status = http.StatusInternalServerError
 		}
-		// An input refused on several fields at once names each.
-		for _, f := range errs.Fields(err) {
-			if f.Field != "" {
-				p.Errors = append(p.Errors, ProblemField{Field: f.Field, Detail: f.Message})
-			}
+		if e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
+		for _, f := range errs.FieldsOf(e) {
+			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Detail: f.Message})
 		}
 	case errors.As(err, &fe):
 		// Fiber's own: unknown route, method not allowed, body too large.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -229,7 +230,13 @@ func (s *Server) hrDashboardPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	// After a launch, the page says what it did (?launched=invited).
+	var launched *int
+	if n, err := strconv.Atoi(c.Query("launched")); err == nil && n >= 0 {
+		launched = &n
+	}
 	return s.render(c, "hr/dashboard", s.hrData(c, "hr.dashboard.title", map[string]any{
+		"Launched": launched, "LaunchFailed": c.Query("failed") != "",
 		"Campaign": cmp, "Figures": f, "Rate": int(math.Round(f.ParticipationRate * 100)),
 		"GoalParticipants": progressOf(f.Goals.Participants), "GoalHours": progressOf(f.Goals.Hours),
 		"ByDay": barChart("by-day", labels, apps), "HoursByDay": barChart("hours-by-day", labels, hours),

@@ -427,3 +427,20 @@ func newMatchingDrive(t *testing.T, webPlaces int, volunteers map[string]string)
 	}
 	return d
 }
+
+// ageInvitations makes the invitation mails of the company slug look an
+// hour old, past the resend throttle, for a test that resends at once.
+func ageInvitations(t testing.TB, db *postgres.DB, slug string) {
+	t.Helper()
+	ctx := context.Background()
+	tn, err := postgres.NewTenantStore(db).BySlug(ctx, slug)
+	if err == nil {
+		err = db.TenantTx(tenants.NewContext(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE member_tokens SET created_at = created_at - interval '1 hour' WHERE purpose = 'invite'")
+			return err
+		})
+	}
+	if err != nil {
+		t.Fatalf("age the invitations of %s: %v", slug, err)
+	}
+}

@@ -154,13 +154,15 @@ func (s *Server) hoursSubmit(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/me/participations?done=hours", fiber.StatusSeeOther)
 		}
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet("worked_on"), nil); err != nil {
 			return err
 		}
-		row.Field, row.Error = "hours", s.message(c, err)
-		var e *errs.Error
-		if asErr(err, &e) && e.Field == "worked_on" {
-			row.Field = "worked_on"
+		// The row has one message: the day's when the day is at fault,
+		// else next to the hours.
+		row.Field, row.Error = "hours", fe["form"]
+		if m, ok := fe["worked_on"]; ok {
+			row.Field, row.Error = "worked_on", m
 		}
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
@@ -271,11 +273,11 @@ func (s *Server) rejectHoursSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Campaigns.RejectHours(campaign.ForAssociation(c.UserContext(), *assoc), id, principal(c).Label()); err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, nil, nil); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderHours(c, s.message(c, err))
+		return s.renderHours(c, fe["form"])
 	}
 	return c.Redirect("/associations/"+assoc.String()+"/hours?rejected=1", fiber.StatusSeeOther)
 }
@@ -312,7 +314,7 @@ func (s *Server) hrRejectHoursSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Campaigns.RejectHours(c.UserContext(), id, principal(c).Label()); err != nil {
-		if !pageError(err) {
+		if !formShows(err) {
 			return err
 		}
 		c.Status(statusOf[errs.CodeOf(err)])

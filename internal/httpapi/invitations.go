@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 
@@ -64,23 +63,14 @@ func (s *Server) hrInviteSubmit(c *fiber.Ctx) error {
 
 // hrFormFailure shows a form's refusal with render, next to its field when
 // fields holds it, else at the top of the form, with what was typed kept;
-// unexpected errors go to the error page.
+// the rest goes to the error page (see formShows).
 func (s *Server) hrFormFailure(c *fiber.Ctx, err error, form map[string]string, fields map[string]bool,
 	render func(*fiber.Ctx, map[string]any) error) error {
-	code := errs.CodeOf(err)
-	if code == errs.Internal {
+	fe := map[string]string{}
+	if err := s.formFailure(c, err, fe, fields, nil); err != nil {
 		return err
 	}
-	errors_ := map[string]string{}
-	extra := map[string]any{"Form": form, "Errors": errors_}
-	var e *errs.Error
-	if errors.As(err, &e) && fields[e.Field] {
-		errors_[e.Field] = s.message(c, err)
-	} else {
-		extra["FormError"] = s.message(c, err)
-	}
-	c.Status(statusOf[code])
-	return render(c, extra)
+	return render(c, formExtra(form, fe))
 }
 
 func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
@@ -96,12 +86,11 @@ func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
 	defer f.Close()
 	rep, err := s.deps.Identity.ImportInvitations(c.UserContext(), principal(c), f, client(c))
 	if err != nil {
-		code := errs.CodeOf(err)
-		if code == errs.Internal || code == errs.Unavailable {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[code])
-		return s.hrPeople(c, map[string]any{"ImportError": s.message(c, err)})
+		return s.hrPeople(c, map[string]any{"ImportError": msg})
 	}
 	// The report is shown at once: it is the answer to this upload, and
 	// reloading the page cannot send the file again without the browser asking.

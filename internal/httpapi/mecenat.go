@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -363,11 +362,11 @@ func (s *Server) mecenatTurnoverSubmit(c *fiber.Ctx) error {
 		t = &v
 	}
 	if err := s.deps.Mecenat.SetTurnover(c.UserContext(), y, t); err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet("turnover"), map[string]string{"": "turnover"}); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderMecenat(c, y, form, map[string]string{"turnover": s.message(c, err)})
+		return s.renderMecenat(c, y, form, fe)
 	}
 	return c.Redirect("/admin/mecenat?year="+strconv.Itoa(y)+"&saved=1", fiber.StatusSeeOther)
 }
@@ -482,22 +481,18 @@ func (s *Server) mecenatDefaultSubmit(c *fiber.Ctx) error {
 
 // costsFailed shows a refused costs form with its error next to the field.
 func (s *Server) costsFailed(c *fiber.Ctx, form map[string]string, err error) error {
-	var e *errs.Error
-	if !errors.As(err, &e) || !pageError(err) {
+	fe := map[string]string{}
+	alias := map[string]string{"": "band_name", "name": "band_name", "hourly_cost": "band_cost"}
+	if err := s.formFailure(c, err, fe, inputSet("band_name", "band_cost", "default_hourly_cost"), alias); err != nil {
 		return err
 	}
-	field := e.Field
-	if field == "" {
-		field = "band_name"
+	if m, ok := fe["form"]; ok {
+		delete(fe, "form")
+		if fe["band_name"] == "" {
+			fe["band_name"] = m
+		}
 	}
-	if field == "name" {
-		field = "band_name"
-	}
-	if field == "hourly_cost" {
-		field = "band_cost"
-	}
-	c.Status(statusOf[e.Code])
-	return s.renderCosts(c, form, map[string]string{field: s.message(c, err)}, nil)
+	return s.renderCosts(c, form, fe, nil)
 }
 
 func (s *Server) mecenatBandSubmit(c *fiber.Ctx) error {
@@ -535,11 +530,11 @@ func (s *Server) mecenatImportSubmit(c *fiber.Ctx) error {
 	}
 	out, err := s.deps.Mecenat.ImportCosts(c.UserContext(), bytes.NewReader(body))
 	if err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet("file"), map[string]string{"": "file"}); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderCosts(c, nil, map[string]string{"file": s.message(c, err)}, nil)
+		return s.renderCosts(c, nil, fe, nil)
 	}
 	return s.renderCosts(c, nil, nil, out)
 }
@@ -621,12 +616,11 @@ func (s *Server) mecenatReferenceSubmit(c *fiber.Ctx) error {
 		_, err = s.deps.Mecenat.SaveReference(c.UserContext(), r, principal(c).Label())
 	}
 	if err != nil {
-		var e *errs.Error
-		if !errors.As(err, &e) || !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet(append([]string{"year"}, referenceFields...)...), nil); err != nil {
 			return err
 		}
-		c.Status(statusOf[e.Code])
-		return s.renderReferences(c, form, map[string]string{e.Field: s.message(c, err)})
+		return s.renderReferences(c, form, fe)
 	}
 	return c.Redirect("/platform/mecenat?saved="+strconv.Itoa(r.Year), fiber.StatusSeeOther)
 }
@@ -641,11 +635,11 @@ func (s *Server) mecenatCausesSubmit(c *fiber.Ctx) error {
 		return out
 	}
 	if err := s.deps.Mecenat.SetSpecialCauses(c.UserContext(), multi("shown"), multi("special")); err != nil {
-		if !pageError(err) {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet("special_causes"), map[string]string{"": "special_causes"}); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderReferences(c, nil, map[string]string{"special_causes": s.message(c, err)})
+		return s.renderReferences(c, nil, fe)
 	}
 	return c.Redirect("/platform/mecenat?saved=causes", fiber.StatusSeeOther)
 }

@@ -171,17 +171,16 @@ var peopleDone = map[string]string{
 }
 
 // peopleFailure shows an action's refusal next to the row it concerns;
-// unexpected errors go to the error page.
+// the rest goes to the error page (see formShows).
 func (s *Server) peopleFailure(c *fiber.Ctx, err error, row uuid.UUID, key string) error {
-	code := errs.CodeOf(err)
-	if code == errs.Internal {
+	msg, err := s.formMessage(c, err)
+	if err != nil {
 		return err
 	}
-	extra := map[string]any{"RowID": row.String(), "RowError": s.message(c, err)}
+	extra := map[string]any{"RowID": row.String(), "RowError": msg}
 	if key != "" {
 		extra["RowErrorKey"] = key
 	}
-	c.Status(statusOf[code])
 	return s.hrPeople(c, extra)
 }
 

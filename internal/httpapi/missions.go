@@ -160,19 +160,11 @@ func (s *Server) staffMissionSubmit(c *fiber.Ctx) error {
 		return nil
 	})
 	if err != nil {
-		field, message, code := s.staffError(c, err)
-		if code != errs.Invalid && code != errs.Conflict {
+		fe := map[string]string{}
+		if err := s.formFailure(c, err, fe, inputSet(missionFields...), nil); err != nil {
 			return err
 		}
-		fieldErrors := map[string]string{}
-		extra := map[string]any{"Errors": fieldErrors}
-		if slices.Contains(missionFields, field) {
-			fieldErrors[field] = message
-		} else {
-			extra["FormError"] = message
-		}
-		c.Status(statusOf[code])
-		return s.staffMission(c, id, form, extra)
+		return s.staffMission(c, id, form, formExtra(form, fe))
 	}
 	return c.Redirect("/platform/missions?saved="+id.String()+"#mission-"+id.String(), fiber.StatusSeeOther)
 }
@@ -601,11 +593,11 @@ func (s *Server) createMissionSubmit(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect(backToMissions(a.ID, "saved", &m), fiber.StatusSeeOther)
 		}
-		if err := s.refused(c, fe, err, needInputs, needAlias); err != nil {
+		if err := s.formFailure(c, err, fe, needInputs, needAlias); err != nil {
 			return err
 		}
 	} else {
-		c.Status(fiber.StatusUnprocessableEntity)
+		s.needChecked(c, m, fe)
 	}
 	return s.renderMissionForm(c, a, nil, f, fe)
 }
@@ -631,6 +623,7 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 	var fe assocErrors
 	m, err := s.deps.Catalogue.ChangeMission(ctx, &a.ID, id, func(m *catalog.Mission) error {
 		if fe = s.applyNeed(ctx, f, m); len(fe) > 0 {
+			s.needChecked(c, *m, fe)
 			return errNeedForm
 		}
 		return nil
@@ -639,14 +632,24 @@ func (s *Server) changeMissionSubmit(c *fiber.Ctx) error {
 	case err == nil:
 		return c.Redirect(backToMissions(a.ID, "changed", m), fiber.StatusSeeOther)
 	case len(fe) > 0:
-		c.Status(fiber.StatusUnprocessableEntity)
 	default:
 		fe = assocErrors{}
-		if err := s.refused(c, fe, err, needInputs, needAlias); err != nil {
+		if err := s.formFailure(c, err, fe, needInputs, needAlias); err != nil {
 			return err
 		}
 	}
 	return s.renderMissionForm(c, a, current, f, fe)
+}
+
+// needChecked adds the mission's own rules to what the page refused
+// itself (a number or a date it could not read), so that the form shows
+// every mistake at once; the page's words stay on the fields it refused.
+func (s *Server) needChecked(c *fiber.Ctx, m catalog.Mission, fe assocErrors) {
+	m.Slots = slices.Clone(m.Slots)
+	if err := m.Normalize(); err != nil {
+		_ = s.formFailure(c, err, fe, needInputs, needAlias)
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
 }
 
 // errNeedForm stops an edit whose form the page refuses itself: the

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"html"
 	"html/template"
 	"strings"
@@ -226,20 +225,6 @@ func (s *Server) phrase(lang, key string) string {
 // service, worded by one of their messages.
 type inputError struct{ field, key string }
 
-// staffError says which input err is about ("" for none), in words for
-// the page, and its code.
-func (s *Server) staffError(c *fiber.Ctx, err error) (field, message string, code errs.Code) {
-	var in *inputError
-	if errors.As(err, &in) {
-		return in.field, s.phrase(lang(c), in.key), errs.Invalid
-	}
-	var e *errs.Error
-	if errors.As(err, &e) {
-		field = e.Field
-	}
-	return field, s.message(c, err), errs.CodeOf(err)
-}
-
 // formValues reads the named inputs, trimmed and copied out of the
 // request's buffer.
 func formValues(c *fiber.Ctx, names ...string) map[string]string {
@@ -280,15 +265,6 @@ var hrTitles = map[string][2]string{
 	"hr.home.title":      {"Accueil RH", "HR home"},
 }
 
-// pageError keeps the failures a form shows the person; the others go to
-// the error page.
-func pageError(err error) bool {
-	code := errs.CodeOf(err)
-	return code == errs.Invalid || code == errs.Conflict || code == errs.NotFound
-}
-
-func asErr(err error, target **errs.Error) bool { return errors.As(err, target) }
-
 // assocTitles are the pages' titles, by language.
 var assocTitles = map[string]map[string]string{
 	"fr": {"signup": "Inscrire votre association", "home": "Votre association", "missions": "Missions",
@@ -324,34 +300,5 @@ func (s *Server) assocData(c *fiber.Ctx, section string, a *catalog.Association,
 // assocErrors are a form's messages, by the name of the input at fault;
 // "form" is the form's own.
 type assocErrors map[string]string
-
-// put words err next to its field when the form has that input (renamed
-// by alias), else at the top of the form.
-func (fe assocErrors) put(msg string, err error, inputs map[string]bool, alias map[string]string) {
-	var e *errs.Error
-	field := ""
-	if errors.As(err, &e) {
-		field = e.Field
-	}
-	if a, ok := alias[field]; ok {
-		field = a
-	}
-	if !inputs[field] {
-		field = "form"
-	}
-	fe[field] = msg
-}
-
-// refused words a refusal the page can show next to its field (see put)
-// and sets the answer's status; an error the page cannot show is returned
-// for the error page.
-func (s *Server) refused(c *fiber.Ctx, fe assocErrors, err error, inputs map[string]bool, alias map[string]string) error {
-	if !pageError(err) {
-		return err
-	}
-	fe.put(s.message(c, err), err, inputs, alias)
-	c.Status(statusOf[errs.CodeOf(err)])
-	return nil
-}
 
 func (e *inputError) Error() string { return e.field + ": " + e.key }

@@ -210,6 +210,7 @@ func TestStaffResendTheHRInvitation(t *testing.T) {
 	if _, page := b.get("/platform/companies"); !strings.Contains(page, `action="/platform/companies/`+slug+`/resend"`) {
 		t.Fatalf("no resend button for a company nobody joined:\n%s", page)
 	}
+	ageInvitations(t, env.App, slug) // past the resend throttle
 	res, _ := b.post("/platform/companies/"+slug+"/resend", url.Values{})
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "resent="+slug) {
 		t.Fatalf("resend: %d to %q", res.StatusCode, res.Header.Get("Location"))

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -318,7 +317,7 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
 	}
-	if !pageError(err) {
+	if !formShows(err) {
 		return err
 	}
 	// The form lives on the mission's page: the refusal comes back there.
@@ -386,15 +385,11 @@ func (s *Server) acceptProposalSubmit(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect("/me/participations?applied=1", fiber.StatusSeeOther)
 	}
-	if !pageError(err) || errs.Is(err, errs.NotFound) {
-		return err
+	msg, ferr := s.formMessage(c, err)
+	if ferr != nil {
+		return ferr
 	}
-	failed := &proposalCard{Proposal: campaign.Proposal{ID: id}, Error: s.message(c, err), Ack: ack}
-	var e *errs.Error
-	if errors.As(err, &e) {
-		failed.Field = e.Field
-	}
-	c.Status(statusOf[errs.CodeOf(err)])
+	failed := &proposalCard{Proposal: campaign.Proposal{ID: id}, Error: msg, Ack: ack, Field: errs.FieldOf(err)}
 	return s.renderParticipationsWith(c, uuid.Nil, nil, failed)
 }
 
@@ -580,11 +575,11 @@ func (s *Server) attendanceSubmit(c *fiber.Ctx) error {
 	}
 	p, err := s.deps.Participations.Attend(c.UserContext(), *assoc, id, came == "yes")
 	if err != nil {
-		if !pageError(err) {
+		fe := assocErrors{}
+		if err := s.formFailure(c, err, fe, nil, nil); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c, err)}})
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: fe})
 	}
 	return c.Redirect(backToApplicants(c, *assoc, p.Status, p.MemberName), fiber.StatusSeeOther)
 }
@@ -607,11 +602,11 @@ func (s *Server) validateSubmit(c *fiber.Ctx) error {
 	}
 	p, err := s.deps.Participations.Decide(c.UserContext(), *assoc, id, campaign.Decision{Validate: true})
 	if err != nil {
-		if !pageError(err) {
+		fe := assocErrors{}
+		if err := s.formFailure(c, err, fe, nil, nil); err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: assocErrors{"form": s.message(c, err)}})
+		return s.renderApplicants(c, &assocRefusal{ID: id, Errors: fe})
 	}
 	return c.Redirect(backToApplicants(c, *assoc, "validated", p.MemberName), fiber.StatusSeeOther)
 }
@@ -635,7 +630,7 @@ func (s *Server) refuseSubmit(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect(backToApplicants(c, *assoc, "refused", p.MemberName), fiber.StatusSeeOther)
 		}
-		if err := s.refused(c, r.Errors, err, map[string]bool{"reason": true, "detail": true}, nil); err != nil {
+		if err := s.formFailure(c, err, r.Errors, map[string]bool{"reason": true, "detail": true}, nil); err != nil {
 			return err
 		}
 	} else {

@@ -87,7 +87,11 @@ func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	f := passwordForm{Errors: map[string]string{}}
-	for _, e := range errs.Fields(err) {
+	fields := errs.FieldsOf(err)
+	if len(fields) == 0 {
+		f.Error = s.message(c, err) // too many attempts
+	}
+	for _, e := range fields {
 		if e.Field == "current_password" || e.Field == "new_password" {
 			f.Errors[e.Field] = s.message(c, e)
 		} else {

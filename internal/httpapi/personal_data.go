@@ -184,12 +184,12 @@ func (s *Server) personalDataEraseSubmit(c *fiber.Ctx) error {
 	}
 	confirm := utils.CopyString(c.FormValue("confirm"))
 	_, err = s.deps.Privacy.Erase(c.UserContext(), privacy.EraseInput{Actor: privacyActor(c), MemberID: member, Confirm: confirm})
-	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderPersonalData(c, confirm, s.message(c, err))
-	}
 	if err != nil {
-		return err
+		msg, err := s.formMessage(c, err)
+		if err != nil {
+			return err
+		}
+		return s.renderPersonalData(c, confirm, msg)
 	}
 	s.clearSession(c)
 	return c.Redirect("/sign-in?erased=1", fiber.StatusSeeOther)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,17 @@ func (s *Server) saveMyProfile(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
+// skillsAlias names the skills' fieldset for every skill's error in err.
+func skillsAlias(err error) map[string]string {
+	alias := map[string]string{}
+	for _, f := range errs.FieldsOf(err) {
+		if strings.HasPrefix(f.Field, "skills") {
+			alias[f.Field] = "skills"
+		}
+	}
+	return alias
+}
+
 // skillRow is one line of the skills picker.
 type skillRow struct {
 	Skill string
@@ -64,21 +76,45 @@ func (s *Server) profilePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderProfile(c, p, "", "")
+	return s.renderProfile(c, p, nil, nil)
 }
 
-func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message string) error {
-	_, skills, err := s.skillLabels(c)
+// memberProfileInputs are the profile form's places for a message; a skill's
+// error ("skills[2].level") is shown on the skills.
+var memberProfileInputs = inputSet("skills", "hours_per_week", "radius_km", "home_city", "formats", "causes")
+
+// renderProfile shows p; typed holds the numbers as typed, which a refused
+// form shows instead of p's (a radius "abc" comes back as "abc", not 0), and
+// fe the messages by field ("!key" for the page's own).
+func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, typed, fe map[string]string) error {
+	fams, skills, err := s.deps.Reference.Skills(c.UserContext())
 	if err != nil {
 		return err
+	}
+	// Seventy skills read as families: each select groups its options, and
+	// a small script filters them as the person types (static/skills.js).
+	var groups []assocSkillGroup
+	for _, fam := range fams {
+		g := assocSkillGroup{Label: fam.LabelFR}
+		if lang(c) == "en" {
+			g.Label = fam.LabelEN
+		}
+		for _, sk := range skills {
+			if sk.Family == fam.Code {
+				g.Skills = append(g.Skills, sk)
+			}
+		}
+		groups = append(groups, g)
 	}
 	causes, err := s.deps.Reference.Causes(c.UserContext())
 	if err != nil {
 		return err
 	}
-	key := ""
-	if strings.HasPrefix(message, "!") {
-		key, message = message[1:], ""
+	if typed == nil {
+		typed = map[string]string{"hours_per_week": strconv.FormatFloat(p.HoursPerWeek, 'f', -1, 64), "radius_km": strconv.Itoa(p.RadiusKM)}
+	}
+	if fe == nil {
+		fe = map[string]string{}
 	}
 	rows := make([]skillRow, len(p.Skills))
 	for i, sk := range p.Skills {
@@ -107,7 +143,7 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, field, message
 	}
 	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{"Password": password,
 		"FeedSince": feedSince, "FeedRevoked": c.Query("feed") == "revoked",
-		"Profile": p, "Rows": rows, "Skills": skills, "AllCauses": causes, "Field": field, "Message": message, "Key": key,
+		"Profile": p, "Rows": rows, "Skills": skills, "Groups": groups, "AllCauses": causes, "Typed": typed, "Errors": fe,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},
 		"FormatOn": on(p.Formats), "CauseOn": on(p.Causes),
 	}))
@@ -148,40 +184,48 @@ func (s *Server) profileSubmit(c *fiber.Ctx) error {
 		}
 		p.Skills = append(p.Skills, campaign.ProfileSkill{Skill: code, Level: lv})
 	}
-	field, message := "", ""
-	if hw, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(c.FormValue("hours_per_week")), ",", "."), 64); err == nil {
+	typed := map[string]string{"hours_per_week": strings.TrimSpace(c.FormValue("hours_per_week")),
+		"radius_km": strings.TrimSpace(c.FormValue("radius_km"))}
+	fe := map[string]string{}
+	if hw, err := strconv.ParseFloat(strings.ReplaceAll(typed["hours_per_week"], ",", "."), 64); err == nil {
 		p.HoursPerWeek = hw
 	} else {
-		field, message = "hours_per_week", "!employee.profile.bad_number"
+		fe["hours_per_week"] = "!employee.profile.bad_number"
 	}
-	if r, err := strconv.Atoi(strings.TrimSpace(c.FormValue("radius_km"))); err == nil {
+	if r, err := strconv.Atoi(typed["radius_km"]); err == nil {
 		p.RadiusKM = r
-	} else if field == "" {
-		field, message = "radius_km", "!employee.profile.bad_number"
+	} else {
+		fe["radius_km"] = "!employee.profile.bad_number"
 	}
-	if c.FormValue("add") != "" || c.FormValue("remove") != "" || field != "" {
+	if c.FormValue("add") != "" || c.FormValue("remove") != "" {
 		if c.FormValue("add") != "" {
 			p.Skills = append(p.Skills, campaign.ProfileSkill{Level: 2})
 		}
-		if field != "" {
+		// Adding or removing a line saves nothing: the form comes back as
+		// typed, its numbers' mistakes said.
+		if len(fe) > 0 {
 			c.Status(fiber.StatusUnprocessableEntity)
 		}
-		return s.renderProfile(c, p, field, message)
+		return s.renderProfile(c, p, typed, fe)
+	}
+	if len(fe) > 0 {
+		// Nothing is saved; the rest of the form is still checked, so that
+		// every mistake shows at once. A number not read counts as 0, which
+		// passes, so the page's own word stays on it.
+		probe := *p
+		probe.Skills = slices.Clone(p.Skills)
+		if err := probe.Normalize(); err != nil {
+			_ = s.formFailure(c, err, fe, memberProfileInputs, skillsAlias(err))
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderProfile(c, p, typed, fe)
 	}
 	if _, err := s.deps.Campaigns.SaveProfile(c.UserContext(), member, campaign.ProfileInput{Skills: &p.Skills,
 		HoursPerWeek: &p.HoursPerWeek, Formats: &p.Formats, HomeCity: &p.HomeCity, RadiusKM: &p.RadiusKM, Causes: &p.Causes}); err != nil {
-		if !pageError(err) {
+		if err := s.formFailure(c, err, fe, memberProfileInputs, skillsAlias(err)); err != nil {
 			return err
 		}
-		var e *errs.Error
-		if asErr(err, &e) {
-			field = e.Field
-		}
-		if strings.HasPrefix(field, "skills") {
-			field = "skills"
-		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderProfile(c, p, field, s.message(c, err))
+		return s.renderProfile(c, p, typed, fe)
 	}
 	return c.Redirect("/me/profile?saved=1", fiber.StatusSeeOther)
 }

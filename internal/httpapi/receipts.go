@@ -169,11 +169,11 @@ func (s *Server) offerReceiptSubmit(c *fiber.Ctx) error {
 		return errs.E(errs.NotFound, "There is no such association.")
 	}
 	if _, err := s.deps.Mecenat.OfferReceipt(c.UserContext(), y, assoc, donor(c), principal(c).Label()); err != nil {
-		if !pageError(err) {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderMecenat(c, y, nil, map[string]string{"receipt-" + assoc.String(): s.message(c, err)})
+		return s.renderMecenat(c, y, nil, map[string]string{"receipt-" + assoc.String(): msg})
 	}
 	return c.Redirect("/admin/mecenat?year="+strconv.Itoa(y)+"&offered="+assoc.String()+"#receipts", fiber.StatusSeeOther)
 }
@@ -248,11 +248,11 @@ func (s *Server) confirmReceiptSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Mecenat.Confirm(c.UserContext(), assoc, id, principal(c).Label()); err != nil {
-		if !pageError(err) {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderAssociationReceipts(c, id.String(), s.message(c, err))
+		return s.renderAssociationReceipts(c, id.String(), msg)
 	}
 	return c.Redirect("/associations/"+assoc.String()+"/receipts?confirmed="+id.String(), fiber.StatusSeeOther)
 }
@@ -267,11 +267,11 @@ func (s *Server) disputeLineSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Mecenat.DisputeLine(c.UserContext(), assoc, id, line, c.FormValue("note"), principal(c).Label()); err != nil {
-		if !pageError(err) {
+		msg, err := s.formMessage(c, err)
+		if err != nil {
 			return err
 		}
-		c.Status(statusOf[errs.CodeOf(err)])
-		return s.renderAssociationReceipt(c, line.String(), s.message(c, err))
+		return s.renderAssociationReceipt(c, line.String(), msg)
 	}
 	return c.Redirect("/associations/"+assoc.String()+"/receipts/"+id.String()+"?disputed=1", fiber.StatusSeeOther)
 }

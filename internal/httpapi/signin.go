@@ -3,6 +3,7 @@ package httpapi
 import (
 	"cmp"
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -286,7 +287,16 @@ func (s *Server) signUpSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	fieldErrors := map[string]string{}
-	for _, e := range errs.Fields(err) {
+	fields := errs.FieldsOf(err)
+	if len(fields) == 0 {
+		var e *errs.Error
+		if code == errs.Conflict && errors.As(err, &e) {
+			fields = []*errs.Error{e} // put next to the address below
+		} else {
+			typed["FormError"] = s.message(c, err)
+		}
+	}
+	for _, e := range fields {
 		field := e.Field
 		if code == errs.Conflict {
 			field = "email" // an account already has this address

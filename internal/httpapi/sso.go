@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -291,16 +290,11 @@ func (s *Server) renderSSO(c *fiber.Ctx, typed *ssoInput, fieldErrors map[string
 
 // formError shows a service error next to its field, or above the form.
 func (s *Server) ssoFormError(c *fiber.Ctx, typed *ssoInput, err error) error {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Code == errs.Internal {
+	fe := map[string]string{}
+	if err := s.formFailure(c, err, fe, ssoInputs, nil); err != nil {
 		return err
 	}
-	field := e.Field
-	if field == "" {
-		field = "form"
-	}
-	c.Status(statusOf[e.Code])
-	return s.renderSSO(c, typed, map[string]string{field: s.message(c, err)})
+	return s.renderSSO(c, typed, fe)
 }
 
 func (s *Server) ssoSubmit(c *fiber.Ctx) error {
@@ -336,3 +330,6 @@ func (s *Server) ssoDisconnectSubmit(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/admin/sso?saved=1", fiber.StatusSeeOther)
 }
+
+// ssoInputs are the SSO form's places for a message.
+var ssoInputs = inputSet("client_id", "client_secret", "display_name", "enabled", "idp_metadata", "issuer", "protocol", "sso_only")

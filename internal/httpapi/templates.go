@@ -3,7 +3,6 @@ package httpapi
 import (
 	"cmp"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -129,24 +128,17 @@ func templateOf(form map[string]string) (*campaign.Template, error) {
 }
 
 // templateFailed re-renders a template form with err next to its input,
-// or returns err for the error page when no person can put it right.
+// or returns err for the error page (see formShows).
 func (s *Server) templateFailed(c *fiber.Ctx, err error, render func(extra map[string]any) error, form map[string]string) error {
-	field, message, code := s.staffError(c, err)
-	if code != errs.Invalid && code != errs.Conflict {
+	alias := map[string]string{}
+	if errs.Is(err, errs.Conflict) && errs.FieldOf(err) == "" {
+		alias[""] = "code" // the one thing two templates cannot share
+	}
+	fe := map[string]string{}
+	if err := s.formFailure(c, err, fe, inputSet(templateFields...), alias); err != nil {
 		return err
 	}
-	if field == "" && code == errs.Conflict {
-		field = "code" // the one thing two templates cannot share
-	}
-	fieldErrors := map[string]string{}
-	extra := map[string]any{"Form": form, "Errors": fieldErrors}
-	if slices.Contains(templateFields, field) {
-		fieldErrors[field] = message
-	} else {
-		extra["FormError"] = message
-	}
-	c.Status(statusOf[code])
-	return render(extra)
+	return render(formExtra(form, fe))
 }
 
 func (s *Server) staffCreateTemplateSubmit(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
@@ -32,6 +34,19 @@ type world struct {
 
 // testConfig keeps production's flows but hashes cheaply: argon2id at
 // 64 MiB under the race detector would make the suite crawl.
+// ageInvitations makes the company's invitation mails look an hour old,
+// past the resend throttle.
+func (w *world) ageInvitations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	err := w.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE member_tokens SET created_at = created_at - interval '1 hour' WHERE purpose = 'invite'")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func testConfig() identity.Config {
 	cfg := identity.DefaultConfig()
 	cfg.Hash = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
@@ -427,6 +442,7 @@ func TestInvitationsCanBeResentAndRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := token(t, w.mail.WaitFor(t, email, 5*time.Second), "/auth/invitation")
+	w.ageInvitations(t, ctx) // past the resend throttle
 	if err := w.svc.ResendInvitation(ctx, nil, p.ID, c); err != nil {
 		t.Fatal(err)
 	}
@@ -632,5 +648,56 @@ func BenchmarkSignIn(b *testing.B) {
 		if _, _, err := svc.SignIn(ctx, "bench@example.org", "correct horse battery", c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Resending an invitation right after its mail is refused, saying how long
+// to wait; two resends at once (a double click, two admins) send one mail.
+func TestResendingAnInvitationIsThrottled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testConfig())
+	ctx, _ := w.company(t)
+	c := client()
+	email := mailtest.Address(t)
+	p, err := w.svc.Invite(ctx, nil, identity.InviteInput{Email: email}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mail.WaitFor(t, email, 5*time.Second)
+	var e *errs.Error
+	if err := w.svc.ResendInvitation(ctx, nil, p.ID, c); !errors.As(err, &e) || e.Code != errs.TooMany ||
+		e.RetryAfter <= 0 || e.RetryAfter > time.Minute || !strings.Contains(e.Message, email) {
+		t.Fatalf("a resend right after the invitation: %v; want too many, to retry within a minute, naming the address", err)
+	}
+
+	w.ageInvitations(t, ctx)
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = w.svc.ResendInvitation(ctx, nil, p.ID, c)
+		}()
+	}
+	wg.Wait()
+	sent, refused := 0, 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			sent++
+		case errs.Is(err, errs.TooMany):
+			refused++
+		default:
+			t.Fatalf("a concurrent resend: %v", err)
+		}
+	}
+	if sent != 1 || refused != 1 {
+		t.Fatalf("two resends at once: %d sent, %d refused; want one of each", sent, refused)
+	}
+	w.mail.WaitFor(t, email, 5*time.Second)
+	time.Sleep(time.Second) // a second mail, if any, has arrived by now
+	if n := len(w.mail.Messages(t, email)); n != 2 {
+		t.Errorf("%d mails to %s; want 2: the invitation and one resend", n, email)
 	}
 }

@@ -88,19 +88,30 @@ type OnboardInput struct {
 
 // OnboardCompany creates a company and invites its first HR admin.
 func (s *Service) OnboardCompany(ctx context.Context, actor *Principal, in OnboardInput, c Client) (*tenants.Tenant, *Person, error) {
+	// Every input is checked before any is refused, so that the form shows
+	// all its mistakes at once.
+	var bad errs.Checks
 	t, err := tenants.New(in.Slug, in.Name, in.EmailDomains, in.Locale)
-	if err != nil {
+	if err := bad.Take(err); err != nil {
 		return nil, nil, err
 	}
+	if t == nil {
+		// The company is refused; its administrator is still checked,
+		// against no domain.
+		t = &tenants.Tenant{Name: strings.TrimSpace(in.Name)}
+	}
 	logo, err := t.Brand(in.Accent, in.Logo)
-	if err != nil {
+	if err := bad.Take(err); err != nil {
 		return nil, nil, err
 	}
 	admin, err := s.validateInvite(t, InviteInput{Email: in.AdminEmail, FullName: in.AdminName, Role: RoleHRAdmin})
-	if err != nil {
-		if e, ok := err.(*errs.Error); ok && e.Field == "email" {
-			e.Field = "admin_email"
-		}
+	if e, ok := err.(*errs.Error); ok && e.Field == "email" {
+		e.Field = "admin_email"
+	}
+	if err := bad.Take(err); err != nil {
+		return nil, nil, err
+	}
+	if err := bad.Err(); err != nil {
 		return nil, nil, err
 	}
 	plain, hash := NewSecret()

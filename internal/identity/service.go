@@ -2,8 +2,8 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -23,7 +23,10 @@ type Config struct {
 	SignInTTL  time.Duration // sign-in link
 	ResetTTL   time.Duration
 	InviteTTL  time.Duration
-	VerifyTTL  time.Duration
+	// ResendAfter is how long after an invitation's mail another may be
+	// resent.
+	ResendAfter time.Duration
+	VerifyTTL   time.Duration
 	// In each SignInWindow: at most SignInPerIP password attempts from
 	// one address, SignInPerAccountIP on one account from one address,
 	// and SignInPerAccount failures on one account from all addresses
@@ -43,7 +46,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		SessionTTL: 14 * 24 * time.Hour, SignInTTL: 15 * time.Minute, ResetTTL: time.Hour,
-		InviteTTL: 7 * 24 * time.Hour, VerifyTTL: 48 * time.Hour,
+		InviteTTL: 7 * 24 * time.Hour, ResendAfter: time.Minute, VerifyTTL: 48 * time.Hour,
 		SignInPerAccount: 100, SignInPerAccountIP: 10, SignInPerIP: 50, SignInWindow: 15 * time.Minute,
 		// OWASP's argon2id floor (19 MiB, 2 passes) is below this; 64 MiB and
 		// one pass cost about 50 ms on this project's 2-core machines.
@@ -390,9 +393,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current,
 	if err != nil {
 		return "", err
 	}
-	var refused []error
+	var refused errs.Checks
 	if current == "" {
-		refused = append(refused, errs.Field("current_password", "enter your current password"))
+		refused.Add(errs.Field("current_password", "enter your current password"))
 	} else {
 		hash := s.dummy
 		if p.PasswordHash != "" {
@@ -403,15 +406,15 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current,
 			return "", fmt.Errorf("compare password: %w", err)
 		}
 		if !match || hash == s.dummy {
-			refused = append(refused, errs.Field("current_password", "this is not your current password"))
+			refused.Add(errs.Field("current_password", "this is not your current password"))
 		}
 	}
 	hash, err := s.HashPassword("new_password", next)
-	if err != nil {
-		refused = append(refused, err)
+	if err := refused.Take(err); err != nil {
+		return "", err
 	}
-	if len(refused) > 0 {
-		return "", errors.Join(refused...)
+	if err := refused.Err(); err != nil {
+		return "", err
 	}
 	if p, err = dir.Update(ctx, p.ID, func(p *Person) error {
 		p.PasswordHash = hash
@@ -524,8 +527,15 @@ func (s *Service) ResendInvitation(ctx context.Context, actor *Principal, member
 	plain, hash := NewSecret()
 	expires := time.Now().Add(s.cfg.InviteTTL)
 	return s.Unit(ctx, func(ctx context.Context) error {
-		if err := s.members.IssueToken(ctx, p.ID, PurposeInvite, hash, expires); err != nil {
+		// Decided under the member's row lock, in the unit that mails: two
+		// clicks, or two admins, send one mail.
+		wait, err := s.members.ReissueInvite(ctx, p.ID, hash, expires, s.cfg.ResendAfter)
+		if err != nil {
 			return err
+		}
+		if wait > 0 {
+			return errs.Later(wait, "an invitation was just sent to %s: you can send it again in %d seconds",
+				p.Email, int(math.Ceil(wait.Seconds())))
 		}
 		if err := s.record(ctx, actor, ActionInvite, "member:"+p.Email, c, map[string]string{"resent": "true"}); err != nil {
 			return err
@@ -587,22 +597,24 @@ func (s *Service) SignUp(ctx context.Context, email, fullName, password string, 
 	if err := s.limit(ctx, "signup:ip:"+c.IP, s.cfg.SignInPerIP); err != nil {
 		return err
 	}
-	// Every input at fault is said at once (errors.Join), so that a form
-	// shows each message next to its field in one round trip.
-	var refused []error
+	// Every input at fault is said at once, so that a form shows each
+	// message next to its field in one round trip.
+	var refused errs.Checks
 	p, err := s.validateInvite(t, InviteInput{Email: email, FullName: fullName})
 	if err != nil {
-		refused = append(refused, err)
-		if errs.FieldOf(err) != "full_name" && utf8.RuneCountInString(strings.TrimSpace(fullName)) > 200 {
-			refused = append(refused, errs.Field("full_name", "the name is longer than 200 characters"))
+		if err := refused.Take(err); err != nil {
+			return err
+		}
+		if !refused.Has("full_name") && utf8.RuneCountInString(strings.TrimSpace(fullName)) > 200 {
+			refused.Add(errs.Field("full_name", "the name is longer than 200 characters"))
 		}
 	}
 	pwHash, err := s.HashPassword("password", password)
-	if err != nil {
-		refused = append(refused, err)
+	if err := refused.Take(err); err != nil {
+		return err
 	}
-	if len(refused) > 0 {
-		return errors.Join(refused...)
+	if err := refused.Err(); err != nil {
+		return err
 	}
 	if len(t.EmailDomains) == 0 {
 		return errs.E(errs.Forbidden, "%s has no email domain open to sign-up; ask your HR team for an invitation", t.Name)

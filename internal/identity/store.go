@@ -59,6 +59,12 @@ type Invitation struct {
 type Members interface {
 	Directory
 	Invitations(ctx context.Context) ([]Invitation, error)
+	// ReissueInvite replaces a pending invitation's link with hash, under
+	// the member's row lock, unless its last link was issued less than gap
+	// ago: then it issues nothing and says how long is left (concurrent
+	// resends: one issues, the others wait). errs.NotFound when there is
+	// no pending invitation with that id.
+	ReissueInvite(ctx context.Context, memberID uuid.UUID, hash []byte, expires time.Time, gap time.Duration) (wait time.Duration, err error)
 	// RevokeInvitation deletes an invited member; errs.NotFound when there
 	// is no pending invitation with that id.
 	RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*Person, error)

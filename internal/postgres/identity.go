@@ -433,6 +433,34 @@ func (s *People) Invitations(ctx context.Context) ([]identity.Invitation, error)
 	return out, err
 }
 
+// ReissueInvite issues a new invitation link unless the last one is less
+// than gap old. The member's row lock serialises concurrent resends, so the
+// second reads the first's link; the age is measured by the clock, not the
+// transaction's start, which may precede the first's commit.
+func (s *People) ReissueInvite(ctx context.Context, memberID uuid.UUID, hash []byte, expires time.Time, gap time.Duration) (time.Duration, error) {
+	var wait time.Duration
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var id uuid.UUID
+		if err := tx.NewRaw("SELECT id FROM members WHERE id = ? AND status = 'invited' FOR UPDATE", memberID).Scan(ctx, &id); err != nil {
+			return err
+		}
+		var left float64
+		if err := tx.NewRaw(`SELECT coalesce(extract(epoch FROM max(created_at) + make_interval(secs => ?) - clock_timestamp()), 0)
+			FROM member_tokens WHERE member_id = ? AND purpose = 'invite'`, gap.Seconds(), memberID).Scan(ctx, &left); err != nil {
+			return err
+		}
+		if left > 0 {
+			wait = time.Duration(left * float64(time.Second))
+			return nil
+		}
+		return s.insertToken(ctx, tx, memberID, identity.PurposeInvite, hash, expires, nil)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return 0, errs.E(errs.NotFound, "no pending invitation with this id")
+	}
+	return wait, err
+}
+
 // RevokeInvitation deletes a member who never arrived.
 func (s *People) RevokeInvitation(ctx context.Context, memberID uuid.UUID) (*identity.Person, error) {
 	var p personRow
