@@ -123,7 +123,20 @@ func Templates() (map[string]*template.Template, error) {
 		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities,
 			"money":   func(c mecenat.Cents) string { return c.Format(lang) },
 			"hours":   func(h mecenat.Centihours) string { return h.Format(lang) },
-			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict}).ParseFS(files, "templates/*.html", "templates/*/*.html")
+			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict,
+			"num": func(v any) string { return number(lang, v) },
+			"date": func(v any) string {
+				if t := timeOf(v); t != nil {
+					return Date(lang, *t)
+				}
+				return ""
+			},
+			"datetime": func(v any) string {
+				if t := timeOf(v); t != nil {
+					return DateTime(lang, *t)
+				}
+				return ""
+			}}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}

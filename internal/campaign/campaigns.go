@@ -10,6 +10,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -605,7 +606,13 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, locale string, in Ca
 	if err := s.check(ctx, &c); err != nil {
 		return nil, err
 	}
-	if err := s.st.Campaigns.CreateCampaign(ctx, &c); err != nil {
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.st.Campaigns.CreateCampaign(ctx, &c); err != nil {
+			return err
+		}
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignCreated, &c, nil))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -680,13 +687,22 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in CampaignInput) (*
 			}
 		}
 	}
-	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		if c.Status == Archived {
-			return errs.E(errs.Conflict, "an archived campaign cannot change")
+	var out *Campaign
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		c, err := s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+			if c.Status == Archived {
+				return errs.E(errs.Conflict, "an archived campaign cannot change")
+			}
+			in.apply(c)
+			return c.Normalize()
+		})
+		if err != nil {
+			return err
 		}
-		in.apply(c)
-		return c.Normalize()
+		out = c
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignSettings, c, nil))
 	})
+	return out, err
 }
 
 // Move changes a campaign's status: schedule, close, archive, or reopen
@@ -698,12 +714,23 @@ func (s *Service) Move(ctx context.Context, id uuid.UUID, to string) (*Campaign,
 			return nil, err
 		}
 	}
-	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		if to == Active && c.Status != Closed {
-			return errs.E(errs.Conflict, "only a closed campaign can be reopened; this one is %s (launch it instead)", c.Status)
+	var out *Campaign
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		from := ""
+		c, err := s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+			if to == Active && c.Status != Closed {
+				return errs.E(errs.Conflict, "only a closed campaign can be reopened; this one is %s (launch it instead)", c.Status)
+			}
+			from = c.Status
+			return c.Transition(to, s.Now())
+		})
+		if err != nil {
+			return err
 		}
-		return c.Transition(to, s.Now())
+		out = c
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignStatus, c, map[string]string{"status_from": from, "status_to": c.Status}))
 	})
+	return out, err
 }
 
 // needMissions refuses to publish a campaign that offers no mission.
@@ -765,6 +792,11 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 			return err
 		}
 		res = &LaunchResult{Campaign: l.Campaign, Invited: len(mailed), Failed: len(l.Invitees) - len(mailed)}
+		if first {
+			if err := s.Audit(ctx, campaignEvent(ctx, ActionCampaignLaunched, l.Campaign, map[string]string{"invited": strconv.Itoa(res.Invited)})); err != nil {
+				return err
+			}
+		}
 		if len(mailed) > 0 {
 			return s.st.Campaigns.Mailed(ctx, l.Campaign.ID, mailed)
 		}

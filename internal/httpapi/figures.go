@@ -16,6 +16,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/documents"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/web"
 )
 
 // figureRoutes serve the figures: a campaign's dashboard, reports and
@@ -120,17 +121,12 @@ func (s *Server) staffFiguresPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, "staff/figures", s.staffData(c, "staff.figures.title", map[string]any{
 		"F": f, "Hours": decimal(c, f.Hours), "Hours30": decimal(c, f.Hours30),
-		"At": map[string]string{"At": f.At.In(paris).Format("02/01/2006 15:04")},
+		"At": map[string]string{"At": web.DateTime(lang(c), f.At.In(paris))},
 	}))
 }
 
 // decimal writes a number as the page's language does: 2,5 in French.
-func decimal(c *fiber.Ctx, v float64) string {
-	if lang(c) == "fr" {
-		return strings.Replace(trimFloat(v), ".", ",", 1)
-	}
-	return trimFloat(v)
-}
+func decimal(c *fiber.Ctx, v float64) string { return web.Number(lang(c), v) }
 
 // productAccent is the product's own colour (app.css): a company left with
 // it has no accent of its own.

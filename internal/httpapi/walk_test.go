@@ -38,6 +38,8 @@ import (
 // catalogue is what the pages may say, read from web/i18n.
 type catalogue struct {
 	keys map[string]bool
+	// in maps a language to its keys.
+	in map[string]map[string]bool
 	// phrases maps a language to its sentences (the English formats of
 	// the errors' catalogue among the English ones).
 	phrases map[string]map[string]bool
@@ -53,7 +55,7 @@ var placeholderRE = regexp.MustCompile(`\{\{[^}]*\}\}|%[-+# 0]*(\[\d+\])?(\d+|\*
 func readCatalogue(t *testing.T) catalogue {
 	t.Helper()
 	dir := filepath.Join("..", "..", "web", "i18n")
-	cat := catalogue{keys: map[string]bool{}, phrases: map[string]map[string]bool{"fr": {}, "en": {}}, foreign: map[string][]string{}}
+	cat := catalogue{keys: map[string]bool{}, in: map[string]map[string]bool{"fr": {}, "en": {}}, phrases: map[string]map[string]bool{"fr": {}, "en": {}}, foreign: map[string][]string{}}
 	values := map[string]map[string]string{"fr": {}, "en": {}}
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(names) < 10 {
@@ -78,6 +80,7 @@ func readCatalogue(t *testing.T) catalogue {
 				continue
 			}
 			cat.keys[k] = true
+			cat.in[lang][k] = true
 			values[lang][k] = v
 		}
 	}
