@@ -216,7 +216,7 @@ func ErrorMessage(lang string, err error) string {
 		return ErrorText(lang, errs.Unexpected)
 	}
 	cat := errorCatalogue(lang)
-	return e.Translated(func(format string) (string, bool) {
+	return e.TranslatedIn(lang, func(format string) (string, bool) {
 		f, ok := cat[format]
 		return f, ok
 	})

@@ -576,3 +576,30 @@ func TestVerbs(t *testing.T) {
 		t.Error("passThrough misjudges")
 	}
 }
+
+// A message that names something each language words its own way (a
+// skill, not its code) says it in the page's language; the API and the
+// logs keep the English.
+func TestErrorMessageWordsItsArguments(t *testing.T) {
+	twice := errs.Field("skills", "skill %s is listed twice", errs.Words{"fr": "Développement web", "en": "Web development"})
+	if twice.Message != "skill Web development is listed twice" {
+		t.Errorf("the English message is %q", twice.Message)
+	}
+	if got := ErrorMessage("fr", twice); got != "la compétence « Développement web » figure deux fois" {
+		t.Errorf("French: %q", got)
+	}
+	if got := ErrorMessage("en", twice); got != twice.Message {
+		t.Errorf("English: %q", got)
+	}
+	for _, e := range []*errs.Error{
+		errs.Field("hours_per_week", "the hours per week must be between 0 and 60"),
+		errs.Field("audience_values", "name the departments the campaign is for"),
+		errs.E(errs.Conflict, "email domain %s already belongs to another company", "acme.example"),
+	} {
+		for _, lang := range Languages {
+			if got := ErrorMessage(lang, e); strings.Contains(got, "_") || (lang == "fr" && got == e.Message) {
+				t.Errorf("%s: %q", lang, got)
+			}
+		}
+	}
+}

@@ -375,8 +375,10 @@ func (c *Campaign) Normalize() error {
 		return errs.Field("ends_on", "a campaign lasts %d days at most", maxCampaignDays)
 	case c.Audience != AudienceAll && c.Audience != AudienceDepartments && c.Audience != AudienceSites:
 		return errs.Field("audience", "audience %q is not one of all, departments, sites", c.Audience)
-	case c.Audience != AudienceAll && len(c.AudienceValues) == 0:
-		return errs.Field("audience_values", "name the %s the campaign is for", c.Audience)
+	case c.Audience == AudienceDepartments && len(c.AudienceValues) == 0:
+		return errs.Field("audience_values", "name the departments the campaign is for")
+	case c.Audience == AudienceSites && len(c.AudienceValues) == 0:
+		return errs.Field("audience_values", "name the sites the campaign is for")
 	case c.MissionScope != ScopeAll && c.MissionScope != ScopeCauses && c.MissionScope != ScopeListed:
 		return errs.Field("mission_scope", "mission_scope %q is not one of all, causes, listed", c.MissionScope)
 	case c.MissionScope == ScopeCauses && len(c.MissionCauses) == 0:

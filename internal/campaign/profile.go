@@ -98,10 +98,10 @@ func (p *Profile) Normalize() error {
 			return errs.Field(fmt.Sprintf("skills[%d].skill", i), "skill %q is not in the taxonomy", s.Skill)
 		}
 		if s.Level < 1 || s.Level > 4 {
-			return errs.Field(fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", code)
+			return errs.Field(fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", taxonomy.SkillWords(code))
 		}
 		if seen[code] {
-			return errs.Field(fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", code)
+			return errs.Field(fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", taxonomy.SkillWords(code))
 		}
 		seen[code] = true
 		p.Skills[i].Skill = code
@@ -111,9 +111,9 @@ func (p *Profile) Normalize() error {
 	}
 	switch {
 	case p.HoursPerWeek < 0 || p.HoursPerWeek > 60:
-		return errs.Field("hours_per_week", "hours_per_week must be between 0 and 60")
+		return errs.Field("hours_per_week", "the hours per week must be between 0 and 60")
 	case p.RadiusKM < 0 || p.RadiusKM > 1000:
-		return errs.Field("radius_km", "radius_km must be between 0 and 1 000")
+		return errs.Field("radius_km", "the distance must be between 0 and 1 000 km")
 	case (p.HomeLat == nil) != (p.HomeLon == nil):
 		return errs.Field("home_lat", "give both home_lat and home_lon, or neither")
 	case p.HomeLat != nil && (*p.HomeLat < -90 || *p.HomeLat > 90):

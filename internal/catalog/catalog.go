@@ -230,10 +230,10 @@ func (m *Mission) Normalize() error {
 			return errs.Field("skills", "skill %q is not in the taxonomy", s.Skill)
 		}
 		if s.Level < 1 || s.Level > 4 {
-			return errs.Field("skills", "the level of %s must be between 1 and 4", s.Skill)
+			return errs.Field("skills", "the level of %s must be between 1 and 4", taxonomy.SkillWords(s.Skill))
 		}
 		if seen[s.Skill] {
-			return errs.Field("skills", "skill %s is listed twice", s.Skill)
+			return errs.Field("skills", "skill %s is listed twice", taxonomy.SkillWords(s.Skill))
 		}
 		seen[s.Skill] = true
 	}
