@@ -27,7 +27,9 @@ func (s *Server) figureRoutes(app, api fiber.Router) {
 
 	api.Get("/campaigns/:id/figures", report, s.campaignFigures)
 	app.Get("/admin/campaigns/:id", report, s.hrDashboardPage)
-	api.Get("/campaigns/:id/participations.csv", enf.Route("participations", "export"), s.exportParticipations)
+	exportParticipations := enf.Route("participations", "export")
+	api.Get("/campaigns/:id/participations.csv", exportParticipations, s.exportParticipations)
+	app.Get("/admin/campaigns/:id/participations.csv", exportParticipations, s.exportParticipations)
 	api.Get("/campaigns/:id/report.pdf", export, s.campaignReportPDF)
 	app.Get("/admin/campaigns/:id/report.pdf", export, s.campaignReportPDF)
 	api.Get("/campaigns/:id/report.csv", export, s.campaignReportCSV)
@@ -103,10 +105,21 @@ func (s *Server) exportParticipations(c *fiber.Ctx) error {
 		map[string]string{"what": "participations.csv", "status": f.Status}); err != nil {
 		return err
 	}
+	// The API's export is for programs; the page's download is for the
+	// person who asked, in their language and the company's time.
+	var words campaign.ExportWords
+	if !strings.HasPrefix(c.Path(), "/api/") {
+		say := web.Phrases(lang(c))
+		words.Zone = companyZone(c)
+		for _, col := range campaign.ExportHeader {
+			words.Header = append(words.Header, say("hr.export."+strings.ReplaceAll(col, " ", "_"), map[string]string{"Zone": words.Zone.String()}))
+		}
+		words.Status = func(st string) string { return say("association.participation_status." + st) }
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="participations-%s.csv"`, cmp.ID))
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := s.deps.Campaigns.ExportCSV(context.WithoutCancel(ctx), id, f, w); err != nil {
+		if err := s.deps.Campaigns.ExportCSV(context.WithoutCancel(ctx), id, f, w, words); err != nil {
 			s.log.ErrorContext(ctx, "participations export cut", "campaign", id, "err", err)
 		}
 		_ = w.Flush()
@@ -290,3 +303,7 @@ func (s *Server) causeChart(c *fiber.Ctx, rows []campaign.CauseHours) (hchart, e
 	}
 	return ch, nil
 }
+
+// companyZone is the zone a company's people read times in: Europe/Paris,
+// the product's, as long as companies do not choose one.
+func companyZone(*fiber.Ctx) *time.Location { return paris }
