@@ -145,39 +145,87 @@ func decimal(c *fiber.Ctx, v float64) string { return web.Number(lang(c), v) }
 // it has no accent of its own.
 const productAccent = "#2f5bea"
 
-// bar is one bar of a server-drawn chart.
+// bar is one bar of a server-drawn chart. Name is what a reader hears or
+// sees on focus (the whole period), Label the axis's short word, shown
+// under every few bars only when they are many.
 type bar struct {
-	Label  string
-	Value  float64
-	Text   string
-	X, Y   float64
-	W, H   float64
-	LabelX float64
+	Name, Label string
+	ShowLabel   bool
+	Value       float64
+	Text        string
+	X, Y        float64
+	W, H        float64
+	LabelX      float64
 }
 
 // chart is an inline SVG bar chart with its numbers for screen readers.
+// It is drawn at one width and scales to the page: the whole campaign
+// shows without scrolling sideways, by week when days would not fit.
 type chart struct {
 	ID     string
+	Weekly bool
 	Bars   []bar
 	Width  float64
 	Height float64
 	Base   float64
 }
 
-func barChart(id string, labels []string, values []float64) chart {
-	const h, base, w = 160.0, 140.0, 28.0
-	ch := chart{ID: id, Height: h, Base: base, Width: math.Max(float64(len(values))*(w+6)+6, 120)}
-	top := 0.0
-	for _, v := range values {
-		top = math.Max(top, v)
+// chartWidth is the drawing's width in its own units; maxDays is the most
+// days a chart shows one by one before it counts weeks.
+const chartWidth, maxDays = 640.0, 31
+
+// period is one bar's stretch of the campaign: a day, or a week.
+type period struct {
+	From, To     time.Time
+	Applications float64
+	HoursLogged  float64
+}
+
+// periods are the campaign's days, or its weeks (Monday to Sunday, cut to
+// the campaign) when it is longer than maxDays.
+func periods(days []campaign.DayFigures) (out []period, weekly bool) {
+	weekly = len(days) > maxDays
+	for _, d := range days {
+		t := d.Date.Time
+		if n := len(out); n > 0 && weekly && t.Weekday() != time.Monday {
+			out[n-1].To = t
+			out[n-1].Applications += float64(d.Applications)
+			out[n-1].HoursLogged += d.HoursLogged
+			continue
+		}
+		out = append(out, period{From: t, To: t, Applications: float64(d.Applications), HoursLogged: d.HoursLogged})
 	}
-	for i, v := range values {
+	return out, weekly
+}
+
+func barChart(c *fiber.Ctx, id string, ps []period, weekly bool, value func(period) float64) chart {
+	const h, base = 170.0, 145.0
+	ch := chart{ID: id, Weekly: weekly, Height: h, Base: base, Width: chartWidth}
+	if len(ps) == 0 {
+		return ch
+	}
+	say, l := web.Phrases(lang(c)), lang(c)
+	step := (chartWidth - 6) / float64(len(ps))
+	w := math.Max(step*0.8, 2)
+	// An axis label takes some 40 units: one every few bars.
+	every := int(math.Ceil(40 / step))
+	top := 0.0
+	for _, p := range ps {
+		top = math.Max(top, value(p))
+	}
+	for i, p := range ps {
+		v := value(p)
 		bh := 0.0
 		if top > 0 {
-			bh = v / top * (base - 16)
+			bh = v / top * (base - 20)
 		}
-		x := 6 + float64(i)*(w+6)
-		ch.Bars = append(ch.Bars, bar{Label: labels[i], Value: v, Text: trimFloat(v), X: x, W: w, H: bh, Y: base - bh, LabelX: x + w/2})
+		x := 6 + float64(i)*step
+		name := web.Date(l, p.From)
+		if weekly {
+			name = say("hr.dashboard.week", map[string]string{"From": web.Date(l, p.From), "To": web.Date(l, p.To)})
+		}
+		ch.Bars = append(ch.Bars, bar{Name: name, Label: p.From.Format("02/01"), ShowLabel: i%every == 0, Value: v,
+			Text: web.Number(l, v), X: x, W: w, H: math.Max(bh, 0.5), Y: base - math.Max(bh, 0.5), LabelX: x + w/2})
 	}
 	return ch
 }
@@ -191,12 +239,12 @@ type progress struct {
 	Width         int
 }
 
-func progressOf(p *campaign.Progress) *progress {
+func progressOf(c *fiber.Ctx, p *campaign.Progress) *progress {
 	if p == nil {
 		return nil
 	}
 	pct := int(math.Round(p.Ratio * 100))
-	return &progress{Goal: trimFloat(p.Goal), Reached: trimFloat(p.Reached), Percent: pct, Width: min(pct, 100)}
+	return &progress{Goal: decimal(c, p.Goal), Reached: decimal(c, p.Reached), Percent: pct, Width: min(pct, 100)}
 }
 
 func (s *Server) hrDashboardPage(c *fiber.Ctx) error {
@@ -217,12 +265,10 @@ func (s *Server) hrDashboardPage(c *fiber.Ctx) error {
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return err
 	}
-	var labels []string
-	var apps, hours []float64
-	for _, d := range f.ByDay {
-		labels = append(labels, d.Date.Format("02/01"))
-		apps = append(apps, float64(d.Applications))
-		hours = append(hours, d.HoursLogged)
+	ps, weekly := periods(f.ByDay)
+	breakdown, err := s.deps.Campaigns.Report(ctx, id)
+	if err != nil {
+		return err
 	}
 	runPct := 0
 	if run != nil && run.Total > 0 {
@@ -240,9 +286,11 @@ func (s *Server) hrDashboardPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, "hr/dashboard", s.hrData(c, "hr.dashboard.title", map[string]any{
 		"Campaign": cmp, "Figures": f, "Rate": int(math.Round(f.ParticipationRate * 100)),
-		"GoalParticipants": progressOf(f.Goals.Participants), "GoalHours": progressOf(f.Goals.Hours),
-		"ByDay": barChart("by-day", labels, apps), "HoursByDay": barChart("hours-by-day", labels, hours),
-		"ByCause": byCause, "Hours": trimFloat(f.HoursLogged), "HoursApproved": trimFloat(f.HoursApproved),
+		"GoalParticipants": progressOf(c, f.Goals.Participants), "GoalHours": progressOf(c, f.Goals.Hours),
+		"ByDay":        barChart(c, "by-day", ps, weekly, func(p period) float64 { return p.Applications }),
+		"HoursByDay":   barChart(c, "hours-by-day", ps, weekly, func(p period) float64 { return p.HoursLogged }),
+		"ByDepartment": breakdown.Breakdown.ByDepartment, "BySite": breakdown.Breakdown.BySite,
+		"ByCause": byCause, "Hours": decimal(c, f.HoursLogged), "HoursApproved": decimal(c, f.HoursApproved),
 		"Run": run, "RunPercent": runPct, "ExportURL": "/api/v1/campaigns/" + id.String() + "/participations.csv",
 		"Proposals": proposals, "ProposalsShown": len(proposals), "ProposalsMax": maxProposalsShown,
 	}))
@@ -298,7 +346,7 @@ func (s *Server) causeChart(c *fiber.Ctx, rows []campaign.CauseHours) (hchart, e
 		if label == "" && r.Cause != "" {
 			label = r.Cause
 		}
-		ch.Bars = append(ch.Bars, hbar{Label: label, Text: trimFloat(r.HoursApproved), LabelY: y + 16, BarY: y + 22,
+		ch.Bars = append(ch.Bars, hbar{Label: label, Text: web.Number(lang(c), r.HoursApproved), LabelY: y + 16, BarY: y + 22,
 			W: math.Max(w, 2), H: barH, ValueX: math.Max(w, 2) + 4})
 	}
 	return ch, nil
