@@ -67,7 +67,19 @@ func (s *Server) campaignReportCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var b bytes.Buffer
-	err = campaign.WriteReportCSV(r, &b)
+	if strings.HasPrefix(c.Path(), "/api/") {
+		err = campaign.WriteReportCSV(r, &b)
+	} else {
+		// The HR admin's download is in their language.
+		say := web.Phrases(lang(c))
+		err = campaign.WriteReportCSVIn(r, &b, lang(c), func(english string) string {
+			key := "hr.report." + strings.ReplaceAll(english, " ", "_")
+			if out := say(key); out != key {
+				return out
+			}
+			return english
+		})
+	}
 	return download(c, "text/csv; charset=utf-8", fmt.Sprintf("rapport-%s.csv", r.Campaign.ID), b.Bytes(), err)
 }
 
