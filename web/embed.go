@@ -123,7 +123,22 @@ func Templates() (map[string]*template.Template, error) {
 		tpl, err := template.New("").Funcs(template.FuncMap{"asset": Asset, "t": t, "cities": geo.Cities,
 			"money":   func(c mecenat.Cents) string { return c.Format(lang) },
 			"hours":   func(h mecenat.Centihours) string { return h.Format(lang) },
-			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict}).ParseFS(files, "templates/*.html", "templates/*/*.html")
+			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict,
+			"num": func(v any) (string, error) { return number(lang, v) },
+			"date": func(v any) (string, error) {
+				t, err := timeOf(v)
+				if t == nil {
+					return "", err
+				}
+				return Date(lang, *t), nil
+			},
+			"datetime": func(v any) (string, error) {
+				t, err := timeOf(v)
+				if t == nil {
+					return "", err
+				}
+				return DateTime(lang, *t), nil
+			}}).ParseFS(files, "templates/*.html", "templates/*/*.html")
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +218,7 @@ func ErrorMessage(lang string, err error) string {
 		return ErrorText(lang, errs.Unexpected)
 	}
 	cat := errorCatalogue(lang)
-	return e.Translated(func(format string) (string, bool) {
+	return e.TranslatedIn(lang, func(format string) (string, bool) {
 		f, ok := cat[format]
 		return f, ok
 	})

@@ -26,7 +26,10 @@ const errsPath = "github.com/vendredi-app/vendredi/internal/errs"
 
 // errsFormatArg is the position of the format among each constructor's
 // arguments.
-var errsFormatArg = map[string]int{"E": 1, "Field": 1, "Wrap": 2}
+var errsFormatArg = map[string]int{"E": 1, "Field": 1, "Wrap": 2, "Later": 1}
+
+// errsCheckFormatArg is the format's position in errs.Checks.Check.
+const errsCheckFormatArg = 2
 
 // site is one English sentence that may reach a page: an errs constructor's
 // format, or a sentence handed to ErrorText.
@@ -403,10 +406,17 @@ func (m *module) sentences() (found []site, unreadable []string) {
 							}
 						case webName != "" && x.Name == webName && c.Sel.Name == "ErrorText":
 							arg = 1
+						case errsName != "" && c.Sel.Name == "Check" && len(call.Args) >= 3:
+							// A form's errs.Checks: Check(broken, field, format, …).
+							arg, isErrs = errsCheckFormatArg, true
 						}
 					case *ast.Ident:
-						if inWeb && c.Name == "ErrorText" {
+						switch {
+						case inWeb && c.Name == "ErrorText":
 							arg = 1
+						case errsName != "" && c.Name == "check" && len(call.Args) >= 3:
+							// The same through a local check := checks.Check.
+							arg, isErrs = errsCheckFormatArg, true
 						}
 					}
 					if arg < 0 || len(call.Args) <= arg {
@@ -574,5 +584,32 @@ func TestVerbs(t *testing.T) {
 	}
 	if !passThrough("%s") || !passThrough("%s: %v") || passThrough("%s is required") {
 		t.Error("passThrough misjudges")
+	}
+}
+
+// A message that names something each language words its own way (a
+// skill, not its code) says it in the page's language; the API and the
+// logs keep the English.
+func TestErrorMessageWordsItsArguments(t *testing.T) {
+	twice := errs.Field("skills", "skill %s is listed twice", errs.Words{"fr": "Développement web", "en": "Web development"})
+	if twice.Message != "skill Web development is listed twice" {
+		t.Errorf("the English message is %q", twice.Message)
+	}
+	if got := ErrorMessage("fr", twice); got != "la compétence « Développement web » figure deux fois" {
+		t.Errorf("French: %q", got)
+	}
+	if got := ErrorMessage("en", twice); got != twice.Message {
+		t.Errorf("English: %q", got)
+	}
+	for _, e := range []*errs.Error{
+		errs.Field("hours_per_week", "the hours per week must be between 0 and 60"),
+		errs.Field("audience_values", "name the departments the campaign is for"),
+		errs.E(errs.Conflict, "email domain %s already belongs to another company", "acme.example"),
+	} {
+		for _, lang := range Languages {
+			if got := ErrorMessage(lang, e); strings.Contains(got, "_") || (lang == "fr" && got == e.Message) {
+				t.Errorf("%s: %q", lang, got)
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -377,7 +378,8 @@ func (c *Campaign) Normalize() error {
 	}
 	check(c.Audience != AudienceAll && c.Audience != AudienceDepartments && c.Audience != AudienceSites,
 		"audience", "audience %q is not one of all, departments, sites", c.Audience)
-	check(c.Audience != AudienceAll && len(c.AudienceValues) == 0, "audience_values", "name the %s the campaign is for", c.Audience)
+	check(c.Audience == AudienceDepartments && len(c.AudienceValues) == 0, "audience_values", "name the departments the campaign is for")
+	check(c.Audience == AudienceSites && len(c.AudienceValues) == 0, "audience_values", "name the sites the campaign is for")
 	check(c.MissionScope != ScopeAll && c.MissionScope != ScopeCauses && c.MissionScope != ScopeListed,
 		"mission_scope", "mission_scope %q is not one of all, causes, listed", c.MissionScope)
 	check(c.MissionScope == ScopeCauses && len(c.MissionCauses) == 0, "mission_causes", "choose at least one cause")
@@ -606,7 +608,13 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, locale string, in Ca
 	if err := s.check(ctx, &c); err != nil {
 		return nil, err
 	}
-	if err := s.st.Campaigns.CreateCampaign(ctx, &c); err != nil {
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		if err := s.st.Campaigns.CreateCampaign(ctx, &c); err != nil {
+			return err
+		}
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignCreated, &c, nil))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -681,13 +689,22 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in CampaignInput) (*
 			}
 		}
 	}
-	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		if c.Status == Archived {
-			return errs.E(errs.Conflict, "an archived campaign cannot change")
+	var out *Campaign
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		c, err := s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+			if c.Status == Archived {
+				return errs.E(errs.Conflict, "an archived campaign cannot change")
+			}
+			in.apply(c)
+			return c.Normalize()
+		})
+		if err != nil {
+			return err
 		}
-		in.apply(c)
-		return c.Normalize()
+		out = c
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignSettings, c, nil))
 	})
+	return out, err
 }
 
 // Move changes a campaign's status: schedule, close, archive, or reopen
@@ -699,12 +716,23 @@ func (s *Service) Move(ctx context.Context, id uuid.UUID, to string) (*Campaign,
 			return nil, err
 		}
 	}
-	return s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		if to == Active && c.Status != Closed {
-			return errs.E(errs.Conflict, "only a closed campaign can be reopened; this one is %s (launch it instead)", c.Status)
+	var out *Campaign
+	err := s.Unit(ctx, func(ctx context.Context) error {
+		from := ""
+		c, err := s.st.Campaigns.UpdateCampaign(ctx, id, func(c *Campaign) error {
+			if to == Active && c.Status != Closed {
+				return errs.E(errs.Conflict, "only a closed campaign can be reopened; this one is %s (launch it instead)", c.Status)
+			}
+			from = c.Status
+			return c.Transition(to, s.Now())
+		})
+		if err != nil {
+			return err
 		}
-		return c.Transition(to, s.Now())
+		out = c
+		return s.Audit(ctx, campaignEvent(ctx, ActionCampaignStatus, c, map[string]string{"status_from": from, "status_to": c.Status}))
 	})
+	return out, err
 }
 
 // needMissions refuses to publish a campaign that offers no mission.
@@ -766,6 +794,11 @@ func (s *Service) Launch(ctx context.Context, id uuid.UUID, baseURL string) (*La
 			return err
 		}
 		res = &LaunchResult{Campaign: l.Campaign, Invited: len(mailed), Failed: len(l.Invitees) - len(mailed)}
+		if first {
+			if err := s.Audit(ctx, campaignEvent(ctx, ActionCampaignLaunched, l.Campaign, map[string]string{"invited": strconv.Itoa(res.Invited)})); err != nil {
+				return err
+			}
+		}
 		if len(mailed) > 0 {
 			return s.st.Campaigns.Mailed(ctx, l.Campaign.ID, mailed)
 		}

@@ -177,23 +177,50 @@ type FigureStore interface {
 // bom makes Excel read the CSV as UTF-8.
 const bom = "\ufeff"
 
+// ExportWords is how an export reads: the API's is for programs (the
+// columns' and statuses' codes, times in UTC as RFC 3339); an HR admin's
+// download speaks their language and gives times in the company's zone.
+type ExportWords struct {
+	Header []string            // as many as ExportHeader
+	Status func(string) string // a status in words
+	Zone   *time.Location      // nil: UTC, written as RFC 3339
+}
+
 // WriteCSV writes the participations of a campaign to w as CSV, UTF-8 with
-// a byte-order mark for Excel, row by row as the store reads them.
+// a byte-order mark for Excel, row by row as the store reads them, for
+// programs (ExportWords).
 func WriteCSV(ctx context.Context, store FigureStore, campaignID uuid.UUID, f ExportFilter, w io.Writer) error {
+	return WriteCSVIn(ctx, store, campaignID, f, w, ExportWords{})
+}
+
+// WriteCSVIn is WriteCSV in words.
+func WriteCSVIn(ctx context.Context, store FigureStore, campaignID uuid.UUID, f ExportFilter, w io.Writer, words ExportWords) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
+	header, status := ExportHeader, func(s string) string { return s }
+	if len(words.Header) == len(ExportHeader) {
+		header = words.Header
+	}
+	if words.Status != nil {
+		status = words.Status
+	}
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	if words.Zone != nil {
+		// A spreadsheet reads it as a date and time.
+		stamp = func(t time.Time) string { return t.In(words.Zone).Format("2006-01-02 15:04:05") }
+	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(ExportHeader); err != nil {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	rec := make([]string, len(ExportHeader))
 	err := store.EachParticipation(ctx, campaignID, f, func(r *ExportRow) error {
 		rec[0], rec[1], rec[2], rec[3] = cell(r.Employee), cell(r.Email), cell(r.Department), cell(r.Site)
-		rec[4], rec[5], rec[6] = cell(r.Mission), cell(r.Association), r.Status
-		rec[7], rec[8] = r.AppliedAt.UTC().Format(time.RFC3339), ""
+		rec[4], rec[5], rec[6] = cell(r.Mission), cell(r.Association), status(r.Status)
+		rec[7], rec[8] = stamp(r.AppliedAt), ""
 		if r.DecidedAt != nil {
-			rec[8] = r.DecidedAt.UTC().Format(time.RFC3339)
+			rec[8] = stamp(*r.DecidedAt)
 		}
 		rec[9] = strconv.FormatFloat(r.HoursApproved, 'f', -1, 64)
 		return cw.Write(rec)
@@ -215,8 +242,8 @@ func cell(s string) string {
 }
 
 // ExportCSV writes a campaign's participations as CSV (ExportFilter).
-func (s *Service) ExportCSV(ctx context.Context, campaignID uuid.UUID, f ExportFilter, w io.Writer) error {
-	return WriteCSV(ctx, s.st.Figures, campaignID, f, w)
+func (s *Service) ExportCSV(ctx context.Context, campaignID uuid.UUID, f ExportFilter, w io.Writer, words ExportWords) error {
+	return WriteCSVIn(ctx, s.st.Figures, campaignID, f, w, words)
 }
 
 // Figures returns the figures of a campaign of the company.

@@ -96,14 +96,18 @@ type Matchmaker struct {
 	// server), and whether it knows it: Recommend then ranks against an
 	// index built once per campaign and version (matchcache.go).
 	CatalogueVersion func() (version uint64, known bool)
-	indexes          indexCache
+	// Unit and Audit record who started an allocation in the company's
+	// audit log, with the run's start.
+	Unit    Unit
+	Audit   Auditor
+	indexes indexCache
 }
 
 // NewMatchmaker wires matching to the campaign's reads and to sign-ups.
 func NewMatchmaker(store MatchStore, campaign func(context.Context, Viewer, uuid.UUID) (*Campaign, error),
 	missions func(context.Context, *Campaign, int) ([]catalog.Mission, error), participations *Participations) *Matchmaker {
 	return &Matchmaker{store: store, campaign: campaign, missions: missions, participations: participations,
-		Ran: func(error, time.Duration) {}}
+		Ran: func(error, time.Duration) {}, Unit: NoUnit, Audit: noAudit}
 }
 
 // maxMissions bounds what one campaign offers to matching.
@@ -246,7 +250,13 @@ func (mm *Matchmaker) StartAllocation(ctx context.Context, campaignID, by uuid.U
 	if c.Status != Active && c.Status != Scheduled && c.Status != Draft {
 		return nil, errs.E(errs.Conflict, "a %s campaign takes no more proposals", c.Status)
 	}
-	run, err := mm.store.StartRun(ctx, campaignID, by)
+	var run *Run
+	err = mm.Unit(ctx, func(ctx context.Context) error {
+		if run, err = mm.store.StartRun(ctx, campaignID, by); err != nil {
+			return err
+		}
+		return mm.Audit(ctx, campaignEvent(ctx, ActionAllocationRun, c, nil))
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -108,14 +108,14 @@ func (p *Profile) Normalize() error {
 		code := strings.TrimSpace(s.Skill)
 		_, known := taxonomy.SkillByCode(code)
 		check(!known, fmt.Sprintf("skills[%d].skill", i), "skill %q is not in the taxonomy", s.Skill)
-		check(s.Level < 1 || s.Level > 4, fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", code)
-		check(known && seen[code], fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", code)
+		check(s.Level < 1 || s.Level > 4, fmt.Sprintf("skills[%d].level", i), "the level of %s must be between 1 (notions) and 4 (expert)", taxonomy.SkillWords(code))
+		check(known && seen[code], fmt.Sprintf("skills[%d].skill", i), "skill %s is listed twice", taxonomy.SkillWords(code))
 		seen[code] = true
 		p.Skills[i].Skill = code
 	}
 	check(len(p.Skills) > 100, "skills", "a profile holds 100 skills at most")
-	check(p.HoursPerWeek < 0 || p.HoursPerWeek > 60, "hours_per_week", "hours_per_week must be between 0 and 60")
-	check(p.RadiusKM < 0 || p.RadiusKM > 1000, "radius_km", "radius_km must be between 0 and 1 000")
+	check(p.HoursPerWeek < 0 || p.HoursPerWeek > 60, "hours_per_week", "the hours per week must be between 0 and 60")
+	check(p.RadiusKM < 0 || p.RadiusKM > 1000, "radius_km", "the distance must be between 0 and 1 000 km")
 	check((p.HomeLat == nil) != (p.HomeLon == nil), "home_lat", "give both home_lat and home_lon, or neither")
 	check(p.HomeLat != nil && (*p.HomeLat < -90 || *p.HomeLat > 90), "home_lat", "home_lat must be within ±90")
 	check(p.HomeLon != nil && (*p.HomeLon < -180 || *p.HomeLon > 180), "home_lon", "home_lon must be within ±180")

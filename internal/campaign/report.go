@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/taxonomy"
 )
 
 // Slice is one line of a campaign's breakdown: a department, a site, an
@@ -55,8 +57,26 @@ var ReportHeader = []string{"section", "label", "people", "hours approved", "val
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // WriteReportCSV writes the report as CSV (UTF-8 with a byte-order mark):
-// one row per figure, goal and slice, the dashboard's numbers.
-func WriteReportCSV(r *Report, w io.Writer) error {
+// one row per figure, goal and slice, the dashboard's numbers, in the
+// API's words (English, codes).
+func WriteReportCSV(r *Report, w io.Writer) error { return WriteReportCSVIn(r, w, "", nil) }
+
+// WriteReportCSVIn is WriteReportCSV for a person reading lang ("" for
+// programs): the header and the report's own words come from say, causes
+// and skills are named.
+func WriteReportCSVIn(r *Report, w io.Writer, lang string, say func(english string) string) error {
+	word := func(s string) string { return s }
+	if lang != "" && say != nil {
+		word = say
+	}
+	named := func(code string, label func() (fr, en string, ok bool)) string {
+		if fr, en, ok := label(); ok && lang == "fr" {
+			return fr
+		} else if ok && lang == "en" {
+			return en
+		}
+		return code
+	}
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
@@ -93,10 +113,26 @@ func WriteReportCSV(r *Report, w io.Writer) error {
 		}
 	}
 	for _, c := range f.HoursByCause {
-		rows = append(rows, []string{"cause", c.Cause, "", num(c.HoursApproved), "", ""})
+		rows = append(rows, []string{"cause", named(c.Cause, func() (string, string, bool) {
+			k, ok := taxonomy.CauseByCode(c.Cause)
+			return k.LabelFR, k.LabelEN, ok
+		}), "", num(c.HoursApproved), "", ""})
 	}
 	for _, s := range f.Skills {
-		rows = append(rows, []string{"skill", s.Skill, strconv.Itoa(s.Participants), "", "", ""})
+		rows = append(rows, []string{"skill", named(s.Skill, func() (string, string, bool) {
+			k, ok := taxonomy.SkillByCode(s.Skill)
+			return k.LabelFR, k.LabelEN, ok
+		}), strconv.Itoa(s.Participants), "", "", ""})
+	}
+	for i, row := range rows {
+		// The report's own words: the header, the sections and the
+		// figures' and goals' names.
+		own := i == 0 || row[0] == "figure" || row[0] == "goal"
+		for j := range row {
+			if j == 0 || (j < 2 && own) || i == 0 {
+				rows[i][j] = word(row[j])
+			}
+		}
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return err

@@ -40,9 +40,12 @@ type Service struct {
 	// Launched, when set, is told of a campaign's first launch within its
 	// unit of work (the company's chat channel is told, queued with it).
 	Launched func(ctx context.Context, c *Campaign, link string) error
+	// Audit records creations, launches, settings and status changes in
+	// the company's audit log, within their unit of work.
+	Audit Auditor
 }
 
 // NewService wires the flows to their stores and the mail seam.
 func NewService(st Stores, mailer Mailer) *Service {
-	return &Service{st: st, mailer: mailer, Now: time.Now, Unit: NoUnit}
+	return &Service{st: st, mailer: mailer, Now: time.Now, Unit: NoUnit, Audit: noAudit}
 }

@@ -208,8 +208,8 @@ func (m *Mission) Normalize() error {
 	for _, s := range m.Skills {
 		_, known := taxonomy.SkillByCode(s.Skill)
 		check(!known, "skills", "skill %q is not in the taxonomy", s.Skill)
-		check(s.Level < 1 || s.Level > 4, "skills", "the level of %s must be between 1 and 4", s.Skill)
-		check(seen[s.Skill], "skills", "skill %s is listed twice", s.Skill)
+		check(s.Level < 1 || s.Level > 4, "skills", "the level of %s must be between 1 and 4", taxonomy.SkillWords(s.Skill))
+		check(seen[s.Skill], "skills", "skill %s is listed twice", taxonomy.SkillWords(s.Skill))
 		seen[s.Skill] = true
 	}
 	if err := bad.Err(); err != nil {

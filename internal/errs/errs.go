@@ -228,6 +228,19 @@ func MessageOf(err error) string {
 // translation would say something else. A bare "%s" format hands on a
 // sentence made elsewhere, which is then looked up whole.
 func (e *Error) Translated(translate func(format string) (string, bool)) string {
+	return e.TranslatedIn("", translate)
+}
+
+// Words is an argument that each language words its own way, such as a
+// skill's name (its code means nothing to a person): Message and the logs
+// say its English ("en"), TranslatedIn the language asked for.
+type Words map[string]string
+
+func (w Words) String() string { return w["en"] }
+
+// TranslatedIn is Translated for a page in lang, whose Words arguments
+// are said in lang too.
+func (e *Error) TranslatedIn(lang string, translate func(format string) (string, bool)) string {
 	if e.Format == "" {
 		return e.Message
 	}
@@ -248,7 +261,17 @@ func (e *Error) Translated(translate func(format string) (string, bool)) string 
 	}
 	// A translation whose verbs do not fit the arguments would show
 	// Go's %!verb noise: better the English sentence.
-	out := fmt.Sprintf(f, e.Args...)
+	args := e.Args
+	if lang != "" {
+		args = make([]any, len(e.Args))
+		for i, a := range e.Args {
+			if w, ok := a.(Words); ok && w[lang] != "" {
+				a = w[lang]
+			}
+			args[i] = a
+		}
+	}
+	out := fmt.Sprintf(f, args...)
 	if strings.Count(out, "%!") != strings.Count(e.Message, "%!") {
 		return e.Message
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	_ "time/tzdata" // the log's times are in Europe/Paris whatever the host's zoneinfo
 
+	"cmp"
 	"html/template"
 	"net/url"
 	"slices"
@@ -13,8 +14,11 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/google/uuid"
 
+	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
+	"github.com/vendredi-app/vendredi/tenants"
+	"github.com/vendredi-app/vendredi/web"
 )
 
 // auditRoutes serve a company's audit log to its HR admins.
@@ -35,18 +39,14 @@ var paris = func() *time.Location {
 	return time.UTC
 }()
 
-// auditLine is an event as the log page shows it.
+// auditLine is an event as the log page shows it: one sentence that says
+// who did what to which object, named, and the details a reader can use.
 type auditLine struct {
 	identity.Event
-	When      string
-	ActionKey string // empty for an action the page has no words for
-	Details   []auditDetail
-	// The object's kind in words (when the page has them) and its name.
-	ObjectKey, ObjectName string
+	When     string
+	Sentence string
+	Details  []auditDetail
 }
-
-// auditObjects are the kinds of object the log names, as "kind:name".
-var auditObjects = map[string]bool{"member": true, "person": true, "api_token": true, "tenant": true, "association": true}
 
 // auditDetail is one detail of an event: its name and value, each a
 // message of the page when it has one.
@@ -59,11 +59,14 @@ var auditActions = map[string]bool{
 	identity.ActionPasswordReset: true, identity.ActionInvite: true, identity.ActionInviteRevoked: true,
 	identity.ActionInviteAccepted: true, identity.ActionSignUp: true, identity.ActionRoleChanged: true,
 	identity.ActionTokenCreated: true, identity.ActionTokenRevoked: true, identity.ActionExport: true,
-	identity.ActionBranding: true,
+	identity.ActionBranding: true, campaign.ActionCampaignCreated: true, campaign.ActionCampaignLaunched: true,
+	campaign.ActionCampaignSettings: true, campaign.ActionCampaignStatus: true, campaign.ActionAllocationRun: true,
 }
 
+// auditDetailNames are the details the page has words for; the others
+// (ids, dates for machines) stay in the API's answer.
 var auditDetailNames = map[string]bool{"role": true, "role_from": true, "role_to": true, "status_from": true,
-	"status_to": true, "resent": true, "prefix": true}
+	"status_to": true, "resent": true, "prefix": true, "invited": true}
 
 func auditDetails(d map[string]string) []auditDetail {
 	names := make([]string, 0, len(d))
@@ -78,10 +81,10 @@ func auditDetails(d map[string]string) []auditDetail {
 		if from, to, ok := strings.Cut(k, "_"); ok && (to == "from" || to == "to") && d[from+"_from"] == d[from+"_to"] {
 			continue
 		}
-		ad := auditDetail{Name: k, Value: v}
-		if auditDetailNames[k] {
-			ad.NameKey = "hr.audit.detail." + k
+		if !auditDetailNames[k] {
+			continue
 		}
+		ad := auditDetail{NameKey: "hr.audit.detail." + k, Value: v}
 		switch {
 		case k == "resent":
 			ad.Value = ""
@@ -89,6 +92,8 @@ func auditDetails(d map[string]string) []auditDetail {
 			ad.ValueKey = "hr.role." + v
 		case strings.HasPrefix(k, "status") && memberStatuses[v]:
 			ad.ValueKey = "hr.members.status_" + v
+		case strings.HasPrefix(k, "status") && slices.Contains([]string{campaign.Draft, campaign.Scheduled, campaign.Active, campaign.Closed, campaign.Archived}, v):
+			ad.ValueKey = "hr.status." + v
 		}
 		out = append(out, ad)
 	}
@@ -114,16 +119,11 @@ func (s *Server) hrAuditPage(c *fiber.Ctx) error {
 		older = template.URL("/admin/audit?" + url.Values{"before": {last.At.UTC().Format(time.RFC3339Nano)},
 			"before_id": {last.ID.String()}, "action": {q.Action}}.Encode())
 	}
+	names := auditNames{s: s, c: c, say: web.Phrases(lang(c)), people: map[uuid.UUID]string{}, campaigns: map[uuid.UUID]string{}}
 	lines := make([]auditLine, len(evs))
 	for i, e := range evs {
-		lines[i] = auditLine{Event: e, When: e.At.In(paris).Format("02/01/2006 15:04:05"), Details: auditDetails(e.Detail)}
-		if auditActions[e.Action] {
-			lines[i].ActionKey = "hr.audit.action." + e.Action
-		}
-		lines[i].ObjectName = e.Object
-		if kind, name, ok := strings.Cut(e.Object, ":"); ok && auditObjects[kind] {
-			lines[i].ObjectKey, lines[i].ObjectName = "hr.audit.kind."+kind, name
-		}
+		lines[i] = auditLine{Event: e, When: web.DateTime(lang(c), e.At.In(paris)), Details: auditDetails(e.Detail),
+			Sentence: names.sentence(e)}
 	}
 	actions := make([]string, 0, len(auditActions))
 	for a := range auditActions {
@@ -177,4 +177,84 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		evs = []identity.Event{}
 	}
 	return c.JSON(fiber.Map{"events": evs})
+}
+
+// auditNames words the events of one page of the log, naming people and
+// campaigns by their names, each looked up once.
+type auditNames struct {
+	s         *Server
+	c         *fiber.Ctx
+	say       func(id string, data ...any) string
+	people    map[uuid.UUID]string
+	campaigns map[uuid.UUID]string
+}
+
+// sentence is e as one sentence of the page's language.
+func (n auditNames) sentence(e identity.Event) string {
+	data := map[string]string{"Who": n.who(e), "Object": n.object(e)}
+	key := "hr.audit.says." + e.Action
+	if out := n.say(key, data); out != key {
+		return out
+	}
+	return n.say("hr.audit.says.other", data)
+}
+
+func (n auditNames) who(e identity.Event) string {
+	switch {
+	case e.ActorKind == "system" && e.ActorLabel == "":
+		return n.say("hr.audit.automatic")
+	case e.ActorKind == identity.KindMember && e.ActorID != nil:
+		if name := n.person(*e.ActorID); name != "" {
+			return name
+		}
+	case e.ActorKind == identity.KindAPIToken:
+		return e.ActorLabel + " (" + n.say("hr.audit.token") + ")"
+	}
+	return e.ActorLabel
+}
+
+// person is the full name of a member of the company, "" when there is
+// no such member (any more).
+func (n auditNames) person(id uuid.UUID) string {
+	name, ok := n.people[id]
+	if !ok {
+		if p, err := n.s.deps.Identity.Person(n.c.UserContext(), id); err == nil {
+			name = cmp.Or(p.FullName, p.Email)
+		}
+		n.people[id] = name
+	}
+	return name
+}
+
+// object names what the event is about: a person, a campaign, a token,
+// the company; an id is never shown.
+func (n auditNames) object(e identity.Event) string {
+	kind, ref, _ := strings.Cut(e.Object, ":")
+	id, isID := uuid.Parse(ref)
+	switch {
+	case kind == "campaign":
+		if name := e.Detail["name"]; name != "" {
+			return name
+		}
+		if isID != nil {
+			return ref
+		}
+		name, ok := n.campaigns[id]
+		if !ok {
+			name = n.say("hr.audit.removed")
+			if c, err := n.s.deps.Campaigns.Get(n.c.UserContext(), campaign.Viewer{HRAdmin: true}, id); err == nil {
+				name = c.Name
+			}
+			n.campaigns[id] = name
+		}
+		return name
+	case kind == "tenant":
+		if t, ok := tenants.FromContext(n.c.UserContext()); ok && t.Slug == ref {
+			return t.Name
+		}
+	case isID == nil:
+		// A member named by id (the personal data's events).
+		return cmp.Or(n.person(id), n.say("hr.audit.removed"))
+	}
+	return ref
 }

@@ -394,13 +394,15 @@ func TestBrowserHRAdministration(t *testing.T) {
 		t.Fatalf("audit log: %v", err)
 	}
 	log := text("#audit")
-	for _, want := range []string{"Jeton d'API révoqué", "Jeton d'API créé", "Rôle ou statut modifié", "Invitation retirée",
-		"Invitation envoyée", "Connexion", "hank@" + domain, "Personne " + bart, "Administrateur RH"} {
+	// Sentences, each naming who acted (by name) and on what.
+	for _, want := range []string{"Hank Scorpio a révoqué le jeton d'API", "Hank Scorpio a créé le jeton d'API",
+		"Hank Scorpio a changé le rôle ou le statut de ", "Hank Scorpio a retiré l'invitation de",
+		"Hank Scorpio a invité " + bart, "Hank Scorpio a ouvert une session", "Administrateur RH"} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("audit log lacks %q:\n%s", want, log)
 		}
 	}
-	if newest := text("#audit tbody tr .what"); !strings.HasPrefix(newest, "Jeton d'API révoqué") {
+	if newest := text("#audit tbody tr .what"); !strings.HasPrefix(newest, "Hank Scorpio a révoqué le jeton d'API") {
 		t.Fatalf("newest event %q; want the token's revocation first", newest)
 	}
 	screenshot(t, ctx, "audit-1280")
@@ -408,7 +410,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 		submit("#audit-older"),
 		chromedp.WaitVisible("#audit-newest", chromedp.ByQuery),
 	)
-	if older := text("#audit"); err != nil || strings.Contains(older, "Jeton") || !strings.Contains(older, "Connexion refusée") ||
+	if older := text("#audit"); err != nil || strings.Contains(older, "jeton d'API") || !strings.Contains(older, "Connexion refusée") ||
 		!strings.Contains(older, "17/03/2020") {
 		t.Fatalf("older page: %v\n%s\nwant only the old refused sign-ins", err, older)
 	}
@@ -427,8 +429,8 @@ func TestBrowserHRAdministration(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll("#hours-by-cause-table tbody tr")].map(r => [...r.cells].map(c => c.textContent))`, &causes)); err != nil {
 		t.Fatal(err)
 	}
-	if causeBars != 2 || fmt.Sprint(causes) != "[[Santé 3.5] [Éducation pour tous 1.5]]" {
-		t.Fatalf("hours by cause: %d bars, table %v; want Santé 3.5 then Éducation pour tous 1.5 (approved only)", causeBars, causes)
+	if causeBars != 2 || fmt.Sprint(causes) != "[[Santé 3,5] [Éducation pour tous 1,5]]" {
+		t.Fatalf("hours by cause: %d bars, table %v; want Santé 3,5 then Éducation pour tous 1,5 (approved only, written the French way)", causeBars, causes)
 	}
 	if err := chromedp.Run(ctx, submit("#allocate"), chromedp.WaitVisible("#run-status", chromedp.ByQuery)); err != nil {
 		t.Fatalf("allocate: %v", err)

@@ -527,7 +527,7 @@ func (s *Server) campaignSettingsSubmit(c *fiber.Ctx) error {
 		// that every mistake shows at once; the unreadable keep their word.
 		err = in.Check(*cmp)
 		if err == nil {
-			err = errs.Field(bad[0], "%s is not a number", bad[0])
+			err = errs.Field(bad[0], "enter a number")
 		}
 	} else {
 		_, err = s.deps.Campaigns.Update(c.UserContext(), cmp.ID, in)

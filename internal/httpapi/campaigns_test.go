@@ -749,6 +749,28 @@ func TestParticipationsExportStreamsTheFilteredRowsOfTheCompany(t *testing.T) {
 			t.Errorf("%s: %d; want 400", query, res.StatusCode)
 		}
 	}
+
+	// The HR admin's download, from the dashboard, speaks their language
+	// and gives the company's time (Paris), not the API's UTC codes.
+	paris, _ := time.LoadLocation("Europe/Paris")
+	local := func(d, h int) string {
+		return start.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour).In(paris).Format("2006-01-02 15:04:05")
+	}
+	admin := browserless{t: t, app: app, host: co.host, session: co.admin}
+	if _, page := admin.get("/admin/campaigns/" + id.String()); !strings.Contains(page, `href="/admin/campaigns/`+id.String()+`/participations.csv"`) {
+		t.Errorf("the dashboard offers no download of the participations")
+	}
+	for lang, want := range map[string][2]string{
+		"fr": {"Salarié,Adresse e-mail,Service,Site,Mission,Association,Statut,Inscrit le (Europe/Paris),Décidé le (Europe/Paris),Heures approuvées", ",validée," + local(1, 9) + "," + local(1, 10) + ",2.5"},
+		"en": {"Employee,Email address,Department,Site,Mission,Association,Status,Applied at (Europe/Paris),Decided at (Europe/Paris),Hours approved", ",validated," + local(1, 9) + "," + local(1, 10) + ",2.5"},
+	} {
+		admin.lang = lang
+		res, body := admin.get("/admin/campaigns/" + id.String() + "/participations.csv")
+		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(body, "\ufeff")), "\n")
+		if res.StatusCode != 200 || lines[0] != want[0] || len(lines) != 3 || !strings.Contains(lines[1], want[1]) {
+			t.Errorf("%s download: %d\n%s\nwant the header %s and a row with %s", lang, res.StatusCode, body, want[0], want[1])
+		}
+	}
 }
 
 func TestStaffCurateTemplatesThatHRAdminsStartFrom(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/authz"
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/web"
 )
 
 // hourRoutes serve the hours given: employees log them, HR admins and an
@@ -177,12 +178,7 @@ type hoursRow struct {
 
 // hoursIn writes a number of hours as the page's language does (3,5 in
 // French).
-func hoursIn(lang string, h float64) string {
-	if lang == "fr" {
-		return strings.Replace(trimFloat(h), ".", ",", 1)
-	}
-	return trimFloat(h)
-}
+func hoursIn(lang string, h float64) string { return web.Number(lang, h) }
 
 func (s *Server) associationHoursPage(c *fiber.Ctx) error { return s.renderHours(c, "") }
 

@@ -94,6 +94,11 @@ func (s *Server) hrImportSubmit(c *fiber.Ctx) error {
 	}
 	// The report is shown at once: it is the answer to this upload, and
 	// reloading the page cannot send the file again without the browser asking.
+	for i, l := range rep.Lines {
+		if l.Cause != nil {
+			rep.Lines[i].Reason = s.message(c, l.Cause)
+		}
+	}
 	return s.hrPeople(c, map[string]any{"Report": rep})
 }
 

@@ -401,7 +401,7 @@ func (s *Server) mecenatLinesPage(c *fiber.Ctx) error {
 		name = ""
 	}
 	return s.render(c, "hr/mecenat_lines", s.hrData(c, "hr.lines.title", map[string]any{"Year": y, "Lines": lines,
-		"Association": name, "AssociationID": assoc, "Hours": hours, "Cost": cost, "Valued": valued, "Back": c.OriginalURL()}))
+		"AssociationName": name, "AssociationID": assoc, "Hours": hours, "Cost": cost, "Valued": valued, "Back": c.OriginalURL()}))
 }
 
 func (s *Server) mecenatWorkTimeSubmit(c *fiber.Ctx) error {

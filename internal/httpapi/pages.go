@@ -38,9 +38,13 @@ func lang(c *fiber.Ctx) string {
 
 // pageData is what every page's layout needs, plus the page's own fields.
 func (s *Server) pageData(c *fiber.Ctx, title string, extra map[string]any) map[string]any {
-	d := map[string]any{"Title": title, "Lang": lang(c), "Company": "", "Path": c.Path()}
+	// What people wrote keeps its language and says so (lang="…"): a
+	// company writes its campaigns in its own language; associations,
+	// French ones on a French platform, write their missions in French.
+	d := map[string]any{"Title": title, "Lang": lang(c), "Company": "", "Path": c.Path(), "CampaignLang": "fr", "MissionLang": "fr"}
 	if t, ok := tenants.FromContext(c.UserContext()); ok {
 		d["Company"] = t.Name
+		d["CampaignLang"] = t.Locale
 		if t.Accent != "" {
 			// Checked against #rrggbb when the company was branded.
 			d["Brand"] = template.CSS(":root{--accent:" + t.Accent + ";--accent-dark:" + t.AccentDark() + "}")

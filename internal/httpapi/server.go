@@ -174,6 +174,11 @@ func New(cfg Config, deps Deps) (*fiber.App, error) {
 
 	app.Get("/healthz", authz.Public(), s.healthz)
 	app.Get("/readyz", authz.Public(), s.readyz)
+	// Browsers ask for /favicon.ico of every site, pages or not (a PDF, a
+	// JSON answer): the one icon, which pages also name in their head.
+	app.Get("/favicon.ico", authz.Public(), func(c *fiber.Ctx) error {
+		return c.Redirect(web.Asset("favicon.svg"), fiber.StatusMovedPermanently)
+	})
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), MaxAge: 365 * 24 * 3600}))
 
 	app.Use(s.resolveTenant)

@@ -23,6 +23,9 @@ type ImportLine struct {
 	Email   string `json:"email"`
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`
+	// Cause is the reason as an error, which pages word in their
+	// language; Reason is its English.
+	Cause error `json:"-"`
 }
 
 // ImportReport sums up an invitation file.
@@ -86,7 +89,8 @@ func (s *Service) ImportInvitations(ctx context.Context, actor *Principal, r io.
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rep.add(ImportLine{Line: line, Outcome: LineRejected, Reason: "not valid CSV: " + pe.Err.Error()})
+			bad := errs.Wrap(pe.Err, errs.Invalid, "this line is not valid CSV: check its quotes")
+			rep.add(ImportLine{Line: line, Outcome: LineRejected, Reason: bad.Message, Cause: bad})
 			continue
 		}
 		if err != nil {
@@ -99,7 +103,8 @@ func (s *Service) ImportInvitations(ctx context.Context, actor *Principal, r io.
 		}
 		key := strings.ToLower(in.Email)
 		if seen[key] {
-			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineSkipped, Reason: "already earlier in the file"})
+			again := errs.E(errs.Conflict, "already earlier in the file")
+			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineSkipped, Reason: again.Message, Cause: again})
 			continue
 		}
 		seen[key] = true
@@ -108,12 +113,12 @@ func (s *Service) ImportInvitations(ctx context.Context, actor *Principal, r io.
 		case err == nil:
 			rep.add(ImportLine{Line: line, Email: p.Email, Outcome: LineInvited})
 		case errs.Is(err, errs.Conflict):
-			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineSkipped, Reason: errs.MessageOf(err)})
+			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineSkipped, Reason: errs.MessageOf(err), Cause: err})
 		case errs.Is(err, errs.Invalid):
-			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineRejected, Reason: errs.MessageOf(err)})
+			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineRejected, Reason: errs.MessageOf(err), Cause: err})
 		case errs.Is(err, errs.Unavailable):
 			// Saved, mail not sent: the person is invited and can be re-sent.
-			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineInvited, Reason: errs.MessageOf(err)})
+			rep.add(ImportLine{Line: line, Email: in.Email, Outcome: LineInvited, Reason: errs.MessageOf(err), Cause: err})
 		default:
 			return rep, err
 		}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
@@ -246,6 +247,14 @@ func translate(err error) error {
 	if errors.As(err, &pg) {
 		switch pg.Code {
 		case "23505": // unique_violation
+			// Our trigger names the domain another company has: the
+			// sentence is written here, so that pages can word it.
+			if m := domainClash.FindStringSubmatch(pg.Message); m != nil && pg.ConstraintName == "tenants_email_domains_unique" {
+				return errs.Wrap(err, errs.Conflict, "email domain %s already belongs to another company", m[1])
+			}
+			if m := domainClash.FindStringSubmatch(pg.Message); m != nil && pg.ConstraintName == "tenants_custom_domains_unique" {
+				return errs.Wrap(err, errs.Conflict, "custom domain %s already belongs to another company", m[1])
+			}
 			return errs.Wrap(err, errs.Conflict, "%s", conflictMessage(pg))
 		case "23514": // check_violation
 			if m, ok := conflictMessages[pg.ConstraintName]; ok {
@@ -279,6 +288,9 @@ func Unavailable(err error) bool {
 		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
+
+// domainClash reads the domain out of the tenancy trigger's message.
+var domainClash = regexp.MustCompile(`domain (\S+) already belongs to another company`)
 
 var conflictMessages = map[string]string{
 	"tenants_slug_key":          "this slug is already taken by another company",

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/vendredi-app/vendredi/internal/errs"
 )
 
 //go:embed data/*.csv
@@ -188,4 +190,13 @@ func SkillsOf(family string) []Skill {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
+}
+
+// SkillWords is a skill as each language names it, for a message that
+// speaks of it (errs.Words): its code when it is not in the taxonomy.
+func SkillWords(code string) errs.Words {
+	if s, ok := SkillByCode(code); ok {
+		return errs.Words{"fr": s.LabelFR, "en": s.LabelEN}
+	}
+	return errs.Words{"en": code}
 }

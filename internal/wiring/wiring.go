@@ -157,6 +157,8 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	matchmaker := campaign.NewMatchmaker(postgres.NewMatchStore(db), campaigns.Get, campaigns.CampaignMissions, signups)
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	matchmaker.CatalogueVersion = db.CatalogueVersion
+	audit := postgres.NewMemberDirectory(db).Record
+	campaigns.Audit, matchmaker.Audit, matchmaker.Unit = audit, audit, db.InTx
 	people := identityWith(db, q.Outbox(), cfg.Identity, bill)
 	single, err := SSO(db, links, cfg.SSOKey, people)
 	if err != nil {
