@@ -42,19 +42,6 @@ type Directory interface {
 	Audit(ctx context.Context, q AuditQuery) ([]Event, error)
 }
 
-// Invitation is a member invited and not yet arrived.
-type Invitation struct {
-	MemberID   uuid.UUID `json:"id"`
-	Email      string    `json:"email"`
-	FullName   string    `json:"full_name"`
-	Role       string    `json:"role"`
-	Department string    `json:"department"`
-	Site       string    `json:"site"`
-	InvitedAt  time.Time `json:"invited_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	Expired    bool      `json:"expired"`
-}
-
 // Members is the company side's directory, with invitations.
 type Members interface {
 	Directory
