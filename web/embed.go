@@ -125,6 +125,18 @@ func Templates() (map[string]*template.Template, error) {
 			"hours":   func(h mecenat.Centihours) string { return h.Format(lang) },
 			"percent": func(bp int) string { return mecenat.Percent(bp, lang) }, "dict": dict,
 			"num": func(v any) (string, error) { return number(lang, v) },
+			// tn is t for a sentence that depends on a count n: id+"_one"
+			// when the language says n is singular, id otherwise.
+			"tn": func(id string, n any, data ...any) (string, error) {
+				c, err := count(n)
+				if err != nil {
+					return "", err
+				}
+				if Singular(lang, c) {
+					id += "_one"
+				}
+				return t(id, data...)
+			},
 			"date": func(v any) (string, error) {
 				t, err := timeOf(v)
 				if t == nil {

@@ -104,3 +104,33 @@ func timeOf(v any) (*time.Time, error) {
 	}
 	return nil, fmt.Errorf("date: %T is not a time", v)
 }
+
+// Singular says whether lang says n things in the singular: French for 0
+// and 1 ("0 étape restante"), English for 1 only ("0 steps left").
+func Singular(lang string, n int) bool {
+	if lang == "en" {
+		return n == 1
+	}
+	return n == 0 || n == 1
+}
+
+// count is a template's count of any integer kind.
+func count(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		return x, nil
+	case int64:
+		return int(x), nil
+	case int32:
+		return int(x), nil
+	case *int:
+		if x != nil {
+			return *x, nil
+		}
+	case string: // a count carried in the address (?approved=3)
+		if n, err := strconv.Atoi(x); err == nil {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("tn: %T %v is not a count", v, v)
+}

@@ -218,7 +218,7 @@ func TestActionsAskFirstAndSayWhatTheyDid(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(to, "launched=") {
 		t.Fatalf("launch: %d to %q", res.StatusCode, to)
 	}
-	if _, page := admin.get(to); !strings.Contains(page, `id="launched-flash"`) || !strings.Contains(page, "Campagne lancée : 1 invitation(s) envoyée(s).") {
+	if _, page := admin.get(to); !strings.Contains(page, `id="launched-flash"`) || !strings.Contains(page, "Campagne lancée : 1 invitation envoyée.") {
 		t.Errorf("the dashboard after the launch: want it to say how many were invited")
 	}
 }

@@ -28,7 +28,7 @@ func TestPeoplePagePagesAndSearches(t *testing.T) {
 	rows := func(page string) int { return strings.Count(page, `<tr id="member-`) }
 
 	_, page := admin.get("/admin/people")
-	if rows(page) != 50 || !strings.Contains(page, "121 personne(s)") || !strings.Contains(page, `id="members-next"`) ||
+	if rows(page) != 50 || !strings.Contains(page, "121 personnes") || !strings.Contains(page, `id="members-next"`) ||
 		strings.Contains(page, `id="members-prev"`) {
 		t.Fatalf("first page: %d rows; want 50 of 121, a link to the next page only", rows(page))
 	}

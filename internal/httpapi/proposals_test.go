@@ -30,7 +30,7 @@ func TestProposalsOnTheParticipationsPage(t *testing.T) {
 	})
 
 	if _, page := accountant.get("/campaigns/" + campaignID.String()); !strings.Contains(page, `id="proposed-notice"`) ||
-		!strings.Contains(page, "vous propose 1 mission(s)") {
+		!strings.Contains(page, "vous propose une mission de cette campagne") {
 		t.Errorf("the campaign page does not say a mission is proposed:\n%s", page)
 	}
 	proposalRE := regexp.MustCompile(`action="/me/proposals/([0-9a-f-]{36})/accept"`)
