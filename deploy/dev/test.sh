@@ -2,7 +2,8 @@
 # make test: every test, against a real PostgreSQL found or started as for
 # make run, and Stripe's mock server (stripe-mock, pinned in go.mod) on a
 # free local port. Each test package clones its own database from a
-# migrated template. GOTESTFLAGS adds flags (default: -race -count=1).
+# migrated template. GOTESTFLAGS adds flags (default: -race -count=1 -timeout 25m: the
+# server package's browser tests take minutes on two cores).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -34,4 +35,4 @@ done
 export VENDREDI_TEST_STRIPE_URL=http://$addr
 
 # shellcheck disable=SC2086
-go test ${GOTESTFLAGS:--race -count=1} "${@:-./...}"
+go test ${GOTESTFLAGS:--race -count=1 -timeout 25m} "${@:-./...}"
