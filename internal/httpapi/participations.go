@@ -437,7 +437,7 @@ func (s *Server) renderParticipationsWith(c *fiber.Ctx, errID uuid.UUID, bad *pa
 			rows[i].Error, rows[i].Key, rows[i].Field, rows[i].Hours, rows[i].Note, rows[i].Day = bad.Error, bad.Key, bad.Field, bad.Hours, bad.Note, bad.Day
 		}
 	}
-	return s.render(c, "employee/participations", s.pageData(c, "", map[string]any{
+	return s.render(c, "employee/participations", s.titled(c, "employee.nav.participations", map[string]any{
 		"Rows": rows, "Applied": c.Query("applied") == "1", "Done": c.Query("done"), "Proposals": proposed, "Balances": balances,
 		"Today": time.Now().Format("2006-01-02"),
 	}))

@@ -155,7 +155,7 @@ func (s *Server) personalDataPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPersonalData(c *fiber.Ctx, confirm, message string) error {
-	return s.render(c, "employee/personal_data", s.pageData(c, "", map[string]any{
+	return s.render(c, "employee/personal_data", s.titled(c, "privacy.title", map[string]any{
 		"Email": principal(c).Email, "Confirm": confirm, "Message": message}))
 }
 
@@ -224,7 +224,7 @@ func (s *Server) theirPersonalDataEraseSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPrivacySettings(c *fiber.Ctx, months, message string) error {
-	d := s.pageData(c, "", map[string]any{"Months": months, "Error": message, "Saved": c.Query("saved") == "1"})
+	d := s.titled(c, "hr.privacy.title", map[string]any{"Months": months, "Error": message, "Saved": c.Query("saved") == "1"})
 	d["HRAdmin"] = true
 	return s.render(c, "hr/privacy", d)
 }

@@ -141,7 +141,7 @@ func (s *Server) renderProfile(c *fiber.Ctx, p *campaign.Profile, typed, fe map[
 	if err != nil {
 		return err
 	}
-	return s.render(c, "employee/profile", s.pageData(c, "", map[string]any{"Password": password,
+	return s.render(c, "employee/profile", s.titled(c, "employee.nav.profile", map[string]any{"Password": password,
 		"FeedSince": feedSince, "FeedRevoked": c.Query("feed") == "revoked",
 		"Profile": p, "Rows": rows, "Skills": skills, "Groups": groups, "AllCauses": causes, "Typed": typed, "Errors": fe,
 		"Saved": c.Query("saved") == "1", "Formats": []string{"remote", "on_site", "hybrid"},

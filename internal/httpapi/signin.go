@@ -195,7 +195,7 @@ func (s *Server) resetSubmit(c *fiber.Ctx) error {
 // account (no way to learn who has one).
 func (s *Server) mailLinkSubmit(c *fiber.Ctx, request func(context.Context, string, identity.Client) error, sent string) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	d := s.pageData(c, "", map[string]any{"Email": email, "Errors": map[string]string{}, "Next": nextPath(c)})
+	d := s.titled(c, "sign_in.title", map[string]any{"Email": email, "Errors": map[string]string{}, "Next": nextPath(c)})
 	if email == "" {
 		// Clicked before typing the address: say where the link goes,
 		// not that "" is no address.

@@ -245,7 +245,7 @@ func (s *Server) ssoSPMetadata(c *fiber.Ctx) error {
 // button when it has one turned on, and without the password form when it
 // is the only way in.
 func (s *Server) renderSignIn(c *fiber.Ctx, extra map[string]any) error {
-	d := s.pageData(c, "", map[string]any{"Errors": map[string]string{}})
+	d := s.titled(c, "sign_in.title", map[string]any{"Errors": map[string]string{}})
 	if s.deps.SSO != nil {
 		opt, err := s.deps.SSO.SignInOption(c.UserContext())
 		if err != nil {

@@ -215,6 +215,11 @@ func (w *walker) walk(cat catalogue, start ...string) {
 			continue
 		}
 		w.pages++
+		// Every page names itself first in its title (tabs, history and
+		// screen readers read it): never an empty name before the site's.
+		if strings.Contains(string(b), "<title> ·") || strings.Contains(string(b), "<title>·") {
+			w.t.Errorf("%s: the page's title is empty", where)
+		}
 		doc, err := html.Parse(strings.NewReader(string(b)))
 		if err != nil {
 			w.t.Errorf("%s: %v", where, err)
