@@ -165,10 +165,3 @@ func (s *Server) unsubscribeAPI(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"kind": kind, "on": false})
 }
-
-// titled is pageData with the page's title translated from its key.
-func (s *Server) titled(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
-	d := s.pageData(c, "", extra)
-	d["Title"] = s.phrase(d["Lang"].(string), titleKey)
-	return d
-}

@@ -199,10 +199,16 @@ func (s *Server) currentTenant(c *fiber.Ctx) error {
 	return c.JSON(tenantJSON{Slug: t.Slug, Name: t.Name, Locale: t.Locale})
 }
 
-// staffData is a staff page's data; its title is the page's heading.
-func (s *Server) staffData(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
+// titled is pageData with the page's title translated from its key.
+func (s *Server) titled(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
 	d := s.pageData(c, "", extra)
 	d["Title"] = s.phrase(d["Lang"].(string), titleKey)
+	return d
+}
+
+// staffData is a staff page's data; its title is the page's heading.
+func (s *Server) staffData(c *fiber.Ctx, titleKey string, extra map[string]any) map[string]any {
+	d := s.titled(c, titleKey, extra)
 	// The staff menu marks the section the page belongs to.
 	d["Section"], _, _ = strings.Cut(strings.TrimPrefix(strings.TrimPrefix(c.Path(), "/platform"), "/"), "/")
 	if _, ok := d["Errors"]; !ok {

@@ -31,12 +31,13 @@ func (s *Server) accountPage(c *fiber.Ctx) error {
 		"Name": p.Name, "Email": p.Email, "Password": password}))
 }
 
-// ownPage is where a person's password section lives.
-func ownPage(c *fiber.Ctx) string {
+// ownPage is the page a person's password section lives on: its path and
+// the handler that shows it.
+func (s *Server) ownPage(c *fiber.Ctx) (string, fiber.Handler) {
 	if p := principal(c); p != nil && p.Kind == identity.KindAccount {
-		return "/me/account"
+		return "/me/account", s.accountPage
 	}
-	return "/me/profile"
+	return "/me/profile", s.profilePage
 }
 
 // passwordForm is the profile page's password section: the messages of a
@@ -78,9 +79,10 @@ func (s *Server) passwordSection(c *fiber.Ctx) (passwordForm, error) {
 func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 	token, err := s.deps.Identity.ChangePassword(c.UserContext(), principal(c),
 		c.FormValue("current_password"), c.FormValue("new_password"), client(c))
+	path, page := s.ownPage(c)
 	if err == nil {
 		s.setSession(c, token)
-		return c.Redirect(ownPage(c)+"?password=changed#password", fiber.StatusSeeOther)
+		return c.Redirect(path+"?password=changed#password", fiber.StatusSeeOther)
 	}
 	code := errs.CodeOf(err)
 	if code == errs.Internal || code == errs.Unavailable {
@@ -100,8 +102,5 @@ func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 	}
 	c.Locals(passwordFormKey, f)
 	c.Status(statusOf[code])
-	if ownPage(c) == "/me/account" {
-		return s.accountPage(c)
-	}
-	return s.profilePage(c)
+	return page(c)
 }
