@@ -2,7 +2,7 @@
 //
 // Every unit of work is one transaction. Work on tenant-owned tables goes
 // through TenantTx, which sets app.tenant_id for the transaction only
-// (set_config(..., true)), so that row-level security, the second lock after
+// (SET LOCAL), or TenantRead, for one statement only, so that row-level security, the second lock after
 // the stores' own WHERE clauses, binds every statement and a pooled
 // connection never carries a tenant into the next request.
 package postgres
@@ -140,7 +140,7 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 		}))
 	}
 	// A uuid's text is hex digits and dashes: nothing to quote.
-	begin := "BEGIN; SELECT set_config('app.tenant_id', '" + t.ID.String() + "', true)"
+	begin := "BEGIN; SET LOCAL app.tenant_id = '" + t.ID.String() + "'"
 	return translate(db.RunInTx(context.WithValue(ctx, beginKey{}, begin), nil, func(ctx context.Context, tx bun.Tx) error {
 		// Transactions that fn opens begin as usual.
 		ctx = context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx)
@@ -149,8 +149,36 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 }
 
 // beginKey carries, in the context of a BEGIN, the statements that begin
-// the transaction instead: "BEGIN; SELECT set_config(...)", sent at once.
+// the transaction instead: "BEGIN; SET LOCAL app.tenant_id = ...", sent at once.
 type beginKey struct{}
+
+// TenantRead runs fn's statements bound to the tenant of ctx without a
+// transaction of their own: each statement goes to the server in one
+// message with the SET LOCAL that binds it ("SET LOCAL app.tenant_id =
+// ...; SELECT ..."), which PostgreSQL runs as one implicit transaction, so the
+// tenant holds for that statement and nothing after it: one round trip
+// where TenantTx takes three (BEGIN, the statement, COMMIT).
+//
+// For reads only, and for reads that need no snapshot shared between
+// their statements: under READ COMMITTED each statement of a transaction
+// sees its own snapshot anyway, so a read of several statements loses
+// nothing it had. Inside a unit of work (InTx), fn joins its transaction,
+// so that it reads what the unit wrote. fn must use the db it is given;
+// statements with bind parameters are refused (bun writes every value
+// into the text).
+func (db *DB) TenantRead(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		return db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	}
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return err
+	}
+	return translate(fn(context.WithValue(ctx, readTenantKey{}, t.ID.String()), db.DB))
+}
+
+// readTenantKey carries the tenant TenantRead binds its statements to.
+type readTenantKey struct{}
 
 // connector makes the pool's connections conns.
 type connector struct{ driver.Connector }
@@ -175,7 +203,10 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 //   - a BEGIN whose context carries beginKey sends those statements in
 //     one simple query, so that a tenant's transaction is bound to the
 //     tenant in the same round trip as it begins.
-type conn struct{ *stdlib.Conn }
+type conn struct {
+	*stdlib.Conn
+	inTx bool // a transaction is open: statements run in it as they are
+}
 
 // pgxConn is the pgx connection under one of the pool's (sql.Conn.Raw).
 func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
@@ -183,13 +214,102 @@ func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if tenant, ok := c.readTenant(ctx); ok {
+		if len(args) > 0 {
+			return nil, errTenantReadArgs
+		}
+		mrr, rr, err := c.bound(ctx, tenant, query)
+		if err != nil {
+			return nil, err
+		}
+		return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr)
+	}
 	if len(args) == 0 {
 		args = simpleProtocol
 	}
 	return c.Conn.QueryContext(ctx, query, args)
 }
 
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if tenant, ok := c.readTenant(ctx); ok {
+		if len(args) > 0 {
+			return nil, errTenantReadArgs
+		}
+		mrr, rr, err := c.bound(ctx, tenant, query)
+		if err != nil {
+			return nil, err
+		}
+		tag, err := rr.Close()
+		if cerr := mrr.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+		return driver.RowsAffected(tag.RowsAffected()), nil
+	}
+	return c.Conn.ExecContext(ctx, query, args)
+}
+
+var errTenantReadArgs = errors.New("postgres: a tenant read takes no bind parameters")
+
+// readTenant is the tenant a statement of TenantRead is bound to; none
+// within a transaction, which is bound already.
+func (c *conn) readTenant(ctx context.Context) (string, bool) {
+	if c.inTx {
+		return "", false
+	}
+	tenant, ok := ctx.Value(readTenantKey{}).(string)
+	return tenant, ok
+}
+
+// bound sends query after the SET LOCAL that binds it to tenant, in one
+// simple query (one implicit transaction), and returns the reader of the
+// query's own result; the caller closes both.
+func (c *conn) bound(ctx context.Context, tenant, query string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, nil, driver.ErrBadConn
+	}
+	if _, err := uuid.Parse(tenant); err != nil {
+		return nil, nil, fmt.Errorf("postgres: tenant %q is not a uuid", tenant)
+	}
+	// A uuid's text is hex digits and dashes: nothing to quote.
+	mrr := pc.PgConn().Exec(ctx, "SET LOCAL app.tenant_id = '"+tenant+"';\n"+query)
+	fail := func(err error) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
+		if cerr := mrr.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = errors.New("postgres: the statement returned no result")
+		}
+		if pgconn.SafeToRetry(err) {
+			return nil, nil, driver.ErrBadConn
+		}
+		return nil, nil, err
+	}
+	if !mrr.NextResult() {
+		return fail(nil)
+	}
+	if _, err := mrr.ResultReader().Close(); err != nil {
+		return fail(err)
+	}
+	if !mrr.NextResult() {
+		return fail(nil)
+	}
+	return mrr, mrr.ResultReader(), nil
+}
+
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.beginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return endTx{conn: c, Tx: tx}, nil
+}
+
+func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	begin, ok := ctx.Value(beginKey{}).(string)
 	if !ok || opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly {
 		return c.Conn.BeginTx(ctx, opts)
@@ -206,6 +326,22 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 		return nil, err
 	}
 	return pgxTx{ctx: ctx, tx: tx}, nil
+}
+
+// endTx notes on its connection that the transaction has ended.
+type endTx struct {
+	driver.Tx
+	conn *conn
+}
+
+func (t endTx) Commit() error {
+	t.conn.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t endTx) Rollback() error {
+	t.conn.inTx = false
+	return t.Tx.Rollback()
 }
 
 type pgxTx struct {

@@ -37,7 +37,7 @@ type profileRow struct {
 // Profile returns the member's saved profile, nil when there is none.
 func (s *ProfileStore) Profile(ctx context.Context, memberID uuid.UUID) (*campaign.Profile, error) {
 	var out *campaign.Profile
-	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		var rows []profileRow
 		if err := tx.NewRaw(`SELECT member_id, hours_per_week::float8 AS hours_per_week, days, formats, home_lat, home_lon,
 				home_city, radius_km, languages, causes, updated_at

@@ -1,0 +1,161 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// A tenant read sends each statement with the set_config that binds it, in
+// one round trip: it must see what TenantTx sees, scanned the same, and
+// leave nothing bound behind it on the pool's connection.
+func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	a, b, memberA, _ := twoTenants(t, env.App)
+	ctx := context.Background()
+	ctxA := tenants.NewContext(ctx, a)
+	// One connection: what a read leaves on it, the next statement sees.
+	one, err := postgres.Open(ctx, env.AppURL, postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+
+	t.Run("row-level security binds it to the tenant alone", func(t *testing.T) {
+		var ids []uuid.UUID
+		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			// No tenant in the WHERE clause: only the policy filters.
+			return db.NewSelect().Table("members").Column("id").Scan(ctx, &ids)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != 1 || ids[0] != memberA {
+			t.Fatalf("tenant A's read saw %v; want only its member %v", ids, memberA)
+		}
+	})
+
+	t.Run("the tenant ends with the statement", func(t *testing.T) {
+		var during, after string
+		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT current_setting('app.tenant_id', true)").Scan(ctx, &during)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := one.NewRaw("SELECT coalesce(current_setting('app.tenant_id', true), '')").Scan(ctx, &after); err != nil {
+			t.Fatal(err)
+		}
+		if during != a.ID.String() || after != "" {
+			t.Fatalf("app.tenant_id: %q during the read, %q on the same connection after it; want %q, then empty", during, after, a.ID)
+		}
+		var seen int
+		if err := one.NewRaw("SELECT count(*) FROM members").Scan(ctx, &seen); err != nil {
+			t.Fatal(err)
+		}
+		if seen != 0 {
+			t.Fatalf("a statement after the read, without a tenant, saw %d members; want 0", seen)
+		}
+	})
+
+	t.Run("values scan as in a transaction", func(t *testing.T) {
+		type row struct {
+			ID      uuid.UUID   `bun:"id"`
+			Text    string      `bun:"text"`
+			Null    *string     `bun:"null"`
+			Int     int         `bun:"int"`
+			Big     int64       `bun:"big"`
+			Float   float64     `bun:"float"`
+			Numeric float64     `bun:"numeric"`
+			Bool    bool        `bun:"bool"`
+			At      time.Time   `bun:"at"`
+			Day     time.Time   `bun:"day"`
+			Texts   []string    `bun:"texts,array"`
+			IDs     []uuid.UUID `bun:"ids,array"`
+			JSON    []byte      `bun:"json"`
+		}
+		q := `SELECT id, full_name AS text, NULL::text AS null, 42::int AS int, 9007199254740993::bigint AS big,
+			0.1::float8 AS float, 12.5::numeric(6,1) AS numeric, true AS bool, timestamptz '2020-04-01 08:30:00.123456+02' AS at,
+			date '2020-05-11' AS day, ARRAY['a', 'b,c', 'd"e'] AS texts, ARRAY[id] AS ids, '{"k": [1, "é"]}'::jsonb AS json
+			FROM members WHERE id = ?`
+		var inTx, inRead []row
+		if err := one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error { return tx.NewRaw(q, memberA).Scan(ctx, &inTx) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error { return db.NewRaw(q, memberA).Scan(ctx, &inRead) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(inTx) != 1 || len(inRead) != 1 {
+			t.Fatalf("rows: %d in a transaction, %d in a read; want 1 and 1", len(inTx), len(inRead))
+		}
+		x, y := inTx[0], inRead[0]
+		if x.ID != y.ID || x.Text != y.Text || y.Null != nil || x.Int != y.Int || x.Big != y.Big || x.Float != y.Float ||
+			x.Numeric != y.Numeric || x.Bool != y.Bool || !x.At.Equal(y.At) || !x.Day.Equal(y.Day) ||
+			len(y.Texts) != 3 || y.Texts[1] != "b,c" || y.Texts[2] != `d"e` || len(y.IDs) != 1 || y.IDs[0] != memberA ||
+			string(x.JSON) != string(y.JSON) || y.Big != 9007199254740993 || y.Numeric != 12.5 {
+			t.Fatalf("a read scanned\n%+v\nwhere a transaction scanned\n%+v", y, x)
+		}
+	})
+
+	t.Run("an error is the statement's, and the connection goes on", func(t *testing.T) {
+		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			var n int
+			return db.NewRaw("SELECT 1 / (count(*) - count(*))::int FROM members").Scan(ctx, &n)
+		})
+		if err == nil {
+			t.Fatal("a division by zero succeeded")
+		}
+		var n int
+		err = one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT count(*) FROM members").Scan(ctx, &n)
+		})
+		if err != nil || n != 1 {
+			t.Fatalf("the next read on the connection: %d members, %v; want 1, nil", n, err)
+		}
+	})
+
+	t.Run("within a unit of work it reads the unit's writes", func(t *testing.T) {
+		id := uuid.New()
+		var seen int
+		err := one.InTx(ctxA, func(ctx context.Context) error {
+			err := one.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				_, err := tx.NewInsert().Model(&postgres.Member{TenantID: a.ID, ID: id, Email: id.String() + "@example.org",
+					FullName: "New", Role: "employee", Status: "active"}).Exec(ctx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return one.TenantRead(ctx, func(ctx context.Context, db bun.IDB) error {
+				return db.NewRaw("SELECT count(*) FROM members WHERE id = ?", id).Scan(ctx, &seen)
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != 1 {
+			t.Fatalf("a read within the unit saw %d of the member it inserted; want 1", seen)
+		}
+	})
+
+	t.Run("another tenant's read sees its own rows only", func(t *testing.T) {
+		var names []string
+		err := one.TenantRead(tenants.NewContext(ctx, b), func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT email FROM members").Scan(ctx, &names)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(names) != 1 {
+			t.Fatalf("tenant B's read saw %d members; want its 1", len(names))
+		}
+	})
+}

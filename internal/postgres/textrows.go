@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// textRows is the result of a TenantRead statement as database/sql reads
+// it. pgx's database/sql driver reads only the first result of a simple
+// query, and the statement's own result comes second, after SET LOCAL's:
+// this reads it with the same conversions to driver values as pgx's driver
+// (stdlib.Rows), so that bun scans it exactly as it scans any other.
+type textRows struct {
+	mrr    *pgconn.MultiResultReader
+	rows   pgx.Rows
+	conv   []func([]byte) (driver.Value, error)
+	names  []string
+	first  bool // the first row is read (to surface errors at query time)
+	more   bool
+	closed bool
+}
+
+func newTextRows(m *pgtype.Map, mrr *pgconn.MultiResultReader, rr *pgconn.ResultReader) (*textRows, error) {
+	r := &textRows{mrr: mrr, rows: pgx.RowsFromResultReader(m, rr), first: true}
+	// As pgx's driver does: read the first row now, so that an error of the
+	// statement (a constraint, row-level security) is the query's error.
+	r.more = r.rows.Next()
+	if err := r.rows.Err(); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	fields := r.rows.FieldDescriptions()
+	r.names = make([]string, len(fields))
+	r.conv = make([]func([]byte) (driver.Value, error), len(fields))
+	for i, fd := range fields {
+		r.names[i] = fd.Name
+		r.conv[i] = valueFunc(m, fd.DataTypeOID, fd.Format)
+	}
+	return r, nil
+}
+
+func (r *textRows) Columns() []string { return r.names }
+
+func (r *textRows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.rows.Close()
+	err := r.rows.Err()
+	// Reads what is left of the message: the end of the implicit
+	// transaction, and the connection's readiness for the next query.
+	if cerr := r.mrr.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (r *textRows) Next(dest []driver.Value) error {
+	more := r.more
+	if r.first {
+		r.first = false
+	} else {
+		more = r.rows.Next()
+	}
+	if !more {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	for i, raw := range r.rows.RawValues() {
+		if raw == nil {
+			dest[i] = nil
+			continue
+		}
+		v, err := r.conv[i](raw)
+		if err != nil {
+			return fmt.Errorf("convert field %d failed: %w", i, err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// valueFunc converts a column's values as pgx's database/sql driver does
+// (stdlib.Rows.initValueFuncs): Go's basic types for booleans, numbers,
+// bytes and times, and the text of everything else.
+func valueFunc(m *pgtype.Map, oid uint32, format int16) func([]byte) (driver.Value, error) {
+	switch oid {
+	case pgtype.BoolOID:
+		return plan[bool](m, oid, format, func(d bool) (driver.Value, error) { return d, nil })
+	case pgtype.ByteaOID, pgtype.JSONOID, pgtype.JSONBOID, pgtype.XMLOID:
+		return plan[[]byte](m, oid, format, func(d []byte) (driver.Value, error) { return d, nil })
+	case pgtype.CIDOID, pgtype.OIDOID, pgtype.XIDOID:
+		return plan[pgtype.Uint32](m, oid, format, func(d pgtype.Uint32) (driver.Value, error) { return d.Value() })
+	case pgtype.DateOID:
+		return plan[pgtype.Date](m, oid, format, func(d pgtype.Date) (driver.Value, error) { return d.Value() })
+	case pgtype.Float4OID:
+		return plan[float32](m, oid, format, func(d float32) (driver.Value, error) { return float64(d), nil })
+	case pgtype.Float8OID:
+		return plan[float64](m, oid, format, func(d float64) (driver.Value, error) { return d, nil })
+	case pgtype.Int2OID:
+		return plan[int16](m, oid, format, func(d int16) (driver.Value, error) { return int64(d), nil })
+	case pgtype.Int4OID:
+		return plan[int32](m, oid, format, func(d int32) (driver.Value, error) { return int64(d), nil })
+	case pgtype.Int8OID:
+		return plan[int64](m, oid, format, func(d int64) (driver.Value, error) { return d, nil })
+	case pgtype.TimestampOID:
+		return plan[pgtype.Timestamp](m, oid, format, func(d pgtype.Timestamp) (driver.Value, error) { return d.Value() })
+	case pgtype.TimestamptzOID:
+		return plan[pgtype.Timestamptz](m, oid, format, func(d pgtype.Timestamptz) (driver.Value, error) { return d.Value() })
+	}
+	return plan[string](m, oid, format, func(d string) (driver.Value, error) { return d, nil })
+}
+
+// plan scans a raw value into a T with pgx's plan for the column, then
+// makes it a driver value.
+func plan[T any](m *pgtype.Map, oid uint32, format int16, value func(T) (driver.Value, error)) func([]byte) (driver.Value, error) {
+	var d T
+	p := m.PlanScan(oid, format, &d)
+	return func(src []byte) (driver.Value, error) {
+		var zero T
+		d = zero
+		if err := p.Scan(src, &d); err != nil {
+			return nil, err
+		}
+		return value(d)
+	}
+}
