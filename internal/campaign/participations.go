@@ -269,8 +269,10 @@ type Change struct {
 // never overbook nor deadlock. A freed place goes, in the same
 // transaction, to the first on the waiting list, whatever their company.
 type ParticipationStore interface {
-	// Apply reads the snapshot under the locks, asks decide, and writes.
-	Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput, decide func(*Snapshot) (string, error)) (*Participation, error)
+	// Apply reads the snapshot under the locks, asks decide, and writes;
+	// noted says whether the sign-up left the mission almost full or full,
+	// news for its managers.
+	Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput, decide func(*Snapshot) (string, error)) (p *Participation, noted bool, err error)
 	// Cancel cancels an employee's own live participation (errs.NotFound
 	// for anyone else's).
 	Cancel(ctx context.Context, memberID, id uuid.UUID, reason string) (*Change, error)
@@ -387,12 +389,12 @@ func (s *Participations) OfCampaign(ctx context.Context, campaignID uuid.UUID, s
 // company: a place if one is left, else the waiting list if they accept it.
 func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in ApplyInput) (*Participation, error) {
 	in.Motivation = strings.TrimSpace(in.Motivation)
-	p, err := s.store.Apply(ctx, memberID, in, func(snap *Snapshot) (string, error) { return DecideApply(snap, in) })
+	p, noted, err := s.store.Apply(ctx, memberID, in, func(snap *Snapshot) (string, error) { return DecideApply(snap, in) })
 	if err != nil {
 		return nil, err
 	}
 	s.SignedUp(p.Status)
-	if p.Status == Pending { // a place was taken: "almost full" or "full" may be due
+	if noted { // "almost full" or "full": the managers are mailed now
 		s.AfterPlaces(ctx)
 	}
 	return p, nil

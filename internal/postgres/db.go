@@ -180,6 +180,22 @@ func (db *DB) TenantRead(ctx context.Context, fn func(ctx context.Context, db bu
 // readTenantKey carries the tenant TenantRead binds its statements to.
 type readTenantKey struct{}
 
+// CommitWith returns ctx for the last statement of a transaction that a
+// TenantTx or Tx opened for itself: the statement goes to the server with
+// the COMMIT, in one round trip, so that the row locks it takes are held
+// for that statement and the commit only, not for one more exchange with
+// the client; the transaction's own Commit then sends nothing. Within a
+// unit of work (InTx) the unit commits, later: ctx is returned as it is.
+// Nothing may be sent in the transaction after that statement.
+func CommitWith(ctx context.Context) context.Context {
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		return ctx
+	}
+	return context.WithValue(ctx, commitKey{}, true)
+}
+
+type commitKey struct{}
+
 // connector makes the pool's connections conns.
 type connector struct{ driver.Connector }
 
@@ -205,7 +221,8 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 //     tenant in the same round trip as it begins.
 type conn struct {
 	*stdlib.Conn
-	inTx bool // a transaction is open: statements run in it as they are
+	inTx      bool // a transaction is open: statements run in it as they are
+	committed bool // its last statement went with its COMMIT (CommitWith)
 }
 
 // pgxConn is the pgx connection under one of the pool's (sql.Conn.Raw).
@@ -214,6 +231,15 @@ func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.committed {
+		return nil, errAfterCommit
+	}
+	if last, _ := ctx.Value(commitKey{}).(bool); last && c.inTx {
+		if len(args) > 0 {
+			return nil, errTenantReadArgs
+		}
+		return c.queryAndCommit(ctx, query)
+	}
 	if tenant, ok := c.readTenant(ctx); ok {
 		if len(args) > 0 {
 			return nil, errTenantReadArgs
@@ -231,6 +257,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.committed {
+		return nil, errAfterCommit
+	}
 	if tenant, ok := c.readTenant(ctx); ok {
 		if len(args) > 0 {
 			return nil, errTenantReadArgs
@@ -251,7 +280,49 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return c.Conn.ExecContext(ctx, query, args)
 }
 
-var errTenantReadArgs = errors.New("postgres: a tenant read takes no bind parameters")
+var (
+	errTenantReadArgs = errors.New("postgres: a tenant read or a last statement takes no bind parameters")
+	errAfterCommit    = errors.New("postgres: a statement after the one sent with the COMMIT (CommitWith)")
+)
+
+// queryAndCommit sends query and COMMIT in one simple query, reads the
+// query's rows and the COMMIT's outcome, and only then answers: a failed
+// COMMIT is the query's error, never a result the caller would take for
+// done. A failed query leaves the transaction open and aborted (the
+// COMMIT after it is not run), for the usual ROLLBACK.
+func (c *conn) queryAndCommit(ctx context.Context, query string) (driver.Rows, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	mrr := pc.PgConn().Exec(ctx, query+";\nCOMMIT")
+	var rows *bufferedRows
+	var err error
+	if mrr.NextResult() {
+		rows, err = bufferRows(pc.TypeMap(), mrr.ResultReader())
+	}
+	for err == nil && mrr.NextResult() {
+		tag, cerr := mrr.ResultReader().Close()
+		if cerr == nil && tag.String() == "ROLLBACK" {
+			// COMMIT answers ROLLBACK when the transaction had failed.
+			cerr = pgx.ErrTxCommitRollback
+		}
+		if cerr == nil && tag.String() == "COMMIT" {
+			c.committed = true
+		}
+		err = cerr
+	}
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !c.committed {
+		err = errors.New("postgres: the COMMIT sent with the last statement did not answer")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
 
 // readTenant is the tenant a statement of TenantRead is bound to; none
 // within a transaction, which is bound already.
@@ -336,11 +407,21 @@ type endTx struct {
 
 func (t endTx) Commit() error {
 	t.conn.inTx = false
+	if t.conn.committed {
+		t.conn.committed = false
+		return nil // sent with the last statement (CommitWith)
+	}
 	return t.Tx.Commit()
 }
 
 func (t endTx) Rollback() error {
 	t.conn.inTx = false
+	if t.conn.committed {
+		// The transaction was committed with its last statement: what
+		// failed after it is the caller's, nothing is left to undo.
+		t.conn.committed = false
+		return nil
+	}
 	return t.Tx.Rollback()
 }
 

@@ -246,33 +246,49 @@ func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (
 	return s.db.cachedSession(realm, hash, func() (*identity.Person, time.Time, error) { return s.session(ctx, hash, extendTo) })
 }
 
-func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (p *identity.Person, expires time.Time, err error) {
-	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var row struct {
-			PersonID uuid.UUID `bun:"person_id"`
-			Stale    bool      `bun:"stale"`
-			Expires  time.Time `bun:"expires_at"`
-		}
-		err := tx.NewRaw(fmt.Sprintf(`SELECT %s AS person_id, last_seen_at < now() - interval '1 minute' AS stale, expires_at
-			FROM %s WHERE token_hash = ? AND expires_at > now()`, s.fk, s.sessions), hash).Scan(ctx, &row)
-		if err != nil {
-			return err
-		}
-		expires = row.Expires
-		if row.Stale {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_seen_at = now(), expires_at = ? WHERE token_hash = ?",
-				s.sessions), extendTo, hash); err != nil {
-				return err
-			}
-			expires = extendTo
-		}
-		p, err = s.one(ctx, tx, "id = ? AND status = 'active'", row.PersonID, false)
+func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (*identity.Person, time.Time, error) {
+	var rows []struct {
+		personRow
+		Stale   bool      `bun:"stale"`
+		Expires time.Time `bun:"session_expires_at"`
+	}
+	// The session and its person in one statement, each statement its own
+	// transaction: a request whose session is not cached costs one round
+	// trip, and one more when the session is extended (once a minute).
+	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+		return db.NewRaw(fmt.Sprintf(`SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale,
+				se.expires_at AS session_expires_at
+			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active'
+			WHERE se.token_hash = ? AND se.expires_at > now()`, s.cols, s.sessions, s.people, s.fk), hash).Scan(ctx, &rows)
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if len(rows) == 0 {
+		return nil, time.Time{}, errs.E(errs.NotFound, "no live session")
+	}
+	r := rows[0]
+	if !r.Stale {
+		return r.person(), r.Expires, nil
+	}
+	err = s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+		_, err := db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_seen_at = now(), expires_at = ? WHERE token_hash = ?",
+			s.sessions), extendTo, hash)
 		return err
 	})
-	if errs.Is(err, errs.NotFound) {
-		return nil, expires, errs.E(errs.NotFound, "no live session")
+	return r.person(), extendTo, err
+}
+
+// read runs fn's statements each as its own transaction, bound to the
+// tenant of ctx on the company side (DB.TenantRead).
+func (s *People) read(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if s.tenant {
+		return s.db.TenantRead(ctx, fn)
 	}
-	return p, expires, err
+	if tx, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
+		return translate(fn(ctx, tx))
+	}
+	return translate(fn(ctx, s.db.DB))
 }
 
 // EndSession deletes one session.

@@ -54,12 +54,14 @@ func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, er
 // re-checks under the lock what may have changed since (a place left, the
 // mission still taking volunteers). With one popular mission, sign-ups
 // then queue for one statement each instead of a whole conversation.
-func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in campaign.ApplyInput, decide func(*campaign.Snapshot) (string, error)) (*campaign.Participation, error) {
+func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in campaign.ApplyInput, decide func(*campaign.Snapshot) (string, error)) (*campaign.Participation, bool, error) {
 	t, err := tenants.Require(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var out *campaign.Participation
+	var noted bool
+	var refused *campaign.Snapshot // no place taken nor waiting one given
 	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		snap := &campaign.Snapshot{Now: time.Now()}
 		// The employee first: their concurrent sign-ups queue here, so that
@@ -129,7 +131,10 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		var rows []struct {
 			Status    string    `bun:"status"`
 			CreatedAt time.Time `bun:"created_at"`
+			Noted     bool      `bun:"noted"`
 		}
+		// Sent with the COMMIT: the mission's row is locked for this
+		// statement and the commit, not for one more round trip.
 		err = tx.NewRaw(`WITH taken AS (
 				UPDATE missions SET places_left = places_left - 1,
 					status = CASE WHEN places_left = 1 THEN 'full' ELSE status END, updated_at = now()
@@ -138,6 +143,7 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			), event AS (
 				INSERT INTO mission_events (id, mission_id, kind)
 				SELECT ?, ?, CASE places_left WHEN 0 THEN 'full' ELSE 'almost_full' END FROM taken WHERE places_left <= 1
+				RETURNING id
 			)
 			INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status, motivation,
 				sanitary_ack_at, answer_by)
@@ -145,35 +151,49 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 				?, ?, CASE WHEN EXISTS (SELECT FROM taken) THEN ?::timestamptz END
 			WHERE EXISTS (SELECT FROM taken)
 				OR (?::boolean AND EXISTS (SELECT FROM missions WHERE id = ? AND status IN ('open', 'full')))
-			RETURNING status, created_at`,
+			RETURNING status, created_at, EXISTS (SELECT FROM event) AS noted`,
 			m.ID, uuid.Must(uuid.NewV7()), m.ID,
 			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Motivation, p.SanitaryAckAt, answerBy,
-			in.WaitingList, m.ID).Scan(ctx, &rows)
+			in.WaitingList, m.ID).Scan(CommitWith(ctx), &rows)
 		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
-			// No place was taken, and no waiting one given: the rules say
-			// why, asked again on the mission as it is now (full, or no
-			// longer taking volunteers), so that the refusal is theirs.
-			now, err := readMission(ctx, tx, m.ID, false)
-			if err != nil {
-				return err
-			}
-			snap.Mission.Status, snap.Mission.PlacesLeft = now.Status, 0
-			if _, err := decide(snap); err != nil {
-				return err
-			}
-			return errs.E(errs.Conflict, "this mission no longer takes volunteers")
+			refused = snap
+			return nil
 		}
-		p.Status, p.CreatedAt = rows[0].Status, rows[0].CreatedAt
+		p.Status, p.CreatedAt, noted = rows[0].Status, rows[0].CreatedAt, rows[0].Noted
 		if p.Status == campaign.Pending {
 			p.AnswerBy = answerBy
 		}
 		out = p
 		return nil
 	})
-	return out, err
+	if err != nil || refused == nil {
+		return out, noted, err
+	}
+	// No place was taken, and no waiting one given: the rules say why,
+	// asked again on the mission as it is now (full, or no longer taking
+	// volunteers), so that the refusal is theirs.
+	now, err := s.missionNow(ctx, refused.Mission.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	refused.Mission.Status, refused.Mission.PlacesLeft = now.Status, 0
+	if _, err := decide(refused); err != nil {
+		return nil, false, err
+	}
+	return nil, false, errs.E(errs.Conflict, "this mission no longer takes volunteers")
+}
+
+// missionNow reads a mission as it is, outside any transaction.
+func (s *ParticipationStore) missionNow(ctx context.Context, id uuid.UUID) (*missionLock, error) {
+	var m *missionLock
+	err := s.db.TenantRead(ctx, func(ctx context.Context, db bun.IDB) (err error) {
+		m, err = readMission(ctx, db, id, false)
+		return err
+	})
+	return m, err
 }
 
 // applyRead is what a sign-up reads before its checks, in one statement.
@@ -241,7 +261,7 @@ func readForApply(ctx context.Context, tx bun.Tx, memberID, campaignID, missionI
 }
 
 // readMission reads a mission, with its row locked when lock is set.
-func readMission(ctx context.Context, tx bun.Tx, id uuid.UUID, lock bool) (*missionLock, error) {
+func readMission(ctx context.Context, tx bun.IDB, id uuid.UUID, lock bool) (*missionLock, error) {
 	q := `SELECT m.id, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
 			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status,
 			m.vital_category IS NOT NULL AS vital

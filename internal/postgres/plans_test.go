@@ -131,7 +131,7 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 		run         func(ctx context.Context) error
 	}{
 		{"sign-up", nil, func(ctx context.Context) error {
-			_, err := signups.Apply(ctx, co.member, campaign.ApplyInput{CampaignID: co.campaign, MissionID: free, WaitingList: true},
+			_, _, err := signups.Apply(ctx, co.member, campaign.ApplyInput{CampaignID: co.campaign, MissionID: free, WaitingList: true},
 				func(*campaign.Snapshot) (string, error) { return campaign.Pending, nil })
 			return err
 		}},

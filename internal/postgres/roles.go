@@ -42,7 +42,7 @@ func (s *RoleSource) Roles(ctx context.Context, subject, domain string) ([]strin
 		if perr != nil {
 			return nil, nil
 		}
-		err = s.db.TenantTx(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.Tx) error {
+		err = s.db.TenantRead(tenants.NewContext(ctx, &tenants.Tenant{ID: tid}), func(ctx context.Context, tx bun.IDB) error {
 			return tx.NewRaw(`SELECT role FROM members WHERE id = ? AND status = 'active'
 				UNION ALL SELECT r FROM api_tokens, unnest(ARRAY[CASE WHEN 'api' = ANY (scopes) THEN role END,
 					CASE WHEN 'scim' = ANY (scopes) THEN 'scim_client' END]) AS r

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -156,6 +157,101 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 		}
 		if len(names) != 1 {
 			t.Fatalf("tenant B's read saw %d members; want its 1", len(names))
+		}
+	})
+}
+
+// A transaction's last statement may go with its COMMIT (CommitWith): the
+// write is committed when the statement answers, a failure leaves nothing,
+// and within a unit of work the unit still decides.
+func TestLastStatementGoesWithTheCommit(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	a, _, _, _ := twoTenants(t, env.App)
+	ctxA := tenants.NewContext(context.Background(), a)
+	insert := func(ctx context.Context, tx bun.Tx, id uuid.UUID, email string) error {
+		var got []uuid.UUID
+		return tx.NewRaw(`INSERT INTO members (tenant_id, id, email, full_name, role, status)
+			VALUES (?, ?, ?, 'Someone', 'employee', 'active') RETURNING id`, a.ID, id, email).Scan(ctx, &got)
+	}
+	exists := func(id uuid.UUID) bool {
+		var n int
+		// Another connection of the pool: the transaction holds its own.
+		err := env.App.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT count(*) FROM members WHERE id = ?", id).Scan(ctx, &n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+
+	t.Run("committed as the statement answers", func(t *testing.T) {
+		first, last := uuid.New(), uuid.New()
+		var seenBeforeReturn bool
+		var after error
+		err := env.App.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+			if err := insert(ctx, tx, first, first.String()+"@example.org"); err != nil {
+				return err
+			}
+			if err := insert(postgres.CommitWith(ctx), tx, last, last.String()+"@example.org"); err != nil {
+				return err
+			}
+			seenBeforeReturn = exists(first) && exists(last)
+			_, after = tx.ExecContext(ctx, "SELECT 1")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !seenBeforeReturn {
+			t.Fatal("another connection did not see the writes once the last statement had answered")
+		}
+		if after == nil {
+			t.Fatal("a statement after the commit was sent; want it refused")
+		}
+	})
+
+	t.Run("a failed last statement leaves nothing", func(t *testing.T) {
+		first, dup := uuid.New(), uuid.New()
+		email := first.String() + "@example.org"
+		err := env.App.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+			if err := insert(ctx, tx, first, email); err != nil {
+				return err
+			}
+			return insert(postgres.CommitWith(ctx), tx, dup, email) // the same email: a conflict
+		})
+		if err == nil {
+			t.Fatal("the conflicting last statement succeeded")
+		}
+		if exists(first) || exists(dup) {
+			t.Fatal("a transaction whose last statement failed left rows behind")
+		}
+		var n int
+		if err := env.App.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT count(*) FROM members").Scan(ctx, &n)
+		}); err != nil {
+			t.Fatalf("the pool after the failure: %v", err)
+		}
+	})
+
+	t.Run("within a unit of work the unit decides", func(t *testing.T) {
+		id := uuid.New()
+		boom := errs.E(errs.Conflict, "the unit fails after the store's work")
+		err := env.App.InTx(ctxA, func(ctx context.Context) error {
+			err := env.App.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				return insert(postgres.CommitWith(ctx), tx, id, id.String()+"@example.org")
+			})
+			if err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errs.Is(err, errs.Conflict) {
+			t.Fatalf("the unit answered %v; want its own failure", err)
+		}
+		if exists(id) {
+			t.Fatal("a unit that failed kept a write its store had marked as last")
 		}
 	})
 }

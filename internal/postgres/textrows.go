@@ -133,3 +133,51 @@ func plan[T any](m *pgtype.Map, oid uint32, format int16, value func(T) (driver.
 		return value(d)
 	}
 }
+
+// bufferedRows is a result read whole before it is handed over (for a
+// statement sent with its COMMIT, whose outcome comes after the rows).
+type bufferedRows struct {
+	names  []string
+	values [][]driver.Value
+}
+
+func bufferRows(m *pgtype.Map, rr *pgconn.ResultReader) (*bufferedRows, error) {
+	fields := rr.FieldDescriptions()
+	b := &bufferedRows{names: make([]string, len(fields))}
+	conv := make([]func([]byte) (driver.Value, error), len(fields))
+	for i, fd := range fields {
+		b.names[i] = fd.Name
+		conv[i] = valueFunc(m, fd.DataTypeOID, fd.Format)
+	}
+	for rr.NextRow() {
+		row := make([]driver.Value, len(fields))
+		for i, raw := range rr.Values() {
+			if raw == nil {
+				continue
+			}
+			v, err := conv[i](raw)
+			if err != nil {
+				_, _ = rr.Close()
+				return nil, fmt.Errorf("convert field %d failed: %w", i, err)
+			}
+			row[i] = v
+		}
+		b.values = append(b.values, row)
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *bufferedRows) Columns() []string { return b.names }
+func (b *bufferedRows) Close() error      { return nil }
+
+func (b *bufferedRows) Next(dest []driver.Value) error {
+	if len(b.values) == 0 {
+		return io.EOF
+	}
+	copy(dest, b.values[0])
+	b.values = b.values[1:]
+	return nil
+}
