@@ -81,6 +81,12 @@ func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) er
 	return translate(db.run(ctx, fn))
 }
 
+// lazyBegin is ctx for a BEGIN that goes with the transaction's first
+// statement (conn.BeginTx); fn's transactions begin as usual.
+func lazyBegin(ctx context.Context, begin string) context.Context {
+	return context.WithValue(ctx, beginKey{}, begin)
+}
+
 type (
 	txKey   struct{}
 	unitKey struct{}
@@ -94,8 +100,8 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
-	return translate(db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ctx = context.WithValue(context.WithValue(ctx, unitKey{}, tx), txKey{}, tx)
+	return translate(db.RunInTx(lazyBegin(ctx, "BEGIN"), nil, func(ctx context.Context, tx bun.Tx) error {
+		ctx = context.WithValue(context.WithValue(context.WithValue(ctx, beginKey{}, nil), unitKey{}, tx), txKey{}, tx)
 		return fn(ctx)
 	}))
 }
@@ -116,16 +122,17 @@ func (db *DB) run(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) e
 	if tx, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
 		return fn(ctx, tx)
 	}
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	return db.RunInTx(lazyBegin(ctx, "BEGIN"), nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx), tx)
 	})
 }
 
 // TenantTx runs fn in a transaction bound to the tenant of ctx. It fails
 // with errs.Internal when ctx carries no tenant: that is a bug, not input.
 //
-// A transaction of its own sets the tenant in the same round trip as its
-// BEGIN (see conn.BeginTx); one joined (InTx) sets it with a statement.
+// A transaction of its own sets the tenant with its BEGIN, both sent with
+// its first statement (see conn.BeginTx); one joined (InTx) sets it with a
+// statement.
 func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	t, err := tenants.Require(ctx)
 	if err != nil {
@@ -141,7 +148,7 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 	}
 	// A uuid's text is hex digits and dashes: nothing to quote.
 	begin := "BEGIN; SET LOCAL app.tenant_id = '" + t.ID.String() + "'"
-	return translate(db.RunInTx(context.WithValue(ctx, beginKey{}, begin), nil, func(ctx context.Context, tx bun.Tx) error {
+	return translate(db.RunInTx(lazyBegin(ctx, begin), nil, func(ctx context.Context, tx bun.Tx) error {
 		// Transactions that fn opens begin as usual.
 		ctx = context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx)
 		return fn(ctx, tx)
@@ -207,7 +214,7 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	return &conn{Conn: dc.(*stdlib.Conn)}, nil
 }
 
-// conn is pgx's database/sql connection with two round trips saved:
+// conn is pgx's database/sql connection with round trips saved:
 //
 //   - bun writes every argument into the SQL text, so its queries come
 //     without parameters; pgx would prepare each distinct text (a
@@ -216,13 +223,21 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 //     go over the simple protocol instead: one round trip. Queries with
 //     parameters (River's) keep pgx's statement cache, where their fixed
 //     texts are prepared once per connection.
-//   - a BEGIN whose context carries beginKey sends those statements in
-//     one simple query, so that a tenant's transaction is bound to the
-//     tenant in the same round trip as it begins.
+//   - a BEGIN whose context carries beginKey ("BEGIN; SET LOCAL
+//     app.tenant_id = ...") is not sent on its own: it goes with the
+//     transaction's first statement, in one simple query.
+//   - a statement of TenantRead goes with the SET LOCAL that binds it,
+//     one implicit transaction (DB.TenantRead).
+//   - a transaction's last statement may go with its COMMIT (CommitWith).
+//
+// A simple query of several statements answers with a result each; pgx's
+// database/sql driver reads only the first, so these read the one that is
+// the caller's themselves (exchange, textRows).
 type conn struct {
 	*stdlib.Conn
-	inTx      bool // a transaction is open: statements run in it as they are
-	committed bool // its last statement went with its COMMIT (CommitWith)
+	inTx      bool   // a transaction is open: statements run in it
+	pending   string // its BEGIN, not sent yet: it goes with the first statement
+	committed bool   // its last statement went with its COMMIT (CommitWith)
 }
 
 // pgxConn is the pgx connection under one of the pool's (sql.Conn.Raw).
@@ -230,21 +245,57 @@ func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
 
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
+var (
+	errStatementArgs = errors.New("postgres: a tenant read, a transaction's first or last statement takes no bind parameters")
+	errAfterCommit   = errors.New("postgres: a statement after the one sent with the COMMIT (CommitWith)")
+)
+
+// before is what a statement must be sent after, and how many results
+// that answers: the tenant of TenantRead, or a BEGIN not sent yet.
+func (c *conn) before(ctx context.Context) (string, int, error) {
+	switch {
+	case c.committed:
+		return "", 0, errAfterCommit
+	case c.pending != "":
+		// BEGIN, and SET LOCAL in a tenant's: a result each.
+		return c.pending, strings.Count(c.pending, ";") + 1, nil
+	case c.inTx:
+		return "", 0, nil
+	}
+	tenant, ok := ctx.Value(readTenantKey{}).(string)
+	if !ok {
+		return "", 0, nil
+	}
+	if _, err := uuid.Parse(tenant); err != nil {
+		return "", 0, fmt.Errorf("postgres: tenant %q is not a uuid", tenant)
+	}
+	// A uuid's text is hex digits and dashes: nothing to quote.
+	return "SET LOCAL app.tenant_id = '" + tenant + "'", 1, nil
+}
+
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.committed {
-		return nil, errAfterCommit
+	before, skip, err := c.before(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if last, _ := ctx.Value(commitKey{}).(bool); last && c.inTx {
+	last, _ := ctx.Value(commitKey{}).(bool)
+	last = last && c.inTx
+	if before != "" || last {
 		if len(args) > 0 {
-			return nil, errTenantReadArgs
+			if !c.inTx || last {
+				return nil, errStatementArgs
+			}
+			// A first statement with parameters (River's): the BEGIN
+			// goes on its own.
+			if err := c.sendPending(ctx); err != nil {
+				return nil, err
+			}
+			return c.Conn.QueryContext(ctx, query, args)
 		}
-		return c.queryAndCommit(ctx, query)
-	}
-	if tenant, ok := c.readTenant(ctx); ok {
-		if len(args) > 0 {
-			return nil, errTenantReadArgs
+		if last {
+			return c.queryAndCommit(ctx, before, skip, query)
 		}
-		mrr, rr, err := c.bound(ctx, tenant, query)
+		mrr, rr, err := c.exchange(ctx, before, skip, query, "")
 		if err != nil {
 			return nil, err
 		}
@@ -257,50 +308,100 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if c.committed {
-		return nil, errAfterCommit
+	before, skip, err := c.before(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if tenant, ok := c.readTenant(ctx); ok {
-		if len(args) > 0 {
-			return nil, errTenantReadArgs
+	if before == "" {
+		return c.Conn.ExecContext(ctx, query, args)
+	}
+	if len(args) > 0 {
+		if !c.inTx {
+			return nil, errStatementArgs
 		}
-		mrr, rr, err := c.bound(ctx, tenant, query)
-		if err != nil {
+		if err := c.sendPending(ctx); err != nil {
 			return nil, err
 		}
-		tag, err := rr.Close()
+		return c.Conn.ExecContext(ctx, query, args)
+	}
+	mrr, rr, err := c.exchange(ctx, before, skip, query, "")
+	if err != nil {
+		return nil, err
+	}
+	tag, err := rr.Close()
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(tag.RowsAffected()), nil
+}
+
+// sendPending sends a BEGIN not sent yet, on its own.
+func (c *conn) sendPending(ctx context.Context) error {
+	begin := c.pending
+	c.pending = ""
+	_, err := c.Conn.Conn().Exec(ctx, begin)
+	return err
+}
+
+// exchange sends before (answering skip results), query and after as one
+// simple query, reads before's results and returns the reader of query's;
+// the caller reads it, then closes mrr, which reads after's. A pending
+// BEGIN counts as sent from here on: if it failed, so does the statement.
+func (c *conn) exchange(ctx context.Context, before string, skip int, query, after string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, nil, driver.ErrBadConn
+	}
+	sql := query
+	if before != "" {
+		sql = before + ";\n" + sql
+	}
+	if after != "" {
+		sql += ";\n" + after
+	}
+	c.pending = ""
+	mrr := pc.PgConn().Exec(ctx, sql)
+	fail := func(err error) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
 		if cerr := mrr.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = errors.New("postgres: the statement returned no result")
 		}
-		return driver.RowsAffected(tag.RowsAffected()), nil
+		if pgconn.SafeToRetry(err) {
+			return nil, nil, driver.ErrBadConn
+		}
+		return nil, nil, err
 	}
-	return c.Conn.ExecContext(ctx, query, args)
+	for range skip {
+		if !mrr.NextResult() {
+			return fail(nil)
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return fail(err)
+		}
+	}
+	if !mrr.NextResult() {
+		return fail(nil)
+	}
+	return mrr, mrr.ResultReader(), nil
 }
 
-var (
-	errTenantReadArgs = errors.New("postgres: a tenant read or a last statement takes no bind parameters")
-	errAfterCommit    = errors.New("postgres: a statement after the one sent with the COMMIT (CommitWith)")
-)
-
-// queryAndCommit sends query and COMMIT in one simple query, reads the
-// query's rows and the COMMIT's outcome, and only then answers: a failed
-// COMMIT is the query's error, never a result the caller would take for
-// done. A failed query leaves the transaction open and aborted (the
-// COMMIT after it is not run), for the usual ROLLBACK.
-func (c *conn) queryAndCommit(ctx context.Context, query string) (driver.Rows, error) {
-	pc := c.Conn.Conn()
-	if pc.IsClosed() {
-		return nil, driver.ErrBadConn
+// queryAndCommit sends query and COMMIT in one simple query (after a
+// pending BEGIN, if any), reads the query's rows and the COMMIT's outcome,
+// and only then answers: a failed COMMIT is the query's error, never a
+// result the caller would take for done. A failed query leaves the
+// transaction open and aborted (the COMMIT after it is not run), for the
+// usual ROLLBACK.
+func (c *conn) queryAndCommit(ctx context.Context, before string, skip int, query string) (driver.Rows, error) {
+	mrr, rr, err := c.exchange(ctx, before, skip, query, "COMMIT")
+	if err != nil {
+		return nil, err
 	}
-	mrr := pc.PgConn().Exec(ctx, query+";\nCOMMIT")
-	var rows *bufferedRows
-	var err error
-	if mrr.NextResult() {
-		rows, err = bufferRows(pc.TypeMap(), mrr.ResultReader())
-	}
+	rows, err := bufferRows(c.Conn.Conn().TypeMap(), rr)
 	for err == nil && mrr.NextResult() {
 		tag, cerr := mrr.ResultReader().Close()
 		if cerr == nil && tag.String() == "ROLLBACK" {
@@ -324,55 +425,18 @@ func (c *conn) queryAndCommit(ctx context.Context, query string) (driver.Rows, e
 	return rows, nil
 }
 
-// readTenant is the tenant a statement of TenantRead is bound to; none
-// within a transaction, which is bound already.
-func (c *conn) readTenant(ctx context.Context) (string, bool) {
-	if c.inTx {
-		return "", false
-	}
-	tenant, ok := ctx.Value(readTenantKey{}).(string)
-	return tenant, ok
-}
-
-// bound sends query after the SET LOCAL that binds it to tenant, in one
-// simple query (one implicit transaction), and returns the reader of the
-// query's own result; the caller closes both.
-func (c *conn) bound(ctx context.Context, tenant, query string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
-	pc := c.Conn.Conn()
-	if pc.IsClosed() {
-		return nil, nil, driver.ErrBadConn
-	}
-	if _, err := uuid.Parse(tenant); err != nil {
-		return nil, nil, fmt.Errorf("postgres: tenant %q is not a uuid", tenant)
-	}
-	// A uuid's text is hex digits and dashes: nothing to quote.
-	mrr := pc.PgConn().Exec(ctx, "SET LOCAL app.tenant_id = '"+tenant+"';\n"+query)
-	fail := func(err error) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
-		if cerr := mrr.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = errors.New("postgres: the statement returned no result")
-		}
-		if pgconn.SafeToRetry(err) {
-			return nil, nil, driver.ErrBadConn
-		}
-		return nil, nil, err
-	}
-	if !mrr.NextResult() {
-		return fail(nil)
-	}
-	if _, err := mrr.ResultReader().Close(); err != nil {
-		return fail(err)
-	}
-	if !mrr.NextResult() {
-		return fail(nil)
-	}
-	return mrr, mrr.ResultReader(), nil
-}
-
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := c.beginTx(ctx, opts)
+	begin, ok := ctx.Value(beginKey{}).(string)
+	if ok && opts.Isolation == driver.IsolationLevel(sql.LevelDefault) && !opts.ReadOnly {
+		if c.Conn.Conn().IsClosed() {
+			return nil, driver.ErrBadConn
+		}
+		// Sent with the first statement; a transaction that sends none
+		// costs nothing.
+		c.inTx, c.pending = true, begin
+		return lazyTx{ctx: ctx, conn: c}, nil
+	}
+	tx, err := c.Conn.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -380,58 +444,65 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	return endTx{conn: c, Tx: tx}, nil
 }
 
-func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	begin, ok := ctx.Value(beginKey{}).(string)
-	if !ok || opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly {
-		return c.Conn.BeginTx(ctx, opts)
-	}
-	pc := c.Conn.Conn()
-	if pc.IsClosed() {
-		return nil, driver.ErrBadConn
-	}
-	tx, err := pc.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
-	if err != nil {
-		// The BEGIN may have run and the rest failed: leave no
-		// transaction open on a connection that goes back to the pool.
-		_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		return nil, err
-	}
-	return pgxTx{ctx: ctx, tx: tx}, nil
+// end notes that the transaction has ended, and says whether there is
+// nothing left to send: it never began on the server (its BEGIN was not
+// sent), or it was committed with its last statement.
+func (c *conn) end() (done bool) {
+	done = c.pending != "" || c.committed
+	c.inTx, c.pending, c.committed = false, "", false
+	return done
 }
 
-// endTx notes on its connection that the transaction has ended.
+// endTx is a transaction begun as pgx's driver begins it.
 type endTx struct {
 	driver.Tx
 	conn *conn
 }
 
 func (t endTx) Commit() error {
-	t.conn.inTx = false
-	if t.conn.committed {
-		t.conn.committed = false
+	if t.conn.end() {
 		return nil // sent with the last statement (CommitWith)
 	}
 	return t.Tx.Commit()
 }
 
 func (t endTx) Rollback() error {
-	t.conn.inTx = false
-	if t.conn.committed {
-		// The transaction was committed with its last statement: what
-		// failed after it is the caller's, nothing is left to undo.
-		t.conn.committed = false
+	if t.conn.end() {
+		// Committed with its last statement: what failed after it is
+		// the caller's, and nothing is left to undo.
 		return nil
 	}
 	return t.Tx.Rollback()
 }
 
-type pgxTx struct {
-	ctx context.Context
-	tx  pgx.Tx
+// lazyTx is a transaction whose BEGIN goes with its first statement.
+type lazyTx struct {
+	ctx  context.Context
+	conn *conn
 }
 
-func (t pgxTx) Commit() error   { return t.tx.Commit(t.ctx) }
-func (t pgxTx) Rollback() error { return t.tx.Rollback(t.ctx) }
+func (t lazyTx) Commit() error   { return t.finish("COMMIT") }
+func (t lazyTx) Rollback() error { return t.finish("ROLLBACK") }
+
+func (t lazyTx) finish(verb string) error {
+	if t.conn.end() {
+		return nil
+	}
+	pc := t.conn.Conn.Conn()
+	tag, err := pc.PgConn().Exec(context.WithoutCancel(t.ctx), verb).ReadAll()
+	if err != nil {
+		if verb == "COMMIT" {
+			return err
+		}
+		// A connection that cannot roll back is not given to anyone.
+		_ = pc.Close(context.WithoutCancel(t.ctx))
+		return err
+	}
+	if verb == "COMMIT" && len(tag) == 1 && tag[0].CommandTag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
 
 // AssociationTx runs fn in a transaction that acts for an association:
 // row-level security then admits the participations and hours of the

@@ -255,3 +255,63 @@ func TestLastStatementGoesWithTheCommit(t *testing.T) {
 		}
 	})
 }
+
+// A tenant's transaction sends its BEGIN with its first statement: the
+// statement is bound to the tenant whatever its protocol, a failure rolls
+// back and leaves the connection usable, and an empty one is fine.
+func TestTransactionBeginsWithItsFirstStatement(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	a, _, _, _ := twoTenants(t, env.App)
+	ctx := context.Background()
+	ctxA := tenants.NewContext(ctx, a)
+	one, err := postgres.Open(ctx, env.AppURL, postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+	count := func() int {
+		var n int
+		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
+			return db.NewRaw("SELECT count(*) FROM members").Scan(ctx, &n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if err := one.TenantTx(ctxA, func(context.Context, bun.Tx) error { return nil }); err != nil {
+		t.Fatalf("an empty transaction: %v", err)
+	}
+	var sum int
+	err = one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+		// Bind parameters, as River sends them: the BEGIN goes first.
+		return tx.Tx.QueryRowContext(ctx, "SELECT $1::int + count(*) FROM members", 7).Scan(&sum)
+	})
+	if err != nil || sum != 8 {
+		t.Fatalf("a parametrised first statement: %d, %v; want 7 + the tenant's 1 member", sum, err)
+	}
+	id := uuid.New()
+	err = one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT 1 / 0"); err == nil {
+			t.Error("a division by zero succeeded")
+		}
+		_, err := tx.NewInsert().Model(&postgres.Member{TenantID: a.ID, ID: id, Email: id.String() + "@example.org",
+			FullName: "Late", Role: "employee", Status: "active"}).Exec(ctx)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a statement after a failed one, in the same transaction, succeeded")
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after the failed transaction the tenant has %d members; want 1", n)
+	}
+	err = one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(&postgres.Member{TenantID: a.ID, ID: id, Email: id.String() + "@example.org",
+			FullName: "Next", Role: "employee", Status: "active"}).Exec(ctx)
+		return err
+	})
+	if err != nil || count() != 2 {
+		t.Fatalf("the connection after a failed transaction: %v, %d members; want nil, 2", err, count())
+	}
+}
