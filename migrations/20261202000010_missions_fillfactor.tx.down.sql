@@ -1,0 +1,1 @@
+ALTER TABLE missions RESET (fillfactor);
