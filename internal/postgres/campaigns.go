@@ -215,7 +215,7 @@ func audienceArgs(audience string, values []string) []any {
 // AudienceSize counts the active members of an audience.
 func (s *CampaignStore) AudienceSize(ctx context.Context, audience string, values []string) (int, error) {
 	var n int
-	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		return tx.NewRaw("SELECT count(*) FROM members mb WHERE mb.status = 'active' AND "+audienceSQL,
 			audienceArgs(audience, values)...).Scan(ctx, &n)
 	})
@@ -286,7 +286,7 @@ func (s *CampaignStore) CreateCampaign(ctx context.Context, c *campaign.Campaign
 // Campaigns lists the company's campaigns that pass f, newest first.
 func (s *CampaignStore) Campaigns(ctx context.Context, f campaign.CampaignFilter) ([]campaign.Campaign, error) {
 	var out []campaign.Campaign
-	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		var rows []campaignRow
 		if err := tx.NewRaw(`SELECT `+campaignCols+` FROM campaigns c
 			WHERE (?::uuid IS NULL OR c.id = ?) AND (?::text = '' OR c.status = ?)

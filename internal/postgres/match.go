@@ -43,7 +43,7 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 		Held       []uuid.UUID `bun:"held,array"`
 		HeldIn     []uuid.UUID `bun:"held_in,array"`
 	}
-	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		return tx.NewRaw(`SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
 				p.formats, p.home_lat, p.home_lon, p.radius_km, p.causes,
 				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS skills,

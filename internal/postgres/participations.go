@@ -582,7 +582,7 @@ func listParticipations(ctx context.Context, tx bun.IDB, where string, args ...a
 // Mine lists an employee's participations, oldest first.
 func (s *ParticipationStore) Mine(ctx context.Context, memberID uuid.UUID) (out []campaign.Participation, err error) {
 	var assocs []uuid.UUID
-	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		out, err = listParticipations(ctx, tx, ownRows("p")+" AND p.member_id = ?", memberID)
 		if err != nil {
 			return err
@@ -598,7 +598,7 @@ func (s *ParticipationStore) Mine(ctx context.Context, memberID uuid.UUID) (out 
 
 // waitingAssociations are the associations of the missions whose waiting
 // lists ps wait on.
-func waitingAssociations(ctx context.Context, tx bun.Tx, ps []campaign.Participation) ([]uuid.UUID, error) {
+func waitingAssociations(ctx context.Context, tx bun.IDB, ps []campaign.Participation) ([]uuid.UUID, error) {
 	var waiting []uuid.UUID
 	for _, p := range ps {
 		if p.Status == campaign.Waiting {
@@ -654,7 +654,7 @@ func (s *ParticipationStore) waitingPositions(ctx context.Context, assocs []uuid
 
 // OfCampaign lists a campaign's participations, in a status or all.
 func (s *ParticipationStore) OfCampaign(ctx context.Context, campaignID uuid.UUID, status string) (out []campaign.Participation, err error) {
-	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		// An unknown campaign (another company's, under row-level
 		// security) is not found, not an empty list.
 		var exists bool
