@@ -23,12 +23,7 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 	a, b, memberA, _ := twoTenants(t, env.App)
 	ctx := context.Background()
 	ctxA := tenants.NewContext(ctx, a)
-	// One connection: what a read leaves on it, the next statement sees.
-	one, err := postgres.Open(ctx, env.AppURL, postgres.Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer one.Close()
+	one := oneConnection(t, env)
 
 	t.Run("row-level security binds it to the tenant alone", func(t *testing.T) {
 		var ids []uuid.UUID
@@ -263,13 +258,8 @@ func TestTransactionBeginsWithItsFirstStatement(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
 	a, _, _, _ := twoTenants(t, env.App)
-	ctx := context.Background()
-	ctxA := tenants.NewContext(ctx, a)
-	one, err := postgres.Open(ctx, env.AppURL, postgres.Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer one.Close()
+	ctxA := tenants.NewContext(context.Background(), a)
+	one := oneConnection(t, env)
 	count := func() int {
 		var n int
 		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
@@ -284,7 +274,7 @@ func TestTransactionBeginsWithItsFirstStatement(t *testing.T) {
 		t.Fatalf("an empty transaction: %v", err)
 	}
 	var sum int
-	err = one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+	err := one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
 		// Bind parameters, as River sends them: the BEGIN goes first.
 		return tx.Tx.QueryRowContext(ctx, "SELECT $1::int + count(*) FROM members", 7).Scan(&sum)
 	})
@@ -314,4 +304,16 @@ func TestTransactionBeginsWithItsFirstStatement(t *testing.T) {
 	if err != nil || count() != 2 {
 		t.Fatalf("the connection after a failed transaction: %v, %d members; want nil, 2", err, count())
 	}
+}
+
+// oneConnection is a pool of one connection as the server's role: what a
+// statement leaves on it, the next one sees.
+func oneConnection(t *testing.T, env *pgtest.Env) *postgres.DB {
+	t.Helper()
+	one, err := postgres.Open(context.Background(), env.AppURL, postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { one.Close() })
+	return one
 }
