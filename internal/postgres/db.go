@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -203,6 +204,63 @@ func CommitWith(ctx context.Context) context.Context {
 
 type commitKey struct{}
 
+// setsKey carries the number of statements of a query sent by queryEach.
+type setsKey struct{}
+
+// queryEach sends queries in one round trip and scans the rows of each
+// into the dest of the same rank (a pointer to a slice, or to a struct for
+// at most one row). Each statement begins when the one before it has
+// finished and, under READ COMMITTED, takes its own snapshot then: a row
+// lock that the first waited for is held, and what its holder committed is
+// seen, when the second reads.
+func (db *DB) queryEach(ctx context.Context, tx bun.Tx, queries []*bun.RawQuery, dests ...any) error {
+	texts := make([]string, len(queries))
+	for i, q := range queries {
+		texts[i] = q.String()
+	}
+	// Through bun, for its hooks (tracing, tests), which see one query.
+	rows, err := tx.QueryContext(context.WithValue(ctx, setsKey{}, len(queries)), strings.Join(texts, ";\n"))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for i, dest := range dests {
+		if i > 0 && !rows.NextResultSet() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("postgres: statement %d of %d returned no result", i+1, len(queries))
+		}
+		if err := db.scanSet(ctx, rows, dest); err != nil {
+			return err
+		}
+	}
+	return rows.Close()
+}
+
+// scanSet scans the rows of the current result set into dest, with bun.
+func (db *DB) scanSet(ctx context.Context, rows *sql.Rows, dest any) error {
+	v := reflect.ValueOf(dest).Elem()
+	if v.Kind() != reflect.Slice {
+		if rows.Next() {
+			if err := db.ScanRow(ctx, rows, dest); err != nil {
+				return err
+			}
+		}
+		for rows.Next() { // the rest of the set, if any, is not wanted
+		}
+		return rows.Err()
+	}
+	for rows.Next() {
+		e := reflect.New(v.Type().Elem())
+		if err := db.ScanRow(ctx, rows, e.Interface()); err != nil {
+			return err
+		}
+		v.Set(reflect.Append(v, e.Elem()))
+	}
+	return rows.Err()
+}
+
 // connector makes the pool's connections conns.
 type connector struct{ driver.Connector }
 
@@ -295,11 +353,11 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if last {
 			return c.queryAndCommit(ctx, before, skip, query)
 		}
-		mrr, rr, err := c.exchange(ctx, before, skip, query, "")
-		if err != nil {
-			return nil, err
-		}
-		return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr)
+		sets, _ := ctx.Value(setsKey{}).(int)
+		return c.query(ctx, before, skip, query, max(sets-1, 0))
+	}
+	if sets, _ := ctx.Value(setsKey{}).(int); sets > 1 && len(args) == 0 {
+		return c.query(ctx, "", 0, query, sets-1)
 	}
 	if len(args) == 0 {
 		args = simpleProtocol
@@ -336,6 +394,16 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, err
 	}
 	return driver.RowsAffected(tag.RowsAffected()), nil
+}
+
+// query sends query after before, as exchange, and answers its result,
+// then the results of the sets statements after it.
+func (c *conn) query(ctx context.Context, before string, skip int, query string, sets int) (driver.Rows, error) {
+	mrr, rr, err := c.exchange(ctx, before, skip, query, "")
+	if err != nil {
+		return nil, err
+	}
+	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, sets)
 }
 
 // sendPending sends a BEGIN not sent yet, on its own.

@@ -68,8 +68,27 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		// limits and overlaps are checked against committed state (NO KEY
 		// UPDATE: rows that merely refer to the member, such as a launch's
 		// invitations, need not wait). The campaign, the mission and its
-		// slots come in the same round trip: none of them needs the lock.
-		r, err := readForApply(ctx, tx, memberID, in.CampaignID, in.MissionID)
+		// slots come in the same statement: none of them needs the lock.
+		// The employee's live sign-ups come in the same round trip, read
+		// by the next statement, once the lock is held.
+		var reads []applyRead
+		var live []struct {
+			CampaignID uuid.UUID  `bun:"campaign_id"`
+			MissionID  uuid.UUID  `bun:"mission_id"`
+			OnSite     bool       `bun:"on_site"`
+			SlotID     *uuid.UUID `bun:"slot_id"`
+			StartsAt   *time.Time `bun:"starts_at"`
+			EndsAt     *time.Time `bun:"ends_at"`
+		}
+		err := s.db.queryEach(ctx, tx, []*bun.RawQuery{readForApply(tx, memberID, in.CampaignID, in.MissionID),
+			tx.NewRaw(`SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
+			FROM participations p JOIN missions m ON m.id = p.mission_id
+			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
+			WHERE `+ownRows("p")+` AND p.member_id = ? AND p.status IN `+liveStatuses, memberID)}, &reads, &live)
+		if err != nil {
+			return err
+		}
+		r, err := appliedRead(reads)
 		if err != nil {
 			return err
 		}
@@ -91,20 +110,6 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			if err := json.Unmarshal([]byte(r.Slots), &snap.Mission.Slots); err != nil {
 				return err
 			}
-		}
-		var live []struct {
-			CampaignID uuid.UUID  `bun:"campaign_id"`
-			MissionID  uuid.UUID  `bun:"mission_id"`
-			OnSite     bool       `bun:"on_site"`
-			SlotID     *uuid.UUID `bun:"slot_id"`
-			StartsAt   *time.Time `bun:"starts_at"`
-			EndsAt     *time.Time `bun:"ends_at"`
-		}
-		if err := tx.NewRaw(`SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
-			FROM participations p JOIN missions m ON m.id = p.mission_id
-			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
-			WHERE `+ownRows("p")+` AND p.member_id = ? AND p.status IN `+liveStatuses, memberID).Scan(ctx, &live); err != nil {
-			return err
 		}
 		for _, l := range live {
 			lp := campaign.LiveParticipation{CampaignID: l.CampaignID, MissionID: l.MissionID, OnSite: l.OnSite}
@@ -230,11 +235,9 @@ func (r *applyRead) campaign() *campaign.Campaign {
 func (r *applyRead) mission() *missionLock { return &r.missionLock }
 
 // readForApply locks the member's row and reads the campaign, the mission
-// (not locked) and its slots, failing with errs.NotFound naming the first
-// of them that is missing.
-func readForApply(ctx context.Context, tx bun.Tx, memberID, campaignID, missionID uuid.UUID) (*applyRead, error) {
-	var rows []applyRead
-	err := tx.NewRaw(`SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
+// (not locked) and its slots; appliedRead says which of them is missing.
+func readForApply(tx bun.Tx, memberID, campaignID, missionID uuid.UUID) *bun.RawQuery {
+	return tx.NewRaw(`SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
 			c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
 			c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
 			m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
@@ -246,10 +249,13 @@ func readForApply(ctx context.Context, tx bun.Tx, memberID, campaignID, missionI
 		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = ?
 		LEFT JOIN missions m ON m.id = ?
 		LEFT JOIN associations a ON a.id = m.association_id
-		WHERE `+ownRows("mb")+` AND mb.id = ? FOR NO KEY UPDATE OF mb`, campaignID, missionID, memberID).Scan(ctx, &rows)
+		WHERE `+ownRows("mb")+` AND mb.id = ? FOR NO KEY UPDATE OF mb`, campaignID, missionID, memberID)
+}
+
+// appliedRead is readForApply's row, or errs.NotFound naming the first
+// of the member, the campaign and the mission that is missing.
+func appliedRead(rows []applyRead) (*applyRead, error) {
 	switch {
-	case err != nil:
-		return nil, err
 	case len(rows) == 0:
 		return nil, errs.E(errs.NotFound, "no such member")
 	case rows[0].CampaignID == nil:

@@ -484,3 +484,41 @@ func TestOnePopularMissionManyConcurrentApplicants(t *testing.T) {
 		t.Errorf("position 6 was promoted before the first five were")
 	}
 }
+
+// One employee's sign-ups made at the same moment (several tabs, a double
+// click) are checked against each other: the limit of the campaign (3)
+// holds, because each reads the employee's live sign-ups once the ones
+// before it have committed.
+func TestOneEmployeeSigningUpEverywhereAtOnceKeepsTheLimit(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	svc := participations(t, env.App)
+	d := newDrive(t, env.App, 1)
+	var missions []uuid.UUID
+	for range 12 {
+		m, _ := newMission(t, env.App, 5)
+		missions = append(missions, m)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won, refused := 0, 0
+	for _, m := range missions {
+		wg.Go(func() {
+			_, err := svc.Apply(d.ctx, d.employees[0], campaign.ApplyInput{CampaignID: d.campaign, MissionID: m})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, campaign.ErrCampaignLimit):
+				refused++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 3 || refused != 9 {
+		t.Fatalf("%d sign-ups taken, %d refused by the limit; want 3 and 9", won, refused)
+	}
+}

@@ -26,9 +26,13 @@ func (recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Cont
 
 func (recorder) AfterQuery(ctx context.Context, ev *bun.QueryEvent) {
 	if qs, ok := ctx.Value(recordKey{}).(*[]string); ok && ev.Err == nil {
-		q := strings.TrimSpace(ev.Query)
-		if strings.HasPrefix(q, "SELECT") && !strings.HasPrefix(q, "SELECT set_config") {
-			*qs = append(*qs, q)
+		// Statements sent together in one round trip come as one query,
+		// one statement a line end after a semicolon.
+		for _, q := range strings.Split(ev.Query, ";\n") {
+			q = strings.TrimSpace(q)
+			if strings.HasPrefix(q, "SELECT") && !strings.HasPrefix(q, "SELECT set_config") {
+				*qs = append(*qs, q)
+			}
 		}
 	}
 }

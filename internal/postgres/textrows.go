@@ -16,32 +16,65 @@ import (
 // this reads it with the same conversions to driver values as pgx's driver
 // (stdlib.Rows), so that bun scans it exactly as it scans any other.
 type textRows struct {
+	m      *pgtype.Map
 	mrr    *pgconn.MultiResultReader
 	rows   pgx.Rows
 	conv   []func([]byte) (driver.Value, error)
 	names  []string
 	first  bool // the first row is read (to surface errors at query time)
 	more   bool
+	sets   int // result sets after this one (queryEach)
 	closed bool
 }
 
-func newTextRows(m *pgtype.Map, mrr *pgconn.MultiResultReader, rr *pgconn.ResultReader) (*textRows, error) {
-	r := &textRows{mrr: mrr, rows: pgx.RowsFromResultReader(m, rr), first: true}
-	// As pgx's driver does: read the first row now, so that an error of the
-	// statement (a constraint, row-level security) is the query's error.
-	r.more = r.rows.Next()
-	if err := r.rows.Err(); err != nil {
+func newTextRows(m *pgtype.Map, mrr *pgconn.MultiResultReader, rr *pgconn.ResultReader, sets int) (*textRows, error) {
+	r := &textRows{m: m, mrr: mrr, sets: sets}
+	if err := r.read(rr); err != nil {
 		_ = r.Close()
 		return nil, err
+	}
+	return r, nil
+}
+
+// read starts on a result: as pgx's driver does, it reads the first row
+// now, so that an error of the statement (a constraint, row-level
+// security) is the query's error.
+func (r *textRows) read(rr *pgconn.ResultReader) error {
+	r.rows, r.first = pgx.RowsFromResultReader(r.m, rr), true
+	r.more = r.rows.Next()
+	if err := r.rows.Err(); err != nil {
+		return err
 	}
 	fields := r.rows.FieldDescriptions()
 	r.names = make([]string, len(fields))
 	r.conv = make([]func([]byte) (driver.Value, error), len(fields))
 	for i, fd := range fields {
 		r.names[i] = fd.Name
-		r.conv[i] = valueFunc(m, fd.DataTypeOID, fd.Format)
+		r.conv[i] = valueFunc(r.m, fd.DataTypeOID, fd.Format)
 	}
-	return r, nil
+	return nil
+}
+
+// HasNextResultSet and NextResultSet give the results of a query of
+// several statements in turn (driver.RowsNextResultSet).
+func (r *textRows) HasNextResultSet() bool { return r.sets > 0 }
+
+func (r *textRows) NextResultSet() error {
+	if r.sets == 0 {
+		return io.EOF
+	}
+	r.sets--
+	r.rows.Close()
+	if err := r.rows.Err(); err != nil {
+		return err
+	}
+	if !r.mrr.NextResult() {
+		if err := r.mrr.Close(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	return r.read(r.mrr.ResultReader())
 }
 
 func (r *textRows) Columns() []string { return r.names }
