@@ -3,7 +3,7 @@
 // so that instances from elsewhere can be checked too.
 //
 //	matchbench [-size all|small|medium|30k|large] [-per-employee N] [-lemon bin/lemonref]
-//	matchbench -dimacs FILE [-lemon bin/lemonref]
+//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof]
 //	matchbench -size medium -write FILE   (write the instance as DIMACS)
 //
 // Each size runs in a child process so that its peak memory is its own.
@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ type config struct {
 	lemon       string
 	dimacs      string
 	write       string
+	cpuProfile  string
 	child       bool
 }
 
@@ -59,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.lemon, "lemon", "", "path to the lemonref binary (make bin/lemonref); empty skips the LEMON columns")
 	fs.StringVar(&c.dimacs, "dimacs", "", "solve this DIMACS min-cost-flow file instead and print its optimum")
 	fs.StringVar(&c.write, "write", "", "with one -size: write the generated instance as DIMACS to this file and exit")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "with -dimacs: write a CPU profile of the solve to this file (go tool pprof)")
 	fs.BoolVar(&c.child, "child", false, "internal: measure one size and print it as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -333,10 +336,23 @@ func solveFile(c config, stdout io.Writer) error {
 		return fmt.Errorf("%s: %w", c.dimacs, err)
 	}
 	read := time.Since(t0)
+	if c.cpuProfile != "" {
+		pf, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	t0 = time.Now()
 	c0 := cpuTime()
 	res, err := mcf.Solve(context.Background(), net, mcf.Options{})
 	solveCPU := cpuTime() - c0
+	if c.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if errors.Is(err, mcf.ErrInfeasible) {
 		return fmt.Errorf("%s: %w", c.dimacs, err)
 	}
