@@ -35,9 +35,6 @@ type Stats struct {
 	Relabels      int64
 	GlobalUpdates int64
 	EarlyStop     bool // optimality was proved before the last phase
-	// Fallback: SolveBipartite could not prove its matching optimal and ran
-	// the general solver.
-	Fallback bool
 }
 
 // Result is an optimal flow.
@@ -51,20 +48,6 @@ type Result struct {
 // supplies cannot be routed, ctx.Err() when cancelled, and a descriptive error
 // when the network is malformed or its costs are too large to scale safely.
 func Solve(ctx context.Context, net *Network, opt Options) (*Result, error) {
-	return solve(ctx, net, opt, nil)
-}
-
-// warmStart is where a solve may start instead of the zero flow: any flow
-// within the bounds and any potentials (in 1/Den of a cost unit) keep the
-// result exact; good ones only make it faster.
-type warmStart struct {
-	Flow []int64 // per arc
-	Pot  []int64 // per node
-	Den  int64
-	Eps  int64 // ε of the first phase, in 1/Den of a cost unit
-}
-
-func solve(ctx context.Context, net *Network, opt Options, ws *warmStart) (*Result, error) {
 	if err := net.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,15 +78,13 @@ func solve(ctx context.Context, net *Network, opt Options, ws *warmStart) (*Resu
 	small := maxC*int64(n+1) < math.MaxInt32/2 && maxCap+supplies < math.MaxInt32/2
 	if small {
 		s := newSolver[int32](net)
-		first := s.warm(net, ws)
-		if err := s.run(ctx, alpha, opt.Progress, first); err != nil {
+		if err := s.run(ctx, alpha, opt.Progress); err != nil {
 			return nil, err
 		}
 		return s.result(net), nil
 	}
 	s := newSolver[int64](net)
-	first := s.warm(net, ws)
-	if err := s.run(ctx, alpha, opt.Progress, first); err != nil {
+	if err := s.run(ctx, alpha, opt.Progress); err != nil {
 		return nil, err
 	}
 	return s.result(net), nil
@@ -214,37 +195,7 @@ func (s *solver[T]) result(net *Network) *Result {
 	return r
 }
 
-// warm loads a warm start and returns the ε of its first phase, in scaled
-// units (0 without one).
-func (s *solver[T]) warm(net *Network, ws *warmStart) int64 {
-	if ws == nil {
-		return 0
-	}
-	for a, f := range ws.Flow {
-		if f == 0 {
-			continue
-		}
-		lo := int64(0)
-		if net.Lower != nil {
-			lo = net.Lower[a]
-		}
-		f = min(max(f, lo), net.Cap[a]) - lo
-		fa := &s.arcs[s.fwd[a]]
-		r := &s.arcs[fa.rev]
-		fa.rcap -= T(f)
-		r.rcap += T(f)
-		fa.back = r.rcap
-		r.back = fa.rcap
-		s.excess[net.Tail[a]] -= f
-		s.excess[net.Head[a]] += f
-	}
-	for u, p := range ws.Pot {
-		s.pot[u] = floorDiv(p*s.scale, ws.Den)
-	}
-	return max(ws.Eps*s.scale/ws.Den, 1)
-}
-
-func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress), first int64) error {
+func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress)) error {
 	var maxC int64
 	for i := range s.arcs {
 		maxC = max(maxC, int64(s.arcs[i].cost))
@@ -252,9 +203,7 @@ func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress
 	// The first phase starts at ε = n+1 at most: the zero flow is
 	// maxC-optimal anyway, global updates move potentials by many ε at once,
 	// and the phases above n+1 were measured to cost more than they save.
-	if first == 0 {
-		first = max(min(maxC/alpha, s.scale), 1)
-	}
+	first := max(min(maxC/alpha, s.scale), 1)
 	phases := 1
 	for e := first; e > 1; e = max(e/alpha, 1) {
 		phases++
