@@ -50,10 +50,10 @@ $(LEMONREF): cmd/matchbench/lemonref/lemonref.cc
 	@mkdir -p bin
 	g++ -O2 -std=c++17 -o $@ $< -llemon
 
-bench-matching: $(LEMONREF) ## matching benchmark, three sizes, against LEMON (g++, liblemon-dev; PER_EMPLOYEE=1)
+bench-matching: $(LEMONREF) ## matching benchmark, four sizes, against LEMON (g++, liblemon-dev; PER_EMPLOYEE=1)
 	go run ./cmd/matchbench -size all -per-employee $(PER_EMPLOYEE) -lemon $(LEMONREF)
 
-bench-matching-size: $(LEMONREF) ## one benchmark size: make bench-matching-size SIZE=small|medium|large
+bench-matching-size: $(LEMONREF) ## one benchmark size: make bench-matching-size SIZE=small|medium|30k|large
 	go run ./cmd/matchbench -size $(SIZE) -per-employee $(PER_EMPLOYEE) -lemon $(LEMONREF)
 
 solve-dimacs: $(LEMONREF) ## solve a DIMACS min-cost-flow file with ours and LEMON: make solve-dimacs FILE=x.min

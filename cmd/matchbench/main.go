@@ -2,8 +2,8 @@
 // checks its allocations against LEMON, and solves DIMACS min-cost-flow files
 // so that instances from elsewhere can be checked too.
 //
-//	matchbench [-size all|small|medium|large] [-per-employee N] [-lemon bin/lemonref]
-//	matchbench -dimacs FILE [-lemon bin/lemonref]
+//	matchbench [-size all|small|medium|30k|large] [-per-employee N] [-lemon bin/lemonref]
+//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof]
 //	matchbench -size medium -write FILE   (write the instance as DIMACS)
 //
 // Each size runs in a child process so that its peak memory is its own.
@@ -22,8 +22,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -44,6 +46,7 @@ type config struct {
 	lemon       string
 	dimacs      string
 	write       string
+	cpuProfile  string
 	child       bool
 }
 
@@ -51,13 +54,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("matchbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	fs.StringVar(&c.size, "size", "all", "instance size: small (1 000 x 100), medium (10 000 x 1 000), large (100 000 x 10 000) or all")
+	fs.StringVar(&c.size, "size", "all", "instance size: small (1 000 x 100), medium (10 000 x 1 000), 30k (30 000 x 3 000), large (100 000 x 10 000) or all")
 	fs.IntVar(&c.perEmployee, "per-employee", 1, "campaign limit: missions per employee")
 	fs.IntVar(&c.candidates, "candidates", matching.DefaultPerEmployee, "candidate missions kept per employee")
 	fs.Uint64Var(&c.seed, "seed", 1, "generator seed")
 	fs.StringVar(&c.lemon, "lemon", "", "path to the lemonref binary (make bin/lemonref); empty skips the LEMON columns")
 	fs.StringVar(&c.dimacs, "dimacs", "", "solve this DIMACS min-cost-flow file instead and print its optimum")
 	fs.StringVar(&c.write, "write", "", "with one -size: write the generated instance as DIMACS to this file and exit")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "with -dimacs: write a CPU profile of the solve to this file (go tool pprof)")
 	fs.BoolVar(&c.child, "child", false, "internal: measure one size and print it as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -100,11 +104,15 @@ type row struct {
 	Arcs        int
 	Candidates  time.Duration
 	Allocation  time.Duration
+	Solve       time.Duration // mcf.Solve alone, as LEMON's run() is timed alone
+	SolveCPU    time.Duration // CPU time of the same
 	PeakMiB     float64
 	TotalScore  int64
 	RecommendUs float64
 	LemonNS     time.Duration
 	LemonCS     time.Duration
+	LemonNSCPU  time.Duration
+	LemonCSCPU  time.Duration
 	LemonCost   int64
 	HasLemon    bool
 }
@@ -129,7 +137,7 @@ func table(c config, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "matching benchmark: seed %d, %d mission(s) per employee, %d candidates per employee, GOMAXPROCS %d\n",
 		c.seed, c.perEmployee, c.candidates, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "size\tarcs\tcandidates\tallocation\tpeak MiB\ttotal score\tLEMON optimum\tLEMON NS\tLEMON CS\tours/best LEMON\trecommend\t")
+	fmt.Fprintln(tw, "size\tarcs\tcandidates\tallocation\tsolve\tpeak MiB\ttotal score\tLEMON optimum\tLEMON NS\tLEMON CS\tallocation/best LEMON\tsolve/best LEMON\tCPU: solve\tNS\tCS\tsolve/best\trecommend\t")
 	for _, s := range list {
 		args := []string{"-child", "-size", s.Name, "-per-employee", strconv.Itoa(c.perEmployee),
 			"-candidates", strconv.Itoa(c.candidates), "-seed", strconv.FormatUint(c.seed, 10), "-lemon", c.lemon}
@@ -144,14 +152,18 @@ func table(c config, stdout io.Writer) error {
 			return fmt.Errorf("size %s: %w", s.Name, err)
 		}
 		label := fmt.Sprintf("%s %d x %d", r.Size, r.Employees, r.Missions)
-		lemonCost, ns, cs, ratio := "-", "-", "-", "-"
+		lemonCost, ns, cs, ratio, sratio, nsCPU, csCPU, cpuRatio := "-", "-", "-", "-", "-", "-", "-", "-"
 		if r.HasLemon {
 			lemonCost = strconv.FormatInt(-r.LemonCost, 10)
 			ns, cs = secs(r.LemonNS), secs(r.LemonCS)
-			ratio = fmt.Sprintf("%.2f", r.Allocation.Seconds()/min(r.LemonNS, r.LemonCS).Seconds())
+			best := min(r.LemonNS, r.LemonCS).Seconds()
+			ratio = fmt.Sprintf("%.2f", r.Allocation.Seconds()/best)
+			sratio = fmt.Sprintf("%.2f", r.Solve.Seconds()/best)
+			nsCPU, csCPU = secs(r.LemonNSCPU), secs(r.LemonCSCPU)
+			cpuRatio = fmt.Sprintf("%.2f", r.SolveCPU.Seconds()/min(r.LemonNSCPU, r.LemonCSCPU).Seconds())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t%.0f µs\t\n", label, r.Arcs, secs(r.Candidates), secs(r.Allocation),
-			r.PeakMiB, r.TotalScore, lemonCost, ns, cs, ratio, r.RecommendUs)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f µs\t\n", label, r.Arcs, secs(r.Candidates), secs(r.Allocation),
+			secs(r.Solve), r.PeakMiB, r.TotalScore, lemonCost, ns, cs, ratio, sratio, secs(r.SolveCPU), nsCPU, csCPU, cpuRatio, r.RecommendUs)
 		fmt.Fprintf(os.Stderr, "matchbench: %s done (allocation %s, LEMON %s / %s)\n", label, secs(r.Allocation), ns, cs)
 		if r.HasLemon && r.LemonCost != -r.TotalScore {
 			return fmt.Errorf("size %s: our optimum %d differs from LEMON's %d", s.Name, r.TotalScore, -r.LemonCost)
@@ -203,6 +215,21 @@ func measure(c config) (row, error) {
 
 	nw := ix.Network(pairs)
 	r.Arcs = nw.Arcs()
+	// The allocation above includes building the network and reading the
+	// proposals out of the flow; LEMON's time is its run() alone, so the
+	// solver alone is timed too, on the network LEMON gets.
+	runtime.GC()
+	t0 = time.Now()
+	c0 := cpuTime()
+	res, err := mcf.Solve(ctx, nw.Network, mcf.Options{})
+	if err != nil {
+		return r, err
+	}
+	r.Solve, r.SolveCPU = time.Since(t0), cpuTime()-c0
+	if -res.Cost != r.TotalScore {
+		return r, fmt.Errorf("the solver alone found %d, the allocation %d", -res.Cost, r.TotalScore)
+	}
+	res = nil
 	if c.lemon == "" {
 		return r, nil
 	}
@@ -225,6 +252,7 @@ func measure(c config) (row, error) {
 		return r, fmt.Errorf("LEMON's algorithms disagree: %d and %d", lr.ns.cost, lr.cs.cost)
 	}
 	r.HasLemon, r.LemonCost, r.LemonNS, r.LemonCS = true, lr.ns.cost, lr.ns.time, lr.cs.time
+	r.LemonNSCPU, r.LemonCSCPU = lr.ns.cpu, lr.cs.cpu
 	return r, nil
 }
 
@@ -257,11 +285,12 @@ func writeInstance(c config) error {
 type lemonRun struct {
 	cost int64
 	time time.Duration
+	cpu  time.Duration
 }
 
 type lemonResult struct{ ns, cs lemonRun }
 
-// runLemon runs the reference program and parses its "ns cost=.. seconds=.." lines.
+// runLemon runs the reference program and parses its "ns cost=.. seconds=.. cpu=.." lines.
 func runLemon(bin, file string) (lemonResult, error) {
 	var res lemonResult
 	out, err := exec.Command(bin, file, "both").CombinedOutput()
@@ -272,15 +301,16 @@ func runLemon(bin, file string) (lemonResult, error) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 3 || (f[0] != "ns" && f[0] != "cs") {
+		if len(f) != 4 || (f[0] != "ns" && f[0] != "cs") {
 			continue
 		}
 		cost, err1 := strconv.ParseInt(strings.TrimPrefix(f[1], "cost="), 10, 64)
 		sec, err2 := strconv.ParseFloat(strings.TrimPrefix(f[2], "seconds="), 64)
-		if err1 != nil || err2 != nil {
-			return res, fmt.Errorf("unexpected lemonref output %q", sc.Text())
+		cpu, err3 := strconv.ParseFloat(strings.TrimPrefix(f[3], "cpu="), 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return res, fmt.Errorf("unexpected lemonref output %q (rebuild it: make bin/lemonref)", sc.Text())
 		}
-		lr := lemonRun{cost: cost, time: time.Duration(sec * float64(time.Second))}
+		lr := lemonRun{cost: cost, time: time.Duration(sec * float64(time.Second)), cpu: time.Duration(cpu * float64(time.Second))}
 		if f[0] == "ns" {
 			res.ns = lr
 		} else {
@@ -306,8 +336,23 @@ func solveFile(c config, stdout io.Writer) error {
 		return fmt.Errorf("%s: %w", c.dimacs, err)
 	}
 	read := time.Since(t0)
+	if c.cpuProfile != "" {
+		pf, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	t0 = time.Now()
+	c0 := cpuTime()
 	res, err := mcf.Solve(context.Background(), net, mcf.Options{})
+	solveCPU := cpuTime() - c0
+	if c.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if errors.Is(err, mcf.ErrInfeasible) {
 		return fmt.Errorf("%s: %w", c.dimacs, err)
 	}
@@ -317,20 +362,32 @@ func solveFile(c config, stdout io.Writer) error {
 	solve := time.Since(t0)
 	fmt.Fprintf(stdout, "file:          %s (%d nodes, %d arcs, read in %s)\n", c.dimacs, net.Nodes(), net.Arcs(), secs(read))
 	fmt.Fprintf(stdout, "optimum cost:  %d\n", res.Cost)
-	fmt.Fprintf(stdout, "solve time:    %s (%d phases, %d pushes, %d relabels)\n", secs(solve), res.Stats.Phases, res.Stats.Pushes, res.Stats.Relabels)
+	fmt.Fprintf(stdout, "solve time:    %s, CPU %s (%d phases, %d pushes, %d relabels)\n", secs(solve), secs(solveCPU), res.Stats.Phases, res.Stats.Pushes, res.Stats.Relabels)
 	fmt.Fprintf(stdout, "peak memory:   %.0f MiB\n", peakMiB())
 	if c.lemon != "" {
 		lr, err := runLemon(c.lemon, c.dimacs)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "LEMON NS:      cost %d in %s\nLEMON CS:      cost %d in %s\n", lr.ns.cost, secs(lr.ns.time), lr.cs.cost, secs(lr.cs.time))
+		fmt.Fprintf(stdout, "LEMON NS:      cost %d in %s, CPU %s\nLEMON CS:      cost %d in %s, CPU %s\n",
+			lr.ns.cost, secs(lr.ns.time), secs(lr.ns.cpu), lr.cs.cost, secs(lr.cs.time), secs(lr.cs.cpu))
 		if lr.ns.cost != res.Cost {
 			return fmt.Errorf("optimum %d differs from LEMON's %d", res.Cost, lr.ns.cost)
 		}
-		fmt.Fprintf(stdout, "ours/best LEMON: %.2f\n", solve.Seconds()/min(lr.ns.time, lr.cs.time).Seconds())
+		fmt.Fprintf(stdout, "ours/best LEMON: %.2f (CPU %.2f)\n", solve.Seconds()/min(lr.ns.time, lr.cs.time).Seconds(),
+			solveCPU.Seconds()/min(lr.ns.cpu, lr.cs.cpu).Seconds())
 	}
 	return nil
+}
+
+// cpuTime is the CPU time this process has used, all threads (the
+// garbage collector's included), user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakMiB is the process's peak resident set (VmHWM).

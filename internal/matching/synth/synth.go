@@ -22,10 +22,12 @@ type Size struct {
 	Missions  int
 }
 
-// Sizes are the benchmark's three sizes.
+// Sizes are the benchmark's sizes, smallest first; 30k is the intermediate
+// size issue 14 names.
 var Sizes = []Size{
 	{"small", 1_000, 100},
 	{"medium", 10_000, 1_000},
+	{"30k", 30_000, 3_000},
 	{"large", 100_000, 10_000},
 }
 
@@ -36,7 +38,7 @@ func SizeByName(name string) (Size, error) {
 			return s, nil
 		}
 	}
-	return Size{}, fmt.Errorf("unknown size %q (want small, medium or large)", name)
+	return Size{}, fmt.Errorf("unknown size %q (want small, medium, 30k or large)", name)
 }
 
 // Instance is a generated campaign.
