@@ -455,7 +455,10 @@ FROM missions AS m`, g, rank, dist, position)
 		b.WriteString("\n  AND m.search @@ " + searchTSQuery)
 	}
 	if len(q.Skills) > 0 {
-		fmt.Fprintf(b, "\n  AND EXISTS (SELECT 1 FROM mission_skills AS ms WHERE ms.mission_id = m.id AND ms.skill = ANY (%s::text[]))", b.arg(pgdialect.Array(q.Skills)))
+		// skill_codes is mission_skills' copy on the mission (migration
+		// 20261202000101): its GIN index and the cause's btree AND their
+		// bitmaps before a mission is read.
+		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.arg(pgdialect.Array(q.Skills)))
 	}
 	if len(q.Causes) > 0 {
 		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes)))
