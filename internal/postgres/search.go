@@ -460,7 +460,16 @@ FROM missions AS m`, g, rank, dist, position)
 	// the bitmap instead of walking the newest-first index for a page.
 	// "-word" is websearch's negation; a hyphen within a word only keeps
 	// the test.
-	if q.Text != "" && !(seg.titled && !strings.Contains(q.Text, "-")) {
+	switch {
+	case q.Text == "" || seg.titled && !strings.Contains(q.Text, "-"):
+	case seg.vital:
+		// The vital missions are a few hundred, read from
+		// missions_open_idx and tested one by one: IS TRUE keeps the
+		// text from being an index condition, which had the planner AND
+		// them with the GIN bitmap of every mission holding the word (19
+		// 728 for fiscalité: 7.6 ms, against 0.5 ms for the test).
+		b.WriteString("\n  AND (m.search @@ " + searchTSQuery + ") IS TRUE")
+	default:
 		b.WriteString("\n  AND m.search @@ " + searchTSQuery)
 	}
 	if len(q.Skills) > 0 {
