@@ -28,49 +28,137 @@ type campaignIndex struct {
 // always reads them.
 const indexTTL = 10 * time.Second
 
-// indexCache holds the campaigns' indexes of a Matchmaker.
+// indexStale is how long after indexTTL an index of the current version
+// is still served while its replacement is built: the requests of those
+// moments get the previous ranking (places left at most indexTTL +
+// indexStale old) instead of waiting for the build.
+const indexStale = 20 * time.Second
+
+// indexClock is the cache's clock; tests move it.
+var indexClock = time.Now
+
+// indexBuildTimeout bounds a build that no request waits for.
+const indexBuildTimeout = time.Minute
+
+// indexCache holds the campaigns' indexes of a Matchmaker and the builds
+// under way: one per campaign at a time, whatever the number of requests
+// asking for it. Building the index of a campaign over 20 000 missions
+// takes hundreds of milliseconds; at 200 requests a second, every request
+// of that moment building its own (as each did when the index expired)
+// took the server down for seconds.
 type indexCache struct {
-	mu sync.Mutex
-	m  map[uuid.UUID]*campaignIndex
+	mu       sync.Mutex
+	m        map[uuid.UUID]*campaignIndex
+	building map[uuid.UUID]*indexBuild
+}
+
+// indexBuild is a build under way; done is closed when e or err is set.
+type indexBuild struct {
+	version uint64
+	done    chan struct{}
+	e       *campaignIndex
+	err     error
 }
 
 // index returns the campaign's index, built once per version of the
-// catalogue. Without CatalogueVersion, or while it says the version is not
-// known (the server is not listening for changes), every call builds it.
+// catalogue and renewed after indexTTL. Without CatalogueVersion, or while
+// it says the version is not known (the server is not listening for
+// changes), every call builds it.
 func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, map[string]*catalog.Mission, error) {
 	var version uint64
 	known := false
 	if mm.CatalogueVersion != nil {
 		version, known = mm.CatalogueVersion()
 	}
-	if known {
-		mm.indexes.mu.Lock()
-		e := mm.indexes.m[c.ID]
-		mm.indexes.mu.Unlock()
-		if e != nil && e.version == version && time.Since(e.built) < indexTTL {
+	if !known {
+		e, err := mm.buildIndex(ctx, c, version)
+		if err != nil {
+			return nil, nil, err
+		}
+		return e.ix, e.byID, nil
+	}
+	cache := &mm.indexes
+	cache.mu.Lock()
+	e := cache.m[c.ID]
+	if e != nil && e.version == version {
+		age := indexClock().Sub(e.built)
+		if age >= indexTTL && cache.building[c.ID] == nil {
+			// Renewed in the background; this request, and those
+			// until the new one is ready, rank against this one.
+			mm.startBuild(context.WithoutCancel(ctx), c, version, indexBuildTimeout)
+		}
+		if age < indexTTL+indexStale {
+			cache.mu.Unlock()
 			return e.ix, e.byID, nil
 		}
 	}
-	built := time.Now()
-	missions, byID, err := mm.inputs(ctx, c)
-	if err != nil {
-		return nil, nil, err
+	// None, of another version, or too old: wait for a build of this
+	// version, joining one under way.
+	b := cache.building[c.ID]
+	if b == nil || b.version != version {
+		b = mm.startBuild(context.WithoutCancel(ctx), c, version, indexBuildTimeout)
 	}
-	ix := matching.NewIndex(MatchingCampaign(c), missions)
-	if known {
-		mm.indexes.mu.Lock()
-		if mm.indexes.m == nil {
-			mm.indexes.m = map[uuid.UUID]*campaignIndex{}
+	cache.mu.Unlock()
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	if b.err != nil {
+		return nil, nil, b.err
+	}
+	return b.e.ix, b.e.byID, nil
+}
+
+// startBuild builds the campaign's index in its own goroutine, then keeps
+// it. The caller holds mm.indexes.mu. The build outlives the request that
+// started it (ctx is not cancelled with it), so that the requests that
+// joined it are not failed by the first one leaving.
+func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint64, timeout time.Duration) *indexBuild {
+	cache := &mm.indexes
+	b := &indexBuild{version: version, done: make(chan struct{})}
+	if cache.building == nil {
+		cache.building = map[uuid.UUID]*indexBuild{}
+	}
+	cache.building[c.ID] = b
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		e, err := mm.buildIndex(ctx, c, version)
+		cache.mu.Lock()
+		b.e, b.err = e, err
+		if cache.building[c.ID] == b {
+			delete(cache.building, c.ID)
 		}
-		// The version read before the missions: a change committed
-		// meanwhile has bumped it, so this entry is never served for it.
-		for id, e := range mm.indexes.m {
-			if e.version != version || time.Since(e.built) >= indexTTL {
-				delete(mm.indexes.m, id) // stale: drop rather than keep growing
+		if err == nil {
+			if cache.m == nil {
+				cache.m = map[uuid.UUID]*campaignIndex{}
+			}
+			for id, old := range cache.m {
+				if old.version != version || indexClock().Sub(old.built) >= indexTTL+indexStale {
+					delete(cache.m, id) // stale: drop rather than keep growing
+				}
+			}
+			// A newer version may have been kept meanwhile; an older
+			// one never replaces it.
+			if old := cache.m[c.ID]; old == nil || old.version <= version {
+				cache.m[c.ID] = e
 			}
 		}
-		mm.indexes.m[c.ID] = &campaignIndex{version: version, built: built, ix: ix, byID: byID}
-		mm.indexes.mu.Unlock()
+		cache.mu.Unlock()
+		close(b.done)
+	}()
+	return b
+}
+
+// buildIndex reads the campaign's missions and compiles them. The version
+// is the one read before the missions: a change committed meanwhile has
+// raised it, so the index is never kept for that change.
+func (mm *Matchmaker) buildIndex(ctx context.Context, c *Campaign, version uint64) (*campaignIndex, error) {
+	built := indexClock()
+	missions, byID, err := mm.inputs(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	return ix, byID, nil
+	return &campaignIndex{version: version, built: built, ix: matching.NewIndex(MatchingCampaign(c), missions), byID: byID}, nil
 }

@@ -223,13 +223,17 @@ func (s *CampaignStore) AudienceSize(ctx context.Context, audience string, value
 }
 
 // missionVisibleSQL is catalog.Visibility.VisibleTo in SQL: the missions
-// (alias m, association a) that the company whose id the SQL expression
-// company gives may see: open or full, of a verified association or
-// curated by the platform, shown to every company or listed for it. A NULL
-// company (a visitor of the platform's own host) sees those shown to every
-// company; "" (platform staff) any company's.
+// (alias m) that the company whose id the SQL expression company gives may
+// see: open or full, of a verified association or curated by the platform,
+// shown to every company or listed for it. A NULL company (a visitor of
+// the platform's own host) sees those shown to every company; "" (platform
+// staff) any company's.
+//
+// "Of a verified association or curated by the platform" is m.listable, a
+// copy of the association's status kept by triggers (migration
+// 20261202000100), so that no search reads an association per candidate.
 func missionVisibleSQL(company string) string {
-	sql := "m.status IN ('open', 'full') AND (m.association_id IS NULL OR a.status = 'verified')"
+	sql := "m.status IN ('open', 'full') AND m.listable"
 	if company == "" {
 		return sql
 	}

@@ -44,34 +44,34 @@ var (
 	_ catalog.MissionReader = (*Search)(nil)
 )
 
-// Search implements catalog.Searcher.
+// Search implements catalog.Searcher. It needs no transaction: every
+// table it reads is the catalogue's, shared by the companies, and the
+// company it searches for is an argument of the SQL. Most searches are one
+// statement, one round trip: the segments go in one query, and so do the
+// page's skills.
 func (s *Search) Search(ctx context.Context, q catalog.Query) (*catalog.Page, error) {
 	sp, err := s.prepare(ctx, &q)
 	if err != nil {
 		return nil, err
 	}
-	page := &catalog.Page{Missions: []catalog.Mission{}}
-	err = s.inTx(ctx, q.Platform, func(ctx context.Context, tx bun.Tx) error {
-		rows, err := sp.run(func(query string, args []any) ([]searchRow, error) {
-			var part []searchRow
-			err := tx.NewRaw(query, args...).Scan(ctx, &part)
-			return part, err
-		})
-		if err != nil {
-			return err
-		}
-		if len(rows) > q.Limit {
-			rows = rows[:q.Limit]
-			page.Next = sp.cursor(rows[len(rows)-1])
-		}
-		page.Missions = make([]catalog.Mission, len(rows))
-		for i := range rows {
-			page.Missions[i] = rows[i].mission(q.Platform)
-		}
-		return loadSkills(ctx, tx, page.Missions)
+	rows, err := sp.run(func(query string, args []any) ([]searchRow, error) {
+		var part []searchRow
+		err := s.db.NewRaw(query, args...).Scan(ctx, &part)
+		return part, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, translate(err)
+	}
+	page := &catalog.Page{Missions: []catalog.Mission{}}
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		page.Next = sp.cursor(rows[len(rows)-1])
+	}
+	page.Missions = make([]catalog.Mission, len(rows))
+	for i := range rows {
+		if page.Missions[i], err = rows[i].mission(q.Platform); err != nil {
+			return nil, err
+		}
 	}
 	return page, nil
 }
@@ -85,53 +85,56 @@ func (s *Search) Explain(ctx context.Context, q catalog.Query) ([]string, error)
 		return nil, err
 	}
 	var plans []string
-	err = s.inTx(ctx, q.Platform, func(ctx context.Context, tx bun.Tx) error {
-		_, err := sp.run(func(query string, args []any) ([]searchRow, error) {
-			var lines []string
-			if err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+query, args...).Scan(ctx, &lines); err != nil {
-				return nil, err
-			}
-			plans = append(plans, s.db.QueryGen().FormatQuery(query, args...)+"\n"+strings.Join(lines, "\n"))
-			var part []searchRow
-			err := tx.NewRaw(query, args...).Scan(ctx, &part)
-			return part, err
-		})
-		return err
+	_, err = sp.run(func(query string, args []any) ([]searchRow, error) {
+		var lines []string
+		if err := s.db.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+query, args...).Scan(ctx, &lines); err != nil {
+			return nil, err
+		}
+		plans = append(plans, s.db.QueryGen().FormatQuery(query, args...)+"\n"+strings.Join(lines, "\n"))
+		var part []searchRow
+		err := s.db.NewRaw(query, args...).Scan(ctx, &part)
+		return part, err
 	})
 	return plans, err
 }
 
-// run reads the segments in turn from the cursor's until it has one row
-// more than a page (which says there is a next page). In the distance
-// order, the missions with a place are read within a growing reach: the
-// nearest rows come from the GiST index within a small box, and only a
-// sparse region makes the box grow.
+// run reads the segments from the cursor's on until it has one row more
+// than a page (which says there is a next page), in one query: a LIMIT
+// over a UNION ALL of the segments' queries stops pulling rows once it has
+// enough, so a later segment runs only when the earlier ones fall short.
+// In the distance order, the missions with a place are read first, on
+// their own, within a growing reach: the nearest rows come from the GiST
+// index within a small box, and only a sparse region makes the box grow.
 func (sp *searchPlan) run(scan func(query string, args []any) ([]searchRow, error)) ([]searchRow, error) {
+	g, after, need := sp.from.seg, sp.from.keys, sp.q.Limit+1
 	var rows []searchRow
-	for g := sp.from.seg; g < len(sp.segs) && len(rows) <= sp.q.Limit; g++ {
-		var after []any
-		if g == sp.from.seg {
-			after = sp.from.keys
-		}
-		need := sp.q.Limit + 1 - len(rows)
-		reach := sp.firstReach(g, after)
-		for {
-			query, args := sp.query(g, after, need, reach)
+	if g < len(sp.segs) && sp.segs[g].byDistance {
+		for reach := sp.firstReach(g, after); ; reach = sp.nextReach(reach) {
+			query, args := sp.query([]int{g}, after, need, reach)
 			part, err := scan(query, args)
 			if err != nil {
 				return nil, err
 			}
 			if reach == 0 || len(part) >= need {
-				for i := range part {
-					part[i].seg = g
-				}
-				rows = append(rows, part...)
+				rows = part
 				break
 			}
-			reach = sp.nextReach(reach)
 		}
+		g, after, need = g+1, nil, need-len(rows)
 	}
-	return rows, nil
+	if g >= len(sp.segs) || need <= 0 {
+		return rows, nil
+	}
+	segs := make([]int, 0, len(sp.segs)-g)
+	for ; g < len(sp.segs); g++ {
+		segs = append(segs, g)
+	}
+	query, args := sp.query(segs, after, need, 0)
+	part, err := scan(query, args)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, part...), nil
 }
 
 // Reaches of the distance order, in km. 0 means no reach: the radius, if
@@ -198,7 +201,10 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 			// company's: which ids exist is nobody else's business.
 			return errs.E(errs.NotFound, "There is no such mission.")
 		}
-		m = rows[0].mission(platform)
+		var err error
+		if m, err = rows[0].mission(platform); err != nil {
+			return err
+		}
 		one := []catalog.Mission{m}
 		if err := loadSkills(ctx, tx, one); err != nil {
 			return err
@@ -221,26 +227,37 @@ func (s *Search) inTx(ctx context.Context, platform bool, fn func(ctx context.Co
 }
 
 // searchRow is a mission as the search queries return it, with its sort
-// key values.
+// key values, the segment it came from and its skills (JSON, ordered as
+// loadSkills orders them; NULL without any).
 type searchRow struct {
 	missionRow
-	DistanceKM    *float64 `bun:"distance_km"`
-	Rank          float64  `bun:"rank"`
-	VitalPosition int      `bun:"vital_position"`
-	seg           int
+	DistanceKM    *float64        `bun:"distance_km"`
+	Rank          float64         `bun:"rank"`
+	VitalPosition int             `bun:"vital_position"`
+	Seg           int             `bun:"seg"`
+	Skills        json.RawMessage `bun:"skills,type:json"`
 }
 
 // mission is the row as the API shows it. Which companies a listed
 // mission is shown to is the platform's business: a company sees only
 // that it is listed.
-func (r *searchRow) mission(platform bool) catalog.Mission {
+func (r *searchRow) mission(platform bool) (catalog.Mission, error) {
 	m := r.domain()
 	m.DistanceKM = r.DistanceKM
 	if !platform {
 		m.VisibleTo = nil
 	}
-	return m
+	if len(r.Skills) > 0 && string(r.Skills) != "null" {
+		if err := json.Unmarshal(r.Skills, &m.Skills); err != nil {
+			return m, fmt.Errorf("skills of mission %s: %w", m.ID, err)
+		}
+	}
+	return m, nil
 }
+
+// searchSkills is a mission's skills as JSON, in loadSkills' order.
+const searchSkills = `(SELECT json_agg(json_build_object('skill', s.skill, 'level', s.level, 'required', s.required)
+	ORDER BY s.required DESC, s.level DESC, s.skill) FROM mission_skills AS s WHERE s.mission_id = m.id) AS skills`
 
 const searchFrom = `FROM missions AS m
 LEFT JOIN associations AS a ON a.id = m.association_id`
@@ -280,6 +297,7 @@ type searchSegment struct {
 	where      string
 	keys       []searchSortKey
 	vital      bool // sorted by the vital categories' position
+	titled     bool // the missions whose title matches the text
 	byDistance bool // the missions with a place, nearest first
 }
 
@@ -313,16 +331,23 @@ func (s *Search) prepare(ctx context.Context, q *catalog.Query) (*searchPlan, er
 	newest := []searchSortKey{{skCreated, true}, {skID, true}}
 	switch q.Sort {
 	case catalog.SortDefault:
-		second := newest
-		if q.Text != "" {
-			second = []searchSortKey{{skRank, true}, {skID, true}}
+		if q.Text == "" {
+			sp.segs = []searchSegment{
+				{where: "m.vital_category IS NOT NULL", keys: append([]searchSortKey{{skVital, false}}, newest...), vital: true},
+				{where: "m.vital_category IS NULL", keys: newest},
+			}
+			break
 		}
+		// The vital missions are few: their title match is a sort key
+		// computed for each. The others come in two segments, each
+		// served newest first by an index.
 		sp.segs = []searchSegment{
-			{where: "m.vital_category IS NOT NULL", keys: append([]searchSortKey{{skVital, false}}, second...), vital: true},
-			{where: "m.vital_category IS NULL", keys: second},
+			{where: "m.vital_category IS NOT NULL", keys: []searchSortKey{{skVital, false}, {skRank, true}, {skCreated, true}, {skID, true}}, vital: true},
+			{where: "m.vital_category IS NULL AND " + searchTitled, keys: newest, titled: true},
+			{where: "m.vital_category IS NULL AND NOT " + searchTitled, keys: newest},
 		}
 	case catalog.SortRelevance:
-		sp.segs = []searchSegment{{where: "true", keys: []searchSortKey{{skRank, true}, {skID, true}}}}
+		sp.segs = []searchSegment{{where: searchTitled, keys: newest, titled: true}, {where: "NOT " + searchTitled, keys: newest}}
 	case catalog.SortDate:
 		sp.segs = []searchSegment{
 			{where: "m.starts_on IS NOT NULL", keys: []searchSortKey{{skStarts, false}, {skID, false}}},
@@ -346,22 +371,34 @@ func (s *Search) prepare(ctx context.Context, q *catalog.Query) (*searchPlan, er
 // national vital mission without a point.
 const searchPlaced = "m.format <> 'remote' AND m.geo IS NOT NULL"
 
-// The text's rank and the distance from Near, on the arguments every
-// segment query starts with: ?0 the text, ?1 the latitude, ?2 the
-// longitude. The rank is a real; it is read and compared as float8 so that
-// a cursor carries the exact same number.
+// The text's rank, its query and the distance from Near, on the arguments
+// every segment query starts with: ?0 the text, ?1 the latitude, ?2 the
+// longitude.
+//
+// Relevance is whether the title matches the text (1) or only the
+// description, city or organiser do (0); newest first within each. Both
+// are decided by the GIN indexes and a test of a small tsvector, where
+// ts_rank_cd read and scored every match's whole tsvector (2 800 rows for
+// a common text) before the first row came out; and "newest first" lets a
+// frequent word walk the (created_at, id) index and stop after a page.
+// The rank is read and compared as float8 so that a cursor carries the
+// exact same number.
 const (
-	searchRank     = "ts_rank_cd(m.search, websearch_to_tsquery('app.french_unaccent', ?0))::float8"
+	searchTSQuery  = "websearch_to_tsquery('app.french_unaccent', ?0)"
+	searchTitled   = "(m.search_title @@ " + searchTSQuery + ")"
+	searchRank     = searchTitled + "::int::float8"
 	searchDistance = "app.distance_km(?1::float8, ?2::float8, m.lat, m.lon)"
 )
 
-// query is the SQL of segment g, after the keys of a cursor if any, the
-// missions with a place within reach km if reach > 0. It runs in two
-// steps: the hits, only ids and sort keys, filtered, sorted and cut to the
-// page (a narrow sort, whatever the number of candidates); then the page's
-// missions in full, by primary key.
-func (sp *searchPlan) query(g int, after []any, limit int, reach float64) (string, []any) {
-	q, seg := sp.q, sp.segs[g]
+// query is the SQL reading segments segs (the first after the keys of a
+// cursor if any; the missions with a place within reach km if reach > 0),
+// limit rows at most. It runs in two steps: the hits, only ids and sort
+// keys, filtered, sorted and cut to the page in each segment (a narrow
+// sort, whatever the number of candidates), the segments one after the
+// other until limit rows; then the page's missions in full, by primary
+// key, with their skills.
+func (sp *searchPlan) query(segs []int, after []any, limit int, reach float64) (string, []any) {
+	q := sp.q
 	b := &searchSQL{}
 	b.arg(q.Text)
 	lat, lon := 0.0, 0.0
@@ -370,6 +407,24 @@ func (sp *searchPlan) query(g int, after []any, limit int, reach float64) (strin
 	}
 	b.arg(lat)
 	b.arg(lon)
+	b.WriteString("WITH hits AS MATERIALIZED (\nSELECT h.*, row_number() OVER () AS ord FROM (")
+	for i, g := range segs {
+		if i > 0 {
+			b.WriteString("\nUNION ALL")
+			after = nil
+		}
+		b.WriteString("\nSELECT * FROM (")
+		sp.hits(b, g, after, limit, reach)
+		fmt.Fprintf(b, ") AS s%d", g)
+	}
+	fmt.Fprintf(b, "\nLIMIT %d) AS h)\nSELECT %s, h.seg, h.distance_km, h.rank, h.vital_position,\n%s\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
+		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY h.ord", limit, missionCols, searchSkills)
+	return b.String(), b.args
+}
+
+// hits writes the query of segment g's hits.
+func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach float64) {
+	q, seg := sp.q, sp.segs[g]
 	rank, dist, position := "0::float8", "NULL::float8", "0"
 	if q.Text != "" {
 		rank = searchRank
@@ -380,14 +435,10 @@ func (sp *searchPlan) query(g int, after []any, limit int, reach float64) (strin
 	if seg.vital {
 		position = "v.position"
 	}
-	// The association's status is read by a primary-key probe per
-	// candidate (the lateral subquery, kept from being pulled up by OFFSET
-	// 0): otherwise the planner may hash every association to check a few
-	// hundred candidates, 10 ms instead of 1.
-	fmt.Fprintf(b, `WITH hits AS MATERIALIZED (
-SELECT m.id, %s AS rank, %s AS distance_km, %s AS vital_position, m.created_at, m.starts_on
-FROM missions AS m
-LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.association_id OFFSET 0) AS a ON true`, rank, dist, position)
+	// Whether the association is verified is the mission's listable flag
+	// (missionVisibleSQL): no association is read for a candidate.
+	fmt.Fprintf(b, `SELECT %d AS seg, m.id, %s AS rank, %s AS distance_km, %s AS vital_position, m.created_at, m.starts_on
+FROM missions AS m`, g, rank, dist, position)
 	if seg.vital {
 		b.WriteString("\nJOIN vital_categories AS v ON v.code = m.vital_category")
 	}
@@ -401,11 +452,31 @@ LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.associa
 		company = b.arg(sp.tenant)
 	}
 	b.WriteString("\n  AND " + missionVisibleSQL(company))
-	if q.Text != "" {
-		b.WriteString("\n  AND m.search @@ websearch_to_tsquery('app.french_unaccent', ?0)")
+	// A title matching a text without negation is a mission matching it
+	// (search holds the title's words at the same positions): the title
+	// segment leaves the second test out, or the planner, taking the two
+	// for independent, thinks a title match rarer than it is (0.064² for
+	// a word in 6.4 % of the titles) and reads every one of them through
+	// the bitmap instead of walking the newest-first index for a page.
+	// "-word" is websearch's negation; a hyphen within a word only keeps
+	// the test.
+	switch {
+	case q.Text == "" || seg.titled && !strings.Contains(q.Text, "-"):
+	case seg.vital:
+		// The vital missions are a few hundred, read from
+		// missions_open_idx and tested one by one: IS TRUE keeps the
+		// text from being an index condition, which had the planner AND
+		// them with the GIN bitmap of every mission holding the word (19
+		// 728 for fiscalité: 7.6 ms, against 0.5 ms for the test).
+		b.WriteString("\n  AND (m.search @@ " + searchTSQuery + ") IS TRUE")
+	default:
+		b.WriteString("\n  AND m.search @@ " + searchTSQuery)
 	}
 	if len(q.Skills) > 0 {
-		fmt.Fprintf(b, "\n  AND EXISTS (SELECT 1 FROM mission_skills AS ms WHERE ms.mission_id = m.id AND ms.skill = ANY (%s::text[]))", b.arg(pgdialect.Array(q.Skills)))
+		// skill_codes is mission_skills' copy on the mission (migration
+		// 20261202000101): its GIN index and the cause's btree AND their
+		// bitmaps before a mission is read.
+		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.arg(pgdialect.Array(q.Skills)))
 	}
 	if len(q.Causes) > 0 {
 		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes)))
@@ -437,12 +508,9 @@ LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.associa
 		// Missions that are everywhere stay, whatever the radius.
 		fmt.Fprintf(b, "\n  AND (NOT (%s) OR (%s))", searchPlaced, sp.within(b, q.RadiusKM))
 	}
-	exprs, outer := make([]string, len(seg.keys)), make([]string, len(seg.keys))
+	exprs := make([]string, len(seg.keys))
 	for i, k := range seg.keys {
-		exprs[i], outer[i] = searchExpr(k.kind), searchHitColumn[k.kind]
-		if k.desc {
-			outer[i] += " DESC"
-		}
+		exprs[i] = searchExpr(k.kind)
 	}
 	if after != nil {
 		b.WriteString("\n  AND " + searchAfter(b, seg.keys, exprs, after))
@@ -457,9 +525,7 @@ LEFT JOIN LATERAL (SELECT a.status FROM associations AS a WHERE a.id = m.associa
 			b.WriteString(" DESC")
 		}
 	}
-	fmt.Fprintf(b, "\nLIMIT %d)\nSELECT %s, h.distance_km, h.rank, h.vital_position\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
-		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY %s", limit, missionCols, strings.Join(outer, ", "))
-	return b.String(), b.args
+	fmt.Fprintf(b, "\nLIMIT %d", limit)
 }
 
 // within is the condition "a place within km of Near": the bounding box
@@ -472,10 +538,6 @@ func (sp *searchPlan) within(b *searchSQL, km float64) string {
 	}
 	return cond
 }
-
-// searchHitColumn is each sort key as a column of the hits.
-var searchHitColumn = map[searchKeyKind]string{skVital: "h.vital_position", skCreated: "h.created_at", skRank: "h.rank",
-	skStarts: "h.starts_on", skDistance: "h.distance_km", skID: "h.id"}
 
 func searchExpr(k searchKeyKind) string {
 	switch k {
@@ -559,7 +621,9 @@ func searchBox(p catalog.Point, km float64) ([4]float64, bool) {
 // only moves the start of a page, the WHERE clause still decides what the
 // company may see.
 
-const searchCursorVersion = 1
+// Version 2: the text's segments (title matches, then the others) and
+// the rank (the title's match) changed; an older cursor is refused.
+const searchCursorVersion = 2
 
 type searchCursor struct {
 	V int               `json:"v"`
@@ -593,8 +657,8 @@ func searchDate(t *time.Time) string {
 }
 
 func (sp *searchPlan) cursor(r searchRow) string {
-	keys := sp.segs[r.seg].keys
-	c := searchCursor{V: searchCursorVersion, Q: sp.hash, G: r.seg, K: make([]json.RawMessage, len(keys))}
+	keys := sp.segs[r.Seg].keys
+	c := searchCursor{V: searchCursorVersion, Q: sp.hash, G: r.Seg, K: make([]json.RawMessage, len(keys))}
 	for i, k := range keys {
 		var v any
 		switch k.kind {

@@ -160,6 +160,7 @@ func TestSearchTextIsFrench(t *testing.T) {
 		{"BÉNÉVOLAT jardins", "Bénévolat au jardin partagé"}, // plural stemmed, case folded
 		{"atelier numerique", "Aide informatique"},           // plural in the text, singular asked
 		{"cuisine -atelier", ""},                             // websearch syntax: minus excludes
+		{"jardin -arroser", ""},                              // even a word of the description only
 		{"\"comptes de l'atelier\"", "Comptabilité"},         // a phrase
 		{"plomberie", ""},
 	}

@@ -1,0 +1,166 @@
+package campaign
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/matching"
+)
+
+// cacheRig is a Matchmaker whose missions are counted reads that wait for
+// release, whose catalogue version the test sets, and whose cache clock
+// the test moves.
+type cacheRig struct {
+	mm      *Matchmaker
+	reads   atomic.Int32
+	release chan struct{}
+	version atomic.Uint64
+	places  atomic.Int32 // the places left of the missions a read returns
+}
+
+func newCacheRig(t *testing.T) (*cacheRig, *time.Time) {
+	r := &cacheRig{release: make(chan struct{})}
+	r.places.Store(1)
+	missions := func(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
+		r.reads.Add(1)
+		select {
+		case <-r.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return []catalog.Mission{{ID: uuid.New(), Title: "m", Status: catalog.MissionOpen, Format: catalog.Remote,
+			Places: 5, PlacesLeft: int(r.places.Load())}}, nil
+	}
+	r.mm = NewMatchmaker(nil, nil, missions, nil)
+	r.mm.CatalogueVersion = func() (uint64, bool) { return r.version.Load(), true }
+	now := time.Now()
+	clock := &now
+	var mu sync.Mutex
+	old := indexClock
+	indexClock = func() time.Time { mu.Lock(); defer mu.Unlock(); return *clock }
+	t.Cleanup(func() { indexClock = old })
+	return r, clock
+}
+
+// get asks for the index n times at once and returns what each got.
+func (r *cacheRig) get(t *testing.T, c *Campaign, n int) []*matching.Index {
+	t.Helper()
+	out := make([]*matching.Index, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ix, _, err := r.mm.index(context.Background(), c)
+			if err != nil {
+				t.Error(err)
+			}
+			out[i] = ix
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// waitReads waits until n reads of the missions have started.
+func (r *cacheRig) waitReads(t *testing.T, n int32) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); r.reads.Load() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d reads of the missions started; want %d", r.reads.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestIndexBuiltOncePerCampaign: requests arriving together while the
+// index is missing, expired or of an old version share one build, and an
+// index past its TTL keeps being served while its replacement is built.
+func TestIndexBuiltOncePerCampaign(t *testing.T) {
+	// Not parallel: it moves the cache's clock.
+	r, clock := newCacheRig(t)
+	c := &Campaign{ID: uuid.New()}
+
+	// Missing: fifty requests, one read, all served its index.
+	close(r.release)
+	first := r.get(t, c, 50)
+	if n := r.reads.Load(); n != 1 {
+		t.Fatalf("50 requests on an empty cache read the missions %d times; want once", n)
+	}
+	for _, ix := range first {
+		if ix != first[0] {
+			t.Fatal("requests of one build got different indexes")
+		}
+	}
+
+	// Expired by age: served at once, the previous index, while one
+	// build runs in the background.
+	r.release = make(chan struct{})
+	*clock = clock.Add(indexTTL)
+	for _, ix := range r.get(t, c, 50) {
+		if ix != first[0] {
+			t.Fatal("an index past its TTL was not served while its replacement is built")
+		}
+	}
+	r.waitReads(t, 2)
+	close(r.release)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if ix := r.get(t, c, 1)[0]; ix != first[0] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the index built in the background never replaced the expired one")
+		}
+	}
+	if n := r.reads.Load(); n != 2 {
+		t.Fatalf("renewing an expired index read the missions %d times; want once more (2)", n)
+	}
+
+	// A new version of the catalogue: nobody is served the old index;
+	// the requests wait for one build.
+	r.release = make(chan struct{})
+	r.version.Add(1)
+	r.places.Store(4)
+	got := make(chan []*matching.Index)
+	go func() { got <- r.get(t, c, 50) }()
+	r.waitReads(t, 3)
+	select {
+	case <-got:
+		t.Fatal("a request was answered before the index of the new version was built")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(r.release)
+	ixs := <-got
+	if n := r.reads.Load(); n != 3 {
+		t.Fatalf("a new version read the missions %d times for 50 requests; want once more (3)", n)
+	}
+	_, byID, _ := r.mm.index(context.Background(), c)
+	for _, m := range byID {
+		if m.PlacesLeft != 4 {
+			t.Errorf("after a new version: the index holds places left %d; want the new read's 4", m.PlacesLeft)
+		}
+	}
+	for _, ix := range ixs {
+		if ix != ixs[0] {
+			t.Fatal("requests of one build got different indexes")
+		}
+	}
+
+	// Too old to be served (its renewals failing or slow): requests wait.
+	r.release = make(chan struct{})
+	*clock = clock.Add(indexTTL + indexStale)
+	got = make(chan []*matching.Index)
+	go func() { got <- r.get(t, c, 5) }()
+	r.waitReads(t, 4)
+	select {
+	case <-got:
+		t.Fatal("an index older than indexTTL + indexStale was served")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(r.release)
+	<-got
+}
