@@ -33,8 +33,10 @@ type Store interface {
 	// transaction, to be mailed after it.
 	UpdateMission(ctx context.Context, associationID *uuid.UUID, id uuid.UUID, fn func(*Mission) ([]Event, error)) (*Mission, error)
 
-	// PendingEvents returns events not yet mailed, with the addresses of
-	// their mission's managers; MarkNotified records they were.
+	// PendingEvents claims, for a minute, events not yet mailed and not
+	// claimed by another caller, and returns them with the addresses of
+	// their mission's managers; MarkNotified records they were mailed. An
+	// event whose claim runs out unmailed is claimed again.
 	PendingEvents(ctx context.Context, limit int) ([]PendingEvent, error)
 	MarkNotified(ctx context.Context, id uuid.UUID) error
 }

@@ -328,11 +328,19 @@ func (s *CatalogStore) PendingEvents(ctx context.Context, limit int) ([]catalog.
 		Detail    string    `bun:"detail"`
 		Managers  []string  `bun:"managers,array"`
 	}
-	err := s.db.NewRaw(`SELECT e.id, e.mission_id, e.kind, e.detail,
+	// Claimed in one statement: callers at the same moment (every sign-up
+	// that fills a mission, the periodic job) skip each other's events.
+	err := s.db.NewRaw(`WITH claimed AS (
+			UPDATE mission_events SET claimed_until = now() + interval '1 minute'
+			WHERE id IN (SELECT id FROM mission_events
+				WHERE notified_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+				ORDER BY at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+			RETURNING id, mission_id, kind, detail, at)
+		SELECT e.id, e.mission_id, e.kind, e.detail,
 			ARRAY(SELECT ac.email FROM missions m JOIN association_managers am ON am.association_id = m.association_id
 				JOIN accounts ac ON ac.id = am.account_id AND ac.status = 'active'
 				WHERE m.id = e.mission_id ORDER BY ac.email) AS managers
-		FROM mission_events e WHERE e.notified_at IS NULL ORDER BY e.at, e.id LIMIT ?`, limit).Scan(ctx, &rows)
+		FROM claimed e ORDER BY e.at, e.id`, limit).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err)
 	}

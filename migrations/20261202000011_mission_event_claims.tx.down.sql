@@ -1,0 +1,1 @@
+ALTER TABLE mission_events DROP COLUMN claimed_until;
