@@ -46,16 +46,16 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		return tx.NewRaw(`SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
 				p.formats, p.home_lat, p.home_lon, p.radius_km, p.causes,
-				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS skills,
-				ARRAY(SELECT ps.level FROM profile_skills ps WHERE ps.member_id = m.id ORDER BY ps.skill) AS levels,
-				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE pr.member_id = m.id AND pr.campaign_id = ?
+				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE `+ownRows("ps")+` AND ps.member_id = m.id ORDER BY ps.skill) AS skills,
+				ARRAY(SELECT ps.level FROM profile_skills ps WHERE `+ownRows("ps")+` AND ps.member_id = m.id ORDER BY ps.skill) AS levels,
+				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE `+ownRows("pr")+` AND pr.member_id = m.id AND pr.campaign_id = ?
 					AND pr.status = 'declined') AS declined,
-				ARRAY(SELECT pa.mission_id FROM participations pa WHERE pa.member_id = m.id
+				ARRAY(SELECT pa.mission_id FROM participations pa WHERE `+ownRows("pa")+` AND pa.member_id = m.id
 					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held,
-				ARRAY(SELECT pa.campaign_id FROM participations pa WHERE pa.member_id = m.id
+				ARRAY(SELECT pa.campaign_id FROM participations pa WHERE `+ownRows("pa")+` AND pa.member_id = m.id
 					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held_in
-			FROM members m LEFT JOIN profiles p ON p.member_id = m.id
-			WHERE m.status = 'active' AND (?::uuid IS NULL OR m.id = ?) ORDER BY m.id`,
+			FROM members m LEFT JOIN profiles p ON `+ownRows("p")+` AND p.member_id = m.id
+			WHERE `+ownRows("m")+` AND m.status = 'active' AND (?::uuid IS NULL OR m.id = ?) ORDER BY m.id`,
 			c.ID, memberID, memberID).Scan(ctx, &rows)
 	})
 	if err != nil {
