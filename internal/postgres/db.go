@@ -185,6 +185,15 @@ func (db *DB) TenantRead(ctx context.Context, fn func(ctx context.Context, db bu
 	return translate(fn(context.WithValue(ctx, readTenantKey{}, t.ID.String()), db.DB))
 }
 
+// Read is TenantRead for the platform's own tables: no tenant, each
+// statement its own transaction, or the unit's (InTx) inside one.
+func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
+	if tx, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		return translate(fn(ctx, tx))
+	}
+	return translate(fn(ctx, db.DB))
+}
+
 // readTenantKey carries the tenant TenantRead binds its statements to.
 type readTenantKey struct{}
 
@@ -353,11 +362,11 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if last {
 			return c.queryAndCommit(ctx, before, skip, query)
 		}
-		sets, _ := ctx.Value(setsKey{}).(int)
-		return c.query(ctx, before, skip, query, max(sets-1, 0))
 	}
-	if sets, _ := ctx.Value(setsKey{}).(int); sets > 1 && len(args) == 0 {
-		return c.query(ctx, "", 0, query, sets-1)
+	// Read by textRows: a message of several statements (queryEach), or
+	// one sent after another.
+	if sets, _ := ctx.Value(setsKey{}).(int); (before != "" || sets > 1) && len(args) == 0 {
+		return c.query(ctx, before, skip, query, max(sets-1, 0))
 	}
 	if len(args) == 0 {
 		args = simpleProtocol

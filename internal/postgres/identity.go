@@ -280,15 +280,12 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 }
 
 // read runs fn's statements each as its own transaction, bound to the
-// tenant of ctx on the company side (DB.TenantRead).
+// tenant of ctx on the company side (DB.TenantRead, DB.Read).
 func (s *People) read(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
 	if s.tenant {
 		return s.db.TenantRead(ctx, fn)
 	}
-	if tx, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
-		return translate(fn(ctx, tx))
-	}
-	return translate(fn(ctx, s.db.DB))
+	return s.db.Read(ctx, fn)
 }
 
 // EndSession deletes one session.

@@ -45,14 +45,19 @@ func (r *textRows) read(rr *pgconn.ResultReader) error {
 	if err := r.rows.Err(); err != nil {
 		return err
 	}
-	fields := r.rows.FieldDescriptions()
-	r.names = make([]string, len(fields))
-	r.conv = make([]func([]byte) (driver.Value, error), len(fields))
-	for i, fd := range fields {
-		r.names[i] = fd.Name
-		r.conv[i] = valueFunc(r.m, fd.DataTypeOID, fd.Format)
-	}
+	r.names, r.conv = columns(r.m, r.rows.FieldDescriptions())
 	return nil
+}
+
+// columns are a result's column names and their conversions.
+func columns(m *pgtype.Map, fields []pgconn.FieldDescription) ([]string, []func([]byte) (driver.Value, error)) {
+	names := make([]string, len(fields))
+	conv := make([]func([]byte) (driver.Value, error), len(fields))
+	for i, fd := range fields {
+		names[i] = fd.Name
+		conv[i] = valueFunc(m, fd.DataTypeOID, fd.Format)
+	}
+	return names, conv
 }
 
 // HasNextResultSet and NextResultSet give the results of a query of
@@ -175,15 +180,11 @@ type bufferedRows struct {
 }
 
 func bufferRows(m *pgtype.Map, rr *pgconn.ResultReader) (*bufferedRows, error) {
-	fields := rr.FieldDescriptions()
-	b := &bufferedRows{names: make([]string, len(fields))}
-	conv := make([]func([]byte) (driver.Value, error), len(fields))
-	for i, fd := range fields {
-		b.names[i] = fd.Name
-		conv[i] = valueFunc(m, fd.DataTypeOID, fd.Format)
-	}
+	b := &bufferedRows{}
+	var conv []func([]byte) (driver.Value, error)
+	b.names, conv = columns(m, rr.FieldDescriptions())
 	for rr.NextRow() {
-		row := make([]driver.Value, len(fields))
+		row := make([]driver.Value, len(conv))
 		for i, raw := range rr.Values() {
 			if raw == nil {
 				continue
