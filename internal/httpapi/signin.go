@@ -256,19 +256,7 @@ func (s *Server) renderSignUp(c *fiber.Ctx, extra map[string]any) error {
 	d := s.pageData(c, "", map[string]any{"Errors": map[string]string{}, "Domains": t.EmailDomains,
 		"DomainList": "@" + strings.Join(t.EmailDomains, ", @")})
 	d["Title"] = pick(lang(c), "Créer mon compte", "Create my account")
-	if s.deps.SSO != nil {
-		opt, err := s.deps.SSO.SignInOption(c.UserContext())
-		if err != nil {
-			return err
-		}
-		if opt != nil {
-			d["SSO"] = opt
-		}
-	}
-	for k, v := range extra {
-		d[k] = v
-	}
-	return s.render(c, "signup.html", d)
+	return s.renderWayIn(c, "signup.html", d, extra)
 }
 
 // signUpSubmit creates the account from the form; every refused input

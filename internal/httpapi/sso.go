@@ -246,6 +246,12 @@ func (s *Server) ssoSPMetadata(c *fiber.Ctx) error {
 // is the only way in.
 func (s *Server) renderSignIn(c *fiber.Ctx, extra map[string]any) error {
 	d := s.titled(c, "sign_in.title", map[string]any{"Errors": map[string]string{}})
+	return s.renderWayIn(c, "signin.html", d, extra)
+}
+
+// renderWayIn renders a page that lets someone in (sign-in, sign-up): with
+// the company's SSO button when it has one turned on, then extra over d.
+func (s *Server) renderWayIn(c *fiber.Ctx, page string, d, extra map[string]any) error {
 	if s.deps.SSO != nil {
 		opt, err := s.deps.SSO.SignInOption(c.UserContext())
 		if err != nil {
@@ -258,7 +264,7 @@ func (s *Server) renderSignIn(c *fiber.Ctx, extra map[string]any) error {
 	for k, v := range extra {
 		d[k] = v
 	}
-	return s.render(c, "signin.html", d)
+	return s.render(c, page, d)
 }
 
 func (s *Server) ssoPage(c *fiber.Ctx) error {
