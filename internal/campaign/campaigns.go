@@ -553,6 +553,9 @@ type CampaignStore interface {
 	// CampaignMissions lists the missions of a campaign visible to the
 	// company: vital ones first in a crisis, remote ones first when asked.
 	CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error)
+	// CampaignPlaces gives the places left of the missions CampaignMissions
+	// lists, by mission.
+	CampaignPlaces(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error)
 	// CampaignMission is one of those; errs.NotFound for any other.
 	CampaignMission(ctx context.Context, c *Campaign, missionID uuid.UUID) (*catalog.Mission, error)
 	// SanitaryRules are the health ministry's rules shown with vital missions.
@@ -569,6 +572,12 @@ type CampaignStore interface {
 // audience (the allocation's candidates).
 func (s *Service) CampaignMissions(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
 	return s.st.Campaigns.CampaignMissions(ctx, c, limit)
+}
+
+// CampaignPlaces gives the places left of the missions CampaignMissions
+// lists, by mission: all that sign-ups change of them.
+func (s *Service) CampaignPlaces(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error) {
+	return s.st.Campaigns.CampaignPlaces(ctx, c, limit)
 }
 
 // Create makes a draft campaign of the company in the context, from a

@@ -96,6 +96,10 @@ type Matchmaker struct {
 	// server), and whether it knows it: Recommend then ranks against an
 	// index built once per campaign and version (matchcache.go).
 	CatalogueVersion func() (version uint64, known bool)
+	// Places, when set, reads the places left of the campaign's missions
+	// (those missions gives): an index past its TTL is then renewed by
+	// moving its places instead of being built again.
+	Places func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error)
 	// Unit and Audit record who started an allocation in the company's
 	// audit log, with the run's start.
 	Unit    Unit

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -85,7 +86,7 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 		if age >= indexTTL && cache.building[c.ID] == nil {
 			// Renewed in the background; this request, and those
 			// until the new one is ready, rank against this one.
-			mm.startBuild(context.WithoutCancel(ctx), c, version, indexBuildTimeout)
+			mm.startBuild(context.WithoutCancel(ctx), c, version, e, indexBuildTimeout)
 		}
 		if age < indexTTL+indexStale {
 			cache.mu.Unlock()
@@ -96,7 +97,7 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 	// version, joining one under way.
 	b := cache.building[c.ID]
 	if b == nil || b.version != version {
-		b = mm.startBuild(context.WithoutCancel(ctx), c, version, indexBuildTimeout)
+		b = mm.startBuild(context.WithoutCancel(ctx), c, version, nil, indexBuildTimeout)
 	}
 	cache.mu.Unlock()
 	select {
@@ -111,10 +112,12 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 }
 
 // startBuild builds the campaign's index in its own goroutine, then keeps
-// it. The caller holds mm.indexes.mu. The build outlives the request that
-// started it (ctx is not cancelled with it), so that the requests that
-// joined it are not failed by the first one leaving.
-func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint64, timeout time.Duration) *indexBuild {
+// it; given the expired index of the same version, it renews that one's
+// places instead when it can. The caller holds mm.indexes.mu. The build
+// outlives the request that started it (ctx is not cancelled with it), so
+// that the requests that joined it are not failed by the first one
+// leaving.
+func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint64, expired *campaignIndex, timeout time.Duration) *indexBuild {
 	cache := &mm.indexes
 	b := &indexBuild{version: version, done: make(chan struct{})}
 	if cache.building == nil {
@@ -124,7 +127,14 @@ func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint6
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		e, err := mm.buildIndex(ctx, c, version)
+		var e *campaignIndex
+		var err error
+		if expired != nil && expired.version == version && mm.Places != nil {
+			e, err = mm.renewPlaces(ctx, c, expired)
+		}
+		if e == nil {
+			e, err = mm.buildIndex(ctx, c, version)
+		}
 		cache.mu.Lock()
 		b.e, b.err = e, err
 		if cache.building[c.ID] == b {
@@ -161,4 +171,40 @@ func (mm *Matchmaker) buildIndex(ctx context.Context, c *Campaign, version uint6
 		return nil, err
 	}
 	return &campaignIndex{version: version, built: built, ix: matching.NewIndex(MatchingCampaign(c), missions), byID: byID}, nil
+}
+
+// renewPlaces is an expired index with its missions' places left read
+// again. Within one version of the catalogue they are all that moved (a
+// sign-up announces nothing: see indexTTL), and reading them costs a
+// narrow read of the campaign's missions where a build reads them whole
+// and compiles them: the builds every indexTTL were the tail of the
+// recommendations' response times. Nil when the read fails, for a full
+// build to be tried instead.
+func (mm *Matchmaker) renewPlaces(ctx context.Context, c *Campaign, expired *campaignIndex) (*campaignIndex, error) {
+	built := indexClock()
+	places, err := mm.Places(ctx, c, maxMissions)
+	if err != nil {
+		return nil, err
+	}
+	moved := map[string]int{}
+	byID := expired.byID
+	for id, left := range places {
+		key := id.String()
+		m := expired.byID[key]
+		if m == nil || m.PlacesLeft == left {
+			continue
+		}
+		if len(moved) == 0 {
+			byID = maps.Clone(expired.byID) // the expired index's requests still read the old one
+		}
+		moved[key] = left
+		mc := *m
+		mc.PlacesLeft = left
+		byID[key] = &mc
+	}
+	ix := expired.ix
+	if len(moved) > 0 {
+		ix = ix.WithPlaces(moved)
+	}
+	return &campaignIndex{version: expired.version, built: built, ix: ix, byID: byID}, nil
 }

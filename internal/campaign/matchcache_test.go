@@ -22,10 +22,11 @@ type cacheRig struct {
 	release chan struct{}
 	version atomic.Uint64
 	places  atomic.Int32 // the places left of the missions a read returns
+	mission uuid.UUID    // the one mission a read returns
 }
 
 func newCacheRig(t *testing.T) (*cacheRig, *time.Time) {
-	r := &cacheRig{release: make(chan struct{})}
+	r := &cacheRig{release: make(chan struct{}), mission: uuid.New()}
 	r.places.Store(1)
 	missions := func(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
 		r.reads.Add(1)
@@ -34,7 +35,7 @@ func newCacheRig(t *testing.T) (*cacheRig, *time.Time) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return []catalog.Mission{{ID: uuid.New(), Title: "m", Status: catalog.MissionOpen, Format: catalog.Remote,
+		return []catalog.Mission{{ID: r.mission, Title: "m", Status: catalog.MissionOpen, Format: catalog.Remote,
 			Places: 5, PlacesLeft: int(r.places.Load())}}, nil
 	}
 	r.mm = NewMatchmaker(nil, nil, missions, nil)
@@ -163,4 +164,50 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 	}
 	close(r.release)
 	<-got
+}
+
+// TestIndexPastItsTTLIsRenewedByItsPlaces: within one version of the
+// catalogue, an expired index is renewed by reading its missions' places
+// left, not the missions again, and ranks with them: a mission filled
+// meanwhile is no longer recommended.
+func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
+	// Not parallel: it moves the cache's clock.
+	r, clock := newCacheRig(t)
+	var placeReads atomic.Int32
+	r.mm.Places = func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error) {
+		placeReads.Add(1)
+		return map[uuid.UUID]int{r.mission: int(r.places.Load())}, nil
+	}
+	c := &Campaign{ID: uuid.New(), MaxActivePerEmployee: 3}
+	e := &matching.Employee{ID: "e", Format: matching.AnyFormat}
+	close(r.release)
+	first := r.get(t, c, 1)[0]
+	if got := first.Recommend(e, 5); len(got) != 1 {
+		t.Fatalf("the mission with a place left: recommended %v; want it", got)
+	}
+
+	r.places.Store(0) // filled by sign-ups, which announce nothing
+	*clock = clock.Add(indexTTL)
+	var renewed *matching.Index
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if renewed = r.get(t, c, 1)[0]; renewed != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the expired index was never renewed")
+		}
+	}
+	if n, p := r.reads.Load(), placeReads.Load(); n != 1 || p != 1 {
+		t.Fatalf("renewing read the missions %d times and their places %d times; want 1 (the first build) and 1", n, p)
+	}
+	if got := renewed.Recommend(e, 5); len(got) != 0 {
+		t.Fatalf("the mission filled meanwhile is still recommended after the renewal: %v", got)
+	}
+	_, byID, _ := r.mm.index(context.Background(), c)
+	if m := byID[r.mission.String()]; m == nil || m.PlacesLeft != 0 {
+		t.Fatalf("the renewed index shows the mission %+v; want 0 places left", m)
+	}
+	if got := first.Recommend(e, 5); len(got) != 1 {
+		t.Fatal("renewing changed the expired index that requests may still be ranking with")
+	}
 }

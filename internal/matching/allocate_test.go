@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
@@ -278,5 +279,51 @@ func TestAllocationCanBeCancelled(t *testing.T) {
 	}
 	if !reflect.DeepEqual(stages, []string{"candidates", "solve"}) {
 		t.Fatalf("progress stages %v", stages)
+	}
+}
+
+// TestWithPlacesRanksAsANewIndex: an index whose places left were moved
+// (some missions filled, some emptied, some half taken) ranks every
+// employee as an index compiled from the moved missions, and the index it
+// came from still ranks as before.
+func TestWithPlacesRanksAsANewIndex(t *testing.T) {
+	inst := synth.Generate(7, 120, 300, 2)
+	r := rand.New(rand.NewPCG(7, 9))
+	before := matching.NewIndex(inst.Campaign, inst.Missions)
+	moved := slices.Clone(inst.Missions)
+	left := map[string]int{}
+	for i := range moved {
+		m := &moved[i]
+		switch r.IntN(4) {
+		case 0:
+			m.PlacesLeft = 0 // full: no longer recommended
+		case 1:
+			m.PlacesLeft = r.IntN(m.Places + 1) // popularity penalty changes
+		default:
+			continue
+		}
+		left[m.ID] = m.PlacesLeft
+	}
+	patched := before.WithPlaces(left)
+	fresh := matching.NewIndex(inst.Campaign, moved)
+	changed := 0
+	for i := range inst.Employees {
+		e := &inst.Employees[i]
+		got, want := patched.Recommend(e, 20), fresh.Recommend(e, 20)
+		if len(got) != 0 || len(want) != 0 {
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("employee %d: patched index %v\n new index %v", i, got, want)
+			}
+		}
+		old, brute := before.Recommend(e, 20), bruteTopK(inst.Campaign, e, inst.Missions, 20)
+		if (len(old) != 0 || len(brute) != 0) && !reflect.DeepEqual(old, brute) {
+			t.Fatalf("employee %d: the original index changed with its patched copy", i)
+		}
+		if len(old) != len(got) || (len(got) != 0 && !reflect.DeepEqual(old, got)) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Fatal("no employee's ranking moved with the places: the test proves nothing")
 	}
 }

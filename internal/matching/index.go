@@ -137,6 +137,7 @@ type cMission struct {
 	hours      float64
 	start, end int64
 	placesLeft int
+	places     int // total, for the popularity penalty
 }
 
 type cEmployee struct {
@@ -241,13 +242,11 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		cm.geo = toGeo(m.Place)
 		cm.hours = m.HoursPerWeek
 		cm.start, cm.end = unix(m.Start), unix(m.End)
-		cm.placesLeft = m.PlacesLeft
+		cm.placesLeft, cm.places = m.PlacesLeft, m.Places
 		if c.Crisis && m.Vital {
 			ix.vital[i] = VitalBoostPoints
 		}
-		if c.SpreadVolunteers {
-			ix.pop[i] = int(math.Round(PopularityPoints * m.popularity()))
-		}
+		ix.pop[i] = ix.popularityPenalty(cm)
 		clear(famW)
 		var fams []int16
 		for _, s := range m.Skills {
@@ -286,6 +285,38 @@ func NewIndex(c Campaign, missions []Mission) *Index {
 		}
 	}
 	return ix
+}
+
+// popularityPenalty is the points a mission loses for the share of its
+// places already taken, when the campaign spreads volunteers.
+func (ix *Index) popularityPenalty(cm *cMission) int {
+	if !ix.camp.SpreadVolunteers {
+		return 0
+	}
+	m := Mission{Places: cm.places, PlacesLeft: cm.placesLeft}
+	return int(math.Round(PopularityPoints * m.popularity()))
+}
+
+// WithPlaces returns the index with the places left of some missions
+// changed (placesLeft by mission id; missions not in it keep theirs), the
+// index itself unchanged. Places move with every sign-up, and nothing else
+// about a mission: this costs a copy of the per-mission arrays, where
+// NewIndex reads and compiles every mission again.
+func (ix *Index) WithPlaces(placesLeft map[string]int) *Index {
+	n := &Index{camp: ix.camp, dict: ix.dict, ids: ix.ids, byID: ix.byID, skillPost: ix.skillPost,
+		famPost: ix.famPost, open: ix.open, vital: ix.vital, weight: ix.weight, cause: ix.cause, grid: ix.grid,
+		missions: slices.Clone(ix.missions), pop: slices.Clone(ix.pop), bonus: slices.Clone(ix.bonus)}
+	for id, left := range placesLeft {
+		i, ok := ix.byID[id]
+		if !ok {
+			continue
+		}
+		cm := &n.missions[i]
+		cm.placesLeft = left
+		n.pop[i] = n.popularityPenalty(cm)
+		n.bonus[i] = int16(n.vital[i] - n.pop[i])
+	}
+	return n
 }
 
 // familyOf reads the family from a code outside the taxonomy ("it.foo" is

@@ -431,9 +431,41 @@ func (s *CampaignStore) Mailed(ctx context.Context, campaignID uuid.UUID, member
 // missions come first, in their official order, whatever the scope; with
 // remote_first the remote ones come next; then the newest.
 func (s *CampaignStore) CampaignMissions(ctx context.Context, c *campaign.Campaign, limit int) ([]catalog.Mission, error) {
-	t, err := tenants.Require(ctx)
+	where, args, err := campaignMissionsWhere(ctx, c, limit)
 	if err != nil {
 		return nil, err
+	}
+	return (&CatalogStore{db: s.db}).missions(ctx, s.db, where, args...)
+}
+
+// CampaignPlaces reads the places left of the missions CampaignMissions
+// lists, and nothing else of them: what a sign-up moves between two
+// versions of the catalogue.
+func (s *CampaignStore) CampaignPlaces(ctx context.Context, c *campaign.Campaign, limit int) (map[uuid.UUID]int, error) {
+	where, args, err := campaignMissionsWhere(ctx, c, limit)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID         uuid.UUID
+		PlacesLeft int
+	}
+	if err := s.db.NewRaw(`SELECT m.id, m.places_left FROM missions m WHERE `+where, args...).Scan(ctx, &rows); err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.PlacesLeft
+	}
+	return out, nil
+}
+
+// campaignMissionsWhere is the condition and order of CampaignMissions
+// (alias m), for the company in the context.
+func campaignMissionsWhere(ctx context.Context, c *campaign.Campaign, limit int) (string, []any, error) {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return "", nil, err
 	}
 	scope, scopeArgs := campaignScopeSQL(c)
 	args := append([]any{t.ID}, scopeArgs...)
@@ -445,8 +477,7 @@ func (s *CampaignStore) CampaignMissions(ctx context.Context, c *campaign.Campai
 		order += "(m.format <> 'remote'), "
 	}
 	args = append(args, limit)
-	return (&CatalogStore{db: s.db}).missions(ctx, s.db, visibleSQL+" AND "+scope+
-		" ORDER BY "+order+"m.created_at DESC, m.id LIMIT ?", args...)
+	return visibleSQL + " AND " + scope + " ORDER BY " + order + "m.created_at DESC, m.id LIMIT ?", args, nil
 }
 
 // CampaignMission is one mission of CampaignMissions: the same two rules

@@ -151,3 +151,45 @@ func TestTemplatesInUseAreNotDeleted(t *testing.T) {
 }
 
 func ptrInt(n int) *int { return &n }
+
+// TestCampaignPlacesAreThoseOfTheCampaignsMissions: the places read that
+// renews a campaign's recommendations covers the missions the campaign
+// lists, no more (another company's private mission), and follows a
+// sign-up's move of places left.
+func TestCampaignPlacesAreThoseOfTheCampaignsMissions(t *testing.T) {
+	env := pgtest.New(t)
+	f := newCampaignFixture(t, env, nil)
+	_, mission := associationWithMission(t, env)
+	_, private := associationWithMission(t, env)
+	other := uuid.New()
+	f.exec(`UPDATE missions SET visibility = 'listed', visible_to = ARRAY[?::uuid] WHERE id = ?`, other, private)
+	store := postgres.NewCampaignStore(env.App)
+	cs, err := store.Campaigns(f.ctx(), campaign.CampaignFilter{ID: &f.campaign})
+	if err != nil || len(cs) != 1 {
+		t.Fatal(cs, err)
+	}
+	c := &cs[0]
+	f.exec(`UPDATE missions SET places_left = 2 WHERE id = ?`, mission)
+	listed, err := store.CampaignMissions(f.ctx(), c, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	places, err := store.CampaignPlaces(f.ctx(), c, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(places) != len(listed) {
+		t.Fatalf("places of %d missions; the campaign lists %d", len(places), len(listed))
+	}
+	for _, m := range listed {
+		if left, ok := places[m.ID]; !ok || left != m.PlacesLeft {
+			t.Errorf("mission %s: places read %d (%v); listed with %d", m.ID, left, ok, m.PlacesLeft)
+		}
+	}
+	if places[mission] != 2 {
+		t.Errorf("the mission with 2 places left reads %d", places[mission])
+	}
+	if _, ok := places[private]; ok {
+		t.Error("another company's private mission is among the campaign's places")
+	}
+}
