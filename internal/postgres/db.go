@@ -216,22 +216,45 @@ func CommitWith(ctx context.Context) context.Context {
 
 type commitKey struct{}
 
-// setsKey carries the number of statements of a query sent by queryEach.
-type setsKey struct{}
+// part is one statement of a round trip, with its bind parameters, if
+// any ($1, $2 …).
+type part struct {
+	sql  string
+	args []any
+}
 
-// queryEach sends queries in one round trip and scans the rows of each
+// partsKey carries the statements queryEach sends in one round trip.
+type partsKey struct{}
+
+// queryEach sends statements in one round trip and scans the rows of each
 // into the dest of the same rank (a pointer to a slice, or to a struct for
 // at most one row). Each statement begins when the one before it has
 // finished and, under READ COMMITTED, takes its own snapshot then: a row
 // lock that the first waited for is held, and what its holder committed is
-// seen, when the second reads.
-func (db *DB) queryEach(ctx context.Context, tx bun.Tx, queries []*bun.RawQuery, dests ...any) error {
-	texts := make([]string, len(queries))
-	for i, q := range queries {
-		texts[i] = q.String()
+// seen, when the second reads. Statements with bind parameters go
+// prepared (see exchange).
+func (db *DB) queryEach(ctx context.Context, tx bun.Tx, parts []part, dests ...any) error {
+	texts := make([]string, len(parts))
+	var args []any
+	for i, p := range parts {
+		texts[i] = db.withValues(p.sql, p.args)
+		args = append(args, p.args...)
 	}
-	// Through bun, for its hooks (tracing, tests), which see one query.
-	rows, err := tx.QueryContext(context.WithValue(ctx, setsKey{}, len(queries)), strings.Join(texts, ";\n"))
+	// The hooks (tracing, tests) see one query: the statements with their
+	// values written in, one a line end after a semicolon.
+	ev := &bun.QueryEvent{DB: db.DB, Query: strings.Join(texts, ";\n"), QueryArgs: args, StartTime: time.Now()}
+	for _, h := range db.hooks {
+		ctx = h.BeforeQuery(ctx, ev)
+	}
+	ev.Err = db.scanEach(context.WithValue(ctx, partsKey{}, parts), tx, parts, dests)
+	for _, h := range slices.Backward(db.hooks) {
+		h.AfterQuery(ctx, ev)
+	}
+	return ev.Err
+}
+
+func (db *DB) scanEach(ctx context.Context, tx bun.Tx, parts []part, dests []any) error {
+	rows, err := tx.Tx.QueryContext(ctx, parts[0].sql)
 	if err != nil {
 		return err
 	}
@@ -241,7 +264,7 @@ func (db *DB) queryEach(ctx context.Context, tx bun.Tx, queries []*bun.RawQuery,
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			return fmt.Errorf("postgres: statement %d of %d returned no result", i+1, len(queries))
+			return fmt.Errorf("postgres: statement %d of %d returned no result", i+1, len(parts))
 		}
 		if err := db.scanSet(ctx, rows, dest); err != nil {
 			return err
@@ -373,7 +396,7 @@ func pgxConn(driverConn any) *pgx.Conn { return driverConn.(*conn).Conn.Conn() }
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 var (
-	errStatementArgs = errors.New("postgres: a tenant read, a transaction's first or last statement takes no bind parameters")
+	errStatementArgs = errors.New("postgres: a tenant read runs no statement with bind parameters but a query")
 	errAfterCommit   = errors.New("postgres: a statement after the one sent with the COMMIT (CommitWith)")
 )
 
@@ -401,40 +424,35 @@ func (c *conn) before(ctx context.Context) (string, int, error) {
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	parts, many := ctx.Value(partsKey{}).([]part) // queryEach's
+	if !many {
+		parts = []part{{sql: query, args: values(args)}}
+	}
 	before, skip, err := c.before(ctx)
 	if err != nil {
 		return nil, err
 	}
 	last, _ := ctx.Value(commitKey{}).(bool)
 	last = last && c.inTx
-	if before != "" || last {
-		if len(args) > 0 && (c.inTx || last) {
-			if last {
-				return nil, errStatementArgs
-			}
-			// A first statement with parameters (River's): the BEGIN
-			// goes on its own.
-			if err := c.sendPending(ctx); err != nil {
-				return nil, err
-			}
-			return c.Conn.QueryContext(ctx, query, args)
+	switch {
+	case before == "" && !last && !many:
+		// A statement on its own: pgx's driver (prepared when it has
+		// bind parameters).
+		if len(args) == 0 {
+			args = simpleProtocol
 		}
-		if last {
-			return c.queryAndCommit(ctx, before, skip, query)
-		}
+		return c.Conn.QueryContext(ctx, query, args)
+	case !c.inTx && len(parts) == 1 && len(parts[0].args) > 0:
+		return c.readPrepared(ctx, parts[0])
+	case last:
+		return c.queryAndCommit(ctx, before, skip, parts)
 	}
-	if before != "" && !c.inTx && len(args) > 0 {
-		return c.readPrepared(ctx, query, args)
+	// Read by textRows: the results after before's, in order.
+	mrr, rr, err := c.exchange(ctx, before, skip, parts, "")
+	if err != nil {
+		return nil, err
 	}
-	// Read by textRows: a message of several statements (queryEach), or
-	// one sent after another.
-	if sets, _ := ctx.Value(setsKey{}).(int); (before != "" || sets > 1) && len(args) == 0 {
-		return c.query(ctx, before, skip, query, max(sets-1, 0))
-	}
-	if len(args) == 0 {
-		args = simpleProtocol
-	}
-	return c.Conn.QueryContext(ctx, query, args)
+	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, len(parts)-1)
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -445,16 +463,10 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if before == "" {
 		return c.Conn.ExecContext(ctx, query, args)
 	}
-	if len(args) > 0 {
-		if !c.inTx {
-			return nil, errStatementArgs
-		}
-		if err := c.sendPending(ctx); err != nil {
-			return nil, err
-		}
-		return c.Conn.ExecContext(ctx, query, args)
+	if len(args) > 0 && !c.inTx {
+		return nil, errStatementArgs // a tenant read writes nothing
 	}
-	mrr, rr, err := c.exchange(ctx, before, skip, query, "")
+	mrr, rr, err := c.exchange(ctx, before, skip, []part{{sql: query, args: values(args)}}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -468,14 +480,13 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return driver.RowsAffected(tag.RowsAffected()), nil
 }
 
-// query sends query after before, as exchange, and answers its result,
-// then the results of the sets statements after it.
-func (c *conn) query(ctx context.Context, before string, skip int, query string, sets int) (driver.Rows, error) {
-	mrr, rr, err := c.exchange(ctx, before, skip, query, "")
-	if err != nil {
-		return nil, err
+// values are the values of database/sql's arguments.
+func values(args []driver.NamedValue) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a.Value
 	}
-	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, sets)
+	return out
 }
 
 // setTenant binds the tenant for the rest of the implicit transaction:
@@ -490,7 +501,7 @@ const setTenant = "SELECT set_config('app.tenant_id', $1, true)"
 // first time only), then neither is parsed nor planned anew: the profile's
 // read, measured with pgbench against the simple query's SET LOCAL and
 // SELECT, went from about 3 800 to 10 800 a second.
-func (c *conn) readPrepared(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+func (c *conn) readPrepared(ctx context.Context, p part) (driver.Rows, error) {
 	pc := c.Conn.Conn()
 	if pc.IsClosed() {
 		return nil, driver.ErrBadConn
@@ -500,22 +511,11 @@ func (c *conn) readPrepared(ctx context.Context, query string, args []driver.Nam
 	if err != nil {
 		return nil, err
 	}
-	sd, err := pc.Prepare(ctx, query, query)
-	if err != nil {
-		return nil, err
-	}
-	values := make([]any, len(args))
-	for i, a := range args {
-		values[i] = a.Value
-	}
-	var eqb pgx.ExtendedQueryBuilder
-	if err := eqb.Build(pc.TypeMap(), sd, values); err != nil {
-		return nil, err
-	}
 	b := &pgconn.Batch{}
 	b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
-	// Results in text, which textRows converts as pgx's driver does.
-	b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, nil)
+	if err := c.addPrepared(ctx, b, p); err != nil {
+		return nil, err
+	}
 	mrr, rr, err := skipResults(pc.PgConn().ExecBatch(ctx, b), 1)
 	if err != nil {
 		return nil, err
@@ -523,32 +523,70 @@ func (c *conn) readPrepared(ctx context.Context, query string, args []driver.Nam
 	return newTextRows(pc.TypeMap(), mrr, rr, 0)
 }
 
-// sendPending sends a BEGIN not sent yet, on its own.
-func (c *conn) sendPending(ctx context.Context) error {
-	begin := c.pending
-	c.pending = ""
-	_, err := c.Conn.Conn().Exec(ctx, begin)
-	return err
-}
-
-// exchange sends before (answering skip results), query and after as one
-// simple query, reads before's results and returns the reader of query's;
-// the caller reads it, then closes mrr, which reads after's. A pending
-// BEGIN counts as sent from here on: if it failed, so does the statement.
-func (c *conn) exchange(ctx context.Context, before string, skip int, query, after string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
+// exchange sends before (answering skip results), the statements and
+// after in one round trip, reads before's results and returns the reader
+// of the first statement's; the caller reads it and the next ones, then
+// closes mrr, which reads after's. Statements without bind parameters go
+// as one simple query; when one has some, all go as a batch of prepared
+// statements (Parse once per connection, then Bind, Execute … Sync), so
+// that PostgreSQL does not parse and plan them again: that was more than
+// half of its time in a sign-up. A pending BEGIN counts as sent from here
+// on: if it failed, so does the statement.
+func (c *conn) exchange(ctx context.Context, before string, skip int, parts []part, after string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
 	pc := c.Conn.Conn()
 	if pc.IsClosed() {
 		return nil, nil, driver.ErrBadConn
 	}
-	sql := query
+	prepared := false
+	texts := make([]string, 0, len(parts)+2)
 	if before != "" {
-		sql = before + ";\n" + sql
+		texts = append(texts, before)
+	}
+	for _, p := range parts {
+		texts = append(texts, p.sql)
+		prepared = prepared || len(p.args) > 0
 	}
 	if after != "" {
-		sql += ";\n" + after
+		texts = append(texts, after)
+	}
+	if !prepared {
+		c.pending = ""
+		return skipResults(pc.PgConn().Exec(ctx, strings.Join(texts, ";\n")), skip)
+	}
+	b := &pgconn.Batch{}
+	if before != "" {
+		// BEGIN and SET LOCAL: text of ours, with no parameters.
+		for stmt := range strings.SplitSeq(before, ";") {
+			b.ExecParams(strings.TrimSpace(stmt), nil, nil, nil, nil)
+		}
+	}
+	for _, p := range parts {
+		if err := c.addPrepared(ctx, b, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	if after != "" {
+		b.ExecParams(after, nil, nil, nil, nil)
 	}
 	c.pending = ""
-	return skipResults(pc.PgConn().Exec(ctx, sql), skip)
+	return skipResults(pc.PgConn().ExecBatch(ctx, b), skip)
+}
+
+// addPrepared adds p to b as a statement prepared on this connection
+// (prepared now if it is not yet: a round trip, once), its results in
+// text, which textRows converts as pgx's driver does.
+func (c *conn) addPrepared(ctx context.Context, b *pgconn.Batch, p part) error {
+	pc := c.Conn.Conn()
+	sd, err := pc.Prepare(ctx, p.sql, p.sql)
+	if err != nil {
+		return err
+	}
+	var eqb pgx.ExtendedQueryBuilder
+	if err := eqb.Build(pc.TypeMap(), sd, p.args); err != nil {
+		return err
+	}
+	b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, nil)
+	return nil
 }
 
 // skipResults reads the first skip results of mrr (the statements sent
@@ -586,8 +624,11 @@ func skipResults(mrr *pgconn.MultiResultReader, skip int) (*pgconn.MultiResultRe
 // result the caller would take for done. A failed query leaves the
 // transaction open and aborted (the COMMIT after it is not run), for the
 // usual ROLLBACK.
-func (c *conn) queryAndCommit(ctx context.Context, before string, skip int, query string) (driver.Rows, error) {
-	mrr, rr, err := c.exchange(ctx, before, skip, query, "COMMIT")
+func (c *conn) queryAndCommit(ctx context.Context, before string, skip int, parts []part) (driver.Rows, error) {
+	if len(parts) != 1 {
+		return nil, errors.New("postgres: one statement goes with the COMMIT")
+	}
+	mrr, rr, err := c.exchange(ctx, before, skip, parts, "COMMIT")
 	if err != nil {
 		return nil, err
 	}

@@ -256,10 +256,10 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 	// transaction: a request whose session is not cached costs one round
 	// trip, and one more when the session is extended (once a minute).
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
-		return db.NewRaw(fmt.Sprintf(`SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale,
+		return s.db.selectArgs(ctx, db, &rows, fmt.Sprintf(`SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale,
 				se.expires_at AS session_expires_at
 			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active'
-			WHERE se.token_hash = ? AND se.expires_at > now()`, s.cols, s.sessions, s.people, s.fk), hash).Scan(ctx, &rows)
+			WHERE se.token_hash = $1 AND se.expires_at > now()`, s.cols, s.sessions, s.people, s.fk), hash)
 	})
 	if err != nil {
 		return nil, time.Time{}, err

@@ -80,11 +80,12 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 			StartsAt   *time.Time `bun:"starts_at"`
 			EndsAt     *time.Time `bun:"ends_at"`
 		}
-		err := s.db.queryEach(ctx, tx, []*bun.RawQuery{readForApply(tx, memberID, in.CampaignID, in.MissionID),
-			tx.NewRaw(`SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
+		err := s.db.queryEach(ctx, tx, []part{readForApply(memberID, in.CampaignID, in.MissionID), {
+			sql: `SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
 			FROM participations p JOIN missions m ON m.id = p.mission_id
 			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
-			WHERE `+ownRows("p")+` AND p.member_id = ? AND p.status IN `+liveStatuses, memberID)}, &reads, &live)
+			WHERE ` + ownRows("p") + ` AND p.member_id = $1 AND p.status IN ` + liveStatuses,
+			args: []any{memberID}}}, &reads, &live)
 		if err != nil {
 			return err
 		}
@@ -140,26 +141,26 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		}
 		// Sent with the COMMIT: the mission's row is locked for this
 		// statement and the commit, not for one more round trip.
-		err = tx.NewRaw(`WITH taken AS (
+		err = s.db.selectArgs(CommitWith(ctx), tx, &rows, `WITH taken AS (
 				UPDATE missions SET places_left = places_left - 1,
 					status = CASE WHEN places_left = 1 THEN 'full' ELSE status END, updated_at = now()
-				WHERE id = ? AND status = 'open' AND places_left > 0
+				WHERE id = $1 AND status = 'open' AND places_left > 0
 				RETURNING places_left
 			), event AS (
 				INSERT INTO mission_events (id, mission_id, kind)
-				SELECT ?, ?, CASE places_left WHEN 0 THEN 'full' ELSE 'almost_full' END FROM taken WHERE places_left <= 1
+				SELECT $2::uuid, $1::uuid, CASE places_left WHEN 0 THEN 'full' ELSE 'almost_full' END FROM taken WHERE places_left <= 1
 				RETURNING id
 			)
 			INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status, motivation,
 				sanitary_ack_at, answer_by)
-			SELECT app.current_tenant_id(), ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT FROM taken) THEN 'pending' ELSE 'waiting' END,
-				?, ?, CASE WHEN EXISTS (SELECT FROM taken) THEN ?::timestamptz END
+			SELECT app.current_tenant_id(), $3::uuid, $4::uuid, $5::uuid, $1::uuid, $6::uuid,
+				CASE WHEN EXISTS (SELECT FROM taken) THEN 'pending' ELSE 'waiting' END,
+				$7::text, $8::timestamptz, CASE WHEN EXISTS (SELECT FROM taken) THEN $9::timestamptz END
 			WHERE EXISTS (SELECT FROM taken)
-				OR (?::boolean AND EXISTS (SELECT FROM missions WHERE id = ? AND status IN ('open', 'full')))
+				OR ($10::boolean AND EXISTS (SELECT FROM missions WHERE id = $1 AND status IN ('open', 'full')))
 			RETURNING status, created_at, EXISTS (SELECT FROM event) AS noted`,
-			m.ID, uuid.Must(uuid.NewV7()), m.ID,
-			p.ID, p.CampaignID, p.MemberID, p.MissionID, p.SlotID, p.Motivation, p.SanitaryAckAt, answerBy,
-			in.WaitingList, m.ID).Scan(CommitWith(ctx), &rows)
+			m.ID, uuid.Must(uuid.NewV7()), p.ID, p.CampaignID, p.MemberID, p.SlotID, p.Motivation, p.SanitaryAckAt, answerBy,
+			in.WaitingList)
 		if err != nil {
 			return err
 		}
@@ -236,8 +237,8 @@ func (r *applyRead) mission() *missionLock { return &r.missionLock }
 
 // readForApply locks the member's row and reads the campaign, the mission
 // (not locked) and its slots; appliedRead says which of them is missing.
-func readForApply(tx bun.Tx, memberID, campaignID, missionID uuid.UUID) *bun.RawQuery {
-	return tx.NewRaw(`SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
+func readForApply(memberID, campaignID, missionID uuid.UUID) part {
+	return part{sql: `SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
 			c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
 			c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
 			m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
@@ -246,10 +247,10 @@ func readForApply(tx bun.Tx, memberID, campaignID, missionID uuid.UUID) *bun.Raw
 			coalesce((SELECT json_agg(json_build_object('ID', sl.id, 'StartsAt', sl.starts_at, 'EndsAt', sl.ends_at) ORDER BY sl.starts_at)
 				FROM mission_slots sl WHERE sl.mission_id = m.id)::text, '') AS slots
 		FROM members mb
-		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = ?
-		LEFT JOIN missions m ON m.id = ?
+		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = $2
+		LEFT JOIN missions m ON m.id = $3
 		LEFT JOIN associations a ON a.id = m.association_id
-		WHERE `+ownRows("mb")+` AND mb.id = ? FOR NO KEY UPDATE OF mb`, campaignID, missionID, memberID)
+		WHERE ` + ownRows("mb") + ` AND mb.id = $1 FOR NO KEY UPDATE OF mb`, args: []any{memberID, campaignID, missionID}}
 }
 
 // appliedRead is readForApply's row, or errs.NotFound naming the first
