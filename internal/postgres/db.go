@@ -234,23 +234,24 @@ type partsKey struct{}
 // seen, when the second reads. Statements with bind parameters go
 // prepared (see exchange).
 func (db *DB) queryEach(ctx context.Context, tx bun.Tx, parts []part, dests ...any) error {
-	texts := make([]string, len(parts))
-	var args []any
+	// The hooks (tracing, tests) see each statement, with its values
+	// written in as bun would have sent it.
+	evs := make([]*bun.QueryEvent, len(parts))
 	for i, p := range parts {
-		texts[i] = db.withValues(p.sql, p.args)
-		args = append(args, p.args...)
+		evs[i] = &bun.QueryEvent{DB: db.DB, QueryTemplate: p.sql, Query: db.withValues(p.sql, p.args), QueryArgs: p.args,
+			StartTime: time.Now()}
+		for _, h := range db.hooks {
+			ctx = h.BeforeQuery(ctx, evs[i])
+		}
 	}
-	// The hooks (tracing, tests) see one query: the statements with their
-	// values written in, one a line end after a semicolon.
-	ev := &bun.QueryEvent{DB: db.DB, Query: strings.Join(texts, ";\n"), QueryArgs: args, StartTime: time.Now()}
-	for _, h := range db.hooks {
-		ctx = h.BeforeQuery(ctx, ev)
+	err := db.scanEach(context.WithValue(ctx, partsKey{}, parts), tx, parts, dests)
+	for _, ev := range evs {
+		ev.Err = err
+		for _, h := range slices.Backward(db.hooks) {
+			h.AfterQuery(ctx, ev)
+		}
 	}
-	ev.Err = db.scanEach(context.WithValue(ctx, partsKey{}, parts), tx, parts, dests)
-	for _, h := range slices.Backward(db.hooks) {
-		h.AfterQuery(ctx, ev)
-	}
-	return ev.Err
+	return err
 }
 
 func (db *DB) scanEach(ctx context.Context, tx bun.Tx, parts []part, dests []any) error {

@@ -102,6 +102,18 @@ func (s *People) tenantVal() string {
 	return ""
 }
 
+// own is ownRows for a company's table under alias a ("true" on the
+// platform's side): row-level security ORs the company's policy with an
+// association's view of its applicants, and a statement that does not say
+// its company itself gets a plan that computes that view (4.5 ms for a
+// role lookup prepared once, against 0.1 ms).
+func (s *People) own(a string) string {
+	if s.tenant {
+		return ownRows(a)
+	}
+	return "true"
+}
+
 func (s *People) one(ctx context.Context, tx bun.IDB, where string, arg any, lock bool) (*identity.Person, error) {
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s", s.cols, s.people, where)
 	if lock {
@@ -258,8 +270,9 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		return s.db.selectArgs(ctx, db, &rows, fmt.Sprintf(`SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale,
 				se.expires_at AS session_expires_at
-			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active'
-			WHERE se.token_hash = $1 AND se.expires_at > now()`, s.cols, s.sessions, s.people, s.fk), hash)
+			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active' AND %[5]s
+			WHERE se.token_hash = $1 AND se.expires_at > now() AND %[6]s`, s.cols, s.sessions, s.people, s.fk,
+			s.own(s.people), s.own("se")), hash)
 	})
 	if err != nil {
 		return nil, time.Time{}, err

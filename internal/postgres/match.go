@@ -43,20 +43,14 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 		Held       []uuid.UUID `bun:"held,array"`
 		HeldIn     []uuid.UUID `bun:"held_in,array"`
 	}
+	// One employee (recommendations, at every request) goes with bind
+	// parameters, prepared once; the whole company (an allocation) with
+	// its values written in, planned for the company's size.
 	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
-		return tx.NewRaw(`SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
-				p.formats, p.home_lat, p.home_lon, p.radius_km, p.causes,
-				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE `+ownRows("ps")+` AND ps.member_id = m.id ORDER BY ps.skill) AS skills,
-				ARRAY(SELECT ps.level FROM profile_skills ps WHERE `+ownRows("ps")+` AND ps.member_id = m.id ORDER BY ps.skill) AS levels,
-				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE `+ownRows("pr")+` AND pr.member_id = m.id AND pr.campaign_id = ?
-					AND pr.status = 'declined') AS declined,
-				ARRAY(SELECT pa.mission_id FROM participations pa WHERE `+ownRows("pa")+` AND pa.member_id = m.id
-					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held,
-				ARRAY(SELECT pa.campaign_id FROM participations pa WHERE `+ownRows("pa")+` AND pa.member_id = m.id
-					AND pa.status IN `+liveStatuses+` ORDER BY pa.id) AS held_in
-			FROM members m LEFT JOIN profiles p ON `+ownRows("p")+` AND p.member_id = m.id
-			WHERE `+ownRows("m")+` AND m.status = 'active' AND (?::uuid IS NULL OR m.id = ?) ORDER BY m.id`,
-			c.ID, memberID, memberID).Scan(ctx, &rows)
+		if memberID != nil {
+			return s.db.selectArgs(ctx, tx, &rows, candidatesSQL("$1")+` AND m.id = $2`, c.ID, *memberID)
+		}
+		return tx.NewRaw(candidatesSQL("?")+` ORDER BY m.id`, c.ID).Scan(ctx, &rows)
 	})
 	if err != nil {
 		return nil, err
@@ -81,6 +75,23 @@ func (s *MatchStore) Candidates(ctx context.Context, c *campaign.Campaign, membe
 		out = append(out, campaign.Candidate{MemberID: r.ID, Profile: *p, Declined: r.Declined, Live: live})
 	}
 	return out, nil
+}
+
+// candidatesSQL reads a company's active members with their profiles and
+// what they hold (alias m), for the campaign of campaignParam.
+func candidatesSQL(campaignParam string) string {
+	return `SELECT m.id, m.department, m.site, p.member_id IS NOT NULL AS saved, p.hours_per_week::float8 AS hours_per_week,
+				p.formats, p.home_lat, p.home_lon, p.radius_km, p.causes,
+				ARRAY(SELECT ps.skill FROM profile_skills ps WHERE ` + ownRows("ps") + ` AND ps.member_id = m.id ORDER BY ps.skill) AS skills,
+				ARRAY(SELECT ps.level FROM profile_skills ps WHERE ` + ownRows("ps") + ` AND ps.member_id = m.id ORDER BY ps.skill) AS levels,
+				ARRAY(SELECT pr.mission_id FROM proposals pr WHERE ` + ownRows("pr") + ` AND pr.member_id = m.id AND pr.campaign_id = ` + campaignParam + `
+					AND pr.status = 'declined') AS declined,
+				ARRAY(SELECT pa.mission_id FROM participations pa WHERE ` + ownRows("pa") + ` AND pa.member_id = m.id
+					AND pa.status IN ` + liveStatuses + ` ORDER BY pa.id) AS held,
+				ARRAY(SELECT pa.campaign_id FROM participations pa WHERE ` + ownRows("pa") + ` AND pa.member_id = m.id
+					AND pa.status IN ` + liveStatuses + ` ORDER BY pa.id) AS held_in
+			FROM members m LEFT JOIN profiles p ON ` + ownRows("p") + ` AND p.member_id = m.id
+			WHERE ` + ownRows("m") + ` AND m.status = 'active'`
 }
 
 const runCols = `id, campaign_id, status, stage, done, total, employees, missions, pairs, total_score, proposals, error, started_at, finished_at`

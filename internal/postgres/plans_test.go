@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -24,17 +25,53 @@ type recordKey struct{}
 
 func (recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
+// recorded is a statement as it ran: with its values written in, or with
+// bind parameters, prepared once and run with a generic plan (the plan
+// PostgreSQL keeps for it after a few runs, which knows no value).
+type recorded struct {
+	sql  string
+	args []any // bind parameters ($1 …) of sql, if any
+}
+
 func (recorder) AfterQuery(ctx context.Context, ev *bun.QueryEvent) {
-	if qs, ok := ctx.Value(recordKey{}).(*[]string); ok && ev.Err == nil {
+	if qs, ok := ctx.Value(recordKey{}).(*[]recorded); ok && ev.Err == nil {
+		if len(ev.QueryArgs) > 0 && strings.Contains(ev.QueryTemplate, "$1") {
+			if q := strings.TrimSpace(ev.QueryTemplate); strings.HasPrefix(q, "SELECT") {
+				*qs = append(*qs, recorded{q, ev.QueryArgs})
+			}
+			return
+		}
 		// Statements sent together in one round trip come as one query,
 		// one statement a line end after a semicolon.
 		for _, q := range strings.Split(ev.Query, ";\n") {
 			q = strings.TrimSpace(q)
 			if strings.HasPrefix(q, "SELECT") && !strings.HasPrefix(q, "SELECT set_config") {
-				*qs = append(*qs, q)
+				*qs = append(*qs, recorded{sql: q})
 			}
 		}
 	}
+}
+
+// explainRecorded explains q in tx as it ran (see recorded).
+func explainRecorded(ctx context.Context, tx bun.Tx, q recorded) (string, error) {
+	var out string
+	if len(q.args) == 0 {
+		err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+q.sql).Scan(ctx, &out)
+		return out, err
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, "PREPARE recorded AS "+q.sql); err != nil {
+		return "", err
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.args)), ", ")
+	err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE recorded("+marks+")", q.args...).Scan(ctx, &out)
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, "DEALLOCATE recorded")
+	return out, err
 }
 
 // The hot queries of the request path read a few pages of a table of
@@ -81,6 +118,7 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 	}
 	type company struct {
 		ctx      context.Context
+		tenant   uuid.UUID
 		campaign uuid.UUID
 		member   uuid.UUID
 	}
@@ -93,7 +131,7 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 		if err := postgres.NewTenantStore(db).Create(ctx, tn); err != nil {
 			t.Fatal(err)
 		}
-		co := company{ctx: tenants.NewContext(ctx, tn), campaign: uuid.Must(uuid.NewV7())}
+		co := company{ctx: tenants.NewContext(ctx, tn), tenant: tn.ID, campaign: uuid.Must(uuid.NewV7())}
 		err = db.TenantTx(co.ctx, func(ctx context.Context, tx bun.Tx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, max_active_per_employee)
 				VALUES (app.current_tenant_id(), ?, 'Drive', current_date, current_date + 60, 'active', 5)`, co.campaign); err != nil {
@@ -125,6 +163,15 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	co7 := cos[7]
+	sessionHash := []byte("a session of the plans' test")
+	if err := db.TenantTx(co7.ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO member_sessions (tenant_id, token_hash, member_id, expires_at)
+			VALUES (app.current_tenant_id(), ?, ?, now() + interval '1 hour')`, sessionHash, co7.member)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	signups := postgres.NewParticipationStore(db)
 	people := postgres.NewMemberDirectory(db)
 	co := cos[7]
@@ -151,13 +198,31 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 			_, err := people.List(ctx)
 			return err
 		}},
+		{"a session not cached", nil, func(ctx context.Context) error {
+			_, err := people.Session(ctx, sessionHash, time.Now().Add(time.Hour))
+			return err
+		}},
+		{"an employee's profile for recommendations", nil, func(ctx context.Context) error {
+			cands, err := postgres.NewMatchStore(db).Candidates(ctx, &campaign.Campaign{ID: co.campaign}, &co.member)
+			if err == nil && len(cands) != 1 {
+				err = fmt.Errorf("%d candidates for one member", len(cands))
+			}
+			return err
+		}},
+		{"roles in the company", nil, func(ctx context.Context) error {
+			roles, err := postgres.NewRoleSource(db).Roles(ctx, co.member.String(), "tenant:"+co.tenant.String())
+			if err == nil && len(roles) == 0 {
+				err = fmt.Errorf("no role for the member")
+			}
+			return err
+		}},
 		{"applicants of a mission", &associationIDs[3], func(ctx context.Context) error {
 			_, err := signups.OfAssociation(ctx, associationIDs[3], &missionIDs[3], "")
 			return err
 		}},
 	}
 	for _, op := range ops {
-		var qs []string
+		var qs []recorded
 		if err := op.run(context.WithValue(co.ctx, recordKey{}, &qs)); err != nil {
 			t.Fatalf("%s: %v", op.name, err)
 		}
@@ -166,8 +231,8 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 		}
 		for _, q := range qs {
 			explain := func(ctx context.Context, tx bun.Tx) error {
-				var out string
-				if err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+q).Scan(ctx, &out); err != nil {
+				out, err := explainRecorded(ctx, tx, q)
+				if err != nil {
 					return err
 				}
 				var plan []struct{ Plan planNode }
@@ -207,9 +272,9 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 							n.Type, n.Relation, n.Index, pages, rows, n.Loops, n.IndexCond+n.RecheckCond, n.Filter))
 					}
 				})
-				t.Logf("%s: %.100s", op.name, strings.Join(strings.Fields(q), " "))
+				t.Logf("%s: %.100s", op.name, strings.Join(strings.Fields(q.sql), " "))
 				if len(bad) > 0 {
-					t.Errorf("%s: %s\n%s", op.name, strings.Join(strings.Fields(q), " "), strings.Join(bad, "\n"))
+					t.Errorf("%s: %s\n%s", op.name, strings.Join(strings.Fields(q.sql), " "), strings.Join(bad, "\n"))
 				}
 				return nil
 			}
@@ -219,7 +284,7 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 				err = db.TenantTx(co.ctx, explain)
 			}
 			if err != nil {
-				t.Fatalf("%s: explain %s: %v", op.name, q, err)
+				t.Fatalf("%s: explain %s: %v", op.name, q.sql, err)
 			}
 		}
 	}
