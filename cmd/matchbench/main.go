@@ -3,7 +3,7 @@
 // so that instances from elsewhere can be checked too.
 //
 //	matchbench [-size all|small|medium|30k|large] [-per-employee N] [-lemon bin/lemonref]
-//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof]
+//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof] [-algorithm auto|cs|ns|ns-artificial]
 //	matchbench -size medium -write FILE   (write the instance as DIMACS)
 //
 // Each size runs in a child process so that its peak memory is its own.
