@@ -3,7 +3,7 @@
 // so that instances from elsewhere can be checked too.
 //
 //	matchbench [-size all|small|medium|30k|large] [-per-employee N] [-lemon bin/lemonref]
-//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof]
+//	matchbench -dimacs FILE [-lemon bin/lemonref] [-cpuprofile cpu.prof] [-algorithm auto|cs|ns|ns-artificial]
 //	matchbench -size medium -write FILE   (write the instance as DIMACS)
 //
 // Each size runs in a child process so that its peak memory is its own.
@@ -47,6 +47,7 @@ type config struct {
 	dimacs      string
 	write       string
 	cpuProfile  string
+	algorithm   string
 	child       bool
 }
 
@@ -62,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.dimacs, "dimacs", "", "solve this DIMACS min-cost-flow file instead and print its optimum")
 	fs.StringVar(&c.write, "write", "", "with one -size: write the generated instance as DIMACS to this file and exit")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "with -dimacs: write a CPU profile of the solve to this file (go tool pprof)")
+	fs.StringVar(&c.algorithm, "algorithm", "auto", "with -dimacs: auto, cs (cost scaling), ns (network simplex) or ns-artificial (network simplex from LEMON's artificial basis)")
 	fs.BoolVar(&c.child, "child", false, "internal: measure one size and print it as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -348,7 +350,19 @@ func solveFile(c config, stdout io.Writer) error {
 	}
 	t0 = time.Now()
 	c0 := cpuTime()
-	res, err := mcf.Solve(context.Background(), net, mcf.Options{})
+	opt := mcf.Options{}
+	switch c.algorithm {
+	case "auto":
+	case "cs":
+		opt.Algorithm = mcf.CostScaling
+	case "ns":
+		opt.Algorithm = mcf.NetworkSimplex
+	case "ns-artificial":
+		opt.Algorithm, opt.ArtificialStart = mcf.NetworkSimplex, true
+	default:
+		return fmt.Errorf("unknown -algorithm %q", c.algorithm)
+	}
+	res, err := mcf.Solve(context.Background(), net, opt)
 	solveCPU := cpuTime() - c0
 	if c.cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -362,7 +376,11 @@ func solveFile(c config, stdout io.Writer) error {
 	solve := time.Since(t0)
 	fmt.Fprintf(stdout, "file:          %s (%d nodes, %d arcs, read in %s)\n", c.dimacs, net.Nodes(), net.Arcs(), secs(read))
 	fmt.Fprintf(stdout, "optimum cost:  %d\n", res.Cost)
-	fmt.Fprintf(stdout, "solve time:    %s, CPU %s (%d phases, %d pushes, %d relabels)\n", secs(solve), secs(solveCPU), res.Stats.Phases, res.Stats.Pushes, res.Stats.Relabels)
+	if res.Stats.Simplex {
+		fmt.Fprintf(stdout, "solve time:    %s, CPU %s (network simplex, %d pivots)\n", secs(solve), secs(solveCPU), res.Stats.Pivots)
+	} else {
+		fmt.Fprintf(stdout, "solve time:    %s, CPU %s (cost scaling, %d phases, %d pushes, %d relabels)\n", secs(solve), secs(solveCPU), res.Stats.Phases, res.Stats.Pushes, res.Stats.Relabels)
+	}
 	fmt.Fprintf(stdout, "peak memory:   %.0f MiB\n", peakMiB())
 	if c.lemon != "" {
 		lr, err := runLemon(c.lemon, c.dimacs)

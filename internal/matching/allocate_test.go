@@ -196,7 +196,14 @@ func TestAllocationRespectsPlacesLimitsAndEligibility(t *testing.T) {
 }
 
 func TestAllocationIsDeterministic(t *testing.T) {
-	inst := synth.Generate(7, 1500, 120, 1)
+	// One mission per employee goes to cost scaling, two to the simplex.
+	for perEmployee := 1; perEmployee <= 2; perEmployee++ {
+		allocationIsDeterministic(t, perEmployee)
+	}
+}
+
+func allocationIsDeterministic(t *testing.T, perEmployee int) {
+	inst := synth.Generate(7, 1500, 120, perEmployee)
 	ix := matching.NewIndex(inst.Campaign, inst.Missions)
 	var first *matching.Allocation
 	for _, workers := range []int{1, 2, 3} {
@@ -213,7 +220,7 @@ func TestAllocationIsDeterministic(t *testing.T) {
 			continue
 		}
 		if !reflect.DeepEqual(first.Proposals, a.Proposals) || first.TotalScore != a.TotalScore {
-			t.Fatalf("with %d workers the allocation changed", workers)
+			t.Fatalf("%d per employee: with %d workers the allocation changed", perEmployee, workers)
 		}
 	}
 }
@@ -279,6 +286,18 @@ func TestAllocationCanBeCancelled(t *testing.T) {
 	}
 	if !reflect.DeepEqual(stages, []string{"candidates", "solve"}) {
 		t.Fatalf("progress stages %v", stages)
+	}
+	// Two per employee: the simplex, cancelled once it has started.
+	inst = synth.Generate(3, 500, 50, 2)
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	_, err = matching.Allocate(ctx, inst.Campaign, inst.Missions, inst.Employees, func(p matching.Progress) {
+		if p.Stage == "solve" {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("allocation cancelled while solving returned %v", err)
 	}
 }
 

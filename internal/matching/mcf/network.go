@@ -3,11 +3,13 @@
 // them in the DIMACS min-cost-flow format so that instances can be checked
 // against other solvers (LEMON in the benchmark).
 //
-// The solver is Goldberg's cost-scaling push-relabel method with global price
-// updates. It is general (any network with supplies, lower bounds and
-// capacities), deterministic (arcs are scanned in input order and active
-// nodes in FIFO order), and cancellable through a context. See
-// docs/matching.md for why it is written here rather than imported.
+// Two exact methods, both general (any network with supplies, lower bounds
+// and capacities), deterministic and cancellable through a context:
+// Goldberg's cost-scaling push-relabel method with global price updates,
+// and a primal network simplex with block-search pivots after LEMON's,
+// started from a greedy assignment on allocation networks. Solve picks one
+// per instance (chooseAlgorithm). See docs/matching.md for why they are
+// written here rather than imported, and for the measurements.
 package mcf
 
 import (

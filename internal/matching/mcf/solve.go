@@ -10,12 +10,31 @@ import (
 // ErrInfeasible means no flow meets every supply within the arc capacities.
 var ErrInfeasible = errors.New("mcf: infeasible: no flow meets the supplies within the capacities")
 
+// Algorithm selects the method Solve uses.
+type Algorithm int
+
+const (
+	// Auto picks per instance; see chooseAlgorithm.
+	Auto Algorithm = iota
+	// CostScaling is Goldberg's cost-scaling push-relabel method.
+	CostScaling
+	// NetworkSimplex is the primal network simplex with block-search pivots.
+	NetworkSimplex
+)
+
 // Options tunes the solver; the zero value is the recommended setting.
 type Options struct {
-	// Alpha is the factor by which ε shrinks between phases (default 8).
+	// Algorithm is Auto unless a test or a benchmark wants one method.
+	Algorithm Algorithm
+	// ArtificialStart makes the network simplex start from LEMON's
+	// artificial basis even on the allocation shape (tests, benchmarks).
+	ArtificialStart bool
+	// Alpha is the factor by which ε shrinks between phases of cost
+	// scaling (default 8).
 	Alpha int64
 	// Progress, if set, is called at the start of every phase and once at the
-	// end, from the solving goroutine; keep it cheap.
+	// end (the network simplex has one phase and reports every 16 384
+	// pivots), from the solving goroutine; keep it cheap.
 	Progress func(Progress)
 }
 
@@ -26,6 +45,7 @@ type Progress struct {
 	Epsilon  int64 // ε of that phase, in scaled cost units
 	Pushes   int64 // totals so far
 	Relabels int64
+	Pivots   int64 // network simplex only
 }
 
 // Stats describe the work a solve did.
@@ -35,6 +55,8 @@ type Stats struct {
 	Relabels      int64
 	GlobalUpdates int64
 	EarlyStop     bool // optimality was proved before the last phase
+	Pivots        int64
+	Simplex       bool // solved by the network simplex
 }
 
 // Result is an optimal flow.
@@ -65,6 +87,26 @@ func Solve(ctx context.Context, net *Network, opt Options) (*Result, error) {
 		if s > 0 {
 			supplies += s
 		}
+	}
+	var lowers int64
+	if net.Lower != nil {
+		for _, l := range net.Lower {
+			lowers += l
+		}
+	}
+	alg := opt.Algorithm
+	var shape *matchingShape
+	if alg != CostScaling {
+		shape = detectMatchingShape(net)
+	}
+	if alg == Auto {
+		alg = chooseAlgorithm(shape)
+	}
+	if opt.ArtificialStart {
+		shape = nil
+	}
+	if alg == NetworkSimplex {
+		return solveSimplex(ctx, net, shape, maxC, maxCap+supplies+lowers, opt.Progress)
 	}
 	// Potentials move by less than about 3·n·ε per phase and ε starts at
 	// maxC·(n+1); keep the whole range well inside int64.

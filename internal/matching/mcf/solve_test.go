@@ -275,7 +275,7 @@ func TestEarlyOptimalityProofKeepsTheOptimum(t *testing.T) {
 	for seed := uint64(0); seed < 20; seed++ {
 		r := rand.New(rand.NewPCG(seed, 4))
 		net, _ := transport(r, 60+r.IntN(60), 10+r.IntN(10), 2+r.IntN(6), int64(1+r.IntN(2)))
-		res, err := Solve(context.Background(), net, Options{})
+		res, err := Solve(context.Background(), net, Options{Algorithm: CostScaling})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,11 +295,11 @@ func TestEarlyOptimalityProofKeepsTheOptimum(t *testing.T) {
 
 func TestSolveIsDeterministic(t *testing.T) {
 	net, _ := transport(rand.New(rand.NewPCG(7, 7)), 300, 40, 12, 2)
-	a, err := Solve(context.Background(), net, Options{})
+	a, err := Solve(context.Background(), net, Options{Algorithm: CostScaling})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Solve(context.Background(), net, Options{})
+	b, err := Solve(context.Background(), net, Options{Algorithm: CostScaling})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestSolveIsDeterministic(t *testing.T) {
 func TestSolveReportsProgressAndHonoursCancellation(t *testing.T) {
 	net, _ := transport(rand.New(rand.NewPCG(3, 3)), 200, 30, 8, 1)
 	var phases []int
-	_, err := Solve(context.Background(), net, Options{Progress: func(p Progress) { phases = append(phases, p.Phase) }})
+	_, err := Solve(context.Background(), net, Options{Algorithm: CostScaling, Progress: func(p Progress) { phases = append(phases, p.Phase) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestSolveReportsProgressAndHonoursCancellation(t *testing.T) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = Solve(ctx, net, Options{Progress: func(p Progress) {
+	_, err = Solve(ctx, net, Options{Algorithm: CostScaling, Progress: func(p Progress) {
 		if p.Phase == 2 {
 			cancel()
 		}
