@@ -245,11 +245,19 @@ func randomNetwork(r *rand.Rand) *Network {
 }
 
 func TestSolveMatchesReferenceOnRandomNetworks(t *testing.T) {
+	matchesReference(t, 400, 2, Options{})
+}
+
+// matchesReference solves n random networks (PCG stream) with opt and
+// checks each against referenceSolve: the same cost, or infeasible, and a
+// flow that keeps every bound and balance.
+func matchesReference(t *testing.T, n, stream uint64, opt Options) {
+	t.Helper()
 	infeasible := 0
-	for seed := uint64(0); seed < 400; seed++ {
-		net := randomNetwork(rand.New(rand.NewPCG(seed, 2)))
+	for seed := range n {
+		net := randomNetwork(rand.New(rand.NewPCG(seed, stream)))
 		want, feasible := referenceSolve(net)
-		res, err := Solve(context.Background(), net, Options{})
+		res, err := Solve(context.Background(), net, opt)
 		if !feasible {
 			infeasible++
 			if !errors.Is(err, ErrInfeasible) {
@@ -265,8 +273,8 @@ func TestSolveMatchesReferenceOnRandomNetworks(t *testing.T) {
 		}
 		checkFlow(t, net, res)
 	}
-	if infeasible == 0 || infeasible == 400 {
-		t.Fatalf("generator gave %d infeasible networks of 400; want a mix", infeasible)
+	if infeasible == 0 || infeasible == int(n) {
+		t.Fatalf("generator gave %d infeasible networks of %d; want a mix", infeasible, n)
 	}
 }
 
