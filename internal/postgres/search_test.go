@@ -641,3 +641,115 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// TestSearchTitleWalk checks the title segment's three ways to its page
+// (walkHits: the glance at the newest entries, the walk on, the GIN bitmap
+// of the older matches) on a catalogue small enough for the walk's bounds
+// made small: each word takes the way its frequency calls for, and every
+// way gives the same pages, newest first, as a walk that sees everything.
+func TestSearchTitleWalk(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	base := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	words := map[string]func(i int) bool{
+		"atelier": func(i int) bool { return i%2 == 0 }, // common: the glance fills the page
+		"tricot":  func(i int) bool { return i%4 == 1 }, // two in the glance: the walk goes on
+		// Rare: the bitmap, from the glance's last entry on (i = 112, the
+		// eighth newest, shown once; 111 not skipped).
+		"couture": func(i int) bool { return slices.Contains([]int{3, 10, 50, 111, 112}, i) },
+		// Dense at first, then the bitmap, from the walk's last entry on
+		// (i = 80, the fortieth newest).
+		"broderie": func(i int) bool { return slices.Contains([]int{5, 20, 79, 80, 118, 119}, i) },
+	}
+	const n = 120
+	var ms []catalog.Mission
+	for i := range n {
+		title := "Mission"
+		for w, has := range words {
+			if has(i) {
+				title += " " + w
+			}
+		}
+		ms = append(ms, catalog.Mission{Title: title, CreatedAt: base.Add(time.Duration(i) * time.Minute)})
+	}
+	ids := c.add(ms...)
+	// Pages of 3: each query asks for 4 rows, so the glance is 8 entries,
+	// the walk 40, and two matches in the glance make it dense.
+	small := c.search.WithWalk(2, 10, 4)
+	// Rows of the glance's and the walk's titles (before the conditions
+	// the walk does not cover), of the bitmap; -1: never run.
+	ways := map[string][3]int{
+		"atelier":  {4, -1, -1},
+		"tricot":   {2, 2, -1},
+		"couture":  {1, 0, 3},
+		"broderie": {2, 1, 1},
+	}
+	for word, has := range words {
+		var want []uuid.UUID
+		for i := n - 1; i >= 0; i-- {
+			if has(i) {
+				want = append(want, ids[i])
+			}
+		}
+		for _, sort := range []string{catalog.SortDefault, catalog.SortRelevance} {
+			q := c.scoped(catalog.Query{Text: word, Sort: sort, AssociationID: &c.assoc, Limit: 3})
+			if got := pageIDs(t, c.ctx, small, q); !slices.Equal(got, want) {
+				t.Errorf("%s (sort %q), small walk: %d missions, want %d newest first", word, sort, len(got), len(want))
+			}
+			if got := pageIDs(t, c.ctx, c.search, q); !slices.Equal(got, want) {
+				t.Errorf("%s (sort %q), real walk: %d missions, want %d newest first", word, sort, len(got), len(want))
+			}
+			plans, err := small.Explain(c.ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := strings.Join(plans, "\n")
+			got := [3]int{subqueryRows(plan, "glanced"), subqueryRows(plan, "walked"), subqueryRows(plan, "unwalked")}
+			if got != ways[word] {
+				t.Errorf("%s (sort %q): rows from the glance, the walk, the bitmap %v; want %v", word, sort, got, ways[word])
+			}
+		}
+	}
+}
+
+// pageIDs pages through a search and returns the missions' ids in order.
+func pageIDs(t *testing.T, ctx context.Context, s *postgres.Search, q catalog.Query) []uuid.UUID {
+	t.Helper()
+	var out []uuid.UUID
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("the cursor never ends")
+		}
+		page, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Missions {
+			out = append(out, m.ID)
+		}
+		if page.Next == "" {
+			return out
+		}
+		q.After = page.Next
+	}
+}
+
+// subqueryRows is the number of rows the plan's subquery name gave, -1 if
+// it never ran.
+func subqueryRows(plan, name string) int {
+	for line := range strings.SplitSeq(plan, "\n") {
+		if !strings.Contains(line, "Subquery Scan on "+name+" ") {
+			continue
+		}
+		if strings.Contains(line, "never executed") {
+			return -1
+		}
+		if _, after, ok := strings.Cut(line, " rows="); ok {
+			if _, after, ok = strings.Cut(after, " rows="); ok {
+				n, _ := strconv.Atoi(strings.Fields(after)[0])
+				return n
+			}
+		}
+	}
+	return -2
+}
