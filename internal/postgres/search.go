@@ -34,13 +34,10 @@ import (
 // One query over everything would have to compute every candidate's sort
 // key before returning the first row. The cursor says which segment a page
 // stopped in and the sort key values of its last row.
-type Search struct {
-	db   *DB
-	walk searchWalkSizes
-}
+type Search struct{ db *DB }
 
 // NewSearch returns a Search on db.
-func NewSearch(db *DB) *Search { return &Search{db: db, walk: searchWalkDefault} }
+func NewSearch(db *DB) *Search { return &Search{db: db} }
 
 var (
 	_ catalog.Searcher      = (*Search)(nil)
@@ -307,7 +304,6 @@ type searchSegment struct {
 // searchPlan is a checked query turned into segments, with the position a
 // cursor asks to start from.
 type searchPlan struct {
-	walk   searchWalkSizes
 	q      *catalog.Query
 	tenant string // "" in the platform's view
 	hash   string // what a cursor must carry to continue this search
@@ -324,7 +320,7 @@ func (s *Search) prepare(ctx context.Context, q *catalog.Query) (*searchPlan, er
 	if err := q.Normalize(); err != nil {
 		return nil, err
 	}
-	sp := &searchPlan{walk: s.walk, q: q, hash: searchHash(q)}
+	sp := &searchPlan{q: q, hash: searchHash(q)}
 	if !q.Platform {
 		t, err := tenants.Require(ctx)
 		if err != nil {
@@ -347,11 +343,11 @@ func (s *Search) prepare(ctx context.Context, q *catalog.Query) (*searchPlan, er
 		// served newest first by an index.
 		sp.segs = []searchSegment{
 			{where: "m.vital_category IS NOT NULL", keys: []searchSortKey{{skVital, false}, {skRank, true}, {skCreated, true}, {skID, true}}, vital: true},
-			{where: "m.vital_category IS NULL", keys: newest, titled: true},
+			{where: "m.vital_category IS NULL AND " + searchTitled, keys: newest, titled: true},
 			{where: "m.vital_category IS NULL AND NOT " + searchTitled, keys: newest},
 		}
 	case catalog.SortRelevance:
-		sp.segs = []searchSegment{{where: "true", keys: newest, titled: true}, {where: "NOT " + searchTitled, keys: newest}}
+		sp.segs = []searchSegment{{where: searchTitled, keys: newest, titled: true}, {where: "NOT " + searchTitled, keys: newest}}
 	case catalog.SortDate:
 		sp.segs = []searchSegment{
 			{where: "m.starts_on IS NOT NULL", keys: []searchSortKey{{skStarts, false}, {skID, false}}},
@@ -411,27 +407,23 @@ func (sp *searchPlan) query(segs []int, after []any, limit int, reach float64) (
 	}
 	b.arg(lat)
 	b.arg(lon)
-	b.WriteString("hits AS MATERIALIZED (\nSELECT h.*, row_number() OVER () AS ord FROM (")
-	with := "WITH "
+	b.WriteString("WITH hits AS MATERIALIZED (\nSELECT h.*, row_number() OVER () AS ord FROM (")
 	for i, g := range segs {
 		if i > 0 {
 			b.WriteString("\nUNION ALL")
 			after = nil
 		}
 		b.WriteString("\nSELECT * FROM (")
-		if walk := sp.hits(b, g, after, limit, reach); walk != "" {
-			with += walk + ",\n"
-		}
+		sp.hits(b, g, after, limit, reach)
 		fmt.Fprintf(b, ") AS s%d", g)
 	}
 	fmt.Fprintf(b, "\nLIMIT %d) AS h)\nSELECT %s, h.seg, h.distance_km, h.rank, h.vital_position,\n%s\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
 		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY h.ord", limit, missionCols, searchSkills)
-	return with + b.String(), b.args
+	return b.String(), b.args
 }
 
-// hits writes the query of segment g's hits, and returns the common table
-// expression it reads if any (the title segment's walk).
-func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach float64) string {
+// hits writes the query of segment g's hits.
+func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach float64) {
 	q, seg := sp.q, sp.segs[g]
 	rank, dist, position := "0::float8", "NULL::float8", "0"
 	if q.Text != "" {
@@ -443,149 +435,23 @@ func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach fl
 	if seg.vital {
 		position = "v.position"
 	}
-	conds := sp.conditions(b, g, reach)
-	exprs := make([]string, len(seg.keys))
-	for i, k := range seg.keys {
-		exprs[i] = searchExpr(k.kind)
-	}
-	if after != nil {
-		conds = append(conds, searchCond{searchAfter(b, seg.keys, exprs, after), true})
-	}
-	order := searchOrder(seg.keys, exprs)
-	selectHits := fmt.Sprintf("SELECT %d AS seg, m.id, %s AS rank, %s AS distance_km, %s AS vital_position\n", g, rank, dist, position)
-	if seg.titled {
-		return sp.walkHits(b, selectHits, conds, order, limit)
-	}
-	b.WriteString(selectHits + "FROM missions AS m")
+	// Whether the association is verified is the mission's listable flag
+	// (missionVisibleSQL): no association is read for a candidate.
+	fmt.Fprintf(b, `SELECT %d AS seg, m.id, %s AS rank, %s AS distance_km, %s AS vital_position, m.created_at, m.starts_on
+FROM missions AS m`, g, rank, dist, position)
 	if seg.vital {
 		b.WriteString("\nJOIN vital_categories AS v ON v.code = m.vital_category")
 	}
-	b.WriteString("\nWHERE " + searchWhere(conds, false))
-	fmt.Fprintf(b, "\nORDER BY %s\nLIMIT %d", order, limit)
-	return ""
-}
-
-// searchWalkSizes bound the title segment's walk (walkHits): it looks at
-// glance×limit entries first, and walks on up to walk×limit entries only
-// if at least one in dense of those matched. Tests make them small, so
-// that a small catalogue takes every path.
-type searchWalkSizes struct{ glance, walk, dense int }
-
-var searchWalkDefault = searchWalkSizes{glance: 32, walk: 200, dense: 128}
-
-// walkHits writes the hits of the title segment, newest first, and
-// returns the walk they read. The walk is the entries of the newest-first
-// index after the cursor that pass the conditions it covers, their titles
-// tested on the index entries (an index-only scan, migration
-// 20261203000100), in a MATERIALIZED common table expression that the
-// parts below read as far as they need; only the matches' rows are read,
-// by primary key, for the rest of the conditions. Three parts, that a
-// LIMIT over their UNION ALL reads in turn:
-//
-//   - the glance: the first glance×limit entries of the walk. A word in
-//     one title in 30 or more fills its page there;
-//   - the rest of the walk, up to walk×limit entries, if at least one in
-//     dense of the glance's titles matched: walking on to
-//     the page's end then costs less than sorting the word's matches;
-//   - the matches older than the last entry walked, from the title's GIN
-//     bitmap, sorted: a rarer word's, a few hundred at most. Walking was
-//     the costlier way for it: an entry costs about 1 µs, a match's row
-//     read from the bitmap about 5 µs warm.
-//
-// Left to itself, the planner chose between a walk of the heap and the
-// bitmap by its estimate of the title's matches, which it misses by ten to
-// thirty times for words of 1 to 3 % (two words that go together, "urgence
-// sociale", it thought 116 where there are 3 182): it read every match's
-// heap page through the bitmap (3 088 for that one), or walked the heap
-// one page per row (900 for emploi).
-//
-// The walk's parts have no ORDER BY: they come in the walk's order because
-// the walk is the outer side of a nested loop, which the LATERAL subquery
-// (kept one by OFFSET 0) forces; PostgreSQL 15 does not know a common
-// table expression's order, and a sort would read the whole walk first.
-func (sp *searchPlan) walkHits(b *searchSQL, selectHits string, conds []searchCond, order string, limit int) string {
-	glance, walk := sp.walk.glance*limit, sp.walk.walk*limit
-	cte := fmt.Sprintf("walk AS MATERIALIZED (SELECT m.id, m.created_at, %s AS titled FROM missions AS m\nWHERE %s\nORDER BY %s\nLIMIT %d)",
-		searchTitled, searchWhere(conds, true), order, walk)
-	// The walk's entries passed the conditions it covers and say whether
-	// their title matched: its matches need only the other conditions
-	// (fewer clauses: less planning).
-	var others []string
-	for _, c := range conds {
-		if !c.walk && c.sql != searchTitled {
-			others = append(others, c.sql)
-		}
-	}
-	rest := strings.Join(others, "\n  AND ")
-	dense := fmt.Sprintf("(SELECT count(*) FILTER (WHERE g.titled) * %d >= %d FROM (SELECT w.titled FROM walk AS w LIMIT %d) AS g)",
-		sp.walk.dense, glance, glance)
-	part := func(name, walked string) {
-		fmt.Fprintf(b, "SELECT * FROM (%[1]sFROM (%[2]s) AS %[5]s\nCROSS JOIN LATERAL (SELECT m.* FROM missions AS m WHERE m.id = %[5]s.id OFFSET 0) AS m\n"+
-			"WHERE %[5]s.titled\n  AND %[3]s\nLIMIT %[4]d) AS %[5]s_hits\nUNION ALL\n", selectHits, walked, rest, limit, name)
-	}
-	part("glanced", fmt.Sprintf("SELECT * FROM walk LIMIT %d", glance))
-	part("walked", fmt.Sprintf("SELECT * FROM walk WHERE %s OFFSET %d", dense, glance))
-	// IS TRUE keeps the boundary from being an index condition: ANDed
-	// with a btree bitmap of every mission older than it, the planner
-	// read 770 index pages for nothing.
-	fmt.Fprintf(b, "SELECT * FROM (%sFROM missions AS m\nWHERE %s\n"+
-		"  AND ((m.created_at, m.id) < (SELECT w.created_at, w.id FROM walk AS w OFFSET CASE WHEN %s THEN %d ELSE %d END LIMIT 1)) IS TRUE\n"+
-		"ORDER BY %s\nLIMIT %d) AS unwalked",
-		selectHits, searchWhere(conds, false), dense, walk-1, glance-1, order, limit)
-	return cte
-}
-
-// searchCond is one condition of a segment's WHERE clause; walk says
-// whether the entries of missions_open_newest_idx hold its columns.
-type searchCond struct {
-	sql  string
-	walk bool
-}
-
-// searchWhere ANDs conds, or only those the walk's index covers.
-func searchWhere(conds []searchCond, walk bool) string {
-	var and []string
-	for _, c := range conds {
-		if c.walk || !walk {
-			and = append(and, c.sql)
-		}
-	}
-	return strings.Join(and, "\n  AND ")
-}
-
-func searchOrder(keys []searchSortKey, exprs []string) string {
-	var o strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			o.WriteString(", ")
-		}
-		o.WriteString(exprs[i])
-		if k.desc {
-			o.WriteString(" DESC")
-		}
-	}
-	return o.String()
-}
-
-// conditions are segment g's conditions, the cursor's aside.
-func (sp *searchPlan) conditions(b *searchSQL, g int, reach float64) []searchCond {
-	q, seg := sp.q, sp.segs[g]
-	conds := []searchCond{{"m.status = 'open'", true}, {seg.where, true}}
-	if seg.titled {
-		// The title's test, which the walk makes on the index entries.
-		conds = append(conds, searchCond{searchTitled, false})
-	}
+	b.WriteString("\nWHERE m.status = 'open' AND " + seg.where)
 	// Places are counted here for the associations' missions; a vital
 	// mission curated by the platform signs volunteers up on the national
 	// platform, which counts its own.
-	conds = append(conds, searchCond{fmt.Sprintf("(m.association_id IS NULL OR m.places_left >= %s)", b.arg(q.MinPlacesLeft)), false})
+	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %s)", b.arg(q.MinPlacesLeft))
 	company := ""
 	if sp.tenant != "" {
 		company = b.arg(sp.tenant)
 	}
-	// Whether the association is verified is the mission's listable flag
-	// (missionVisibleSQL): no association is read for a candidate.
-	conds = append(conds, searchCond{missionVisibleSQL(company), true})
+	b.WriteString("\n  AND " + missionVisibleSQL(company))
 	// A title matching a text without negation is a mission matching it
 	// (search holds the title's words at the same positions): the title
 	// segment leaves the second test out, or the planner, taking the two
@@ -602,34 +468,34 @@ func (sp *searchPlan) conditions(b *searchSQL, g int, reach float64) []searchCon
 		// text from being an index condition, which had the planner AND
 		// them with the GIN bitmap of every mission holding the word (19
 		// 728 for fiscalité: 7.6 ms, against 0.5 ms for the test).
-		conds = append(conds, searchCond{"(m.search @@ " + searchTSQuery + ") IS TRUE", false})
+		b.WriteString("\n  AND (m.search @@ " + searchTSQuery + ") IS TRUE")
 	default:
-		conds = append(conds, searchCond{"m.search @@ " + searchTSQuery, false})
+		b.WriteString("\n  AND m.search @@ " + searchTSQuery)
 	}
 	if len(q.Skills) > 0 {
 		// skill_codes is mission_skills' copy on the mission (migration
 		// 20261202000101): its GIN index and the cause's btree AND their
 		// bitmaps before a mission is read.
-		conds = append(conds, searchCond{fmt.Sprintf("m.skill_codes && %s::text[]", b.arg(pgdialect.Array(q.Skills))), false})
+		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.arg(pgdialect.Array(q.Skills)))
 	}
 	if len(q.Causes) > 0 {
-		conds = append(conds, searchCond{fmt.Sprintf("m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes))), true})
+		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes)))
 	}
 	if len(q.Formats) > 0 {
-		conds = append(conds, searchCond{fmt.Sprintf("m.format = ANY (%s::text[])", b.arg(pgdialect.Array(q.Formats))), true})
+		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", b.arg(pgdialect.Array(q.Formats)))
 	}
 	if q.AssociationID != nil {
-		conds = append(conds, searchCond{fmt.Sprintf("m.association_id = %s::uuid", b.arg(q.AssociationID.String())), true})
+		fmt.Fprintf(b, "\n  AND m.association_id = %s::uuid", b.arg(q.AssociationID.String()))
 	}
 	// A mission takes place within [From, To] when its dates overlap them;
 	// a one-off mission without an end ends the day it starts, and a
 	// mission without dates is always on.
 	end := "coalesce(m.ends_on, CASE WHEN m.date_kind = 'one_off' THEN m.starts_on END)"
 	if q.From != nil {
-		conds = append(conds, searchCond{fmt.Sprintf("(%[1]s IS NULL OR %[1]s >= %[2]s::date)", end, b.arg(q.From.Format(time.DateOnly))), false})
+		fmt.Fprintf(b, "\n  AND (%[1]s IS NULL OR %[1]s >= %[2]s::date)", end, b.arg(q.From.Format(time.DateOnly)))
 	}
 	if q.To != nil {
-		conds = append(conds, searchCond{fmt.Sprintf("(m.starts_on IS NULL OR m.starts_on <= %s::date)", b.arg(q.To.Format(time.DateOnly))), false})
+		fmt.Fprintf(b, "\n  AND (m.starts_on IS NULL OR m.starts_on <= %s::date)", b.arg(q.To.Format(time.DateOnly)))
 	}
 	switch {
 	case seg.byDistance && (reach > 0 || q.RadiusKM > 0):
@@ -637,12 +503,29 @@ func (sp *searchPlan) conditions(b *searchSQL, g int, reach float64) []searchCon
 		if reach == 0 {
 			reach = q.RadiusKM
 		}
-		conds = append(conds, searchCond{sp.within(b, reach), false})
+		fmt.Fprintf(b, "\n  AND %s", sp.within(b, reach))
 	case q.Near != nil && q.RadiusKM > 0:
 		// Missions that are everywhere stay, whatever the radius.
-		conds = append(conds, searchCond{fmt.Sprintf("(NOT (%s) OR (%s))", searchPlaced, sp.within(b, q.RadiusKM)), false})
+		fmt.Fprintf(b, "\n  AND (NOT (%s) OR (%s))", searchPlaced, sp.within(b, q.RadiusKM))
 	}
-	return conds
+	exprs := make([]string, len(seg.keys))
+	for i, k := range seg.keys {
+		exprs[i] = searchExpr(k.kind)
+	}
+	if after != nil {
+		b.WriteString("\n  AND " + searchAfter(b, seg.keys, exprs, after))
+	}
+	b.WriteString("\nORDER BY ")
+	for i, k := range seg.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(exprs[i])
+		if k.desc {
+			b.WriteString(" DESC")
+		}
+	}
+	fmt.Fprintf(b, "\nLIMIT %d", limit)
 }
 
 // within is the condition "a place within km of Near": the bounding box
