@@ -451,7 +451,9 @@ FROM missions AS m`, g, rank, dist, position)
 	if sp.tenant != "" {
 		company = b.arg(sp.tenant)
 	}
-	b.WriteString("\n  AND " + missionVisibleSQL(company))
+	// status = 'open' above is stricter than the visibility rule's status:
+	// the rest of the rule only (missionShownSQL).
+	b.WriteString("\n  AND " + missionShownSQL(company))
 	// A title matching a text without negation is a mission matching it
 	// (search holds the title's words at the same positions): the title
 	// segment leaves the second test out, or the planner, taking the two
