@@ -233,11 +233,17 @@ func (s *CampaignStore) AudienceSize(ctx context.Context, audience string, value
 // copy of the association's status kept by triggers (migration
 // 20261202000100), so that no search reads an association per candidate.
 func missionVisibleSQL(company string) string {
-	sql := "m.status IN ('open', 'full') AND m.listable"
+	return "m.status IN ('open', 'full') AND " + missionShownSQL(company)
+}
+
+// missionShownSQL is missionVisibleSQL without the status, for a query
+// whose own condition on m.status implies it (the search's status =
+// 'open'): a clause less to plan, in every segment of every search.
+func missionShownSQL(company string) string {
 	if company == "" {
-		return sql
+		return "m.listable"
 	}
-	return sql + " AND (m.visibility = 'all' OR " + company + "::uuid = ANY (m.visible_to))"
+	return "m.listable AND (m.visibility = 'all' OR " + company + "::uuid = ANY (m.visible_to))"
 }
 
 // visibleSQL is missionVisibleSQL for the company of one ? parameter.

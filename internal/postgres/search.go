@@ -451,7 +451,9 @@ FROM missions AS m`, g, rank, dist, position)
 	if sp.tenant != "" {
 		company = b.arg(sp.tenant)
 	}
-	b.WriteString("\n  AND " + missionVisibleSQL(company))
+	// status = 'open' above is stricter than the visibility rule's status:
+	// the rest of the rule only (missionShownSQL).
+	b.WriteString("\n  AND " + missionShownSQL(company))
 	// A title matching a text without negation is a mission matching it
 	// (search holds the title's words at the same positions): the title
 	// segment leaves the second test out, or the planner, taking the two
@@ -462,14 +464,12 @@ FROM missions AS m`, g, rank, dist, position)
 	// the test.
 	switch {
 	case q.Text == "" || seg.titled && !strings.Contains(q.Text, "-"):
-	case seg.vital:
-		// The vital missions are a few hundred, read from
-		// missions_open_idx and tested one by one: IS TRUE keeps the
-		// text from being an index condition, which had the planner AND
-		// them with the GIN bitmap of every mission holding the word (19
-		// 728 for fiscalité: 7.6 ms, against 0.5 ms for the test).
-		b.WriteString("\n  AND (m.search @@ " + searchTSQuery + ") IS TRUE")
 	default:
+		// In the vital segment, an index condition of
+		// missions_vital_search_idx, the vital missions' own GIN index
+		// (migration 20261203000101), whose predicate the segment's
+		// vital_category IS NOT NULL meets: only the matches' rows are
+		// read, where the 200 open vital missions were read and tested.
 		b.WriteString("\n  AND m.search @@ " + searchTSQuery)
 	}
 	if len(q.Skills) > 0 {

@@ -483,6 +483,14 @@ func TestSearchRefusesBadInput(t *testing.T) {
 	}
 }
 
+// searchBench is one line of BenchmarkSearch: one query, or several sent
+// in turn (each).
+type searchBench struct {
+	name string
+	q    catalog.Query
+	each []catalog.Query
+}
+
 func with(q catalog.Query, f func(*catalog.Query)) catalog.Query { f(&q); return q }
 
 // BenchmarkSearch measures representative searches on a generated
@@ -565,40 +573,63 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		}
 	}
-	queries := []struct {
-		name string
-		q    catalog.Query
-	}{
-		{"default", catalog.Query{}},
-		{"default_page2", catalog.Query{After: first.Next}},
-		{"default_past_vital", catalog.Query{After: pastVital(catalog.Query{})}},
-		{"text", catalog.Query{Text: "soutien scolaire"}},
-		{"text_by_relevance", catalog.Query{Text: "soutien scolaire", Sort: catalog.SortRelevance}},
-		{"text_rare", catalog.Query{Text: "comptabilité"}},
-		{"text_skills", catalog.Query{Text: "développement web", Skills: []string{"it.web-dev"}}},
-		{"near_paris_30km", catalog.Query{Near: paris, RadiusKM: 30}},
-		{"near_paris_30km_past_vital", catalog.Query{Near: paris, RadiusKM: 30, After: pastVital(catalog.Query{Near: paris, RadiusKM: 30})}},
-		{"near_paris_30km_by_distance", catalog.Query{Near: paris, RadiusKM: 30, Sort: catalog.SortDistance}},
-		{"on_site_near_paris_30km", catalog.Query{Near: paris, RadiusKM: 30, Formats: []string{catalog.OnSite, catalog.Hybrid}}},
-		{"by_date", catalog.Query{Sort: catalog.SortDate, From: day("2020-05-01")}},
-		{"skills_cause", catalog.Query{Skills: []string{"finance.accounting"}, Causes: []string{"solidarity"}}},
+	queries := []searchBench{
+		{name: "default", q: catalog.Query{}},
+		{name: "default_page2", q: catalog.Query{After: first.Next}},
+		{name: "default_past_vital", q: catalog.Query{After: pastVital(catalog.Query{})}},
+		{name: "text", q: catalog.Query{Text: "soutien scolaire"}},
+		{name: "text_by_relevance", q: catalog.Query{Text: "soutien scolaire", Sort: catalog.SortRelevance}},
+		{name: "text_rare", q: catalog.Query{Text: "comptabilité"}},
+		{name: "text_skills", q: catalog.Query{Text: "développement web", Skills: []string{"it.web-dev"}}},
+		{name: "remote", q: catalog.Query{Formats: []string{catalog.Remote}}},
+		{name: "near_paris_30km", q: catalog.Query{Near: paris, RadiusKM: 30}},
+		{name: "near_paris_30km_past_vital", q: catalog.Query{Near: paris, RadiusKM: 30, After: pastVital(catalog.Query{Near: paris, RadiusKM: 30})}},
+		{name: "near_paris_30km_by_distance", q: catalog.Query{Near: paris, RadiusKM: 30, Sort: catalog.SortDistance}},
+		{name: "on_site_near_paris_30km", q: catalog.Query{Near: paris, RadiusKM: 30, Formats: []string{catalog.OnSite, catalog.Hybrid}}},
+		{name: "by_date", q: catalog.Query{Sort: catalog.SortDate, From: day("2020-05-01")}},
+		{name: "skills_cause", q: catalog.Query{Skills: []string{"finance.accounting"}, Causes: []string{"solidarity"}}},
 	}
+	// The varied lines send gen.SearchTerms in turn, a new one each
+	// search, as the HTTP bench does: words in 65 % of the missions to
+	// 0.3 %, each taking the plan its frequency gets.
+	varied := func(sort string) []catalog.Query {
+		qs := make([]catalog.Query, len(gen.SearchTerms))
+		for i, t := range gen.SearchTerms {
+			qs[i] = catalog.Query{Text: t, Sort: sort}
+		}
+		return qs
+	}
+	queries = append(queries,
+		searchBench{name: "text_varied", each: varied(catalog.SortDefault)},
+		searchBench{name: "text_varied_by_relevance", each: varied(catalog.SortRelevance)})
 	for _, qq := range queries {
+		if len(qq.each) == 0 {
+			qq.each = []catalog.Query{qq.q}
+		}
 		b.Run(qq.name, func(b *testing.B) {
 			if plans != nil {
-				text, err := s.Explain(tctx, qq.q)
-				if err != nil {
-					b.Fatal(err)
+				for _, q := range qq.each {
+					text, err := s.Explain(tctx, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					name := qq.name
+					if len(qq.each) > 1 {
+						name += " " + q.Text
+					}
+					fmt.Fprintf(plans, "=== %s\n%s\n\n", name, strings.Join(text, "\n---\n"))
 				}
-				fmt.Fprintf(plans, "=== %s\n%s\n\n", qq.name, strings.Join(text, "\n---\n"))
 			}
 			durations := make([]time.Duration, 0, b.N)
+			n := 0
 			for b.Loop() {
+				q := qq.each[n%len(qq.each)]
+				n++
 				t0 := time.Now()
-				page, err := s.Search(tctx, qq.q)
+				page, err := s.Search(tctx, q)
 				durations = append(durations, time.Since(t0))
 				if err != nil || len(page.Missions) == 0 {
-					b.Fatalf("%v, %d missions", err, len(page.Missions))
+					b.Fatalf("%q: %v, %d missions", q.Text, err, len(page.Missions))
 				}
 			}
 			slices.Sort(durations)

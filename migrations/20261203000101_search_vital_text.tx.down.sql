@@ -1,0 +1,1 @@
+DROP INDEX missions_vital_search_idx;
