@@ -141,7 +141,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		return "", nil, err
 	}
 	failedKey := "signin-failed:" + key + ":" + email
-	failed, retry, err := s.limiter.Hits(ctx, failedKey, s.cfg.SignInWindow)
+	failed, retry, err := s.limiter.Hits(ctx, failedKey, s.cfg.SignInPerAccount, s.cfg.SignInWindow)
 	if err != nil {
 		return "", nil, err
 	}

@@ -109,14 +109,15 @@ type APITokens interface {
 	RevokeToken(ctx context.Context, id uuid.UUID) (*APIToken, error)
 }
 
-// Limiter counts attempts in fixed windows shared by every server instance.
+// Limiter counts attempts shared by every server instance, over the last
+// window-long span (a sliding window).
 type Limiter interface {
-	// Hit counts one attempt under key and reports whether it stays within
-	// limit, and if not, when the window ends.
+	// Hit counts one attempt under key and reports whether the span's
+	// count stays within limit, and if not, how long until it is.
 	Hit(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
-	// Hits is the count under key in the current window, without adding
-	// one, and when that window ends.
-	Hits(ctx context.Context, key string, window time.Duration) (hits int, retryAfter time.Duration, err error)
+	// Hits is the span's count under key, without adding one, and how
+	// long until it is below limit.
+	Hits(ctx context.Context, key string, limit int, window time.Duration) (hits int, retryAfter time.Duration, err error)
 }
 
 // Mail is one message of an identity flow; the mail package renders it.

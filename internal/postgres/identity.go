@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -520,51 +521,92 @@ func (s *APITokenStore) RevokeToken(ctx context.Context, id uuid.UUID) (*identit
 
 // Limiter counts attempts in PostgreSQL so that every server instance
 // shares the count. Keys are stored hashed: they contain email addresses.
+//
+// Counts are kept per fixed window, and a limit applies to a sliding one:
+// the current window's count plus the previous window's, weighted by the
+// share of it that the last window-long span still covers. A fixed window
+// alone let twice the limit through around each turn (the limit at the
+// end of one window, the limit again at the start of the next).
 type Limiter struct{ db *DB }
 
 // NewLimiter returns an identity.Limiter on db.
 func NewLimiter(db *DB) *Limiter { return &Limiter{db: db} }
 
-// Hits reads the count of the current fixed window.
-func (l *Limiter) Hits(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
-	sum := sha256.Sum256([]byte(key))
-	secs := int64(window / time.Second)
-	var row struct {
-		Hits int       `bun:"hits"`
-		End  time.Time `bun:"window_end"`
-	}
-	err := l.db.NewRaw(`SELECT coalesce(max(hits), 0) AS hits,
-			to_timestamp(floor(extract(epoch FROM now()) / ?) * ?) + make_interval(secs => ?) AS window_end
-		FROM rate_limits WHERE key = ? AND window_start = to_timestamp(floor(extract(epoch FROM now()) / ?) * ?)`,
-		secs, secs, secs, hex.EncodeToString(sum[:]), secs, secs).Scan(ctx, &row)
-	if err != nil {
-		return 0, 0, translate(err)
-	}
-	return row.Hits, time.Until(row.End), nil
+// windowCounts is a key's count in the current fixed window, in the one
+// before it, and how far into the current one now is.
+type windowCounts struct {
+	Cur     int     `bun:"cur"`
+	Prev    int     `bun:"prev"`
+	Elapsed float64 `bun:"elapsed"` // seconds
 }
 
-// Hit counts one attempt in the current fixed window.
+// slide is the count of the last window-long span, and how long until it
+// is back within limit if nothing more is counted.
+func (c windowCounts) slide(limit int, window time.Duration) (float64, time.Duration) {
+	w := window.Seconds()
+	f := min(max(c.Elapsed/w, 0), 1)
+	est := float64(c.Prev)*(1-f) + float64(c.Cur)
+	lim := float64(limit)
+	var wait float64 // in windows
+	switch {
+	case est <= lim:
+	case float64(c.Cur) <= lim: // the previous window's share fades first
+		wait = 1 - f - (lim-float64(c.Cur))/float64(c.Prev)
+	default: // this window alone is over: its own share must fade after the turn
+		wait = 1 - f + 1 - lim/float64(c.Cur)
+	}
+	return est, max(time.Duration(wait*w*float64(time.Second)), 0)
+}
+
+// windowStart is the start of the fixed window (of $2 seconds) now is in.
+const windowStart = `to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)`
+
+// Hits reads the count of the last window, without counting an attempt,
+// and how long until it is below limit.
+func (l *Limiter) Hits(ctx context.Context, key string, limit int, window time.Duration) (int, time.Duration, error) {
+	sum := sha256.Sum256([]byte(key))
+	var rows []windowCounts
+	err := l.db.Read(ctx, func(ctx context.Context, db bun.IDB) error {
+		return l.db.selectArgs(ctx, db, &rows, `SELECT
+				coalesce(max(hits) FILTER (WHERE window_start = `+windowStart+`), 0) AS cur,
+				coalesce(max(hits) FILTER (WHERE window_start = `+windowStart+` - make_interval(secs => $2)), 0) AS prev,
+				extract(epoch FROM now() - `+windowStart+`)::float8 AS elapsed
+			FROM rate_limits WHERE key = $1 AND window_start >= `+windowStart+` - make_interval(secs => $2)`,
+			hex.EncodeToString(sum[:]), window.Seconds())
+	})
+	if err != nil || len(rows) == 0 {
+		return 0, 0, translate(err)
+	}
+	est, retry := rows[0].slide(limit, window)
+	// Back to limit, it is still at it: a second more.
+	return int(est), retry + time.Second, nil
+}
+
+// Hit counts one attempt and says whether the last window's count is
+// within limit, and if not, how long until it is.
 func (l *Limiter) Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
 	sum := sha256.Sum256([]byte(key))
-	secs := int64(window / time.Second)
-	var row struct {
-		Hits int       `bun:"hits"`
-		End  time.Time `bun:"window_end"`
-	}
+	var rows []windowCounts
 	err := l.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if rand.IntN(200) == 0 { // keep the table small without a scheduler
 			if _, err := tx.ExecContext(ctx, "DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'"); err != nil {
 				return err
 			}
 		}
-		return tx.NewRaw(`INSERT INTO rate_limits AS r (key, window_start, hits)
-			VALUES (?, to_timestamp(floor(extract(epoch FROM now()) / ?) * ?), 1)
-			ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
-			RETURNING r.hits, r.window_start + make_interval(secs => ?) AS window_end`,
-			hex.EncodeToString(sum[:]), secs, secs, secs).Scan(ctx, &row)
+		return l.db.selectArgs(ctx, tx, &rows, `WITH cur AS (
+				INSERT INTO rate_limits AS r (key, window_start, hits) VALUES ($1, `+windowStart+`, 1)
+				ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
+				RETURNING r.hits, r.window_start)
+			SELECT cur.hits AS cur, coalesce(p.hits, 0) AS prev, extract(epoch FROM now() - cur.window_start)::float8 AS elapsed
+			FROM cur LEFT JOIN rate_limits p ON p.key = $1 AND p.window_start = cur.window_start - make_interval(secs => $2)`,
+			hex.EncodeToString(sum[:]), window.Seconds())
 	})
 	if err != nil {
 		return false, 0, err
 	}
-	return row.Hits <= limit, time.Until(row.End), nil
+	if len(rows) == 0 {
+		return false, 0, errors.New("postgres: the attempt was not counted")
+	}
+	est, retry := rows[0].slide(limit, window)
+	return est <= float64(limit), retry, nil
 }
