@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -293,19 +294,34 @@ func (s *CampaignStore) CreateCampaign(ctx context.Context, c *campaign.Campaign
 	})
 }
 
-// Campaigns lists the company's campaigns that pass f, newest first.
+// Campaigns lists the company's campaigns that pass f, newest first. The
+// statement has only the conditions f asks for, with bind parameters: one
+// text per kind of filter, prepared once (a campaign read by id comes
+// before every recommendation and campaign page).
 func (s *CampaignStore) Campaigns(ctx context.Context, f campaign.CampaignFilter) ([]campaign.Campaign, error) {
+	where, args := []string{ownRows("c")}, []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.ID != nil {
+		where = append(where, "c.id = "+arg(*f.ID))
+	}
+	if f.Status != "" {
+		where = append(where, "c.status = "+arg(f.Status))
+	}
+	if f.ForMember != nil {
+		where = append(where, `c.status = 'active' AND EXISTS (
+				SELECT 1 FROM members mb WHERE `+ownRows("mb")+` AND mb.id = `+arg(*f.ForMember)+` AND (c.audience = 'all'
+					OR (c.audience = 'departments' AND lower(mb.department) IN (SELECT lower(v) FROM unnest(c.audience_values) v))
+					OR (c.audience = 'sites' AND lower(mb.site) IN (SELECT lower(v) FROM unnest(c.audience_values) v))))`)
+	}
 	var out []campaign.Campaign
 	err := s.db.TenantRead(ctx, func(ctx context.Context, tx bun.IDB) error {
 		var rows []campaignRow
-		if err := tx.NewRaw(`SELECT `+campaignCols+` FROM campaigns c
-			WHERE (?::uuid IS NULL OR c.id = ?) AND (?::text = '' OR c.status = ?)
-			  AND (?::uuid IS NULL OR (c.status = 'active' AND EXISTS (
-				SELECT 1 FROM members mb WHERE mb.id = ? AND (c.audience = 'all'
-					OR (c.audience = 'departments' AND lower(mb.department) IN (SELECT lower(v) FROM unnest(c.audience_values) v))
-					OR (c.audience = 'sites' AND lower(mb.site) IN (SELECT lower(v) FROM unnest(c.audience_values) v))))))
-			ORDER BY c.created_at DESC, c.id LIMIT 1000`,
-			f.ID, f.ID, f.Status, f.Status, f.ForMember, f.ForMember).Scan(ctx, &rows); err != nil {
+		if err := s.db.selectArgs(ctx, tx, &rows, `SELECT `+campaignCols+` FROM campaigns c
+			WHERE `+strings.Join(where, "\n  AND ")+`
+			ORDER BY c.created_at DESC, c.id LIMIT 1000`, args...); err != nil {
 			return err
 		}
 		out = make([]campaign.Campaign, len(rows))

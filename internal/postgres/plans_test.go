@@ -209,6 +209,13 @@ func TestHotQueriesUseTheirIndexesUnderRowLevelSecurity(t *testing.T) {
 			}
 			return err
 		}},
+		{"a campaign as an employee sees it", nil, func(ctx context.Context) error {
+			cs, err := postgres.NewCampaignStore(db).Campaigns(ctx, campaign.CampaignFilter{ID: &co.campaign, ForMember: &co.member})
+			if err == nil && len(cs) != 1 {
+				err = fmt.Errorf("%d campaigns for one id", len(cs))
+			}
+			return err
+		}},
 		{"roles in the company", nil, func(ctx context.Context) error {
 			roles, err := postgres.NewRoleSource(db).Roles(ctx, co.member.String(), "tenant:"+co.tenant.String())
 			if err == nil && len(roles) == 0 {
