@@ -98,36 +98,23 @@ func phone(t *testing.T, ctx context.Context, name string) {
 // two companies answered and the hours of the one validated confirmed.
 func TestBrowserAssociationJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env, port, site := b.env, b.port, b.site("")
 	bg := context.Background()
-	site := "http://localhost:" + port
 	email := mailtest.Address(t)
 	legal := fmt.Sprintf("W%09d", rand.IntN(1_000_000_000))
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	ctx := b.page(3 * time.Minute)
 
 	// Sign up, first with a legal id that is neither RNA nor SIRET.
 	var legalError, legalDescribed, keptName, keptEmail, keptDescription, keptPassword string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/associations/sign-up"),
 		chromedp.WaitVisible("#signup-submit", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Nadia Benali", chromedp.ByQuery),
-		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
-		chromedp.SendKeys("#name", "Les Amis du Quartier", chromedp.ByQuery),
-		chromedp.SendKeys("#legal_id", "W12", chromedp.ByQuery),
-		chromedp.SendKeys("#city", "Lyon", chromedp.ByQuery),
-		chromedp.SendKeys("#description", "Aide aux devoirs et épicerie solidaire.", chromedp.ByQuery),
+		typeInto("#full_name", "Nadia Benali", "#email", email, "#password", password, "#name", "Les Amis du Quartier",
+			"#legal_id", "W12", "#city", "Lyon", "#description", "Aide aux devoirs et épicerie solidaire."),
 		chromedp.Click("#signup-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#legal_id-error", chromedp.ByQuery),
-		chromedp.Text("#legal_id-error", &legalError, chromedp.ByQuery),
-		chromedp.AttributeValue("#legal_id", "aria-describedby", &legalDescribed, nil, chromedp.ByQuery),
-		chromedp.Value("#name", &keptName, chromedp.ByQuery),
-		chromedp.Value("#email", &keptEmail, chromedp.ByQuery),
-		chromedp.Value("#description", &keptDescription, chromedp.ByQuery),
-		chromedp.Value("#password", &keptPassword, chromedp.ByQuery),
+		fieldError("legal_id", "aria-describedby", &legalError, &legalDescribed),
+		values(map[string]*string{"#name": &keptName, "#email": &keptEmail, "#description": &keptDescription, "#password": &keptPassword}),
 	)
 	if err != nil {
 		t.Fatalf("sign up with a bad legal id: %v", err)
@@ -368,9 +355,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click(card+" details.refuse summary", chromedp.ByQuery),
 		chromedp.Click(card+" details.refuse button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible("#detail-"+hugo+"-error", chromedp.ByQuery),
-		chromedp.Text("#detail-"+hugo+"-error", &detailError, chromedp.ByQuery),
-		chromedp.AttributeValue("#detail-"+hugo, "aria-describedby", &detailDescribed, nil, chromedp.ByQuery),
+		fieldError("detail-"+hugo, "aria-describedby", &detailError, &detailDescribed),
 	)
 	if err != nil || detailError == "" || !strings.Contains(detailDescribed, "detail-"+hugo+"-error") {
 		t.Fatalf("refuse without a reason: %v, error %q, described by %q", err, detailError, detailDescribed)

@@ -20,9 +20,8 @@ import (
 // sanitary rules acknowledged, the history, a cancellation, the profile.
 func TestBrowserEmployeeJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env := b.env
 	tn := newTenant(t, env.App, "Initech")
 	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
 	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
@@ -37,14 +36,12 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
 	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{onSite}, crisis: true})
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
+	ctx := b.signedIn(90*time.Second, site, "leo@initech.example")
 
 	card := "#m-" + onSite.String()
 	var firstH2, rules, ackError, ackDescribed, history, status string
 	err := chromedp.Run(ctx,
-		signIn(site, "leo@initech.example"),
 		chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
 		chromedp.WaitVisible("#vital-title", chromedp.ByQuery),
 		chromedp.Text("main h2", &firstH2, chromedp.ByQuery),
@@ -62,9 +59,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		chromedp.Click(card+" h3 a", chromedp.ByQuery),
 		chromedp.WaitVisible("#apply .apply", chromedp.ByQuery),
 		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible("#ack-error", chromedp.ByQuery),
-		chromedp.Text("#ack-error", &ackError, chromedp.ByQuery),
-		chromedp.AttributeValue("#ack", "aria-describedby", &ackDescribed, nil, chromedp.ByQuery),
+		fieldError("ack", "aria-describedby", &ackError, &ackDescribed),
 	)
 	if err != nil {
 		t.Fatalf("apply without the acknowledgement: %v", err)

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -45,9 +44,8 @@ func axeClean(t *testing.T, ctx context.Context, what string) {
 // that match. Both languages, phone and desktop widths, axe-clean.
 func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env := b.env
 	tn := newTenant(t, env.App, "Initech")
 	leo := memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
 	m := mission(t, env, missionSpec{title: "Tenir la comptabilité"})
@@ -67,12 +65,8 @@ func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // two languages, two widths, axe four times
-	defer cancel()
-	if err := chromedp.Run(ctx, signIn(site, "leo@initech.example")); err != nil {
-		t.Fatal(err)
-	}
+	site := b.site(tn.Slug)
+	ctx := b.signedIn(6*time.Minute, site, "leo@initech.example") // two languages, two widths, axe four times
 	p := participation.String()
 	words := map[string][3]string{ // the warning, the search's label, a skill to find
 		"fr": {"votre place est libérée", "Rechercher une compétence", "comptab"},

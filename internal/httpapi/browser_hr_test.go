@@ -18,7 +18,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -26,9 +25,8 @@ import (
 // confinés, Tous engagés" and follows it on its dashboard, all in the browser.
 func TestBrowserHRJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env := b.env
 	slug := "hr-" + uuid.NewString()[:8]
 	domain := slug + ".example" // email domains are unique across companies
 	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
@@ -38,29 +36,24 @@ func TestBrowserHRJourney(t *testing.T) {
 	if err := os.WriteFile(csv, []byte("email,name,department\nmarge@"+domain+",Marge,Finance\nhomer@elsewhere.example,Homer,Plant\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
 
 	// Sign in, then follow the header's link to the people page.
-	var fieldError, kept, invalid string
+	ctx := b.signedIn(90*time.Second, site, "hank@"+domain)
+	var emailError, kept, invalid string
 	err := chromedp.Run(ctx,
-		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
 		chromedp.WaitVisible(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
-		chromedp.SendKeys("#email", "lisa@wrong.example", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Lisa", chromedp.ByQuery),
+		typeInto("#email", "lisa@wrong.example", "#full_name", "Lisa"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#email-error", chromedp.ByQuery),
-		chromedp.Text("#email-error", &fieldError, chromedp.ByQuery),
+		fieldError("email", "aria-invalid", &emailError, &invalid),
 		chromedp.Value("#email", &kept, chromedp.ByQuery),
-		chromedp.AttributeValue("#email", "aria-invalid", &invalid, nil, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("invite at a wrong domain: %v", err)
 	}
-	if !strings.Contains(fieldError, domain) || kept != "lisa@wrong.example" || invalid != "true" {
-		t.Fatalf("wrong domain: error %q, kept %q, aria-invalid %q; want the domain named, the address kept, the field invalid", fieldError, kept, invalid)
+	if !strings.Contains(emailError, domain) || kept != "lisa@wrong.example" || invalid != "true" {
+		t.Fatalf("wrong domain: error %q, kept %q, aria-invalid %q; want the domain named, the address kept, the field invalid", emailError, kept, invalid)
 	}
 	screenshot(t, ctx, "invite-error-1280")
 
@@ -135,9 +128,8 @@ func TestBrowserHRJourney(t *testing.T) {
 // by cause and the allocation's proposals on the dashboard.
 func TestBrowserHRAdministration(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env, port := b.env, b.port
 	bg := context.Background()
 	slug := "hra-" + uuid.NewString()[:8]
 	domain := slug + ".example"
@@ -190,9 +182,8 @@ func TestBrowserHRAdministration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
+	ctx := b.page(120 * time.Second)
 	// submit clicks a form's button and waits for the page it leads to,
 	// not the page still showing (which may hold the same ids).
 	submit := func(sel string) chromedp.Tasks {

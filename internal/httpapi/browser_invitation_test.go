@@ -14,7 +14,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // The first HR admin of a new company opens the invitation from their
@@ -24,9 +23,8 @@ import (
 // it and finds the campaign's missions.
 func TestBrowserInvitations(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env, port := b.env, b.port
 	bg := context.Background()
 	pp := people{t: t, db: env.App}
 	staff := pp.session(nil, pp.account(true, nil))
@@ -57,24 +55,20 @@ func TestBrowserInvitations(t *testing.T) {
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{books}, crisis: true})
 	mails := mailtest.Start(t)
 	link := mails.WaitFor(t, rose, 10*time.Second).Link("/auth/invitation")
-	if !strings.HasPrefix(link, "http://"+slug+".localhost:"+port+"/auth/invitation?token=") {
+	if !strings.HasPrefix(link, b.site(slug)+"/auth/invitation?token=") {
 		t.Fatalf("invitation link %q; want the company's invitation page", link)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	ctx := b.page(120 * time.Second)
 
 	// A password too short: the error is next to it, the name is kept.
 	var pwError, kept, invalid, described string
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible("#password", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Rose Martin", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "court", chromedp.ByQuery),
+		typeInto("#full_name", "Rose Martin", "#password", "court"),
 		chromedp.Click("#link-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#password-error", chromedp.ByQuery),
-		chromedp.Text("#password-error", &pwError, chromedp.ByQuery),
+		fieldError("password", "aria-invalid", &pwError, &invalid),
 		chromedp.Value("#full_name", &kept, chromedp.ByQuery),
-		chromedp.AttributeValue("#password", "aria-invalid", &invalid, nil, chromedp.ByQuery),
 		chromedp.AttributeValue("#password", "aria-describedby", &described, nil, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -102,7 +96,7 @@ func TestBrowserInvitations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	if where != "http://"+slug+".localhost:"+port+"/admin" || who != "Rose Martin" {
+	if where != b.site(slug)+"/admin" || who != "Rose Martin" {
 		t.Fatalf("after joining: at %q as %q; want the HR home and its setup checklist, signed in as Rose Martin", where, who)
 	}
 	screenshot(t, ctx, "hr-landing-1280")
@@ -145,7 +139,7 @@ func TestBrowserInvitations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Léo joins: %v", err)
 	}
-	if where != "http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String() || who != "Léo Martin" || !strings.Contains(notice, "profil") {
+	if where != b.site(slug)+"/campaigns/"+campaignID.String() || who != "Léo Martin" || !strings.Contains(notice, "profil") {
 		t.Fatalf("Léo lands at %q as %q with %q; want the running campaign, signed in, invited to fill his profile", where, who, notice)
 	}
 	screenshot(t, ctx, "employee-landing-1280")
@@ -162,7 +156,7 @@ func TestBrowserInvitations(t *testing.T) {
 		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
 		chromedp.Click("#save-profile", chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Navigate("http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String()),
+		chromedp.Navigate(b.site(slug)+"/campaigns/"+campaignID.String()),
 		chromedp.WaitVisible("h1", chromedp.ByQuery),
 		chromedp.Text("main", &page, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("#profile-notice").length`, &notices),

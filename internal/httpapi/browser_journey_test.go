@@ -9,8 +9,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // fitsWidth fails when the page scrolls sideways (a phone's 390 px).
@@ -31,9 +29,8 @@ func fitsWidth(t *testing.T, ctx context.Context, label string) {
 // once next to their fields.
 func TestBrowserNewCustomerJourneys(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env := b.env
 	slug := "nc-" + uuid.NewString()[:8]
 	domain := slug + ".example"
 	tn := createTenant(t, env.App, slug, "Aviato", "fr", domain)
@@ -43,9 +40,8 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Hiver solidaire"})
 	first := pendingEntry(t, env, tn, campaignID, jian, m, 6, "atelier du samedi")
 	second := pendingEntry(t, env, tn, campaignID, jian, mission(t, env, missionSpec{title: "Trier des livres"}), 5, "")
-	site := "http://" + slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancel()
+	site := b.site(slug)
+	ctx := b.page(4 * time.Minute)
 
 	sizes := []struct {
 		name string

@@ -10,8 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // TestBrowserMissionDetailAndCardStates walks the campaign's list and a
@@ -22,9 +20,8 @@ import (
 // both pass axe. Then a sign-up from the mission's page shows on its card.
 func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	env := b.env
 	tn := newTenant(t, env.App, "Initech")
 	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
 	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
@@ -46,14 +43,10 @@ func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
 	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 2, missions: missions, crisis: true})
 	host := tn.Slug + ".localhost"
-	site := "http://" + host + ":" + port
+	site := b.site(tn.Slug)
 	list := site + "/campaigns/" + campaignID.String()
 	detail := list + "/missions/" + onSite.String()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	if err := chromedp.Run(ctx, signIn(site, "leo@initech.example")); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := b.signedIn(3*time.Minute, site, "leo@initech.example")
 
 	want := map[string]struct{ full, limit, format, commitment, verified string }{
 		"fr": {"Complet — liste d'attente", "2 missions au plus dans cette campagne, il vous en reste 2.", "Sur place",

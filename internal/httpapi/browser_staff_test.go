@@ -24,15 +24,6 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// staffDatabase is a database of the test's own: the staff's figures
-// count the whole platform, which the package's shared database, written
-// by parallel tests, cannot hold still.
-func staffDatabase(t *testing.T) (*postgres.DB, string) {
-	t.Helper()
-	e := pgtest.Private(t)
-	return e.App, e.AppURL
-}
-
 // staffWorld is what the staff find on the platform before they start.
 type staffWorld struct {
 	db                  *postgres.DB
@@ -135,40 +126,34 @@ func newStaffWorld(t *testing.T, db *postgres.DB) *staffWorld {
 // read the platform's figures, all in the browser.
 func TestBrowserStaffJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	db, appURL := staffDatabase(t)
-	w := newStaffWorld(t, db)
-	site := "http://localhost:" + liveServerOn(t, db, appURL)
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	var w *staffWorld
+	b := newBrowserTestOn(t, func() *pgtest.Env {
+		// A database of the test's own: the staff's figures count the whole
+		// platform, which the package's shared database, written by
+		// parallel tests, cannot hold still.
+		e := pgtest.Private(t)
+		w = newStaffWorld(t, e.App)
+		return e
+	})
+	db, site := b.env.App, b.site("")
+	ctx := b.page(120 * time.Second)
 
 	// Sign in: staff land on the platform's figures, then open the
 	// companies from the staff menu. A first try with a slug already
 	// taken comes back with the error next to the slug, the rest kept.
 	var slugError, slugInvalid, keptName, keptDomains, keptAdmin, keptAccent string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", w.staffEmail, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
+		signIn(site, w.staffEmail),
 		chromedp.WaitVisible(".staff-nav", chromedp.ByQuery),
 		chromedp.Click(`.staff-nav a[href="/platform/companies"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#onboard", chromedp.ByQuery),
-		chromedp.SendKeys("#name", "Acme Corp", chromedp.ByQuery),
-		chromedp.SendKeys("#slug", "initech", chromedp.ByQuery),
-		chromedp.SendKeys("#email_domains", "example.com, acme.example", chromedp.ByQuery),
+		typeInto("#name", "Acme Corp", "#slug", "initech", "#email_domains", "example.com, acme.example"),
 		chromedp.SetValue("#locale", "en", chromedp.ByQuery),
-		chromedp.SendKeys("#admin_email", w.adminEmail, chromedp.ByQuery),
-		chromedp.SendKeys("#admin_name", "Alice Admin", chromedp.ByQuery),
+		typeInto("#admin_email", w.adminEmail, "#admin_name", "Alice Admin"),
 		chromedp.SetValue("#accent", "#1a6b4f", chromedp.ByQuery),
 		chromedp.Click("#onboard-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#slug-error", chromedp.ByQuery),
-		chromedp.Text("#slug-error", &slugError, chromedp.ByQuery),
-		chromedp.AttributeValue("#slug", "aria-invalid", &slugInvalid, nil, chromedp.ByQuery),
-		chromedp.Value("#name", &keptName, chromedp.ByQuery),
-		chromedp.Value("#email_domains", &keptDomains, chromedp.ByQuery),
-		chromedp.Value("#admin_email", &keptAdmin, chromedp.ByQuery),
-		chromedp.Value("#accent", &keptAccent, chromedp.ByQuery),
+		fieldError("slug", "aria-invalid", &slugError, &slugInvalid),
+		values(map[string]*string{"#name": &keptName, "#email_domains": &keptDomains, "#admin_email": &keptAdmin, "#accent": &keptAccent}),
 	)
 	if err != nil {
 		t.Fatalf("onboard with a slug taken: %v", err)
@@ -254,9 +239,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.WaitVisible("#reviewed", chromedp.ByQuery),
 		chromedp.Text("#reviewed", &verified, chromedp.ByQuery),
 		chromedp.Click(dubious+" form.reject button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reason-"+w.dubious.String()+"-error", chromedp.ByQuery),
-		chromedp.Text("#reason-"+w.dubious.String()+"-error", &reasonError, chromedp.ByQuery),
-		chromedp.AttributeValue("#reason-"+w.dubious.String(), "aria-invalid", &reasonInvalid, nil, chromedp.ByQuery),
+		fieldError("reason-"+w.dubious.String(), "aria-invalid", &reasonError, &reasonInvalid),
 	)
 	if err != nil {
 		t.Fatalf("verify, then refuse without a reason: %v", err)
