@@ -80,8 +80,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 				network.SetCookie("vendredi_lang", lang).WithDomain(v.host).WithPath("/"))
 			if err == nil && v.email != "" {
 				err = chromedp.Run(ctx, chromedp.Navigate(site+"/sign-in"),
-					chromedp.SendKeys("#email", v.email, chromedp.ByQuery),
-					chromedp.SendKeys("#password", demo.Password, chromedp.ByQuery),
+					typeInto("#email", v.email, "#password", demo.Password),
 					chromedp.Submit("#password", chromedp.ByQuery),
 					chromedp.WaitNotPresent("#password", chromedp.ByQuery))
 			}

@@ -21,23 +21,21 @@ import (
 func TestBrowserEmployeeJourney(t *testing.T) {
 	t.Parallel()
 	b := newBrowserTest(t)
-	env := b.env
-	tn := newTenant(t, env.App, "Initech")
-	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
-	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
+	tn, _ := b.leoAtInitech()
+	assoc := verifiedAssociation(t, b.env, "Les Restos du quartier")
 	onSite := uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	if err := b.env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, city, lat, lon, places, places_left, status, requires_sanitary_ack)
 			VALUES (?, ?, 'Trier les dons au local', 'on_site', 'Paris', 48.85, 2.35, 3, 3, 'open', true)`, onSite, assoc)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+	vitalMission(t, b.env, "Aide alimentaire et d'urgence", "food_aid")
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{onSite}, crisis: true})
 	site := b.site(tn.Slug)
-	ctx := b.signedIn(90*time.Second, site, "leo@initech.example")
+	ctx := b.signedIn(90*time.Second, site, leoEmail)
 
 	card := "#m-" + onSite.String()
 	var firstH2, rules, ackError, ackDescribed, history, status string
@@ -71,8 +69,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click("#ack", chromedp.ByQuery),
 		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible(".participation", chromedp.ByQuery),
-		chromedp.Text(".participation", &history, chromedp.ByQuery),
+		shown(".participation", &history),
 	)
 	if err != nil {
 		t.Fatalf("apply with the acknowledgement: %v", err)
@@ -100,8 +97,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		chromedp.SetValue("#skill-0", "finance.accounting", chromedp.ByQuery),
 		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
 		chromedp.Click("#save-profile", chromedp.ByQuery),
-		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Text(".flash", &flash, chromedp.ByQuery),
+		shown(".flash", &flash),
 		chromedp.Value("#skill-0", &skill, chromedp.ByQuery),
 	)
 	if err != nil {

@@ -26,12 +26,11 @@ import (
 func TestBrowserHRJourney(t *testing.T) {
 	t.Parallel()
 	b := newBrowserTest(t)
-	env := b.env
 	slug := "hr-" + uuid.NewString()[:8]
 	domain := slug + ".example" // email domains are unique across companies
-	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
-	memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
-	mission(t, env, missionSpec{title: "Appels aux personnes isolées"}) // a drive needs a mission to launch
+	tn := createTenant(t, b.env.App, slug, "Globex", "fr", domain)
+	memberWithPassword(t, b.env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
+	mission(t, b.env, missionSpec{title: "Appels aux personnes isolées"}) // a drive needs a mission to launch
 	csv := filepath.Join(t.TempDir(), "people.csv")
 	if err := os.WriteFile(csv, []byte("email,name,department\nmarge@"+domain+",Marge,Finance\nhomer@elsewhere.example,Homer,Plant\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -65,8 +64,7 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.Text("#invitations", &invitations, chromedp.ByQuery),
 		chromedp.SetUploadFiles("#file", []string{csv}, chromedp.ByQuery),
 		chromedp.Click("#import-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#import-report", chromedp.ByQuery),
-		chromedp.Text("#import-report", &report, chromedp.ByQuery),
+		shown("#import-report", &report),
 	)
 	if err != nil {
 		t.Fatalf("invite and import: %v", err)
@@ -92,8 +90,7 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.WaitVisible("button.launch", chromedp.ByQuery),
 		chromedp.Click("button.launch", chromedp.ByQuery),
 		chromedp.WaitVisible("#launched-flash", chromedp.ByQuery),
-		chromedp.WaitVisible("#figures", chromedp.ByQuery),
-		chromedp.Text("#figures", &figures, chromedp.ByQuery),
+		shown("#figures", &figures),
 		chromedp.Text("#run-status", &status, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("svg.bars rect").length`, &charts),
 	)
@@ -129,25 +126,24 @@ func TestBrowserHRJourney(t *testing.T) {
 func TestBrowserHRAdministration(t *testing.T) {
 	t.Parallel()
 	b := newBrowserTest(t)
-	env, port := b.env, b.port
 	bg := context.Background()
 	slug := "hra-" + uuid.NewString()[:8]
 	domain := slug + ".example"
-	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
+	tn := createTenant(t, b.env.App, slug, "Globex", "fr", domain)
 	tctx := tenants.NewContext(bg, tn)
 	person := func(name, email, role string) uuid.UUID {
-		return addMember(t, env.App, tn, identity.Person{Email: email, FullName: name, Role: role})
+		return addMember(t, b.env.App, tn, identity.Person{Email: email, FullName: name, Role: role})
 	}
-	hank := memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
+	hank := memberWithPassword(t, b.env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
 	marge := person("Marge Bouvier", "marge@"+domain, "employee")
 	ned := person("Ned Flanders", "ned@"+domain, "employee")
 	lisa := person("Lisa Simpson", "lisa@"+domain, "employee")
-	health := mission(t, env, missionSpec{title: "Appeler les aînés isolés", cause: "health"})
-	school := mission(t, env, missionSpec{title: "Soutien scolaire à distance", cause: "education"})
-	books := mission(t, env, missionSpec{title: "Tenir la comptabilité du foyer", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 3,
+	health := mission(t, b.env, missionSpec{title: "Appeler les aînés isolés", cause: "health"})
+	school := mission(t, b.env, missionSpec{title: "Soutien scolaire à distance", cause: "education"})
+	books := mission(t, b.env, missionSpec{title: "Tenir la comptabilité du foyer", cause: "solidarity", skill: "finance.accounting"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 3,
 		missions: []uuid.UUID{health, school, books}, crisis: true})
-	err := env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
+	err := b.env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
 		// Approved hours count by the mission's cause; pending ones do not.
 		for _, h := range []struct {
 			member, mission uuid.UUID
@@ -207,22 +203,21 @@ func TestBrowserHRAdministration(t *testing.T) {
 	err = chromedp.Run(ctx,
 		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
-		chromedp.SendKeys("#email", bart, chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Bart", chromedp.ByQuery),
+		typeInto("#email", bart, "#full_name", "Bart"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#invited-flash", chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("invite: %v", err)
 	}
-	invited, err := postgres.NewMemberDirectory(env.App).ByEmail(tctx, bart)
+	invited, err := postgres.NewMemberDirectory(b.env.App).ByEmail(tctx, bart)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mails := mailtest.Start(t)
 	first := mails.WaitFor(t, bart, 10*time.Second).Link("/auth/invitation")
 	inv := invited.ID.String()
-	ageInvitations(t, env.App, slug) // past the resend throttle
+	ageInvitations(t, b.env.App, slug) // past the resend throttle
 	err = chromedp.Run(ctx,
 		submit("#resend-"+inv),
 		chromedp.WaitVisible("#done-flash", chromedp.ByQuery),
@@ -311,8 +306,8 @@ func TestBrowserHRAdministration(t *testing.T) {
 	// An API token: refused without a name, shown once, works, then stops.
 	call := func(token string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+port+"/api/v1/members", nil)
-		req.Host = tn.Slug + ".localhost:" + port
+		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+b.port+"/api/v1/members", nil)
+		req.Host = tn.Slug + ".localhost:" + b.port
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -333,8 +328,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	screenshot(t, ctx, "tokens-empty-1280")
 	err = chromedp.Run(ctx,
 		submit("#create-token"),
-		chromedp.WaitVisible("#name-error", chromedp.ByQuery),
-		chromedp.Text("#name-error", &nameError, chromedp.ByQuery),
+		shown("#name-error", &nameError),
 		chromedp.SendKeys("#name", "Synchro SIRH", chromedp.ByQuery),
 		chromedp.SetValue("#role", "hr_admin", chromedp.ByQuery),
 		submit("#create-token"),

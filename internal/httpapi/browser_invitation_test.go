@@ -24,18 +24,17 @@ import (
 func TestBrowserInvitations(t *testing.T) {
 	t.Parallel()
 	b := newBrowserTest(t)
-	env, port := b.env, b.port
 	bg := context.Background()
-	pp := people{t: t, db: env.App}
+	pp := people{t: t, db: b.env.App}
 	staff := pp.session(nil, pp.account(true, nil))
 	slug := "inv-" + uuid.NewString()[:8]
 	domain := slug + ".example"
 	rose, leo := "rose@"+domain, "leo@"+domain
 
 	// Platform staff onboard the company; its first HR admin is invited.
-	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/api/v1/platform/companies", strings.NewReader(
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+b.port+"/api/v1/platform/companies", strings.NewReader(
 		`{"slug": "`+slug+`", "name": "Soylent", "locale": "fr", "email_domains": ["`+domain+`"], "admin_email": "`+rose+`", "admin_name": "Rose"}`))
-	req.Host = "localhost:" + port
+	req.Host = "localhost:" + b.port
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
 	res, err := http.DefaultClient.Do(req)
@@ -46,12 +45,12 @@ func TestBrowserInvitations(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("onboard: %d; want 201", res.StatusCode)
 	}
-	tn, err := postgres.NewTenantStore(env.App).BySlug(bg, slug)
+	tn, err := postgres.NewTenantStore(b.env.App).BySlug(bg, slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	books := mission(t, env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+	books := mission(t, b.env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{books}, crisis: true})
 	mails := mailtest.Start(t)
 	link := mails.WaitFor(t, rose, 10*time.Second).Link("/auth/invitation")
@@ -105,8 +104,7 @@ func TestBrowserInvitations(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#invite-submit", chromedp.ByQuery),
-		chromedp.SendKeys("#email", leo, chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Léo", chromedp.ByQuery),
+		typeInto("#email", leo, "#full_name", "Léo"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#invited-flash", chromedp.ByQuery),
 	)
@@ -128,8 +126,7 @@ func TestBrowserInvitations(t *testing.T) {
 	}
 	screenshot(t, ctx, "invitation-1280")
 	err = chromedp.Run(ctx,
-		chromedp.SendKeys("#full_name", "Léo Martin", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "une phrase de passe", chromedp.ByQuery),
+		typeInto("#full_name", "Léo Martin", "#password", "une phrase de passe"),
 		chromedp.Click("#link-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#profile-notice", chromedp.ByQuery),
 		chromedp.Location(&where),

@@ -171,8 +171,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.Clear("#slug", chromedp.ByQuery),
 		chromedp.SetUploadFiles("#logo", []string{w.pngPath}, chromedp.ByQuery),
 		chromedp.Click("#onboard-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#onboarded", chromedp.ByQuery),
-		chromedp.Text("#onboarded", &onboarded, chromedp.ByQuery),
+		shown("#onboarded", &onboarded),
 		chromedp.Text("#companies", &companies, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -236,8 +235,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	screenshot(t, ctx, "associations-1280")
 	err = chromedp.Run(ctx,
 		chromedp.Click(welcome+" form.verify button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reviewed", chromedp.ByQuery),
-		chromedp.Text("#reviewed", &verified, chromedp.ByQuery),
+		shown("#reviewed", &verified),
 		chromedp.Click(dubious+" form.reject button", chromedp.ByQuery),
 		fieldError("reason-"+w.dubious.String(), "aria-invalid", &reasonError, &reasonInvalid),
 	)
@@ -251,10 +249,8 @@ func TestBrowserStaffJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#reason-"+w.dubious.String(), "Pas de description ni de site : dites-nous ce que fait l'association.", chromedp.ByQuery),
 		chromedp.Click(dubious+" form.reject button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reviewed", chromedp.ByQuery),
-		chromedp.Text("#reviewed", &rejected, chromedp.ByQuery),
-		chromedp.WaitVisible("#empty", chromedp.ByQuery),
-		chromedp.Text("#empty", &empty, chromedp.ByQuery),
+		shown("#reviewed", &rejected),
+		shown("#empty", &empty),
 	)
 	if err != nil || !strings.Contains(rejected, "Club des amis") || empty == "" {
 		t.Fatalf("refuse with a reason: %v, message %q, empty queue %q", err, rejected, empty)
@@ -270,8 +266,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	var rejectedTab string
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`.tabs a[href="/platform/associations?status=rejected"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(dubious, chromedp.ByQuery),
-		chromedp.Text(dubious, &rejectedTab, chromedp.ByQuery),
+		shown(dubious, &rejectedTab),
 	); err != nil || !strings.Contains(rejectedTab, "Pas de description") {
 		t.Fatalf("the rejected tab: %v, %q; want the association with its reason", err, rejectedTab)
 	}
@@ -295,8 +290,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.SetValue("#title", newTitle, chromedp.ByQuery),
 		chromedp.Clear("#external_url", chromedp.ByQuery),
 		chromedp.Click("#mission-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#external_url-error", chromedp.ByQuery),
-		chromedp.Text("#external_url-error", &urlError, chromedp.ByQuery),
+		shown("#external_url-error", &urlError),
 	)
 	if err != nil || labelEN != "Food and emergency aid" || urlError == "" {
 		t.Fatalf("edit the vital mission without its address: %v, English label %q, error %q", err, labelEN, urlError)
@@ -305,8 +299,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#external_url", "https://covid19.reserve-civique.gouv.fr/missions/aide-alimentaire", chromedp.ByQuery),
 		chromedp.Click("#mission-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#saved", chromedp.ByQuery),
-		chromedp.Text("#saved", &saved, chromedp.ByQuery),
+		shown("#saved", &saved),
 	)
 	if err != nil || !strings.Contains(saved, newTitle) {
 		t.Fatalf("save the vital mission: %v, message %q", err, saved)
@@ -331,8 +324,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.WaitVisible("#template-form", chromedp.ByQuery),
 		chromedp.SetValue("#description_en", newDescription, chromedp.ByQuery),
 		chromedp.Click("#template-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#saved", chromedp.ByQuery),
-		chromedp.Text("#saved", &saved, chromedp.ByQuery),
+		shown("#saved", &saved),
 	)
 	if err != nil || !strings.Contains(saved, "Tous confinés, Tous engagés") {
 		t.Fatalf("save the template: %v, message %q", err, saved)

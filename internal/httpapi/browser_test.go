@@ -14,9 +14,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // browserTest is where a browser test starts: headless Chromium and the
@@ -67,6 +68,18 @@ func (b *browserTest) signedIn(limit time.Duration, site, email string) context.
 		b.t.Fatalf("sign in as %s: %v", email, err)
 	}
 	return ctx
+}
+
+// leoEmail signs in Léo Martin, an employee of the company leoAtInitech
+// makes.
+const leoEmail = "leo@initech.example"
+
+// leoAtInitech makes a company, Initech, where Léo Martin is an employee
+// who signs in as leoEmail with the fixtures' password.
+func (b *browserTest) leoAtInitech() (*tenants.Tenant, uuid.UUID) {
+	b.t.Helper()
+	tn := newTenant(b.t, b.env.App, "Initech")
+	return tn, memberWithPassword(b.t, b.env.App, tn, leoEmail, "Léo Martin", "employee")
 }
 
 // browser starts headless Chromium (Debian's package), with opts added to
@@ -120,10 +133,18 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func signIn(site, email string) chromedp.Tasks {
 	return chromedp.Tasks{
 		chromedp.Navigate(site + "/sign-in"),
-		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
+		typeInto("#email", email, "#password", password),
 		chromedp.Submit("#password", chromedp.ByQuery),
 		chromedp.WaitVisible(".who", chromedp.ByQuery),
+	}
+}
+
+// shown waits for sel to show and reads its text into text: what a page
+// says once an action is done.
+func shown(sel string, text *string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Text(sel, text, chromedp.ByQuery),
 	}
 }
 
@@ -152,24 +173,17 @@ func values(fields map[string]*string) chromedp.Tasks {
 // aria-describedby, which tie the field to its error) into tie.
 func fieldError(field, attr string, message, tie *string) chromedp.Tasks {
 	return chromedp.Tasks{
-		chromedp.WaitVisible("#"+field+"-error", chromedp.ByQuery),
-		chromedp.Text("#"+field+"-error", message, chromedp.ByQuery),
+		shown("#"+field+"-error", message),
 		chromedp.AttributeValue("#"+field, attr, tie, nil, chromedp.ByQuery),
 	}
 }
 
-// liveServer serves the whole product on a free port and returns its port.
+// liveServer serves the whole product on env's database on a free port
+// and returns its port.
 func liveServer(t *testing.T, env *pgtest.Env) string {
 	t.Helper()
-	return liveServerOn(t, env.App, env.AppURL)
-}
-
-// liveServerOn is liveServer on a database of the test's own, reached as
-// the server's role at appURL.
-func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
-	t.Helper()
 	return serveLive(t, func(publicURL string) *fiber.App {
-		app, _ := serverAt(t, db, appURL, publicURL, io.Discard, true)
+		app, _ := serverAt(t, env.App, env.AppURL, publicURL, io.Discard, true)
 		return app
 	})
 }
@@ -200,11 +214,9 @@ func TestBrowserSignInAndLanguage(t *testing.T) {
 	var errorText, kept, who, htmlLang, signOut string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", "rose@initech.example", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "wrong horse battery", chromedp.ByQuery),
+		typeInto("#email", "rose@initech.example", "#password", "wrong horse battery"),
 		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible("#form-error", chromedp.ByQuery),
-		chromedp.Text("#form-error", &errorText, chromedp.ByQuery),
+		shown("#form-error", &errorText),
 		chromedp.Value("#email", &kept, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -217,8 +229,7 @@ func TestBrowserSignInAndLanguage(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
 		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
-		chromedp.Text(".who", &who, chromedp.ByQuery),
+		shown(".who", &who),
 		// The person chooses English; the choice stays after a reload.
 		chromedp.Click(`button[value="en"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button[value="fr"]`, chromedp.ByQuery),
