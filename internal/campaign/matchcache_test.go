@@ -78,6 +78,24 @@ func (r *cacheRig) waitReads(t *testing.T, n int32) {
 	}
 }
 
+// held starts n requests for c's index while the build they wait for is
+// held, and fails, saying what was served (unwanted), when one is answered
+// before the build has read the missions for the reads-th time and is let
+// go. It returns what the requests got.
+func (r *cacheRig) held(t *testing.T, c *Campaign, n int, reads int32, unwanted string) []*matching.Index {
+	t.Helper()
+	got := make(chan []*matching.Index)
+	go func() { got <- r.get(t, c, n) }()
+	r.waitReads(t, reads)
+	select {
+	case <-got:
+		t.Fatal(unwanted)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(r.release)
+	return <-got
+}
+
 // TestIndexBuiltOncePerCampaign: requests arriving together while the
 // index is missing, expired or of an old version share one build, and an
 // index past its TTL keeps being served while its replacement is built.
@@ -126,16 +144,7 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 	r.release = make(chan struct{})
 	r.version.Add(1)
 	r.places.Store(4)
-	got := make(chan []*matching.Index)
-	go func() { got <- r.get(t, c, 50) }()
-	r.waitReads(t, 3)
-	select {
-	case <-got:
-		t.Fatal("a request was answered before the index of the new version was built")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(r.release)
-	ixs := <-got
+	ixs := r.held(t, c, 50, 3, "a request was answered before the index of the new version was built")
 	if n := r.reads.Load(); n != 3 {
 		t.Fatalf("a new version read the missions %d times for 50 requests; want once more (3)", n)
 	}
@@ -154,16 +163,7 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 	// Too old to be served (its renewals failing or slow): requests wait.
 	r.release = make(chan struct{})
 	*clock = clock.Add(indexTTL + indexStale)
-	got = make(chan []*matching.Index)
-	go func() { got <- r.get(t, c, 5) }()
-	r.waitReads(t, 4)
-	select {
-	case <-got:
-		t.Fatal("an index older than indexTTL + indexStale was served")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(r.release)
-	<-got
+	r.held(t, c, 5, 4, "an index older than indexTTL + indexStale was served")
 }
 
 // TestIndexPastItsTTLIsRenewedByItsPlaces: within one version of the

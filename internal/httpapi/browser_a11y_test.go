@@ -32,24 +32,24 @@ type axeViolation struct {
 // in French and in English, on the demo world.
 func TestPagesMeetWCAG21AA(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The demo world's slugs and addresses are fixed: a database of its own.
-	e := pgtest.Private(t)
-	db, appURL := e.App, e.AppURL
-	hash, err := argon2id.CreateHash(demo.Password, identity.DefaultConfig().Hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.SeedDemo(context.Background(), db, hash); err != nil {
-		t.Fatal(err)
-	}
-	port := liveServerOn(t, db, appURL)
-	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // some 50 pages, twice
-	defer cancel()
+	b := newBrowserTestOn(t, func() *pgtest.Env {
+		e := pgtest.Private(t)
+		hash, err := argon2id.CreateHash(demo.Password, identity.DefaultConfig().Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := postgres.SeedDemo(context.Background(), e.App, hash); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	})
+	port := b.port
+	ctx := b.page(6 * time.Minute) // some 50 pages, twice
 
 	acmeCampaign := demo.ID("campaign", "acme").String()
 	assoc := "/associations/" + demo.ID("association", "entraide-numerique").String()
@@ -80,8 +80,7 @@ func TestPagesMeetWCAG21AA(t *testing.T) {
 				network.SetCookie("vendredi_lang", lang).WithDomain(v.host).WithPath("/"))
 			if err == nil && v.email != "" {
 				err = chromedp.Run(ctx, chromedp.Navigate(site+"/sign-in"),
-					chromedp.SendKeys("#email", v.email, chromedp.ByQuery),
-					chromedp.SendKeys("#password", demo.Password, chromedp.ByQuery),
+					typeInto("#email", v.email, "#password", demo.Password),
 					chromedp.Submit("#password", chromedp.ByQuery),
 					chromedp.WaitNotPresent("#password", chromedp.ByQuery))
 			}

@@ -98,36 +98,23 @@ func phone(t *testing.T, ctx context.Context, name string) {
 // two companies answered and the hours of the one validated confirmed.
 func TestBrowserAssociationJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
+	site := b.site("")
 	bg := context.Background()
-	site := "http://localhost:" + port
 	email := mailtest.Address(t)
 	legal := fmt.Sprintf("W%09d", rand.IntN(1_000_000_000))
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	ctx := b.page(3 * time.Minute)
 
 	// Sign up, first with a legal id that is neither RNA nor SIRET.
 	var legalError, legalDescribed, keptName, keptEmail, keptDescription, keptPassword string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/associations/sign-up"),
 		chromedp.WaitVisible("#signup-submit", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Nadia Benali", chromedp.ByQuery),
-		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
-		chromedp.SendKeys("#name", "Les Amis du Quartier", chromedp.ByQuery),
-		chromedp.SendKeys("#legal_id", "W12", chromedp.ByQuery),
-		chromedp.SendKeys("#city", "Lyon", chromedp.ByQuery),
-		chromedp.SendKeys("#description", "Aide aux devoirs et épicerie solidaire.", chromedp.ByQuery),
+		typeInto("#full_name", "Nadia Benali", "#email", email, "#password", password, "#name", "Les Amis du Quartier",
+			"#legal_id", "W12", "#city", "Lyon", "#description", "Aide aux devoirs et épicerie solidaire."),
 		chromedp.Click("#signup-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#legal_id-error", chromedp.ByQuery),
-		chromedp.Text("#legal_id-error", &legalError, chromedp.ByQuery),
-		chromedp.AttributeValue("#legal_id", "aria-describedby", &legalDescribed, nil, chromedp.ByQuery),
-		chromedp.Value("#name", &keptName, chromedp.ByQuery),
-		chromedp.Value("#email", &keptEmail, chromedp.ByQuery),
-		chromedp.Value("#description", &keptDescription, chromedp.ByQuery),
-		chromedp.Value("#password", &keptPassword, chromedp.ByQuery),
+		fieldError("legal_id", "aria-describedby", &legalError, &legalDescribed),
+		values(map[string]*string{"#name": &keptName, "#email": &keptEmail, "#description": &keptDescription, "#password": &keptPassword}),
 	)
 	if err != nil {
 		t.Fatalf("sign up with a bad legal id: %v", err)
@@ -146,8 +133,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		chromedp.SetValue("#legal_id", legal, chromedp.ByQuery),
 		chromedp.SendKeys("#password", password, chromedp.ByQuery),
 		chromedp.Click("#signup-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#signup-sent", chromedp.ByQuery),
-		chromedp.Text("#signup-sent", &sent, chromedp.ByQuery),
+		shown("#signup-sent", &sent),
 	)
 	if err != nil || !strings.Contains(sent, email) {
 		t.Fatalf("sign up: %v, page says %q; want the mailbox to check", err, sent)
@@ -156,7 +142,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	phone(t, ctx, "signup-sent-390")
 	var assoc uuid.UUID
 	var status string
-	if err := env.Owner.NewRaw("SELECT id, status FROM associations WHERE legal_id = ?", legal).Scan(bg, &assoc, &status); err != nil {
+	if err := b.env.Owner.NewRaw("SELECT id, status FROM associations WHERE legal_id = ?", legal).Scan(bg, &assoc, &status); err != nil {
 		t.Fatalf("the association is not stored: %v", err)
 	}
 
@@ -184,7 +170,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	// Staff send the association back with a reason; the manager reads it,
 	// describes the association and submits it again.
 	home := site + "/associations/" + assoc.String()
-	review := catalog.NewService(postgres.NewCatalogStore(env.App), nil, "")
+	review := catalog.NewService(postgres.NewCatalogStore(b.env.App), nil, "")
 	if _, err := review.Review(bg, assoc, "reject", "Décrivez vos actions auprès des familles."); err != nil {
 		t.Fatalf("staff reject: %v", err)
 	}
@@ -232,8 +218,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	var rows int
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.assoc-nav a[href$="/missions"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#missions-empty", chromedp.ByQuery),
-		chromedp.Text("#missions-empty", &empty, chromedp.ByQuery),
+		shown("#missions-empty", &empty),
 	)
 	if err != nil || !strings.Contains(empty, "première mission") {
 		t.Fatalf("empty missions: %v, %q", err, empty)
@@ -242,8 +227,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click("#new-mission", chromedp.ByQuery),
 		chromedp.WaitVisible("#save-mission", chromedp.ByQuery),
-		chromedp.SendKeys("#title", "Tenir la comptabilité de l'épicerie", chromedp.ByQuery),
-		chromedp.SendKeys("#description", "Saisir les achats et les dons, préparer le bilan annuel.", chromedp.ByQuery),
+		typeInto("#title", "Tenir la comptabilité de l'épicerie", "#description", "Saisir les achats et les dons, préparer le bilan annuel."),
 		chromedp.SetValue("#cause", "solidarity", chromedp.ByQuery),
 		// The picker: search a skill by a word of its name, add the match.
 		// (Enter in the search box searches, as the button next to it.)
@@ -262,8 +246,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		// A town the gazetteer does not know, and no coordinates.
 		chromedp.SetValue("#city", "Vaulx-en-Velin", chromedp.ByQuery),
 		chromedp.Click("#save-mission", chromedp.ByQuery),
-		chromedp.WaitVisible("#lat-error", chromedp.ByQuery),
-		chromedp.Text("#lat-error", &latError, chromedp.ByQuery),
+		shown("#lat-error", &latError),
 		chromedp.Value("#title", &keptTitle, chromedp.ByQuery),
 		chromedp.Text("#need-0", &skillRow0, chromedp.ByQuery),
 		chromedp.Text("#need-1", &skillRow1, chromedp.ByQuery),
@@ -283,8 +266,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 		// A city it knows is enough: no coordinates needed.
 		chromedp.SetValue("#city", "Lyon", chromedp.ByQuery),
 		chromedp.Click("#save-mission", chromedp.ByQuery),
-		chromedp.WaitVisible("#missions-flash", chromedp.ByQuery),
-		chromedp.Text("#missions-flash", &flash, chromedp.ByQuery),
+		shown("#missions-flash", &flash),
 	)
 	if err != nil || !strings.Contains(flash, "Tenir la comptabilité") {
 		t.Fatalf("create the mission: %v, %q", err, flash)
@@ -326,8 +308,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	// No applicant yet.
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.assoc-nav a[href$="/applicants"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#applicants-empty", chromedp.ByQuery),
-		chromedp.Text("#applicants-empty", &empty, chromedp.ByQuery),
+		shown("#applicants-empty", &empty),
 	)
 	if err != nil || !strings.Contains(empty, "Aucune candidature") {
 		t.Fatalf("empty applicants: %v, %q", err, empty)
@@ -335,10 +316,10 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	screenshot(t, ctx, "applicants-empty-1280")
 
 	// Employees of two companies apply.
-	initech := newVolunteerCompany(t, env, "Initech", "Léa Martin", []campaign.ProfileSkill{{Skill: "finance.accounting", Level: 4}, {Skill: "it.web-dev", Level: 2}})
-	globex := newVolunteerCompany(t, env, "Globex", "Hugo Petit", []campaign.ProfileSkill{{Skill: "communication.writing", Level: 1}})
+	initech := newVolunteerCompany(t, b.env, "Initech", "Léa Martin", []campaign.ProfileSkill{{Skill: "finance.accounting", Level: 4}, {Skill: "it.web-dev", Level: 2}})
+	globex := newVolunteerCompany(t, b.env, "Globex", "Hugo Petit", []campaign.ProfileSkill{{Skill: "communication.writing", Level: 1}})
 	apply := func(v *volunteerCompany) string {
-		out := v.call(t, port, "POST", "/api/v1/campaigns/"+v.campaign.String()+"/participations",
+		out := v.call(t, b.port, "POST", "/api/v1/campaigns/"+v.campaign.String()+"/participations",
 			`{"mission_id":"`+m.ID.String()+`","motivation":"Je veux aider.","sanitary_ack":true}`, 201)
 		return out["id"].(string)
 	}
@@ -368,9 +349,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click(card+" details.refuse summary", chromedp.ByQuery),
 		chromedp.Click(card+" details.refuse button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible("#detail-"+hugo+"-error", chromedp.ByQuery),
-		chromedp.Text("#detail-"+hugo+"-error", &detailError, chromedp.ByQuery),
-		chromedp.AttributeValue("#detail-"+hugo, "aria-describedby", &detailDescribed, nil, chromedp.ByQuery),
+		fieldError("detail-"+hugo, "aria-describedby", &detailError, &detailDescribed),
 	)
 	if err != nil || detailError == "" || !strings.Contains(detailDescribed, "detail-"+hugo+"-error") {
 		t.Fatalf("refuse without a reason: %v, error %q, described by %q", err, detailError, detailDescribed)
@@ -389,7 +368,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	if err != nil || !strings.Contains(flash, "Léa Martin") {
 		t.Fatalf("refuse Hugo, validate Léa: %v, %q", err, flash)
 	}
-	ps, err := postgres.NewParticipationStore(env.App).OfAssociation(bg, assoc, nil, "")
+	ps, err := postgres.NewParticipationStore(b.env.App).OfAssociation(bg, assoc, nil, "")
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("participations: %v, %v", ps, err)
 	}
@@ -408,7 +387,7 @@ func TestBrowserAssociationJourney(t *testing.T) {
 
 	// Léa logs hours (from today, her acceptance); the manager confirms them.
 	today := time.Now().UTC().Format("2006-01-02")
-	hours := initech.call(t, port, "POST", "/api/v1/participations/"+lea+"/hours", `{"worked_on":"`+today+`","hours":3.5,"note":"Saisie du trimestre"}`, 201)
+	hours := initech.call(t, b.port, "POST", "/api/v1/participations/"+lea+"/hours", `{"worked_on":"`+today+`","hours":3.5,"note":"Saisie du trimestre"}`, 201)
 	var row string
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.assoc-nav a[href$="/hours"]`, chromedp.ByQuery),
@@ -423,14 +402,13 @@ func TestBrowserAssociationJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click("#check-"+hours["id"].(string), chromedp.ByQuery),
 		chromedp.Click("#approve-checked", chromedp.ByQuery),
-		chromedp.WaitVisible("#hours-flash", chromedp.ByQuery),
-		chromedp.Text("#hours-flash", &flash, chromedp.ByQuery),
+		shown("#hours-flash", &flash),
 		chromedp.WaitVisible("#hours-empty", chromedp.ByQuery),
 	)
 	if err != nil || !strings.Contains(flash, "1") {
 		t.Fatalf("confirm the hours: %v, %q", err, flash)
 	}
-	mine := initech.call(t, port, "GET", "/api/v1/me/hours", "", 200)
+	mine := initech.call(t, b.port, "GET", "/api/v1/me/hours", "", 200)
 	if !strings.Contains(fmt.Sprint(mine["hours"]), "approved") {
 		t.Fatalf("Léa's hours: %v; want approved", mine)
 	}

@@ -3,10 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/base64"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/vendredi-app/vendredi/internal/billing"
 	"github.com/vendredi-app/vendredi/internal/billing/billingtest"
@@ -33,41 +31,17 @@ import (
 func TestBrowserBillingSubscribe(t *testing.T) {
 	t.Parallel()
 	cfg := billingtest.Config(t)
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-		}
-		t.Skip("browser tests need chromium (Debian: apt-get install chromium); skipped")
-	}
+	ctx := browser(t, chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1"))
 	env := pgtest.Private(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	app, _ := billingServer(t, env, cfg, "http://localhost:"+port)
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
+	port := serveLive(t, func(publicURL string) *fiber.App {
+		app, _ := billingServer(t, env, cfg, publicURL)
+		return app
+	})
 	tn := newTenant(t, env.App, "Stripeco")
 	memberWithPassword(t, env.App, tn, "rh@stripeco.example", "Rachel Hoarau", "hr_admin")
 	site := "http://" + tn.Slug + ".localhost:" + port
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 900),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-	defer func() {
-		if t.Failed() {
-			screenshot(t, ctx, "failure")
-		}
-	}()
 
 	var (
 		mu       sync.Mutex
@@ -87,7 +61,7 @@ func TestBrowserBillingSubscribe(t *testing.T) {
 		}
 	})
 	var status string
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "https://checkout.stripe.com/*"}}),
 		signIn(site, "rh@stripeco.example"),
 		chromedp.Navigate(site+"/admin/billing"),

@@ -20,31 +20,26 @@ import (
 // sanitary rules acknowledged, the history, a cancellation, the profile.
 func TestBrowserEmployeeJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
-	tn := newTenant(t, env.App, "Initech")
-	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
-	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
+	b := newBrowserTest(t)
+	tn, _ := b.leoAtInitech()
+	assoc := verifiedAssociation(t, b.env, "Les Restos du quartier")
 	onSite := uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	if err := b.env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, city, lat, lon, places, places_left, status, requires_sanitary_ack)
 			VALUES (?, ?, 'Trier les dons au local', 'on_site', 'Paris', 48.85, 2.35, 3, 3, 'open', true)`, onSite, assoc)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+	vitalMission(t, b.env, "Aide alimentaire et d'urgence", "food_aid")
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{onSite}, crisis: true})
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
+	ctx := b.signedIn(90*time.Second, site, leoEmail)
 
 	card := "#m-" + onSite.String()
 	var firstH2, rules, ackError, ackDescribed, history, status string
 	err := chromedp.Run(ctx,
-		signIn(site, "leo@initech.example"),
 		chromedp.Navigate(site+"/campaigns/"+campaignID.String()),
 		chromedp.WaitVisible("#vital-title", chromedp.ByQuery),
 		chromedp.Text("main h2", &firstH2, chromedp.ByQuery),
@@ -62,9 +57,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		chromedp.Click(card+" h3 a", chromedp.ByQuery),
 		chromedp.WaitVisible("#apply .apply", chromedp.ByQuery),
 		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible("#ack-error", chromedp.ByQuery),
-		chromedp.Text("#ack-error", &ackError, chromedp.ByQuery),
-		chromedp.AttributeValue("#ack", "aria-describedby", &ackDescribed, nil, chromedp.ByQuery),
+		fieldError("ack", "aria-describedby", &ackError, &ackDescribed),
 	)
 	if err != nil {
 		t.Fatalf("apply without the acknowledgement: %v", err)
@@ -76,8 +69,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click("#ack", chromedp.ByQuery),
 		chromedp.Click("#apply .apply button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible(".participation", chromedp.ByQuery),
-		chromedp.Text(".participation", &history, chromedp.ByQuery),
+		shown(".participation", &history),
 	)
 	if err != nil {
 		t.Fatalf("apply with the acknowledgement: %v", err)
@@ -105,8 +97,7 @@ func TestBrowserEmployeeJourney(t *testing.T) {
 		chromedp.SetValue("#skill-0", "finance.accounting", chromedp.ByQuery),
 		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
 		chromedp.Click("#save-profile", chromedp.ByQuery),
-		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Text(".flash", &flash, chromedp.ByQuery),
+		shown(".flash", &flash),
 		chromedp.Value("#skill-0", &skill, chromedp.ByQuery),
 	)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -45,15 +44,12 @@ func axeClean(t *testing.T, ctx context.Context, what string) {
 // that match. Both languages, phone and desktop widths, axe-clean.
 func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
-	tn := newTenant(t, env.App, "Initech")
-	leo := memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
-	m := mission(t, env, missionSpec{title: "Tenir la comptabilité"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Printemps solidaire"})
+	b := newBrowserTest(t)
+	tn, leo := b.leoAtInitech()
+	m := mission(t, b.env, missionSpec{title: "Tenir la comptabilité"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Printemps solidaire"})
 	participation := uuid.Must(uuid.NewV7())
-	if err := env.App.TenantTx(tenants.NewContext(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
+	if err := b.env.App.TenantTx(tenants.NewContext(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, status)
 			VALUES (app.current_tenant_id(), ?, ?, ?, ?, 'pending')`, participation, campaignID, leo, m)
 		return err
@@ -61,18 +57,14 @@ func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The pending participation holds one of the mission's places.
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	if err := b.env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE missions SET places_left = places_left - 1 WHERE id = ?", m)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute) // two languages, two widths, axe four times
-	defer cancel()
-	if err := chromedp.Run(ctx, signIn(site, "leo@initech.example")); err != nil {
-		t.Fatal(err)
-	}
+	site := b.site(tn.Slug)
+	ctx := b.signedIn(6*time.Minute, site, leoEmail) // two languages, two widths, axe four times
 	p := participation.String()
 	words := map[string][3]string{ // the warning, the search's label, a skill to find
 		"fr": {"votre place est libérée", "Rechercher une compétence", "comptab"},
@@ -146,8 +138,7 @@ func TestBrowserConfirmationsAndSkillsPicker(t *testing.T) {
 		chromedp.Navigate(site+"/me/participations"),
 		chromedp.Click("#cancel-"+p, chromedp.ByQuery),
 		chromedp.Click("#cancel-confirm-"+p, chromedp.ByQuery),
-		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Text(".flash", &flash, chromedp.ByQuery),
+		shown(".flash", &flash),
 	)
 	if err != nil || !strings.Contains(flash, "cancelled") {
 		t.Errorf("confirm the cancellation: %v, %q; want it done and said", err, flash)

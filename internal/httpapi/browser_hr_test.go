@@ -18,7 +18,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
@@ -26,41 +25,34 @@ import (
 // confinés, Tous engagés" and follows it on its dashboard, all in the browser.
 func TestBrowserHRJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
 	slug := "hr-" + uuid.NewString()[:8]
 	domain := slug + ".example" // email domains are unique across companies
-	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
-	memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
-	mission(t, env, missionSpec{title: "Appels aux personnes isolées"}) // a drive needs a mission to launch
+	tn := createTenant(t, b.env.App, slug, "Globex", "fr", domain)
+	memberWithPassword(t, b.env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
+	mission(t, b.env, missionSpec{title: "Appels aux personnes isolées"}) // a drive needs a mission to launch
 	csv := filepath.Join(t.TempDir(), "people.csv")
 	if err := os.WriteFile(csv, []byte("email,name,department\nmarge@"+domain+",Marge,Finance\nhomer@elsewhere.example,Homer,Plant\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
 
 	// Sign in, then follow the header's link to the people page.
-	var fieldError, kept, invalid string
+	ctx := b.signedIn(90*time.Second, site, "hank@"+domain)
+	var emailError, kept, invalid string
 	err := chromedp.Run(ctx,
-		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
 		chromedp.WaitVisible(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
-		chromedp.SendKeys("#email", "lisa@wrong.example", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Lisa", chromedp.ByQuery),
+		typeInto("#email", "lisa@wrong.example", "#full_name", "Lisa"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#email-error", chromedp.ByQuery),
-		chromedp.Text("#email-error", &fieldError, chromedp.ByQuery),
+		fieldError("email", "aria-invalid", &emailError, &invalid),
 		chromedp.Value("#email", &kept, chromedp.ByQuery),
-		chromedp.AttributeValue("#email", "aria-invalid", &invalid, nil, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("invite at a wrong domain: %v", err)
 	}
-	if !strings.Contains(fieldError, domain) || kept != "lisa@wrong.example" || invalid != "true" {
-		t.Fatalf("wrong domain: error %q, kept %q, aria-invalid %q; want the domain named, the address kept, the field invalid", fieldError, kept, invalid)
+	if !strings.Contains(emailError, domain) || kept != "lisa@wrong.example" || invalid != "true" {
+		t.Fatalf("wrong domain: error %q, kept %q, aria-invalid %q; want the domain named, the address kept, the field invalid", emailError, kept, invalid)
 	}
 	screenshot(t, ctx, "invite-error-1280")
 
@@ -72,8 +64,7 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.Text("#invitations", &invitations, chromedp.ByQuery),
 		chromedp.SetUploadFiles("#file", []string{csv}, chromedp.ByQuery),
 		chromedp.Click("#import-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#import-report", chromedp.ByQuery),
-		chromedp.Text("#import-report", &report, chromedp.ByQuery),
+		shown("#import-report", &report),
 	)
 	if err != nil {
 		t.Fatalf("invite and import: %v", err)
@@ -99,8 +90,7 @@ func TestBrowserHRJourney(t *testing.T) {
 		chromedp.WaitVisible("button.launch", chromedp.ByQuery),
 		chromedp.Click("button.launch", chromedp.ByQuery),
 		chromedp.WaitVisible("#launched-flash", chromedp.ByQuery),
-		chromedp.WaitVisible("#figures", chromedp.ByQuery),
-		chromedp.Text("#figures", &figures, chromedp.ByQuery),
+		shown("#figures", &figures),
 		chromedp.Text("#run-status", &status, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("svg.bars rect").length`, &charts),
 	)
@@ -135,27 +125,25 @@ func TestBrowserHRJourney(t *testing.T) {
 // by cause and the allocation's proposals on the dashboard.
 func TestBrowserHRAdministration(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
 	bg := context.Background()
 	slug := "hra-" + uuid.NewString()[:8]
 	domain := slug + ".example"
-	tn := createTenant(t, env.App, slug, "Globex", "fr", domain)
+	tn := createTenant(t, b.env.App, slug, "Globex", "fr", domain)
 	tctx := tenants.NewContext(bg, tn)
 	person := func(name, email, role string) uuid.UUID {
-		return addMember(t, env.App, tn, identity.Person{Email: email, FullName: name, Role: role})
+		return addMember(t, b.env.App, tn, identity.Person{Email: email, FullName: name, Role: role})
 	}
-	hank := memberWithPassword(t, env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
+	hank := memberWithPassword(t, b.env.App, tn, "hank@"+domain, "Hank Scorpio", "hr_admin")
 	marge := person("Marge Bouvier", "marge@"+domain, "employee")
 	ned := person("Ned Flanders", "ned@"+domain, "employee")
 	lisa := person("Lisa Simpson", "lisa@"+domain, "employee")
-	health := mission(t, env, missionSpec{title: "Appeler les aînés isolés", cause: "health"})
-	school := mission(t, env, missionSpec{title: "Soutien scolaire à distance", cause: "education"})
-	books := mission(t, env, missionSpec{title: "Tenir la comptabilité du foyer", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 3,
+	health := mission(t, b.env, missionSpec{title: "Appeler les aînés isolés", cause: "health"})
+	school := mission(t, b.env, missionSpec{title: "Soutien scolaire à distance", cause: "education"})
+	books := mission(t, b.env, missionSpec{title: "Tenir la comptabilité du foyer", cause: "solidarity", skill: "finance.accounting"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 3,
 		missions: []uuid.UUID{health, school, books}, crisis: true})
-	err := env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
+	err := b.env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
 		// Approved hours count by the mission's cause; pending ones do not.
 		for _, h := range []struct {
 			member, mission uuid.UUID
@@ -190,9 +178,8 @@ func TestBrowserHRAdministration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	site := b.site(tn.Slug)
+	ctx := b.page(120 * time.Second)
 	// submit clicks a form's button and waits for the page it leads to,
 	// not the page still showing (which may hold the same ids).
 	submit := func(sel string) chromedp.Tasks {
@@ -216,22 +203,21 @@ func TestBrowserHRAdministration(t *testing.T) {
 	err = chromedp.Run(ctx,
 		signIn(site, "hank@"+domain),
 		chromedp.Navigate(site+"/admin/people"),
-		chromedp.SendKeys("#email", bart, chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Bart", chromedp.ByQuery),
+		typeInto("#email", bart, "#full_name", "Bart"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#invited-flash", chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("invite: %v", err)
 	}
-	invited, err := postgres.NewMemberDirectory(env.App).ByEmail(tctx, bart)
+	invited, err := postgres.NewMemberDirectory(b.env.App).ByEmail(tctx, bart)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mails := mailtest.Start(t)
 	first := mails.WaitFor(t, bart, 10*time.Second).Link("/auth/invitation")
 	inv := invited.ID.String()
-	ageInvitations(t, env.App, slug) // past the resend throttle
+	ageInvitations(t, b.env.App, slug) // past the resend throttle
 	err = chromedp.Run(ctx,
 		submit("#resend-"+inv),
 		chromedp.WaitVisible("#done-flash", chromedp.ByQuery),
@@ -320,8 +306,8 @@ func TestBrowserHRAdministration(t *testing.T) {
 	// An API token: refused without a name, shown once, works, then stops.
 	call := func(token string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+port+"/api/v1/members", nil)
-		req.Host = tn.Slug + ".localhost:" + port
+		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+b.port+"/api/v1/members", nil)
+		req.Host = tn.Slug + ".localhost:" + b.port
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -342,8 +328,7 @@ func TestBrowserHRAdministration(t *testing.T) {
 	screenshot(t, ctx, "tokens-empty-1280")
 	err = chromedp.Run(ctx,
 		submit("#create-token"),
-		chromedp.WaitVisible("#name-error", chromedp.ByQuery),
-		chromedp.Text("#name-error", &nameError, chromedp.ByQuery),
+		shown("#name-error", &nameError),
 		chromedp.SendKeys("#name", "Synchro SIRH", chromedp.ByQuery),
 		chromedp.SetValue("#role", "hr_admin", chromedp.ByQuery),
 		submit("#create-token"),

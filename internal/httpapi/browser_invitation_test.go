@@ -14,7 +14,6 @@ import (
 	"github.com/vendredi-app/vendredi/internal/httpapi"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // The first HR admin of a new company opens the invitation from their
@@ -24,20 +23,18 @@ import (
 // it and finds the campaign's missions.
 func TestBrowserInvitations(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
 	bg := context.Background()
-	pp := people{t: t, db: env.App}
+	pp := people{t: t, db: b.env.App}
 	staff := pp.session(nil, pp.account(true, nil))
 	slug := "inv-" + uuid.NewString()[:8]
 	domain := slug + ".example"
 	rose, leo := "rose@"+domain, "leo@"+domain
 
 	// Platform staff onboard the company; its first HR admin is invited.
-	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/api/v1/platform/companies", strings.NewReader(
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+b.port+"/api/v1/platform/companies", strings.NewReader(
 		`{"slug": "`+slug+`", "name": "Soylent", "locale": "fr", "email_domains": ["`+domain+`"], "admin_email": "`+rose+`", "admin_name": "Rose"}`))
-	req.Host = "localhost:" + port
+	req.Host = "localhost:" + b.port
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: staff})
 	res, err := http.DefaultClient.Do(req)
@@ -48,33 +45,29 @@ func TestBrowserInvitations(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("onboard: %d; want 201", res.StatusCode)
 	}
-	tn, err := postgres.NewTenantStore(env.App).BySlug(bg, slug)
+	tn, err := postgres.NewTenantStore(b.env.App).BySlug(bg, slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	books := mission(t, env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
+	books := mission(t, b.env, missionSpec{title: "Tenir la comptabilité de l'épicerie solidaire", cause: "solidarity", skill: "finance.accounting"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés",
 		description: "Prêtez vos compétences aux associations.", maxActive: 3, missions: []uuid.UUID{books}, crisis: true})
 	mails := mailtest.Start(t)
 	link := mails.WaitFor(t, rose, 10*time.Second).Link("/auth/invitation")
-	if !strings.HasPrefix(link, "http://"+slug+".localhost:"+port+"/auth/invitation?token=") {
+	if !strings.HasPrefix(link, b.site(slug)+"/auth/invitation?token=") {
 		t.Fatalf("invitation link %q; want the company's invitation page", link)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	ctx := b.page(120 * time.Second)
 
 	// A password too short: the error is next to it, the name is kept.
 	var pwError, kept, invalid, described string
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible("#password", chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Rose Martin", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "court", chromedp.ByQuery),
+		typeInto("#full_name", "Rose Martin", "#password", "court"),
 		chromedp.Click("#link-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#password-error", chromedp.ByQuery),
-		chromedp.Text("#password-error", &pwError, chromedp.ByQuery),
+		fieldError("password", "aria-invalid", &pwError, &invalid),
 		chromedp.Value("#full_name", &kept, chromedp.ByQuery),
-		chromedp.AttributeValue("#password", "aria-invalid", &invalid, nil, chromedp.ByQuery),
 		chromedp.AttributeValue("#password", "aria-describedby", &described, nil, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -102,7 +95,7 @@ func TestBrowserInvitations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	if where != "http://"+slug+".localhost:"+port+"/admin" || who != "Rose Martin" {
+	if where != b.site(slug)+"/admin" || who != "Rose Martin" {
 		t.Fatalf("after joining: at %q as %q; want the HR home and its setup checklist, signed in as Rose Martin", where, who)
 	}
 	screenshot(t, ctx, "hr-landing-1280")
@@ -111,8 +104,7 @@ func TestBrowserInvitations(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click(`.hr-nav a[href="/admin/people"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#invite-submit", chromedp.ByQuery),
-		chromedp.SendKeys("#email", leo, chromedp.ByQuery),
-		chromedp.SendKeys("#full_name", "Léo", chromedp.ByQuery),
+		typeInto("#email", leo, "#full_name", "Léo"),
 		chromedp.Click("#invite-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#invited-flash", chromedp.ByQuery),
 	)
@@ -134,8 +126,7 @@ func TestBrowserInvitations(t *testing.T) {
 	}
 	screenshot(t, ctx, "invitation-1280")
 	err = chromedp.Run(ctx,
-		chromedp.SendKeys("#full_name", "Léo Martin", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "une phrase de passe", chromedp.ByQuery),
+		typeInto("#full_name", "Léo Martin", "#password", "une phrase de passe"),
 		chromedp.Click("#link-submit", chromedp.ByQuery),
 		chromedp.WaitVisible("#profile-notice", chromedp.ByQuery),
 		chromedp.Location(&where),
@@ -145,7 +136,7 @@ func TestBrowserInvitations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Léo joins: %v", err)
 	}
-	if where != "http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String() || who != "Léo Martin" || !strings.Contains(notice, "profil") {
+	if where != b.site(slug)+"/campaigns/"+campaignID.String() || who != "Léo Martin" || !strings.Contains(notice, "profil") {
 		t.Fatalf("Léo lands at %q as %q with %q; want the running campaign, signed in, invited to fill his profile", where, who, notice)
 	}
 	screenshot(t, ctx, "employee-landing-1280")
@@ -162,7 +153,7 @@ func TestBrowserInvitations(t *testing.T) {
 		chromedp.SetValue("#level-0", "3", chromedp.ByQuery),
 		chromedp.Click("#save-profile", chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Navigate("http://"+slug+".localhost:"+port+"/campaigns/"+campaignID.String()),
+		chromedp.Navigate(b.site(slug)+"/campaigns/"+campaignID.String()),
 		chromedp.WaitVisible("h1", chromedp.ByQuery),
 		chromedp.Text("main", &page, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("#profile-notice").length`, &notices),

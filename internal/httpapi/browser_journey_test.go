@@ -9,8 +9,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // fitsWidth fails when the page scrolls sideways (a phone's 390 px).
@@ -31,21 +29,18 @@ func fitsWidth(t *testing.T, ctx context.Context, label string) {
 // once next to their fields.
 func TestBrowserNewCustomerJourneys(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
+	b := newBrowserTest(t)
 	slug := "nc-" + uuid.NewString()[:8]
 	domain := slug + ".example"
-	tn := createTenant(t, env.App, slug, "Aviato", "fr", domain)
-	memberWithPassword(t, env.App, tn, "erlich@"+domain, "Erlich Bachman", "hr_admin")
-	jian := memberWithPassword(t, env.App, tn, "jian@"+domain, "Jian Yang", "employee")
-	m := mission(t, env, missionSpec{title: "Réparer des ordinateurs"})
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Hiver solidaire"})
-	first := pendingEntry(t, env, tn, campaignID, jian, m, 6, "atelier du samedi")
-	second := pendingEntry(t, env, tn, campaignID, jian, mission(t, env, missionSpec{title: "Trier des livres"}), 5, "")
-	site := "http://" + slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancel()
+	tn := createTenant(t, b.env.App, slug, "Aviato", "fr", domain)
+	memberWithPassword(t, b.env.App, tn, "erlich@"+domain, "Erlich Bachman", "hr_admin")
+	jian := memberWithPassword(t, b.env.App, tn, "jian@"+domain, "Jian Yang", "employee")
+	m := mission(t, b.env, missionSpec{title: "Réparer des ordinateurs"})
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Hiver solidaire"})
+	first := pendingEntry(t, b.env, tn, campaignID, jian, m, 6, "atelier du samedi")
+	second := pendingEntry(t, b.env, tn, campaignID, jian, mission(t, b.env, missionSpec{title: "Trier des livres"}), 5, "")
+	site := b.site(slug)
+	ctx := b.page(4 * time.Minute)
 
 	sizes := []struct {
 		name string
@@ -63,8 +58,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 				chromedp.Navigate(site+"/sign-in"),
 				chromedp.Click(`#sign-up-link a`, chromedp.ByQuery),
 				chromedp.WaitVisible("#sign-up-rule", chromedp.ByQuery),
-				chromedp.SendKeys("#email", "dinesh@gmail.example", chromedp.ByQuery),
-				chromedp.SendKeys("#password", "short", chromedp.ByQuery),
+				typeInto("#email", "dinesh@gmail.example", "#password", "short"),
 				chromedp.Click("#sign-up-submit", chromedp.ByQuery),
 				chromedp.WaitVisible("#password-error", chromedp.ByQuery),
 				chromedp.Text("#email-error", &emailErr, chromedp.ByQuery),
@@ -86,8 +80,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 		if err := chromedp.Run(ctx, chromedp.SetValue("#email", "dinesh-"+lang+"@"+domain, chromedp.ByQuery),
 			chromedp.SendKeys("#password", "assez-long-pour-passer", chromedp.ByQuery),
 			chromedp.Click("#sign-up-submit", chromedp.ByQuery),
-			chromedp.WaitVisible("#sign-up-sent", chromedp.ByQuery),
-			chromedp.Text("#sign-up-sent", &sent, chromedp.ByQuery)); err != nil || !strings.Contains(sent, "dinesh-"+lang+"@"+domain) {
+			shown("#sign-up-sent", &sent)); err != nil || !strings.Contains(sent, "dinesh-"+lang+"@"+domain) {
 			t.Fatalf("sign-up %s: %v, %q; want the confirmation mail announced", lang, err, sent)
 		}
 
@@ -123,8 +116,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 				chromedp.WaitVisible("#approve-checked", chromedp.ByQuery),
 				chromedp.Click("#check-"+first.String(), chromedp.ByQuery),
 				chromedp.Click("#approve-checked", chromedp.ByQuery),
-				chromedp.WaitVisible("#hours-flash", chromedp.ByQuery),
-				chromedp.Text("#hours-flash", &flash, chromedp.ByQuery),
+				shown("#hours-flash", &flash),
 				chromedp.Evaluate(`document.querySelectorAll("#hours tbody tr").length`, &left),
 			)
 			if err != nil || !strings.Contains(flash, "1 déclaration") || left != 1 {
@@ -146,8 +138,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 			current, next = "nouveau-mot-de-passe", password // back to the fixtures' one
 		}
 		if err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(site+"/sign-in"),
-			chromedp.SendKeys("#email", "jian@"+domain, chromedp.ByQuery),
-			chromedp.SendKeys("#password", current, chromedp.ByQuery),
+			typeInto("#email", "jian@"+domain, "#password", current),
 			chromedp.Submit("#password", chromedp.ByQuery),
 			chromedp.WaitVisible(".who", chromedp.ByQuery)); err != nil {
 			t.Fatalf("employee signing in (%s): %v", lang, err)
@@ -156,8 +147,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 			label := "password " + lang + " " + size.name
 			var invalid string
 			err := chromedp.Run(ctx, chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(site+"/me/profile"),
-				chromedp.SendKeys("#current_password", "pas-le-bon-du-tout", chromedp.ByQuery),
-				chromedp.SendKeys("#new_password", "court", chromedp.ByQuery),
+				typeInto("#current_password", "pas-le-bon-du-tout", "#new_password", "court"),
 				chromedp.Click("#password-submit", chromedp.ByQuery),
 				chromedp.WaitVisible("#new_password-error", chromedp.ByQuery),
 				chromedp.WaitVisible("#current_password-error", chromedp.ByQuery),
@@ -177,8 +167,7 @@ func TestBrowserNewCustomerJourneys(t *testing.T) {
 		if err := chromedp.Run(ctx, chromedp.SendKeys("#current_password", current, chromedp.ByQuery),
 			chromedp.SendKeys("#new_password", next, chromedp.ByQuery),
 			chromedp.Click("#password-submit", chromedp.ByQuery),
-			chromedp.WaitVisible("#password-changed", chromedp.ByQuery),
-			chromedp.Text("#password-changed", &changed, chromedp.ByQuery)); err != nil || changed == "" {
+			shown("#password-changed", &changed)); err != nil || changed == "" {
 			t.Fatalf("change the password (%s): %v", lang, err)
 		}
 	}

@@ -10,8 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // TestBrowserMissionDetailAndCardStates walks the campaign's list and a
@@ -22,20 +20,17 @@ import (
 // both pass axe. Then a sign-up from the mission's page shows on its card.
 func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
-	tn := newTenant(t, env.App, "Initech")
-	memberWithPassword(t, env.App, tn, "leo@initech.example", "Léo Martin", "employee")
-	assoc := verifiedAssociation(t, env, "Les Restos du quartier")
+	b := newBrowserTest(t)
+	tn, _ := b.leoAtInitech()
+	assoc := verifiedAssociation(t, b.env, "Les Restos du quartier")
 	var missions []uuid.UUID
-	onSite := mission(t, env, missionSpec{assoc: &assoc, title: "Trier les dons au local", format: "on_site", places: 3, skill: "finance.accounting"})
-	full := mission(t, env, missionSpec{assoc: &assoc, title: "Appeler les aînés", places: 2, full: true})
+	onSite := mission(t, b.env, missionSpec{assoc: &assoc, title: "Trier les dons au local", format: "on_site", places: 3, skill: "finance.accounting"})
+	full := mission(t, b.env, missionSpec{assoc: &assoc, title: "Appeler les aînés", places: 2, full: true})
 	missions = append(missions, onSite, full)
 	for _, title := range []string{"Tenir la comptabilité", "Refaire le site web", "Animer un atelier numérique", "Traduire des fiches"} {
-		missions = append(missions, mission(t, env, missionSpec{assoc: &assoc, title: title}))
+		missions = append(missions, mission(t, b.env, missionSpec{assoc: &assoc, title: title}))
 	}
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	if err := b.env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE missions SET address = '12 rue des Lilas', postal_code = '75011', city = 'Paris',
 				starts_on = current_date + 3, ends_on = current_date + 45, commitment_kind = 'per_week', commitment_hours = 2.5,
 				duration_weeks = 6, description = 'Trier et ranger les dons, avec l''équipe du samedi.' WHERE id = ?`, onSite)
@@ -43,17 +38,13 @@ func TestBrowserMissionDetailAndCardStates(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	vitalMission(t, env, "Aide alimentaire et d'urgence", "food_aid")
-	campaignID := activeCampaign(t, env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 2, missions: missions, crisis: true})
+	vitalMission(t, b.env, "Aide alimentaire et d'urgence", "food_aid")
+	campaignID := activeCampaign(t, b.env.App, tn, campaignSpec{name: "Tous confinés, Tous engagés", maxActive: 2, missions: missions, crisis: true})
 	host := tn.Slug + ".localhost"
-	site := "http://" + host + ":" + port
+	site := b.site(tn.Slug)
 	list := site + "/campaigns/" + campaignID.String()
 	detail := list + "/missions/" + onSite.String()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	if err := chromedp.Run(ctx, signIn(site, "leo@initech.example")); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := b.signedIn(3*time.Minute, site, leoEmail)
 
 	want := map[string]struct{ full, limit, format, commitment, verified string }{
 		"fr": {"Complet — liste d'attente", "2 missions au plus dans cette campagne, il vous en reste 2.", "Sur place",

@@ -24,15 +24,6 @@ import (
 	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// staffDatabase is a database of the test's own: the staff's figures
-// count the whole platform, which the package's shared database, written
-// by parallel tests, cannot hold still.
-func staffDatabase(t *testing.T) (*postgres.DB, string) {
-	t.Helper()
-	e := pgtest.Private(t)
-	return e.App, e.AppURL
-}
-
 // staffWorld is what the staff find on the platform before they start.
 type staffWorld struct {
 	db                  *postgres.DB
@@ -135,40 +126,34 @@ func newStaffWorld(t *testing.T, db *postgres.DB) *staffWorld {
 // read the platform's figures, all in the browser.
 func TestBrowserStaffJourney(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	db, appURL := staffDatabase(t)
-	w := newStaffWorld(t, db)
-	site := "http://localhost:" + liveServerOn(t, db, appURL)
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
+	var w *staffWorld
+	b := newBrowserTestOn(t, func() *pgtest.Env {
+		// A database of the test's own: the staff's figures count the whole
+		// platform, which the package's shared database, written by
+		// parallel tests, cannot hold still.
+		e := pgtest.Private(t)
+		w = newStaffWorld(t, e.App)
+		return e
+	})
+	db, site := b.env.App, b.site("")
+	ctx := b.page(120 * time.Second)
 
 	// Sign in: staff land on the platform's figures, then open the
 	// companies from the staff menu. A first try with a slug already
 	// taken comes back with the error next to the slug, the rest kept.
 	var slugError, slugInvalid, keptName, keptDomains, keptAdmin, keptAccent string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", w.staffEmail, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
-		chromedp.Submit("#password", chromedp.ByQuery),
+		signIn(site, w.staffEmail),
 		chromedp.WaitVisible(".staff-nav", chromedp.ByQuery),
 		chromedp.Click(`.staff-nav a[href="/platform/companies"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#onboard", chromedp.ByQuery),
-		chromedp.SendKeys("#name", "Acme Corp", chromedp.ByQuery),
-		chromedp.SendKeys("#slug", "initech", chromedp.ByQuery),
-		chromedp.SendKeys("#email_domains", "example.com, acme.example", chromedp.ByQuery),
+		typeInto("#name", "Acme Corp", "#slug", "initech", "#email_domains", "example.com, acme.example"),
 		chromedp.SetValue("#locale", "en", chromedp.ByQuery),
-		chromedp.SendKeys("#admin_email", w.adminEmail, chromedp.ByQuery),
-		chromedp.SendKeys("#admin_name", "Alice Admin", chromedp.ByQuery),
+		typeInto("#admin_email", w.adminEmail, "#admin_name", "Alice Admin"),
 		chromedp.SetValue("#accent", "#1a6b4f", chromedp.ByQuery),
 		chromedp.Click("#onboard-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#slug-error", chromedp.ByQuery),
-		chromedp.Text("#slug-error", &slugError, chromedp.ByQuery),
-		chromedp.AttributeValue("#slug", "aria-invalid", &slugInvalid, nil, chromedp.ByQuery),
-		chromedp.Value("#name", &keptName, chromedp.ByQuery),
-		chromedp.Value("#email_domains", &keptDomains, chromedp.ByQuery),
-		chromedp.Value("#admin_email", &keptAdmin, chromedp.ByQuery),
-		chromedp.Value("#accent", &keptAccent, chromedp.ByQuery),
+		fieldError("slug", "aria-invalid", &slugError, &slugInvalid),
+		values(map[string]*string{"#name": &keptName, "#email_domains": &keptDomains, "#admin_email": &keptAdmin, "#accent": &keptAccent}),
 	)
 	if err != nil {
 		t.Fatalf("onboard with a slug taken: %v", err)
@@ -186,8 +171,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.Clear("#slug", chromedp.ByQuery),
 		chromedp.SetUploadFiles("#logo", []string{w.pngPath}, chromedp.ByQuery),
 		chromedp.Click("#onboard-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#onboarded", chromedp.ByQuery),
-		chromedp.Text("#onboarded", &onboarded, chromedp.ByQuery),
+		shown("#onboarded", &onboarded),
 		chromedp.Text("#companies", &companies, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -251,12 +235,9 @@ func TestBrowserStaffJourney(t *testing.T) {
 	screenshot(t, ctx, "associations-1280")
 	err = chromedp.Run(ctx,
 		chromedp.Click(welcome+" form.verify button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reviewed", chromedp.ByQuery),
-		chromedp.Text("#reviewed", &verified, chromedp.ByQuery),
+		shown("#reviewed", &verified),
 		chromedp.Click(dubious+" form.reject button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reason-"+w.dubious.String()+"-error", chromedp.ByQuery),
-		chromedp.Text("#reason-"+w.dubious.String()+"-error", &reasonError, chromedp.ByQuery),
-		chromedp.AttributeValue("#reason-"+w.dubious.String(), "aria-invalid", &reasonInvalid, nil, chromedp.ByQuery),
+		fieldError("reason-"+w.dubious.String(), "aria-invalid", &reasonError, &reasonInvalid),
 	)
 	if err != nil {
 		t.Fatalf("verify, then refuse without a reason: %v", err)
@@ -268,10 +249,8 @@ func TestBrowserStaffJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#reason-"+w.dubious.String(), "Pas de description ni de site : dites-nous ce que fait l'association.", chromedp.ByQuery),
 		chromedp.Click(dubious+" form.reject button", chromedp.ByQuery),
-		chromedp.WaitVisible("#reviewed", chromedp.ByQuery),
-		chromedp.Text("#reviewed", &rejected, chromedp.ByQuery),
-		chromedp.WaitVisible("#empty", chromedp.ByQuery),
-		chromedp.Text("#empty", &empty, chromedp.ByQuery),
+		shown("#reviewed", &rejected),
+		shown("#empty", &empty),
 	)
 	if err != nil || !strings.Contains(rejected, "Club des amis") || empty == "" {
 		t.Fatalf("refuse with a reason: %v, message %q, empty queue %q", err, rejected, empty)
@@ -287,8 +266,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	var rejectedTab string
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`.tabs a[href="/platform/associations?status=rejected"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(dubious, chromedp.ByQuery),
-		chromedp.Text(dubious, &rejectedTab, chromedp.ByQuery),
+		shown(dubious, &rejectedTab),
 	); err != nil || !strings.Contains(rejectedTab, "Pas de description") {
 		t.Fatalf("the rejected tab: %v, %q; want the association with its reason", err, rejectedTab)
 	}
@@ -312,8 +290,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.SetValue("#title", newTitle, chromedp.ByQuery),
 		chromedp.Clear("#external_url", chromedp.ByQuery),
 		chromedp.Click("#mission-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#external_url-error", chromedp.ByQuery),
-		chromedp.Text("#external_url-error", &urlError, chromedp.ByQuery),
+		shown("#external_url-error", &urlError),
 	)
 	if err != nil || labelEN != "Food and emergency aid" || urlError == "" {
 		t.Fatalf("edit the vital mission without its address: %v, English label %q, error %q", err, labelEN, urlError)
@@ -322,8 +299,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#external_url", "https://covid19.reserve-civique.gouv.fr/missions/aide-alimentaire", chromedp.ByQuery),
 		chromedp.Click("#mission-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#saved", chromedp.ByQuery),
-		chromedp.Text("#saved", &saved, chromedp.ByQuery),
+		shown("#saved", &saved),
 	)
 	if err != nil || !strings.Contains(saved, newTitle) {
 		t.Fatalf("save the vital mission: %v, message %q", err, saved)
@@ -348,8 +324,7 @@ func TestBrowserStaffJourney(t *testing.T) {
 		chromedp.WaitVisible("#template-form", chromedp.ByQuery),
 		chromedp.SetValue("#description_en", newDescription, chromedp.ByQuery),
 		chromedp.Click("#template-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#saved", chromedp.ByQuery),
-		chromedp.Text("#saved", &saved, chromedp.ByQuery),
+		shown("#saved", &saved),
 	)
 	if err != nil || !strings.Contains(saved, "Tous confinés, Tous engagés") {
 		t.Fatalf("save the template: %v, message %q", err, saved)

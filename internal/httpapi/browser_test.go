@@ -13,14 +13,79 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
-// browser starts headless Chromium (Debian's package). Without it the
-// test is skipped with a clear message, except in CI, where it fails.
-func browser(t *testing.T) context.Context {
+// browserTest is where a browser test starts: headless Chromium and the
+// whole product served on a free port.
+type browserTest struct {
+	t    *testing.T
+	ctx  context.Context // the browser's, without a time limit
+	env  *pgtest.Env
+	port string
+}
+
+// newBrowserTest serves the product on the package's shared database.
+func newBrowserTest(t *testing.T) *browserTest {
+	t.Helper()
+	return newBrowserTestOn(t, func() *pgtest.Env { return pgtest.New(t) })
+}
+
+// newBrowserTestOn serves the product on the database newEnv makes (and
+// fills) once Chromium is known to be there: a test skipped for want of
+// Chromium clones no database.
+func newBrowserTestOn(t *testing.T, newEnv func() *pgtest.Env) *browserTest {
+	t.Helper()
+	ctx := browser(t)
+	env := newEnv()
+	return &browserTest{t: t, ctx: ctx, env: env, port: liveServer(t, env)}
+}
+
+// site is the address of a company's pages (the platform's with slug "").
+func (b *browserTest) site(slug string) string {
+	if slug == "" {
+		return "http://localhost:" + b.port
+	}
+	return "http://" + slug + ".localhost:" + b.port
+}
+
+// page is the browser, for as long as the test may take from now on.
+func (b *browserTest) page(limit time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(b.ctx, limit)
+	b.t.Cleanup(cancel)
+	return ctx
+}
+
+// signedIn is page, signed in on site as email.
+func (b *browserTest) signedIn(limit time.Duration, site, email string) context.Context {
+	b.t.Helper()
+	ctx := b.page(limit)
+	if err := chromedp.Run(ctx, signIn(site, email)); err != nil {
+		b.t.Fatalf("sign in as %s: %v", email, err)
+	}
+	return ctx
+}
+
+// leoEmail signs in Léo Martin, an employee of the company leoAtInitech
+// makes.
+const leoEmail = "leo@initech.example"
+
+// leoAtInitech makes a company, Initech, where Léo Martin is an employee
+// who signs in as leoEmail with the fixtures' password.
+func (b *browserTest) leoAtInitech() (*tenants.Tenant, uuid.UUID) {
+	b.t.Helper()
+	tn := newTenant(b.t, b.env.App, "Initech")
+	return tn, memberWithPassword(b.t, b.env.App, tn, leoEmail, "Léo Martin", "employee")
+}
+
+// browser starts headless Chromium (Debian's package), with opts added to
+// the usual options. Without it the test is skipped with a clear message,
+// except in CI, where it fails.
+func browser(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -29,10 +94,10 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("browser tests need chromium (Debian: apt-get install chromium); skipped")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+	all := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 900))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(all, opts...)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -68,29 +133,71 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func signIn(site, email string) chromedp.Tasks {
 	return chromedp.Tasks{
 		chromedp.Navigate(site + "/sign-in"),
-		chromedp.SendKeys("#email", email, chromedp.ByQuery),
-		chromedp.SendKeys("#password", password, chromedp.ByQuery),
+		typeInto("#email", email, "#password", password),
 		chromedp.Submit("#password", chromedp.ByQuery),
 		chromedp.WaitVisible(".who", chromedp.ByQuery),
 	}
 }
 
-// liveServer serves the whole product on a free port and returns its port.
-func liveServer(t *testing.T, env *pgtest.Env) string {
-	t.Helper()
-	return liveServerOn(t, env.App, env.AppURL)
+// shown waits for sel to show and reads its text into text: what a page
+// says once an action is done.
+func shown(sel string, text *string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Text(sel, text, chromedp.ByQuery),
+	}
 }
 
-// liveServerOn is liveServer on a database of the test's own, reached as
-// the server's role at appURL.
-func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
+// typeInto types each text into its field, given as selector and text in
+// turn.
+func typeInto(fieldsAndTexts ...string) chromedp.Tasks {
+	var tasks chromedp.Tasks
+	for i := 0; i+1 < len(fieldsAndTexts); i += 2 {
+		tasks = append(tasks, chromedp.SendKeys(fieldsAndTexts[i], fieldsAndTexts[i+1], chromedp.ByQuery))
+	}
+	return tasks
+}
+
+// values reads what the fields (by selector) hold into their strings: what
+// a form sent back kept.
+func values(fields map[string]*string) chromedp.Tasks {
+	var tasks chromedp.Tasks
+	for sel, v := range fields {
+		tasks = append(tasks, chromedp.Value(sel, v, chromedp.ByQuery))
+	}
+	return tasks
+}
+
+// fieldError waits for the error a form shows next to the field with id
+// field and reads it into message, and the field's attr (aria-invalid or
+// aria-describedby, which tie the field to its error) into tie.
+func fieldError(field, attr string, message, tie *string) chromedp.Tasks {
+	return chromedp.Tasks{
+		shown("#"+field+"-error", message),
+		chromedp.AttributeValue("#"+field, attr, tie, nil, chromedp.ByQuery),
+	}
+}
+
+// liveServer serves the whole product on env's database on a free port
+// and returns its port.
+func liveServer(t *testing.T, env *pgtest.Env) string {
+	t.Helper()
+	return serveLive(t, func(publicURL string) *fiber.App {
+		app, _ := serverAt(t, env.App, env.AppURL, publicURL, io.Discard, true)
+		return app
+	})
+}
+
+// serveLive serves the app newApp builds for its public address on a free
+// port, and returns the port.
+func serveLive(t *testing.T, newApp func(publicURL string) *fiber.App) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	app, _ := serverAt(t, db, appURL, "http://localhost:"+port, io.Discard, true)
+	app := newApp("http://localhost:" + port)
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
 	return port
@@ -98,23 +205,18 @@ func liveServerOn(t *testing.T, db *postgres.DB, appURL string) string {
 
 func TestBrowserSignInAndLanguage(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	env := pgtest.New(t)
-	port := liveServer(t, env)
-	tn := newTenant(t, env.App, "Initech")
-	memberWithPassword(t, env.App, tn, "rose@initech.example", "Rose Hubert", "hr_admin")
-	site := "http://" + tn.Slug + ".localhost:" + port
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	b := newBrowserTest(t)
+	tn := newTenant(t, b.env.App, "Initech")
+	memberWithPassword(t, b.env.App, tn, "rose@initech.example", "Rose Hubert", "hr_admin")
+	site := b.site(tn.Slug)
+	ctx := b.page(60 * time.Second)
 
 	var errorText, kept, who, htmlLang, signOut string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(site+"/sign-in"),
-		chromedp.SendKeys("#email", "rose@initech.example", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "wrong horse battery", chromedp.ByQuery),
+		typeInto("#email", "rose@initech.example", "#password", "wrong horse battery"),
 		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible("#form-error", chromedp.ByQuery),
-		chromedp.Text("#form-error", &errorText, chromedp.ByQuery),
+		shown("#form-error", &errorText),
 		chromedp.Value("#email", &kept, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -127,8 +229,7 @@ func TestBrowserSignInAndLanguage(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByQuery),
 		chromedp.Submit("#password", chromedp.ByQuery),
-		chromedp.WaitVisible(".who", chromedp.ByQuery),
-		chromedp.Text(".who", &who, chromedp.ByQuery),
+		shown(".who", &who),
 		// The person chooses English; the choice stays after a reload.
 		chromedp.Click(`button[value="en"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button[value="fr"]`, chromedp.ByQuery),

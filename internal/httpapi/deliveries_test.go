@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/jobs"
 	"github.com/vendredi-app/vendredi/internal/mail"
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // A mail that cannot be delivered shows on the staff's failed deliveries
@@ -21,10 +19,7 @@ import (
 // reaches the page.
 func TestStaffSeeFailedDeliveriesAndRetryThem(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	pp := people{t: t, db: env.App}
-	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
+	env, app, pp, staff := staffPages(t)
 	someone := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(false, nil)), site: "same-origin"}
 
 	// A mail whose recipient no server takes, queued as it was before the

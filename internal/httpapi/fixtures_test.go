@@ -322,6 +322,18 @@ func (b browserless) post(path string, form url.Values) (*http.Response, string)
 	return b.send("POST", path, form)
 }
 
+// signIn posts the sign-in form as email with pw, and next when not
+// empty, and returns the answer and the session it opened ("" when none).
+func (b browserless) signIn(email, pw, next string) (*http.Response, string) {
+	b.t.Helper()
+	form := url.Values{"email": {email}, "password": {pw}}
+	if next != "" {
+		form.Set("next", next)
+	}
+	res, _ := b.post("/sign-in", form)
+	return res, sessionOf(res)
+}
+
 // upload posts a body of another kind than a form, a multipart one say,
 // whose content type is given.
 func (b browserless) upload(path string, body io.Reader, contentType string) (*http.Response, string) {
@@ -355,6 +367,17 @@ func (b browserless) request(method, path string, body io.Reader, contentType st
 		return res, html.UnescapeString(string(out))
 	}
 	return res, string(out)
+}
+
+// staffPages serves the product on the package's database with a new
+// member of the platform's staff signed in to its pages, from the same
+// site, the pages read as the reader sees them.
+func staffPages(t *testing.T) (*pgtest.Env, *fiber.App, people, browserless) {
+	t.Helper()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	pp := people{t: t, db: env.App}
+	return env, app, pp, browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
 }
 
 // remoteVolunteer gives the signed-in employee a profile with one skill at

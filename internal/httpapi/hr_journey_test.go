@@ -123,7 +123,7 @@ func TestSignInLandsHRAdminsOnTheirHome(t *testing.T) {
 		{"gavin@hooli.example", "/admin/people", "/admin/people"},
 		{"richard@hooli.example", "", "/"},
 	} {
-		res, _ := page.post("/sign-in", url.Values{"email": {c.email}, "password": {password}, "next": {c.next}})
+		res, _ := page.signIn(c.email, password, c.next)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != c.want {
 			t.Errorf("%s signing in (next %q): %d to %q; want %q", c.email, c.next, res.StatusCode, res.Header.Get("Location"), c.want)
 		}

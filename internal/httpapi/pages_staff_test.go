@@ -44,10 +44,7 @@ func onboardingForm(t *testing.T, fields map[string]string, logo []byte) (io.Rea
 
 func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	pp := people{t: t, db: env.App}
-	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
+	env, _, _, staff := staffPages(t)
 	suffix := uuid.NewString()[:8]
 	taken := "taken-" + suffix + ".example"
 	createTenant(t, env.App, "other-"+suffix, "Other", "fr", taken)
@@ -106,10 +103,7 @@ func TestStaffOnboardingWithoutJavaScript(t *testing.T) {
 
 func TestStaffTemplatesWithoutJavaScript(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	pp := people{t: t, db: env.App}
-	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
+	env, _, _, staff := staffPages(t)
 	code := "drive-" + uuid.NewString()[:8]
 	form := url.Values{"code": {code}, "name_fr": {"Solidarité d'été"}, "name_en": {"Summer solidarity"}, "description_fr": {"Un été utile."},
 		"goal_participation_pct": {"30"}, "goal_hours_per_person": {"4,5"}, "duration_days": {"soixante"}, "max_active_per_employee": {"2"},
@@ -158,10 +152,7 @@ func TestStaffTemplatesWithoutJavaScript(t *testing.T) {
 
 func TestStaffEditOnlyVitalMissions(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	pp := people{t: t, db: env.App}
-	staff := browserless{t: t, app: app, host: "localhost", session: pp.session(nil, pp.account(true, nil)), site: "same-origin", unescape: true}
+	env, _, _, staff := staffPages(t)
 	ordinary := mission(t, env, missionSpec{title: "Aide aux devoirs"})
 	path := "/platform/missions/" + ordinary.String()
 	if res, _ := staff.get(path); res.StatusCode != http.StatusNotFound {

@@ -15,6 +15,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/mecenat"
 	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // offer has HR offer the association its 2025 receipt and returns it.
@@ -58,8 +59,11 @@ func managerWithPassword(t *testing.T, w mecenatWorld, assoc uuid.UUID, email st
 // the dashboard's.
 func TestBrowserAssociationConfirmsAReceipt(t *testing.T) {
 	t.Parallel()
-	ctx := browser(t)
-	w := newMecenatWorld(t)
+	var w mecenatWorld
+	b := newBrowserTestOn(t, func() *pgtest.Env {
+		w = newMecenatWorld(t)
+		return w.env
+	})
 	if res, _ := w.api("PUT", "/api/v1/mecenat/costs/default", `{"hourly_cents":4000}`); res.StatusCode != 204 {
 		t.Fatal("default cost")
 	}
@@ -70,13 +74,11 @@ func TestBrowserAssociationConfirmsAReceipt(t *testing.T) {
 	}
 	email := "nadia@restos.example"
 	managerWithPassword(t, w, w.restos, email)
-	site := "http://localhost:" + liveServerOn(t, w.env.App, w.env.AppURL)
+	site := b.site("")
 	home := site + "/associations/" + w.restos.String()
 	var status string
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := b.signedIn(90*time.Second, site, email)
 	if err := chromedp.Run(ctx,
-		signIn(site, email),
 		chromedp.Navigate(home),
 		chromedp.WaitVisible(`a[href$="/receipts"]`, chromedp.ByQuery),
 		chromedp.Click(`a[href$="/receipts"]`, chromedp.ByQuery), // one

@@ -79,7 +79,7 @@ func TestSignInReturnsToThePageAsked(t *testing.T) {
 		"//evil.example/":       "/admin",
 		"https://evil.example/": "/admin",
 	} {
-		res, _ := page.post("/sign-in", url.Values{"email": {email}, "password": {password}, "next": {next}})
+		res, _ := page.signIn(email, password, next)
 		if res.StatusCode != 303 || res.Header.Get("Location") != want {
 			t.Errorf("signed in with next %q: %d to %q; want 303 to %q", next, res.StatusCode, res.Header.Get("Location"), want)
 		}

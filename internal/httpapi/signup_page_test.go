@@ -92,8 +92,8 @@ func TestPasswordChangeFromProfile(t *testing.T) {
 	memberWithPassword(t, env.App, tn, "jared@hooli.example", "Jared", "employee")
 	anon := browserless{t: t, app: app, host: tn.Slug + ".localhost", unescape: true}
 	signIn := func(pw string) string {
-		res, _ := anon.post("/sign-in", url.Values{"email": {"jared@hooli.example"}, "password": {pw}})
-		return sessionOf(res)
+		_, session := anon.signIn("jared@hooli.example", pw, "")
+		return session
 	}
 	here, elsewhere := signIn(password), signIn(password)
 	me := anon
@@ -169,8 +169,8 @@ func TestPasswordChangeFromAccountPage(t *testing.T) {
 	}
 	anon := browserless{t: t, app: app, host: "localhost", unescape: true}
 	signIn := func(pw string) string {
-		res, _ := anon.post("/sign-in", url.Values{"email": {email}, "password": {pw}})
-		return sessionOf(res)
+		_, session := anon.signIn(email, pw, "")
+		return session
 	}
 	me := anon
 	me.session = signIn(password)
@@ -197,8 +197,7 @@ func TestPasswordChangeFromAccountPage(t *testing.T) {
 	tn := createTenant(t, env.App, "co-"+uuid.NewString()[:8], "Hooli", "fr")
 	memberWithPassword(t, env.App, tn, "jared@hooli.example", "Jared", "employee")
 	emp := browserless{t: t, app: app, host: tn.Slug + ".localhost", unescape: true}
-	res, _ = emp.post("/sign-in", url.Values{"email": {"jared@hooli.example"}, "password": {password}})
-	emp.session = sessionOf(res)
+	_, emp.session = emp.signIn("jared@hooli.example", password, "")
 	if res, _ := emp.get("/me/account"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("/me/account on a company's address: %d; want 404", res.StatusCode)
 	}
