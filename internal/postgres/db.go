@@ -280,6 +280,8 @@ func (db *DB) scanEach(ctx context.Context, tx bun.Tx, parts []part, dests []any
 // PostgreSQL parses and plans each call anew; a statement with bind
 // parameters is prepared once per connection (readPrepared): for the hot
 // reads of the request path, where planning cost more than the work.
+// query must be a fixed text, every value in args: each distinct text is
+// prepared on each connection and kept there.
 func (db *DB) selectArgs(ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error {
 	ev := &bun.QueryEvent{DB: db.DB, QueryTemplate: query, Query: db.withValues(query, args), QueryArgs: args, StartTime: time.Now()}
 	for _, h := range db.hooks {
