@@ -501,7 +501,14 @@ FROM missions AS m`, g, rank, dist, position)
 	// Places are counted here for the associations' missions; a vital
 	// mission curated by the platform signs volunteers up on the national
 	// platform, which counts its own.
-	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %s)", b.arg(q.MinPlacesLeft))
+	// The values a plan depends on and that take few values (a number of
+	// places, causes, formats: checked by Normalize) are written in,
+	// even with bind parameters: each has its own prepared statement,
+	// whose generic plan knows them. As parameters, their selectivity
+	// unknown (a third for places_left >= $1, where 1 keeps nearly every
+	// mission), the generic plans cost more than the custom ones and
+	// PostgreSQL kept planning every call.
+	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %d)", q.MinPlacesLeft)
 	company := ""
 	if sp.tenant != "" {
 		company = b.arg(sp.tenant)
@@ -534,10 +541,10 @@ FROM missions AS m`, g, rank, dist, position)
 		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.list(q.Skills, sp.bound()))
 	}
 	if len(q.Causes) > 0 {
-		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.list(q.Causes, sp.bound()))
+		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", searchTextArray(q.Causes))
 	}
 	if len(q.Formats) > 0 {
-		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", b.list(q.Formats, sp.bound()))
+		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", searchTextArray(q.Formats))
 	}
 	if q.AssociationID != nil {
 		fmt.Fprintf(b, "\n  AND m.association_id = %s::uuid", b.arg(q.AssociationID.String()))
@@ -592,6 +599,16 @@ func (sp *searchPlan) within(b *searchSQL, km float64) string {
 			b.arg(box[0]), b.arg(box[1]), b.arg(box[2]), b.arg(box[3]), cond)
 	}
 	return cond
+}
+
+// searchTextArray is codes as an array literal: codes Normalize checked
+// (letters, digits, dots, dashes, underscores), quoted all the same.
+func searchTextArray(codes []string) string {
+	q := make([]string, len(codes))
+	for i, c := range codes {
+		q[i] = "'" + strings.ReplaceAll(c, "'", "''") + "'"
+	}
+	return "ARRAY[" + strings.Join(q, ", ") + "]"
 }
 
 func searchExpr(k searchKeyKind) string {

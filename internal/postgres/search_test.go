@@ -732,6 +732,7 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 			durations := make([]time.Duration, 0, b.N)
+			cpu := backendCPU(b, db)
 			n := 0
 			for b.Loop() {
 				q := qq.each[n%len(qq.each)]
@@ -742,6 +743,9 @@ func BenchmarkSearch(b *testing.B) {
 				if err != nil || len(page.Missions) == 0 {
 					b.Fatalf("%q: %v, %d missions", q.Text, err, len(page.Missions))
 				}
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(backendCPU(b, db)-cpu)/1e3/float64(n), "db-cpu-us/op")
 			}
 			slices.Sort(durations)
 			pct := func(p float64) float64 {
