@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,12 @@ func (s *Search) Search(ctx context.Context, q catalog.Query) (*catalog.Page, er
 	}
 	rows, err := sp.run(func(query string, args []any) ([]searchRow, error) {
 		var part []searchRow
-		err := s.db.NewRaw(query, args...).Scan(ctx, &part)
+		var err error
+		if sp.bound() {
+			err = s.db.selectArgs(ctx, s.db.DB, &part, query, args...)
+		} else {
+			err = s.db.NewRaw(query, args...).Scan(ctx, &part)
+		}
 		return part, err
 	})
 	if err != nil {
@@ -84,6 +90,7 @@ func (s *Search) Explain(ctx context.Context, q catalog.Query) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
+	sp.interpolate = true // EXPLAIN takes no bind parameters
 	var plans []string
 	_, err = sp.run(func(query string, args []any) ([]searchRow, error) {
 		var lines []string
@@ -184,16 +191,21 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 	}
 	var m catalog.Mission
 	err := s.inTx(ctx, platform, func(ctx context.Context, tx bun.Tx) error {
+		// With bind parameters, as a search without a text (bound): one
+		// mission by primary key has one plan whatever the values. Its
+		// skills come with it, in loadSkills' order.
 		b := &searchSQL{}
-		b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position\n" + searchFrom)
+		b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position,\n" +
+			searchSkills + "\n" + searchFrom)
 		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid", b.arg(id.String()))
 		company := ""
 		if !platform {
 			company = b.arg(tenant)
 		}
 		b.WriteString("\n  AND " + missionVisibleSQL(company))
+		query, args := b.bind()
 		var rows []searchRow
-		if err := tx.NewRaw(b.String(), b.args...).Scan(ctx, &rows); err != nil {
+		if err := s.db.selectArgs(ctx, tx, &rows, query, args...); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -205,13 +217,8 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 		if m, err = rows[0].mission(platform); err != nil {
 			return err
 		}
-		one := []catalog.Mission{m}
-		if err := loadSkills(ctx, tx, one); err != nil {
-			return err
-		}
-		m = one[0]
-		return tx.NewRaw(`SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = ? ORDER BY starts_at, id`,
-			id.String()).Scan(ctx, &m.Slots)
+		return s.db.selectArgs(ctx, tx, &m.Slots, `SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = $1::uuid ORDER BY starts_at, id`,
+			id.String())
 	})
 	if err != nil {
 		return nil, err
@@ -263,7 +270,8 @@ const searchFrom = `FROM missions AS m
 LEFT JOIN associations AS a ON a.id = m.association_id`
 
 // searchSQL writes SQL with numbered bun placeholders (?0, ?1, …), so
-// that a value used twice is sent once.
+// that a value used twice is sent once; bind turns them into bind
+// parameters.
 type searchSQL struct {
 	strings.Builder
 	args []any
@@ -272,6 +280,36 @@ type searchSQL struct {
 func (b *searchSQL) arg(v any) string {
 	b.args = append(b.args, v)
 	return "?" + strconv.Itoa(len(b.args)-1)
+}
+
+// list is a text[] argument: bun's array for a value written in, the
+// slice itself for pgx's bind parameter.
+func (b *searchSQL) list(v []string, bound bool) string {
+	if bound {
+		return b.arg(v)
+	}
+	return b.arg(pgdialect.Array(v))
+}
+
+var searchPlaceholder = regexp.MustCompile(`\?[0-9]+`)
+
+// bind is the SQL with bind parameters ($1, $2 …) for the placeholders
+// it uses, in order, and their values: the arguments every query starts
+// with (the text, Near) are left out when unused, since PostgreSQL
+// cannot tell the type of a parameter no expression uses.
+func (b *searchSQL) bind() (string, []any) {
+	num := make(map[string]string)
+	var args []any
+	query := searchPlaceholder.ReplaceAllStringFunc(b.String(), func(p string) string {
+		if n, ok := num[p]; ok {
+			return n
+		}
+		i, _ := strconv.Atoi(p[1:])
+		args = append(args, b.args[i])
+		num[p] = "$" + strconv.Itoa(len(args))
+		return num[p]
+	})
+	return query, args
 }
 
 // Sort keys. Each knows its SQL expression, its PostgreSQL type (for the
@@ -309,7 +347,21 @@ type searchPlan struct {
 	hash   string // what a cursor must carry to continue this search
 	segs   []searchSegment
 	from   searchPosition
+	// interpolate writes the values into the SQL even without a text
+	// (Explain); see bound.
+	interpolate bool
 }
+
+// bound says whether the queries go with bind parameters, prepared once
+// per connection by SQL text (selectArgs), rather than with the values
+// written in. Planning was about half of a search's database CPU. A
+// search without a text has a generic plan as good as its custom one:
+// its conditions are the same whatever the values, each served by the
+// same index. A text's best plan depends on how common its words are
+// (walk the newest-first index for a common word, read the GIN index's
+// matches for a rare one), which only a plan made for the words knows:
+// a text search is planned at each call, its values written in.
+func (sp *searchPlan) bound() bool { return sp.q.Text == "" && !sp.interpolate }
 
 type searchPosition struct {
 	seg  int
@@ -419,6 +471,9 @@ func (sp *searchPlan) query(segs []int, after []any, limit int, reach float64) (
 	}
 	fmt.Fprintf(b, "\nLIMIT %d) AS h)\nSELECT %s, h.seg, h.distance_km, h.rank, h.vital_position,\n%s\nFROM hits AS h\nJOIN missions AS m ON m.id = h.id\n"+
 		"LEFT JOIN associations AS a ON a.id = m.association_id\nORDER BY h.ord", limit, missionCols, searchSkills)
+	if sp.bound() {
+		return b.bind()
+	}
 	return b.String(), b.args
 }
 
@@ -446,7 +501,14 @@ FROM missions AS m`, g, rank, dist, position)
 	// Places are counted here for the associations' missions; a vital
 	// mission curated by the platform signs volunteers up on the national
 	// platform, which counts its own.
-	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %s)", b.arg(q.MinPlacesLeft))
+	// The values a plan depends on and that take few values (a number of
+	// places, causes, formats: checked by Normalize) are written in,
+	// even with bind parameters: each has its own prepared statement,
+	// whose generic plan knows them. As parameters, their selectivity
+	// unknown (a third for places_left >= $1, where 1 keeps nearly every
+	// mission), the generic plans cost more than the custom ones and
+	// PostgreSQL kept planning every call.
+	fmt.Fprintf(b, "\n  AND (m.association_id IS NULL OR m.places_left >= %d)", q.MinPlacesLeft)
 	company := ""
 	if sp.tenant != "" {
 		company = b.arg(sp.tenant)
@@ -476,13 +538,13 @@ FROM missions AS m`, g, rank, dist, position)
 		// skill_codes is mission_skills' copy on the mission (migration
 		// 20261202000101): its GIN index and the cause's btree AND their
 		// bitmaps before a mission is read.
-		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.arg(pgdialect.Array(q.Skills)))
+		fmt.Fprintf(b, "\n  AND m.skill_codes && %s::text[]", b.list(q.Skills, sp.bound()))
 	}
 	if len(q.Causes) > 0 {
-		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", b.arg(pgdialect.Array(q.Causes)))
+		fmt.Fprintf(b, "\n  AND m.cause = ANY (%s::text[])", searchTextArray(q.Causes))
 	}
 	if len(q.Formats) > 0 {
-		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", b.arg(pgdialect.Array(q.Formats)))
+		fmt.Fprintf(b, "\n  AND m.format = ANY (%s::text[])", searchTextArray(q.Formats))
 	}
 	if q.AssociationID != nil {
 		fmt.Fprintf(b, "\n  AND m.association_id = %s::uuid", b.arg(q.AssociationID.String()))
@@ -537,6 +599,16 @@ func (sp *searchPlan) within(b *searchSQL, km float64) string {
 			b.arg(box[0]), b.arg(box[1]), b.arg(box[2]), b.arg(box[3]), cond)
 	}
 	return cond
+}
+
+// searchTextArray is codes as an array literal: codes Normalize checked
+// (letters, digits, dots, dashes, underscores), quoted all the same.
+func searchTextArray(codes []string) string {
+	q := make([]string, len(codes))
+	for i, c := range codes {
+		q[i] = "'" + strings.ReplaceAll(c, "'", "''") + "'"
+	}
+	return "ARRAY[" + strings.Join(q, ", ") + "]"
 }
 
 func searchExpr(k searchKeyKind) string {

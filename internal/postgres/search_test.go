@@ -442,6 +442,95 @@ func TestSearchPagesCoverEveryResultOnce(t *testing.T) {
 	}
 }
 
+// A search without a text goes with bind parameters, prepared once per
+// connection: after five calls PostgreSQL may keep a generic plan, made
+// without the values. Its pages must be the custom plan's, cursors
+// included, for each kind of search: here both plans are forced, on
+// connections of their own, and every page of each search compared.
+func TestSearchGenericPlansGiveTheSamePages(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var ms []catalog.Mission
+	for i := range 20 {
+		m := catalog.Mission{Title: "Atelier", CreatedAt: at.Add(time.Duration(i/3) * time.Minute), Cause: "solidarity"} // ties of three
+		if i%2 == 0 {
+			m.Format, m.Lat, m.Lon = catalog.OnSite, ptr(48.80+float64(i%5)/50), ptr(2.35)
+		}
+		if i%3 == 0 {
+			m.DateKind, m.StartsOn = "recurring", day(fmt.Sprintf("2020-04-%02d", 1+i%4))
+		}
+		if i%4 < 2 {
+			m.Skills = []catalog.SkillNeed{{Skill: "finance.accounting", Level: 2, Required: true}}
+		}
+		if i%6 == 0 {
+			m.VitalCategory = catalog.VitalCategories[i%4]
+		}
+		ms = append(ms, m)
+	}
+	c.add(ms...)
+	env := pgtest.New(t)
+	open := func(mode string) *postgres.Search {
+		url := env.AppURL + "&plan_cache_mode=" + mode
+		if !strings.Contains(env.AppURL, "?") {
+			url = env.AppURL + "?plan_cache_mode=" + mode
+		}
+		db, err := postgres.Open(context.Background(), url, postgres.Options{MaxConns: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return postgres.NewSearch(db)
+	}
+	custom, generic := open("force_custom_plan"), open("force_generic_plan")
+	paris := &catalog.Point{Lat: 48.8566, Lon: 2.3522}
+	for _, q := range []catalog.Query{
+		{},
+		{Formats: []string{catalog.Remote}},
+		{Formats: []string{catalog.OnSite, catalog.Hybrid}, Near: paris, RadiusKM: 30},
+		{Near: paris, RadiusKM: 30},
+		{Near: paris, Sort: catalog.SortDistance},
+		{Near: paris, RadiusKM: 5, Sort: catalog.SortDistance},
+		{Sort: catalog.SortDate, From: day("2020-04-02")},
+		{Skills: []string{"finance.accounting"}, Causes: []string{"solidarity"}},
+		{MinPlacesLeft: 2, To: day("2020-04-03")},
+	} {
+		name := fmt.Sprintf("sort=%q formats=%v near=%v radius=%v skills=%v from=%v", q.Sort, q.Formats, q.Near != nil, q.RadiusKM,
+			q.Skills, q.From != nil)
+		t.Run(name, func(t *testing.T) {
+			pages := func(s *postgres.Search) []string {
+				q := c.scoped(q)
+				q.Limit = 4
+				var out []string
+				for len(out) <= len(ms) {
+					page, err := s.Search(c.ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids := make([]string, len(page.Missions))
+					for i, m := range page.Missions {
+						ids[i] = m.ID.String()
+					}
+					out = append(out, strings.Join(ids, ",")+" next="+page.Next)
+					if page.Next == "" {
+						return out
+					}
+					q.After = page.Next
+				}
+				t.Fatal("the cursor never ends")
+				return nil
+			}
+			want := pages(custom)
+			if len(want) < 2 {
+				t.Fatalf("%d page: too few to test the cursor", len(want))
+			}
+			if got := pages(generic); !slices.Equal(got, want) {
+				t.Fatalf("generic plan's pages:\n%s\ncustom plan's:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
 func TestSearchRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
@@ -550,6 +639,17 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		defer plans.Close()
 	}
+	// VENDREDI_BENCH_GENERIC names a file for the custom and generic
+	// plans of each query of the lines without a text, sent with bind
+	// parameters, and the buffers each reads.
+	var generic *os.File
+	if path := os.Getenv("VENDREDI_BENCH_GENERIC"); path != "" {
+		var err error
+		if generic, err = os.Create(path); err != nil {
+			b.Fatal(err)
+		}
+		defer generic.Close()
+	}
 
 	s := postgres.NewSearch(db)
 	tctx := tenants.NewContext(ctx, &tenants.Tenant{ID: company})
@@ -620,7 +720,19 @@ func BenchmarkSearch(b *testing.B) {
 					fmt.Fprintf(plans, "=== %s\n%s\n\n", name, strings.Join(text, "\n---\n"))
 				}
 			}
+			if generic != nil && qq.each[0].Text == "" {
+				ps, err := s.PlanSearch(tctx, qq.each[0])
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, p := range ps {
+					fmt.Fprintf(generic, "=== %s query %d: custom %d buffers, generic %d\n%s\n--- custom\n%s\n--- generic\n%s\n\n",
+						qq.name, i+1, p.CustomBuffers, p.GenericBuffers, p.SQL, p.Custom, p.Generic)
+					b.Logf("query %d: custom plan %d buffers, generic %d", i+1, p.CustomBuffers, p.GenericBuffers)
+				}
+			}
 			durations := make([]time.Duration, 0, b.N)
+			cpu := backendCPU(b, db)
 			n := 0
 			for b.Loop() {
 				q := qq.each[n%len(qq.each)]
@@ -631,6 +743,9 @@ func BenchmarkSearch(b *testing.B) {
 				if err != nil || len(page.Missions) == 0 {
 					b.Fatalf("%q: %v, %d missions", q.Text, err, len(page.Missions))
 				}
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(backendCPU(b, db)-cpu)/1e3/float64(n), "db-cpu-us/op")
 			}
 			slices.Sort(durations)
 			pct := func(p float64) float64 {
