@@ -631,25 +631,11 @@ func BenchmarkSearch(b *testing.B) {
 	} else {
 		b.Skip("set VENDREDI_BENCH_MISSIONS (e.g. 100000) or VENDREDI_BENCH_DATABASE_URL to run the search benchmark")
 	}
-	var plans *os.File
-	if path := os.Getenv("VENDREDI_BENCH_EXPLAIN"); path != "" {
-		var err error
-		if plans, err = os.Create(path); err != nil {
-			b.Fatal(err)
-		}
-		defer plans.Close()
-	}
+	plans := benchFile(b, "VENDREDI_BENCH_EXPLAIN")
 	// VENDREDI_BENCH_GENERIC names a file for the custom and generic
 	// plans of each query of the lines without a text, sent with bind
 	// parameters, and the buffers each reads.
-	var generic *os.File
-	if path := os.Getenv("VENDREDI_BENCH_GENERIC"); path != "" {
-		var err error
-		if generic, err = os.Create(path); err != nil {
-			b.Fatal(err)
-		}
-		defer generic.Close()
-	}
+	generic := benchFile(b, "VENDREDI_BENCH_GENERIC")
 
 	s := postgres.NewSearch(db)
 	tctx := tenants.NewContext(ctx, &tenants.Tenant{ID: company})
@@ -755,4 +741,19 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportMetric(pct(0.99), "p99-ms")
 		})
 	}
+}
+
+// benchFile is the file the environment variable names, created for the
+// benchmark and closed after it; nil when the variable is not set.
+func benchFile(b *testing.B, env string) *os.File {
+	path := os.Getenv(env)
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return f
 }
