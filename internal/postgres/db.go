@@ -233,7 +233,7 @@ type partsKey struct{}
 // lock that the first waited for is held, and what its holder committed is
 // seen, when the second reads. Statements with bind parameters go
 // prepared (see exchange).
-func (db *DB) queryEach(ctx context.Context, tx bun.Tx, parts []part, dests ...any) error {
+func (db *DB) queryEach(ctx context.Context, idb bun.IDB, parts []part, dests ...any) error {
 	// The hooks (tracing, tests) see each statement, with its values
 	// written in as bun would have sent it.
 	evs := make([]*bun.QueryEvent, len(parts))
@@ -244,7 +244,7 @@ func (db *DB) queryEach(ctx context.Context, tx bun.Tx, parts []part, dests ...a
 			ctx = h.BeforeQuery(ctx, evs[i])
 		}
 	}
-	err := db.scanEach(context.WithValue(ctx, partsKey{}, parts), tx, parts, dests)
+	err := db.scanEach(ctx, idb, parts, dests)
 	for _, ev := range evs {
 		ev.Err = err
 		for _, h := range slices.Backward(db.hooks) {
@@ -254,8 +254,20 @@ func (db *DB) queryEach(ctx context.Context, tx bun.Tx, parts []part, dests ...a
 	return err
 }
 
-func (db *DB) scanEach(ctx context.Context, tx bun.Tx, parts []part, dests []any) error {
-	rows, err := tx.Tx.QueryContext(ctx, parts[0].sql)
+func (db *DB) scanEach(ctx context.Context, idb bun.IDB, parts []part, dests []any) error {
+	if len(parts) > 1 {
+		ctx = context.WithValue(ctx, partsKey{}, parts) // the driver sends them all
+	}
+	var rows *sql.Rows
+	var err error
+	switch d := idb.(type) {
+	case bun.Tx:
+		rows, err = d.Tx.QueryContext(ctx, parts[0].sql, parts[0].args...)
+	case *bun.DB:
+		rows, err = d.DB.QueryContext(ctx, parts[0].sql, parts[0].args...)
+	default:
+		return fmt.Errorf("postgres: queryEach on a %T", idb)
+	}
 	if err != nil {
 		return err
 	}
@@ -275,44 +287,15 @@ func (db *DB) scanEach(ctx context.Context, tx bun.Tx, parts []part, dests []any
 }
 
 // selectArgs runs query with bind parameters ($1, $2 …) on idb, a
-// TenantRead's or a transaction's, and scans its rows into dest as
-// queryEach does. bun writes every value into a statement's text, so that
-// PostgreSQL parses and plans each call anew; a statement with bind
-// parameters is prepared once per connection (readPrepared): for the hot
+// TenantRead's or a transaction's, and scans its rows into dest: queryEach
+// of one statement. bun writes every value into a statement's text, so
+// that PostgreSQL parses and plans each call anew; a statement with bind
+// parameters is prepared once per connection (see exchange): for the hot
 // reads of the request path, where planning cost more than the work.
 // query must be a fixed text, every value in args: each distinct text is
 // prepared on each connection and kept there.
 func (db *DB) selectArgs(ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error {
-	ev := &bun.QueryEvent{DB: db.DB, QueryTemplate: query, Query: db.withValues(query, args), QueryArgs: args, StartTime: time.Now()}
-	for _, h := range db.hooks {
-		ctx = h.BeforeQuery(ctx, ev)
-	}
-	ev.Err = db.selectRows(ctx, idb, dest, query, args)
-	for _, h := range slices.Backward(db.hooks) {
-		h.AfterQuery(ctx, ev)
-	}
-	return ev.Err
-}
-
-func (db *DB) selectRows(ctx context.Context, idb bun.IDB, dest any, query string, args []any) error {
-	var rows *sql.Rows
-	var err error
-	switch d := idb.(type) {
-	case bun.Tx:
-		rows, err = d.Tx.QueryContext(ctx, query, args...)
-	case *bun.DB:
-		rows, err = d.DB.QueryContext(ctx, query, args...)
-	default:
-		return fmt.Errorf("postgres: selectArgs on a %T", idb)
-	}
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if err := db.scanSet(ctx, rows, dest); err != nil {
-		return err
-	}
-	return rows.Close()
+	return db.queryEach(ctx, idb, []part{{sql: query, args: args}}, dest)
 }
 
 var bindParam = regexp.MustCompile(`\$[0-9]+`)
@@ -445,8 +428,6 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			args = simpleProtocol
 		}
 		return c.Conn.QueryContext(ctx, query, args)
-	case !c.inTx && len(parts) == 1 && len(parts[0].args) > 0:
-		return c.readPrepared(ctx, parts[0])
 	case last:
 		return c.queryAndCommit(ctx, before, skip, parts)
 	}
@@ -496,36 +477,6 @@ func values(args []driver.NamedValue) []any {
 // SET LOCAL takes no bind parameter, set_config does.
 const setTenant = "SELECT set_config('app.tenant_id', $1, true)"
 
-// readPrepared runs a tenant read with bind parameters as prepared
-// statements: setTenant and the query go in one batch (Bind, Execute,
-// Bind, Execute, Sync), which PostgreSQL runs as one implicit
-// transaction, so the tenant binds that statement alone, as with the
-// simple query. Each is prepared once per connection (a round trip the
-// first time only), then neither is parsed nor planned anew: the profile's
-// read, measured with pgbench against the simple query's SET LOCAL and
-// SELECT, went from about 3 800 to 10 800 a second.
-func (c *conn) readPrepared(ctx context.Context, p part) (driver.Rows, error) {
-	pc := c.Conn.Conn()
-	if pc.IsClosed() {
-		return nil, driver.ErrBadConn
-	}
-	tenant, _ := ctx.Value(readTenantKey{}).(string) // checked by before
-	set, err := pc.Prepare(ctx, setTenant, setTenant)
-	if err != nil {
-		return nil, err
-	}
-	b := &pgconn.Batch{}
-	b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
-	if err := c.addPrepared(ctx, b, p); err != nil {
-		return nil, err
-	}
-	mrr, rr, err := skipResults(pc.PgConn().ExecBatch(ctx, b), 1)
-	if err != nil {
-		return nil, err
-	}
-	return newTextRows(pc.TypeMap(), mrr, rr, 0)
-}
-
 // exchange sends before (answering skip results), the statements and
 // after in one round trip, reads before's results and returns the reader
 // of the first statement's; the caller reads it and the next ones, then
@@ -557,11 +508,26 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 		return skipResults(pc.PgConn().Exec(ctx, strings.Join(texts, ";\n")), skip)
 	}
 	b := &pgconn.Batch{}
-	if before != "" {
-		// BEGIN and SET LOCAL: text of ours, with no parameters.
+	switch {
+	case before == "":
+	case c.inTx:
+		// A transaction's BEGIN and SET LOCAL: text of ours, with no
+		// parameters.
 		for stmt := range strings.SplitSeq(before, ";") {
 			b.ExecParams(strings.TrimSpace(stmt), nil, nil, nil, nil)
 		}
+	default:
+		// A tenant read: the batch up to its Sync is one implicit
+		// transaction, outside any transaction block, where set_config
+		// binds the tenant as SET LOCAL does in a simple query. The
+		// profile's read, measured with pgbench: about 3 800 a second as
+		// the simple query's SET LOCAL and SELECT, 10 800 so.
+		set, err := pc.Prepare(ctx, setTenant, setTenant)
+		if err != nil {
+			return nil, nil, err
+		}
+		tenant, _ := ctx.Value(readTenantKey{}).(string) // checked by before
+		b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
 	}
 	for _, p := range parts {
 		if err := c.addPrepared(ctx, b, p); err != nil {
