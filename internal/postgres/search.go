@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
@@ -189,48 +188,38 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 		}
 		tenant = t.ID.String()
 	}
-	var m catalog.Mission
-	err := s.inTx(ctx, platform, func(ctx context.Context, tx bun.Tx) error {
-		// With bind parameters, as a search without a text (bound): one
-		// mission by primary key has one plan whatever the values. Its
-		// skills come with it, in loadSkills' order.
-		b := &searchSQL{}
-		b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position,\n" +
-			searchSkills + "\n" + searchFrom)
-		fmt.Fprintf(b, "\nWHERE m.id = %s::uuid", b.arg(id.String()))
-		company := ""
-		if !platform {
-			company = b.arg(tenant)
-		}
-		b.WriteString("\n  AND " + missionVisibleSQL(company))
-		query, args := b.bind()
-		var rows []searchRow
-		if err := s.db.selectArgs(ctx, tx, &rows, query, args...); err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			// The same answer for a missing mission and another
-			// company's: which ids exist is nobody else's business.
-			return errs.E(errs.NotFound, "There is no such mission.")
-		}
-		var err error
-		if m, err = rows[0].mission(platform); err != nil {
-			return err
-		}
-		return s.db.selectArgs(ctx, tx, &m.Slots, `SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = $1::uuid ORDER BY starts_at, id`,
-			id.String())
-	})
+	// With bind parameters, as a search without a text (bound): one
+	// mission by primary key has one plan whatever the values. Its skills
+	// come with it, in loadSkills' order, and its slots in the same round
+	// trip: the catalogue's tables need no tenant nor transaction.
+	b := &searchSQL{}
+	b.WriteString("SELECT " + missionCols + ", NULL::float8 AS distance_km, 0::float8 AS rank, 0 AS vital_position,\n" +
+		searchSkills + "\n" + searchFrom)
+	fmt.Fprintf(b, "\nWHERE m.id = %s::uuid", b.arg(id.String()))
+	company := ""
+	if !platform {
+		company = b.arg(tenant)
+	}
+	b.WriteString("\n  AND " + missionVisibleSQL(company))
+	query, args := b.bind()
+	var rows []searchRow
+	var slots []catalog.Slot
+	if err := s.db.queryEach(ctx, s.db.DB, []part{{sql: query, args: args}, {
+		sql:  `SELECT id, starts_at, ends_at FROM mission_slots WHERE mission_id = $1::uuid ORDER BY starts_at, id`,
+		args: []any{id.String()}}}, &rows, &slots); err != nil {
+		return nil, translate(err)
+	}
+	if len(rows) == 0 {
+		// The same answer for a missing mission and another company's:
+		// which ids exist is nobody else's business.
+		return nil, errs.E(errs.NotFound, "There is no such mission.")
+	}
+	m, err := rows[0].mission(platform)
 	if err != nil {
 		return nil, err
 	}
+	m.Slots = slots
 	return &m, nil
-}
-
-func (s *Search) inTx(ctx context.Context, platform bool, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if platform {
-		return s.db.Tx(ctx, fn)
-	}
-	return s.db.TenantTx(ctx, fn)
 }
 
 // searchRow is a mission as the search queries return it, with its sort
