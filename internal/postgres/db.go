@@ -234,8 +234,11 @@ type partsKey struct{}
 // seen, when the second reads. Statements with bind parameters go
 // prepared (see exchange).
 func (db *DB) queryEach(ctx context.Context, idb bun.IDB, parts []part, dests ...any) error {
-	// The hooks (tracing, tests) see each statement, with its values
-	// written in as bun would have sent it.
+	if len(db.hooks) == 0 {
+		return db.scanEach(ctx, idb, parts, dests)
+	}
+	// The hooks (tests) see each statement, with its values written in
+	// as bun would have sent it.
 	evs := make([]*bun.QueryEvent, len(parts))
 	for i, p := range parts {
 		evs[i] = &bun.QueryEvent{DB: db.DB, QueryTemplate: p.sql, Query: db.withValues(p.sql, p.args), QueryArgs: p.args,
