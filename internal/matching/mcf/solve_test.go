@@ -79,17 +79,32 @@ func bruteForce(rows, cols int, limit int, pairs [][3]int) int {
 }
 
 func TestSolveMatchesBruteForceOnTinyAllocations(t *testing.T) {
-	for seed := uint64(0); seed < 300; seed++ {
-		r := rand.New(rand.NewPCG(seed, 1))
+	matchesBruteForce(t, 300, 1, 2, Options{}, nil)
+}
+
+// matchesBruteForce solves n tiny random allocations (PCG stream; each
+// employee may take 1 to maxLimit missions) with opt, small enough to try
+// every assignment, and checks each total score against brute force and
+// each flow against its network; check, if any, looks at each result too.
+// It returns how many networks were small enough to try.
+func matchesBruteForce(t *testing.T, n, stream uint64, maxLimit int, opt Options, check func(seed uint64, res *Result)) int {
+	t.Helper()
+	tried := 0
+	for seed := range n {
+		r := rand.New(rand.NewPCG(seed, stream))
 		rows, cols := 1+r.IntN(5), 1+r.IntN(4)
-		limit := int64(1 + r.IntN(2))
+		limit := int64(1 + r.IntN(maxLimit))
 		net, pairs := transport(r, rows, cols, 1+r.IntN(3), limit)
 		if len(pairs)-1-cols > 14 {
 			continue
 		}
-		res, err := Solve(context.Background(), net, Options{})
+		tried++
+		res, err := Solve(context.Background(), net, opt)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if check != nil {
+			check(seed, res)
 		}
 		want := bruteForce(rows, cols, int(limit), pairs)
 		if got := -res.Cost; got != int64(want) {
@@ -97,6 +112,7 @@ func TestSolveMatchesBruteForceOnTinyAllocations(t *testing.T) {
 		}
 		checkFlow(t, net, res)
 	}
+	return tried
 }
 
 // checkFlow verifies bounds, conservation and the reported cost.
