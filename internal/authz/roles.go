@@ -205,8 +205,7 @@ func (rm *RoleManager) lookup(ctx context.Context, subject, domain string) (*rol
 // load asks the source and keeps the roles valid in domain's scope, with
 // the roles they inherit, as an interned sorted set.
 func (rm *RoleManager) load(ctx context.Context, subject, domain string) (*roleSet, error) {
-	scope := ScopeOf(domain)
-	if scope == "" || subject == "" {
+	if ScopeOf(domain) == "" || subject == "" {
 		// Not a domain anyone can hold a role in: nothing to ask.
 		return nil, nil
 	}
@@ -214,6 +213,13 @@ func (rm *RoleManager) load(ctx context.Context, subject, domain string) (*roleS
 	if err != nil {
 		return nil, fmt.Errorf("authz: roles of %s in %s: %w", subject, domain, err)
 	}
+	return rm.setOf(domain, held), nil
+}
+
+// setOf is the interned set of the roles of held valid in domain's scope,
+// with the roles they inherit; nil for none.
+func (rm *RoleManager) setOf(domain string, held []string) *roleSet {
+	scope := ScopeOf(domain)
 	var set []string
 	for _, r := range held {
 		if rm.scope[r] != scope {
@@ -227,7 +233,7 @@ func (rm *RoleManager) load(ctx context.Context, subject, domain string) (*roleS
 	slices.Sort(set)
 	set = slices.Compact(set)
 	if len(set) == 0 {
-		return nil, nil
+		return nil
 	}
 	key := strings.Join(set, ",")
 	rm.mu.Lock()
@@ -237,7 +243,34 @@ func (rm *RoleManager) load(ctx context.Context, subject, domain string) (*roleS
 		rs = &roleSet{roles: set}
 		rm.sets[key] = rs
 	}
-	return rs, nil
+	return rs
+}
+
+// Epoch identifies the roles' state of knowledge: it changes with every
+// invalidation. Take it before reading roles from elsewhere than the
+// source (Prime).
+func (rm *RoleManager) Epoch() uint64 {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	return rm.epoch
+}
+
+// Prime caches the roles subject holds in domain, read by the caller from
+// the memberships as the source would answer them (held), so that the
+// first check after a sign-in or a session read asks the source nothing.
+// epoch is Epoch() taken before that read: if an invalidation came since,
+// the read may predate the change it announced, and nothing is cached, as
+// for a load (lookup).
+func (rm *RoleManager) Prime(epoch uint64, subject, domain string, held []string) {
+	if ScopeOf(domain) == "" || subject == "" {
+		return
+	}
+	rs := rm.setOf(domain, held)
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if rm.epoch == epoch {
+		rm.store(strings.Clone(subject), strings.Clone(domain), rs)
+	}
 }
 
 // store records roles; the caller holds mu.

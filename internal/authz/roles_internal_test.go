@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -143,5 +144,53 @@ func TestAWaiterOutlivesACancelledLeader(t *testing.T) {
 	a := <-follower
 	if a.err != nil || len(a.roles) != 2 {
 		t.Fatalf("follower got %v, %v; want hr_admin and employee", a.roles, a.err)
+	}
+}
+
+// fixed is a RoleSource that answers roles and counts its calls.
+type fixed struct {
+	roles []string
+	calls atomic.Int32
+}
+
+func (f *fixed) Roles(context.Context, string, string) ([]string, error) {
+	f.calls.Add(1)
+	return f.roles, nil
+}
+
+func TestPrimedRolesAreServedAsTheSourceWouldServeThem(t *testing.T) {
+	src := &fixed{roles: []string{"hr_admin"}}
+	rm := testManager(t, src)
+	rm.Prime(rm.Epoch(), sub, dom, []string{"hr_admin", "staff"}) // staff: not a company's role
+	roles, err := rm.RolesIn(context.Background(), sub, dom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := testManager(t, src).RolesIn(context.Background(), sub, dom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) == 0 || !slices.Equal(roles, loaded) {
+		t.Fatalf("primed %v, loaded from the source %v: want the same, inherited roles included", roles, loaded)
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Fatalf("source asked %d times, want once (by the second manager only)", n)
+	}
+}
+
+func TestAPrimeOlderThanAnInvalidationIsNotCached(t *testing.T) {
+	src := &fixed{}
+	rm := testManager(t, src)
+	epoch := rm.Epoch()
+	// The session's person was read as an employee; the membership ends,
+	// and its notification arrives, before the read's roles are primed.
+	rm.Invalidate(dom)
+	rm.Prime(epoch, sub, dom, []string{"employee"})
+	roles, err := rm.RolesIn(context.Background(), sub, dom)
+	if err != nil || len(roles) != 0 {
+		t.Fatalf("got %v, %v; want no role (the stale prime was cached)", roles, err)
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Fatalf("source asked %d times, want 1", n)
 	}
 }

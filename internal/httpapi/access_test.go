@@ -3,11 +3,13 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,6 +216,74 @@ func TestSignInOverHTTP(t *testing.T) {
 			t.Fatalf("after sign-out: %d; want 401", res.StatusCode)
 		}
 	})
+}
+
+// statements records the text of every statement a pool runs.
+type statements struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (s *statements) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (s *statements) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, ev.Query)
+}
+
+func (s *statements) matching(sub string) (n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.seen {
+		if strings.Contains(q, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// The session's read is the member's row: the first request of a session
+// takes the member's role from it instead of a lookup of its own (issue
+// 14: a cheap request costs one round trip of real work), and the role
+// is the one the role source gives.
+func TestASessionsFirstRequestTakesTheRoleFromTheSessionsRead(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	rec := &statements{}
+	app, az := serverWith(t, env.App.Hooked(rec), env.AppURL, io.Discard)
+	tn := newTenant(t, env.App, "Globex")
+	host := tn.Slug + ".localhost"
+	for _, c := range []struct {
+		role       string
+		path, want string
+	}{
+		{"hr_admin", "/api/v1/audit", "200"},
+		{"employee", "/api/v1/audit", "403"},
+		{"employee", "/api/v1/me/profile", "200"},
+	} {
+		id := people{t: t, db: env.App}.member(tn, c.role)
+		session := people{t: t, db: env.App}.session(tn, id)
+		before := rec.matching("FROM api_tokens t, unnest")
+		res, _ := do(t, app, "GET", host, c.path, "", session)
+		if got := fmt.Sprint(res.StatusCode); got != c.want {
+			t.Errorf("%s %s: %s; want %s", c.role, c.path, got, c.want)
+		}
+		if n := rec.matching("FROM api_tokens t, unnest") - before; n != 0 {
+			t.Errorf("%s's first request looked the role up (%d statements); want it from the session's read", c.role, n)
+		}
+		source, err := postgres.NewRoleSource(env.App).Roles(context.Background(), id.String(), authz.TenantDomain(tn.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		primed, err := az.Roles().RolesIn(context.Background(), id.String(), authz.TenantDomain(tn.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(primed, c.role) || !slices.Contains(source, c.role) || len(source) != 1 {
+			t.Errorf("%s: roles primed %v, from the source %v", c.role, primed, source)
+		}
+	}
 }
 
 // waitFor polls cond: a notification crosses PostgreSQL asynchronously.

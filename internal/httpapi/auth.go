@@ -60,9 +60,13 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		pr  *identity.Principal
 		err error
 	)
+	// Taken before the session's read: roles primed from it are dropped
+	// if a role change was announced meanwhile (RoleManager.Prime).
+	var epoch uint64
 	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
 		pr, err = s.deps.Identity.AuthenticateToken(ctx, strings.TrimSpace(strings.TrimPrefix(auth, "Bearer ")))
 	} else if cookie := c.Cookies(SessionCookie); cookie != "" {
+		epoch = s.deps.Authz.Roles().Epoch()
 		pr, err = s.deps.Identity.Authenticate(ctx, utils.CopyString(cookie))
 		if errs.Is(err, errs.NotFound) {
 			s.clearSession(c)
@@ -76,6 +80,12 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		dom := authz.Platform
 		if pr.TenantID != uuid.Nil {
 			dom = authz.TenantDomain(pr.TenantID)
+		}
+		if pr.Loaded && pr.Kind == identity.KindMember {
+			// The session's read is the member's row, active (or there
+			// would be no session): its role is what the role source
+			// would answer, so the first check needs no lookup of its own.
+			s.deps.Authz.Roles().Prime(epoch, pr.ID.String(), dom, []string{pr.Role})
 		}
 		ctx = authz.WithPrincipal(ctx, authz.Principal{Subject: pr.ID.String(), Domain: dom})
 		ctx = logging.With(ctx, slog.String("actor", pr.Kind+":"+pr.ID.String()))

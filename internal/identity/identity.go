@@ -65,6 +65,9 @@ type Person struct {
 	PasswordHash string
 	Staff        bool        // accounts: platform staff
 	Associations []uuid.UUID // accounts: associations they manage
+	// Loaded says the person was read from the database by this call,
+	// not served from a cache: what it says is no older than the call.
+	Loaded bool
 }
 
 // Principal is the authenticated caller of a request.
@@ -79,6 +82,9 @@ type Principal struct {
 	Associations []uuid.UUID
 	// SessionHash identifies the session the request came with, if any.
 	SessionHash []byte
+	// Loaded: the person was read from the database for this request
+	// (Person.Loaded), so its role is as current as a role lookup's.
+	Loaded bool
 }
 
 // Label is how the audit log names the principal.

@@ -210,7 +210,7 @@ func kindOf(ctx context.Context) string {
 
 func (s *Service) principal(ctx context.Context, p *Person) *Principal {
 	pr := &Principal{Kind: kindOf(ctx), ID: p.ID, Email: p.Email, Name: p.FullName, Role: p.Role,
-		Staff: p.Staff, Associations: p.Associations}
+		Staff: p.Staff, Associations: p.Associations, Loaded: p.Loaded}
 	if t, ok := tenants.FromContext(ctx); ok {
 		pr.TenantID = t.ID
 	}

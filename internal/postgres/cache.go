@@ -236,6 +236,7 @@ func (db *DB) cachedSession(realm string, hash []byte, load func() (*identity.Pe
 	now := time.Now()
 	if s, ok := cs.sessions.get(key, now); ok && s.realm == realm && now.Before(s.expires) {
 		cp := *s.person
+		cp.Loaded = false
 		return &cp, nil
 	}
 	gen := cs.sessions.generation()

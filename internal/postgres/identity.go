@@ -66,11 +66,12 @@ type personRow struct {
 	Site         string      `bun:"site"`
 	Staff        bool        `bun:"staff"`
 	Associations []uuid.UUID `bun:"associations,array"`
+	Loaded       bool        `bun:"-"`
 }
 
 func (r *personRow) person() *identity.Person {
 	return &identity.Person{ID: r.ID, Email: r.Email, FullName: r.FullName, Status: r.Status, PasswordHash: r.PasswordHash,
-		Role: r.Role, Department: r.Department, Site: r.Site, Staff: r.Staff, Associations: r.Associations}
+		Role: r.Role, Department: r.Department, Site: r.Site, Staff: r.Staff, Associations: r.Associations, Loaded: r.Loaded}
 }
 
 func (s *People) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
@@ -282,6 +283,7 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 		return nil, time.Time{}, errs.E(errs.NotFound, "no live session")
 	}
 	r := rows[0]
+	r.Loaded = true
 	if !r.Stale {
 		return r.person(), r.Expires, nil
 	}
