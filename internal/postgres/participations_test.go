@@ -522,3 +522,43 @@ func TestOneEmployeeSigningUpEverywhereAtOnceKeepsTheLimit(t *testing.T) {
 		t.Fatalf("%d sign-ups taken, %d refused by the limit; want 3 and 9", won, refused)
 	}
 }
+
+// A sign-up's company is its campaign's: deleting the company deletes its
+// sign-ups through its campaigns, and a sign-up cannot name a campaign of
+// another company.
+func TestASignUpBelongsToItsCampaignsCompany(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	leaving, staying := newDrive(t, env.App, 1), newDrive(t, env.App, 1)
+	mission, _ := newMission(t, env.App, 10)
+	ps := participations(t, env.App)
+	for _, d := range []*drive{leaving, staying} {
+		if _, err := ps.Apply(d.ctx, d.employees[0], campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := env.App.TenantTx(leaving.ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, status)
+			VALUES (app.current_tenant_id(), ?, ?, ?, ?, 'waiting')`, uuid.Must(uuid.NewV7()), staying.campaign, leaving.employees[0], mission)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a sign-up to another company's campaign was recorded")
+	}
+	if _, err := env.Owner.ExecContext(context.Background(), "DELETE FROM tenants WHERE id = ?", leaving.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	count := func(d *drive) (n int) {
+		err := env.App.TenantTx(d.ctx, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT count(*) FROM participations").Scan(ctx, &n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	left, kept := count(leaving), count(staying)
+	if left != 0 || kept != 1 {
+		t.Fatalf("after the company's deletion: %d of its sign-ups left, %d of the other company's; want 0 and 1", left, kept)
+	}
+}
