@@ -387,6 +387,8 @@ type conn struct {
 	inTx      bool   // a transaction is open: statements run in it
 	pending   string // its BEGIN, not sent yet: it goes with the first statement
 	committed bool   // its last statement went with its COMMIT (CommitWith)
+	// columns of the prepared statements' results (descriptions)
+	columns map[*pgconn.StatementDescription]resultColumns
 }
 
 // pgxConn is the pgx connection under one of the pool's (sql.Conn.Raw).
@@ -445,11 +447,11 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		return c.queryAndCommit(ctx, before, skip, parts)
 	}
 	// Read by textRows: the results after before's, in order.
-	mrr, rr, err := c.exchange(ctx, before, skip, parts, "")
+	mrr, rr, descs, err := c.exchange(ctx, before, skip, parts, "")
 	if err != nil {
 		return nil, err
 	}
-	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, len(parts)-1)
+	return newTextRows(c.Conn.Conn().TypeMap(), mrr, rr, len(parts)-1, descs)
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -463,7 +465,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if len(args) > 0 && !c.inTx {
 		return nil, errStatementArgs // a tenant read writes nothing
 	}
-	mrr, rr, err := c.exchange(ctx, before, skip, []part{{sql: query, args: values(args)}}, "")
+	mrr, rr, _, err := c.exchange(ctx, before, skip, []part{{sql: query, args: values(args)}}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -493,16 +495,17 @@ const setTenant = "SELECT set_config('app.tenant_id', $1, true)"
 // exchange sends before (answering skip results), the statements and
 // after in one round trip, reads before's results and returns the reader
 // of the first statement's; the caller reads it and the next ones, then
-// closes mrr, which reads after's. Statements without bind parameters go
+// closes mrr, which reads after's. The descriptions are the statements',
+// for their results' columns. Statements without bind parameters go
 // as one simple query; when one has some, all go as a batch of prepared
 // statements (Parse once per connection, then Bind, Execute … Sync), so
 // that PostgreSQL does not parse and plan them again: that was more than
 // half of its time in a sign-up. A pending BEGIN counts as sent from here
 // on: if it failed, so does the statement.
-func (c *conn) exchange(ctx context.Context, before string, skip int, parts []part, after string) (*pgconn.MultiResultReader, *pgconn.ResultReader, error) {
+func (c *conn) exchange(ctx context.Context, before string, skip int, parts []part, after string) (*pgconn.MultiResultReader, *pgconn.ResultReader, descriptions, error) {
 	pc := c.Conn.Conn()
 	if pc.IsClosed() {
-		return nil, nil, driver.ErrBadConn
+		return nil, nil, descriptions{}, driver.ErrBadConn
 	}
 	prepared := false
 	texts := make([]string, 0, len(parts)+2)
@@ -518,7 +521,8 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 	}
 	if !prepared {
 		c.pending = ""
-		return skipResults(pc.PgConn().Exec(ctx, strings.Join(texts, ";\n")), skip)
+		mrr, rr, err := skipResults(pc.PgConn().Exec(ctx, strings.Join(texts, ";\n")), skip)
+		return mrr, rr, descriptions{}, err
 	}
 	b := &pgconn.Batch{}
 	switch {
@@ -537,38 +541,45 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 		// the simple query's SET LOCAL and SELECT, 10 800 so.
 		set, err := pc.Prepare(ctx, setTenant, setTenant)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, descriptions{}, err
 		}
 		tenant, _ := ctx.Value(readTenantKey{}).(string) // checked by before
 		b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
 	}
+	if c.columns == nil {
+		c.columns = map[*pgconn.StatementDescription]resultColumns{}
+	}
+	descs := descriptions{sds: make([]*pgconn.StatementDescription, 0, len(parts)), cache: c.columns}
 	for _, p := range parts {
-		if err := c.addPrepared(ctx, b, p); err != nil {
-			return nil, nil, err
+		sd, err := c.addPrepared(ctx, b, p)
+		if err != nil {
+			return nil, nil, descriptions{}, err
 		}
+		descs.sds = append(descs.sds, sd)
 	}
 	if after != "" {
 		b.ExecParams(after, nil, nil, nil, nil)
 	}
 	c.pending = ""
-	return skipResults(pc.PgConn().ExecBatch(ctx, b), skip)
+	mrr, rr, err := skipResults(pc.PgConn().ExecBatch(ctx, b), skip)
+	return mrr, rr, descs, err
 }
 
 // addPrepared adds p to b as a statement prepared on this connection
 // (prepared now if it is not yet: a round trip, once), its results in
 // text, which textRows converts as pgx's driver does.
-func (c *conn) addPrepared(ctx context.Context, b *pgconn.Batch, p part) error {
+func (c *conn) addPrepared(ctx context.Context, b *pgconn.Batch, p part) (*pgconn.StatementDescription, error) {
 	pc := c.Conn.Conn()
 	sd, err := pc.Prepare(ctx, p.sql, p.sql)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var eqb pgx.ExtendedQueryBuilder
 	if err := eqb.Build(pc.TypeMap(), sd, p.args); err != nil {
-		return err
+		return nil, err
 	}
 	b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, nil)
-	return nil
+	return sd, nil
 }
 
 // skipResults reads the first skip results of mrr (the statements sent
@@ -610,11 +621,11 @@ func (c *conn) queryAndCommit(ctx context.Context, before string, skip int, part
 	if len(parts) != 1 {
 		return nil, errors.New("postgres: one statement goes with the COMMIT")
 	}
-	mrr, rr, err := c.exchange(ctx, before, skip, parts, "COMMIT")
+	mrr, rr, descs, err := c.exchange(ctx, before, skip, parts, "COMMIT")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := bufferRows(c.Conn.Conn().TypeMap(), rr)
+	rows, err := bufferRows(c.Conn.Conn().TypeMap(), rr, descs)
 	for err == nil && mrr.NextResult() {
 		tag, cerr := mrr.ResultReader().Close()
 		if cerr == nil && tag.String() == "ROLLBACK" {

@@ -125,6 +125,39 @@ func tenantReadIsBound(t *testing.T, scan func(db *postgres.DB, ctx context.Cont
 		}
 	})
 
+	t.Run("statements read again on a connection keep their own columns", func(t *testing.T) {
+		// Prepared statements' column conversions are kept per statement
+		// on the connection: two shapes of the same width, each read
+		// twice in turn with other values, must scan as they are.
+		type row struct {
+			A any `bun:"a"`
+			B any `bun:"b"`
+		}
+		at := time.Date(2020, 4, 1, 6, 30, 0, 0, time.UTC)
+		for i, c := range []struct {
+			q    string
+			args []any
+			a, b any
+		}{
+			{"SELECT ?::int AS a, ?::text AS b FROM members WHERE id = ?", []any{1, "un", memberA}, int64(1), "un"},
+			{"SELECT ?::text AS a, ?::timestamptz AS b FROM members WHERE id = ?", []any{"deux", at, memberA}, "deux", at},
+			{"SELECT ?::int AS a, ?::text AS b FROM members WHERE id = ?", []any{3, nil, memberA}, int64(3), nil},
+			{"SELECT ?::text AS a, ?::timestamptz AS b FROM members WHERE id = ?", []any{nil, at.Add(time.Hour), memberA}, nil, at.Add(time.Hour)},
+		} {
+			var rows []row
+			if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error { return scan(one, ctx, db, &rows, c.q, c.args...) }); err != nil {
+				t.Fatal(err)
+			}
+			got := rows[0]
+			if ts, ok := got.B.(time.Time); ok {
+				got.B = ts.UTC()
+			}
+			if len(rows) != 1 || got.A != c.a || got.B != c.b {
+				t.Fatalf("read %d: %#v; want a=%#v b=%#v", i, rows, c.a, c.b)
+			}
+		}
+	})
+
 	t.Run("an error is the statement's, and the connection goes on", func(t *testing.T) {
 		err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error {
 			var n int

@@ -21,14 +21,15 @@ type textRows struct {
 	rows   pgx.Rows
 	conv   []func([]byte) (driver.Value, error)
 	names  []string
-	first  bool // the first row is read (to surface errors at query time)
+	descs  descriptions // of the results to come, in order
+	first  bool         // the first row is read (to surface errors at query time)
 	more   bool
 	sets   int // result sets after this one (queryEach)
 	closed bool
 }
 
-func newTextRows(m *pgtype.Map, mrr *pgconn.MultiResultReader, rr *pgconn.ResultReader, sets int) (*textRows, error) {
-	r := &textRows{m: m, mrr: mrr, sets: sets}
+func newTextRows(m *pgtype.Map, mrr *pgconn.MultiResultReader, rr *pgconn.ResultReader, sets int, descs descriptions) (*textRows, error) {
+	r := &textRows{m: m, mrr: mrr, sets: sets, descs: descs}
 	if err := r.read(rr); err != nil {
 		_ = r.Close()
 		return nil, err
@@ -45,8 +46,50 @@ func (r *textRows) read(rr *pgconn.ResultReader) error {
 	if err := r.rows.Err(); err != nil {
 		return err
 	}
-	r.names, r.conv = columns(r.m, r.rows.FieldDescriptions())
+	r.names, r.conv = r.descs.columns(r.m, r.rows.FieldDescriptions())
 	return nil
+}
+
+// descriptions are the prepared statements whose results an exchange
+// reads, in order (none for a simple query), with the connection's cache
+// of their columns: a prepared statement's columns never change, and
+// building their conversions for every result was a fifth of the bytes
+// a cheap GET allocated.
+type descriptions struct {
+	sds   []*pgconn.StatementDescription
+	cache map[*pgconn.StatementDescription]resultColumns
+}
+
+type resultColumns struct {
+	names []string
+	conv  []func([]byte) (driver.Value, error)
+}
+
+// maxCachedColumns bounds a connection's cache; pgx's own cache of
+// prepared statements is keyed by their text, which the hot path keeps to
+// a few dozen shapes.
+const maxCachedColumns = 512
+
+// columns are the names and conversions of the next result, whose fields
+// are fields. The conversions share their scan targets: one result is
+// read at a time on a connection.
+func (d *descriptions) columns(m *pgtype.Map, fields []pgconn.FieldDescription) ([]string, []func([]byte) (driver.Value, error)) {
+	var sd *pgconn.StatementDescription
+	if len(d.sds) > 0 {
+		sd, d.sds = d.sds[0], d.sds[1:]
+	}
+	if sd == nil || d.cache == nil {
+		return columns(m, fields)
+	}
+	if c, ok := d.cache[sd]; ok && len(c.names) == len(fields) {
+		return c.names, c.conv
+	}
+	names, conv := columns(m, fields)
+	if len(d.cache) >= maxCachedColumns {
+		clear(d.cache)
+	}
+	d.cache[sd] = resultColumns{names, conv}
+	return names, conv
 }
 
 // columns are a result's column names and their conversions.
@@ -179,10 +222,10 @@ type bufferedRows struct {
 	values [][]driver.Value
 }
 
-func bufferRows(m *pgtype.Map, rr *pgconn.ResultReader) (*bufferedRows, error) {
+func bufferRows(m *pgtype.Map, rr *pgconn.ResultReader, descs descriptions) (*bufferedRows, error) {
 	b := &bufferedRows{}
 	var conv []func([]byte) (driver.Value, error)
-	b.names, conv = columns(m, rr.FieldDescriptions())
+	b.names, conv = descs.columns(m, rr.FieldDescriptions())
 	for rr.NextRow() {
 		row := make([]driver.Value, len(conv))
 		for i, raw := range rr.Values() {
