@@ -55,7 +55,13 @@ func TestMissionChangesAreAnnouncedExceptPlacesLeft(t *testing.T) {
 // missions without being added there would change missions unheard.
 func TestEveryMissionColumnIsAnnouncedOrExcluded(t *testing.T) {
 	env := pgtest.New(t)
-	notAnnounced := []string{"places_left", "updated_at"} // moved by sign-ups; a timestamp
+	notAnnounced := []string{
+		"places_left", "updated_at", // moved by sign-ups; a timestamp
+		// Computed from announced columns (title, description, city,
+		// organizer, lat, lon) by the trigger missions_derived, over
+		// whatever a statement writes in them: they change with those.
+		"search", "search_title", "geo",
+	}
 	var missing []string
 	if err := env.Owner.NewRaw(`SELECT a.attname FROM pg_attribute a
 		WHERE a.attrelid = 'missions'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,8 +254,16 @@ func BulkLoad(ctx context.Context, db *DB, assocs []catalog.Association, mission
 				skills = append(skills, []any{missions[i].ID, s.Skill, s.Level, s.Required})
 			}
 		}
-		tables = append(tables, table{"load_skills", "mission_skills", skillCols, len(skills), func(i int) []any { return skills[i] }, &rep.Skills})
-
+		// The skills go in before their missions (their foreign key is
+		// checked at the commit): each mission's trigger then finds them
+		// as the mission is inserted and fills its skill_codes, where
+		// skills inserted after it had every mission rewritten by their
+		// statement's trigger (migration 20261204000001).
+		tables = slices.Insert(tables, 1, table{"load_skills", "mission_skills", skillCols, len(skills),
+			func(i int) []any { return skills[i] }, &rep.Skills})
+		if _, err := tx.Exec(ctx, "SET CONSTRAINTS mission_skills_mission_id_fkey DEFERRED"); err != nil {
+			return err
+		}
 		for _, t := range tables {
 			list := strings.Join(t.cols, ", ") // our own column names
 			if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA", t.name, list, t.into)); err != nil {

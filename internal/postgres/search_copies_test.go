@@ -11,6 +11,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 // TestSearchListableFollowsAssociation checks the copy of the
@@ -127,5 +128,131 @@ func TestSearchSkillCodesFollowMissionSkills(t *testing.T) {
 	}
 	if len(wrong) > 0 {
 		t.Errorf("missions whose skill_codes disagree with mission_skills: %v", wrong)
+	}
+}
+
+// derivedAsComputed says, for a mission, whether its search, search_title
+// and geo hold what their expressions give for its current row (migration
+// 20261204000000: a trigger computes them, where they were generated
+// columns).
+const derivedAsComputed = `SELECT
+	search IS NOT DISTINCT FROM (
+		setweight(to_tsvector('app.french_unaccent', coalesce(title, '')), 'A') ||
+		setweight(to_tsvector('app.french_unaccent', coalesce(description, '')), 'B') ||
+		setweight(to_tsvector('app.french_unaccent', coalesce(city, '') || ' ' || coalesce(organizer, '')), 'C')) AS search,
+	search_title IS NOT DISTINCT FROM to_tsvector('app.french_unaccent', coalesce(title, '')) AS search_title,
+	geo::text IS NOT DISTINCT FROM point(lon, lat)::text AS geo
+	FROM missions WHERE id = ?`
+
+// TestSearchDerivedColumnsFollowTheirInputs: whichever of a mission's
+// title, description, city, organiser or place changes, its words and its
+// point are those of the new row (the search finds it by the new word),
+// and a statement writing them directly is computed over.
+func TestSearchDerivedColumnsFollowTheirInputs(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	ctx := context.Background()
+	id := c.add(catalog.Mission{Title: "Renfort comptable", Description: "Tenir les comptes de l'association",
+		Format: catalog.OnSite, City: "Lyon"})[0]
+	check := func(step string) {
+		t.Helper()
+		var got struct {
+			Search      bool `bun:"search"`
+			SearchTitle bool `bun:"search_title"`
+			Geo         bool `bun:"geo"`
+		}
+		if err := c.db.NewRaw(derivedAsComputed, id).Scan(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Search || !got.SearchTitle || !got.Geo {
+			t.Errorf("%s: as their expressions give them: search %v, search_title %v, geo %v; want all true",
+				step, got.Search, got.SearchTitle, got.Geo)
+		}
+	}
+	check("inserted")
+	for _, col := range []string{"title", "description", "city", "organizer"} {
+		word := madeUpWord()
+		if _, err := c.db.ExecContext(ctx, "UPDATE missions SET ? = ? || ' ' || ? WHERE id = ?",
+			bunIdent(col), bunIdent(col), word, id); err != nil {
+			t.Fatal(err)
+		}
+		check(col + " changed")
+		if got := c.find(catalog.Query{Text: word}); len(got) != 1 || got[0].ID != id {
+			t.Errorf("%s changed: searching its new word finds %d missions; want the mission", col, len(got))
+		}
+	}
+	for _, set := range []string{"lat = 48.8566", "lon = 2.3522"} {
+		if _, err := c.db.ExecContext(ctx, "UPDATE missions SET "+set+" WHERE id = ?", id); err != nil {
+			t.Fatal(err)
+		}
+		check(set)
+	}
+	paris := catalog.Point{Lat: 48.85, Lon: 2.35}
+	if got := c.find(catalog.Query{Near: &paris, RadiusKM: 5}); len(got) != 1 || got[0].ID != id {
+		t.Errorf("moved to Paris: %d missions within 5 km of Paris; want the mission", len(got))
+	}
+	if _, err := c.db.ExecContext(ctx, `UPDATE missions SET search = to_tsvector('simple', 'faux'),
+		search_title = NULL, geo = point(0, 0) WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	check("written directly")
+	if _, err := c.db.ExecContext(ctx, "UPDATE missions SET search = NULL, title = title WHERE id = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	check("search cleared with its inputs set as they were")
+}
+
+// TestMissionWordsAreComputedOnlyWhenTheirInputsChange: a sign-up's move
+// of places left, a change of the mission's skills and one of its
+// association's status do not compute the mission's words again (as the
+// generated columns did, on every UPDATE of the row, since missions has
+// BEFORE UPDATE triggers): for a description of a thousand characters,
+// most of what such an UPDATE cost. The words' configuration is changed
+// in a transaction that is rolled back: words computed again would be
+// the new configuration's, unstemmed.
+func TestMissionWordsAreComputedOnlyWhenTheirInputsChange(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	env := pgtest.New(t)
+	ctx := context.Background()
+	id := c.add(catalog.Mission{Title: "Renforts comptables", Description: "Tenir les comptes des associations partenaires"})[0]
+	tx, err := env.Owner.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the configuration's change must not outlive the test
+	var before string
+	if err := tx.NewRaw("SELECT search::text FROM missions WHERE id = ?", id).Scan(ctx, &before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "ALTER TEXT SEARCH CONFIGURATION app.french_unaccent ALTER MAPPING FOR asciiword, word WITH simple"); err != nil {
+		t.Fatal(err)
+	}
+	computedAgain := func(step, sql string, args ...any) bool {
+		t.Helper()
+		if _, err := tx.ExecContext(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		var now string
+		if err := tx.NewRaw("SELECT search::text FROM missions WHERE id = ?", id).Scan(ctx, &now); err != nil {
+			t.Fatal(err)
+		}
+		return now != before
+	}
+	for _, s := range []struct{ step, sql string }{
+		{"a sign-up's move", `UPDATE missions SET places_left = places_left - 1,
+			status = CASE WHEN places_left = 1 THEN 'full' ELSE status END, updated_at = now() WHERE id = ?`},
+		{"a skill added", "INSERT INTO mission_skills (mission_id, skill) VALUES (?, 'it.web-dev')"},
+		{"the association suspended", "UPDATE associations SET status = 'suspended' WHERE id = (SELECT association_id FROM missions WHERE id = ?)"},
+		{"the title written as it was", "UPDATE missions SET title = title WHERE id = ?"},
+	} {
+		if computedAgain(s.step, s.sql, id) {
+			t.Errorf("%s computed the mission's words again", s.step)
+		}
+	}
+	// The probe itself: a new title does compute them, with the changed
+	// configuration.
+	if !computedAgain("the title changed", "UPDATE missions SET title = title || ' bis' WHERE id = ?", id) {
+		t.Fatal("a new title left the words as they were: the probe sees nothing")
 	}
 }

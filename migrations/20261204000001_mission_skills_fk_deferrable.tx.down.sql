@@ -1,0 +1,1 @@
+ALTER TABLE mission_skills ALTER CONSTRAINT mission_skills_mission_id_fkey NOT DEFERRABLE;
