@@ -117,6 +117,13 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		dir = filepath.Join("..", "..", ".local", "screenshots")
 	}
 	_ = os.MkdirAll(dir, 0o755)
+	if c := chromedp.FromContext(ctx); c == nil || c.Browser == nil {
+		// No browser started (it failed to, or the test never used one):
+		// Run would start a second one on the same context, and chromedp
+		// panics when both exit, hiding the test's own failure.
+		t.Logf("no screenshot: no browser")
+		return
+	}
 	var png []byte
 	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		t.Logf("no screenshot: %v", err)
