@@ -34,9 +34,6 @@ func (s *Search) PlanSearch(ctx context.Context, q catalog.Query) ([]SearchPlan,
 	if err != nil {
 		return nil, err
 	}
-	if !sp.bound() {
-		return nil, fmt.Errorf("a text search is not sent with bind parameters")
-	}
 	c, err := s.db.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -126,4 +123,12 @@ func searchLiteral(a any) string {
 		s = fmt.Sprint(v)
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// WithWalk returns s with the walks of the title and description
+// segments bounded as said (searchWalkSizes), for tests on a catalogue
+// too small for the real ones.
+func (s *Search) WithWalk(glance, walk, dense int) *Search {
+	size := searchWalkSizes{glance: glance, walk: walk, dense: dense}
+	return &Search{db: s.db, walk: searchWalks{title: size, described: size}}
 }
