@@ -28,11 +28,12 @@ type SearchPlan struct {
 // PlanSearch runs q as Search does and explains each of its queries with
 // both plans, so that a test or the benchmark can tell whether the
 // generic plan of a search sent with bind parameters is as good as the
-// custom one.
+// custom one; none for a search whose values are written in (planned at
+// each call: Search.shared).
 func (s *Search) PlanSearch(ctx context.Context, q catalog.Query) ([]SearchPlan, error) {
 	sp, err := s.prepare(ctx, &q)
-	if err != nil {
-		return nil, err
+	if err != nil || !sp.bound() {
+		return nil, err // none for a search planned at each call
 	}
 	c, err := s.db.DB.Conn(ctx)
 	if err != nil {
