@@ -357,10 +357,10 @@ func (sp *searchPlan) bound() bool { return sp.shared() && !sp.interpolate }
 // statement PostgreSQL can keep the generic plan, made without the
 // values. A search without a text: its conditions are the same whatever
 // the values, each served by the same index. A text search in the
-// default or relevance order with no other condition than the
-// newest-first index covers (causes, formats, places): the text's
-// segments walk that index before they ask the GIN indexes (walkHits),
-// and the planner never sees the words. Other text searches (skills,
+// default or relevance order whose other conditions leave most missions
+// in (causes, formats, the number of places, a point without a radius):
+// the text's segments walk the newest-first index before they ask the
+// GIN indexes (walkHits), and the planner never sees the words. Other text searches (skills,
 // dates, a radius, an association, the distance order) are planned at
 // each call, their values written in: their best plan depends on how
 // common the words are, and on the other conditions (the skills' GIN
@@ -503,7 +503,7 @@ func (sp *searchPlan) query(segs []int, after []any, limit int, reach float64) (
 }
 
 // hits writes the query of segment g's hits, and returns the common table
-// expression it reads if any (the title segment's walk).
+// expression it reads if any (a text segment's walk: walkHits).
 func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach float64) string {
 	q, seg := sp.q, sp.segs[g]
 	rank, dist, position := "0::float8", "NULL::float8", "0"
