@@ -28,14 +28,12 @@ type SearchPlan struct {
 // PlanSearch runs q as Search does and explains each of its queries with
 // both plans, so that a test or the benchmark can tell whether the
 // generic plan of a search sent with bind parameters is as good as the
-// custom one.
+// custom one; none for a search whose values are written in (planned at
+// each call: Search.shared).
 func (s *Search) PlanSearch(ctx context.Context, q catalog.Query) ([]SearchPlan, error) {
 	sp, err := s.prepare(ctx, &q)
-	if err != nil {
-		return nil, err
-	}
-	if !sp.bound() {
-		return nil, fmt.Errorf("a text search is not sent with bind parameters")
+	if err != nil || !sp.bound() {
+		return nil, err // none for a search planned at each call
 	}
 	c, err := s.db.DB.Conn(ctx)
 	if err != nil {
@@ -126,4 +124,12 @@ func searchLiteral(a any) string {
 		s = fmt.Sprint(v)
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// WithWalk returns s with the walks of the title and description
+// segments bounded as said (searchWalkSizes), for tests on a catalogue
+// too small for the real ones.
+func (s *Search) WithWalk(glance, walk, dense int) *Search {
+	size := searchWalkSizes{glance: glance, walk: walk, dense: dense}
+	return &Search{db: s.db, walk: searchWalks{title: size, described: size}}
 }

@@ -39,7 +39,13 @@ type catalogue struct {
 
 func newCatalogue(t testing.TB) *catalogue {
 	t.Helper()
-	env := pgtest.New(t)
+	return newCatalogueOn(t, pgtest.New(t))
+}
+
+// newCatalogueOn is newCatalogue on env's database: pgtest.Private's for
+// a test that must see only its own missions.
+func newCatalogueOn(t testing.TB, env *pgtest.Env) *catalogue {
+	t.Helper()
 	c := &catalogue{t: t, db: env.App, search: postgres.NewSearch(env.App), token: madeUpWord(),
 		ctx: tenants.NewContext(context.Background(), &tenants.Tenant{ID: uuid.New(), Slug: "co", Name: "Co"})}
 	c.assoc, c.name = c.association(catalog.AssociationVerified)
@@ -442,11 +448,14 @@ func TestSearchPagesCoverEveryResultOnce(t *testing.T) {
 	}
 }
 
-// A search without a text goes with bind parameters, prepared once per
-// connection: after five calls PostgreSQL may keep a generic plan, made
-// without the values. Its pages must be the custom plan's, cursors
-// included, for each kind of search: here both plans are forced, on
-// connections of their own, and every page of each search compared.
+// A search whose plan suits every value (without a text, or a text in the
+// default or relevance order: shared) goes with bind parameters, prepared
+// once per connection: after five calls PostgreSQL may keep a generic
+// plan, made without the values. Its pages must be the custom plan's,
+// cursors included, for each kind of search: here both plans are forced,
+// on connections of their own, and every page of each search compared;
+// the text searches also with walks small enough for this catalogue to
+// take each of their ways (walkHits).
 func TestSearchGenericPlansGiveTheSamePages(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
@@ -465,6 +474,12 @@ func TestSearchGenericPlansGiveTheSamePages(t *testing.T) {
 		}
 		if i%6 == 0 {
 			m.VitalCategory = catalog.VitalCategories[i%4]
+		}
+		switch i % 5 {
+		case 1, 3:
+			m.Title += " couture"
+		case 2:
+			m.Description = "Atelier de couture"
 		}
 		ms = append(ms, m)
 	}
@@ -494,9 +509,13 @@ func TestSearchGenericPlansGiveTheSamePages(t *testing.T) {
 		{Sort: catalog.SortDate, From: day("2020-04-02")},
 		{Skills: []string{"finance.accounting"}, Causes: []string{"solidarity"}},
 		{MinPlacesLeft: 2, To: day("2020-04-03")},
+		{Text: "couture"},
+		{Text: "couture", Sort: catalog.SortRelevance},
+		{Text: "atelier -couture"},
+		{Text: "couture", Near: paris, Formats: []string{catalog.OnSite}},
 	} {
-		name := fmt.Sprintf("sort=%q formats=%v near=%v radius=%v skills=%v from=%v", q.Sort, q.Formats, q.Near != nil, q.RadiusKM,
-			q.Skills, q.From != nil)
+		name := fmt.Sprintf("text=%q sort=%q formats=%v near=%v radius=%v skills=%v from=%v", q.Text, q.Sort, q.Formats, q.Near != nil,
+			q.RadiusKM, q.Skills, q.From != nil)
 		t.Run(name, func(t *testing.T) {
 			pages := func(s *postgres.Search) []string {
 				q := c.scoped(q)
@@ -527,7 +546,87 @@ func TestSearchGenericPlansGiveTheSamePages(t *testing.T) {
 			if got := pages(generic); !slices.Equal(got, want) {
 				t.Fatalf("generic plan's pages:\n%s\ncustom plan's:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
+			if q.Text == "" {
+				return
+			}
+			// Pages of 4 ask for 5 rows: a glance of 5 entries, a walk
+			// of 10, dense from 2 matches in the glance.
+			for _, s := range []*postgres.Search{custom.WithWalk(1, 2, 4), generic.WithWalk(1, 2, 4)} {
+				if got := pages(s); !slices.Equal(got, want) {
+					t.Fatalf("small walks' pages:\n%s\nreal walks':\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+			}
 		})
+	}
+}
+
+// A text search in the default or relevance order goes prepared, with a
+// plan that does not depend on its words: after five calls PostgreSQL
+// keeps the generic plan for every word that follows, common, rare or
+// missing, one prepared statement per order and page's segment (a text
+// written into the SQL would be parsed and planned at each call), a
+// cursor's page too.
+func TestSearchTextKeepsOneGenericPlan(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	var ms []catalog.Mission
+	for i := range 12 {
+		m := catalog.Mission{Title: "Atelier"}
+		if i%3 == 0 {
+			m.Title += " couture"
+		}
+		if i%4 == 0 {
+			m.Description = "Poterie et céramique"
+		}
+		ms = append(ms, m)
+	}
+	c.add(ms...)
+	db, err := postgres.Open(context.Background(), pgtest.New(t).AppURL, postgres.Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := postgres.NewSearch(db)
+	// First pages: common, rare and missing words. Second pages, from a
+	// first page of one mission: words of at least two titles, so that
+	// the cursor is in the title segment (a statement of its own: the
+	// segments from the cursor's on, with the cursor's values).
+	first := []string{"atelier", "couture", "poterie", "jardinage", "atelier couture", "céramique", "couture", "atelier", "jardinage", "poterie"}
+	second := []string{"atelier", "couture", "atelier couture", "ateliers", "couture atelier", "coutures", "atelier", "couture", "ateliers",
+		"atelier couture"}
+	for _, sort := range []string{catalog.SortDefault, catalog.SortRelevance} {
+		for i := range first {
+			if _, err := s.Search(c.ctx, c.scoped(catalog.Query{Text: first[i], Sort: sort})); err != nil {
+				t.Fatal(err)
+			}
+			q := c.scoped(catalog.Query{Text: second[i], Sort: sort, Limit: 1})
+			page, err := s.Search(c.ctx, q)
+			if err != nil || page.Next == "" {
+				t.Fatalf("%q: no second page (%v)", second[i], err)
+			}
+			q.After = page.Next
+			if _, err := s.Search(c.ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var plans []struct {
+		Generic int    `bun:"generic_plans"`
+		Custom  int    `bun:"custom_plans"`
+		SQL     string `bun:"statement"`
+	}
+	if err := db.NewRaw("SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements WHERE statement LIKE '%websearch_to_tsquery%'").
+		Scan(context.Background(), &plans); err != nil {
+		t.Fatal(err)
+	}
+	// Per order: the first pages of 100 and of 1, the second page.
+	if len(plans) != 6 {
+		t.Fatalf("%d prepared text searches, want 6: one per order and kind of page", len(plans))
+	}
+	for _, p := range plans {
+		if p.Custom != 5 || p.Generic < 5 {
+			t.Errorf("%d custom plans and %d generic ones; want 5 custom, then the generic plan:\n%s", p.Custom, p.Generic, p.SQL)
+		}
 	}
 }
 
@@ -633,8 +732,8 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	plans := benchFile(b, "VENDREDI_BENCH_EXPLAIN")
 	// VENDREDI_BENCH_GENERIC names a file for the custom and generic
-	// plans of each query of the lines without a text, sent with bind
-	// parameters, and the buffers each reads.
+	// plans of each query of the lines sent with bind parameters (the
+	// first word of a varied line), and the buffers each reads.
 	generic := benchFile(b, "VENDREDI_BENCH_GENERIC")
 
 	s := postgres.NewSearch(db)
@@ -706,7 +805,7 @@ func BenchmarkSearch(b *testing.B) {
 					fmt.Fprintf(plans, "=== %s\n%s\n\n", name, strings.Join(text, "\n---\n"))
 				}
 			}
-			if generic != nil && qq.each[0].Text == "" {
+			if generic != nil {
 				ps, err := s.PlanSearch(tctx, qq.each[0])
 				if err != nil {
 					b.Fatal(err)
@@ -756,4 +855,127 @@ func benchFile(b *testing.B, env string) *os.File {
 	}
 	b.Cleanup(func() { f.Close() })
 	return f
+}
+
+// TestSearchTitleWalk checks the three ways to a page of the title
+// segment's walk and of the description segment's (walkHits: the glance
+// at the newest entries, the walk on, the GIN bitmap of the older
+// matches) on a catalogue small enough for the walks' bounds made small:
+// each word takes the way its frequency calls for, and every way gives
+// the same pages, newest first, as a walk that sees everything. The
+// database is the test's own: the walks go through every open mission,
+// and other tests' would move the ways.
+func TestSearchTitleWalk(t *testing.T) {
+	t.Parallel()
+	c := newCatalogueOn(t, pgtest.Private(t))
+	base := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	common := func(i int) bool { return i%2 == 0 }                                                  // the glance fills the page
+	walkOn := func(i int) bool { return i%4 == 1 }                                                  // two in the glance: the walk goes on
+	rare := func(i int) bool { return slices.Contains([]int{3, 10, 50, 111, 112}, i) }              // the bitmap, from the glance's last entry on (i = 112, the eighth newest, shown once; 111 not skipped)
+	denseThenRare := func(i int) bool { return slices.Contains([]int{5, 20, 79, 80, 118, 119}, i) } // dense at first, then the bitmap, from the walk's last entry on (i = 80, the fortieth newest)
+	// Rows of the glance's and the walk's entries (before the conditions
+	// the walk does not cover), of the bitmap; -1: never run.
+	type way struct {
+		has  func(i int) bool
+		walk string // the walk: of the titles (walk), of the others (dwalk)
+		rows [3]int
+	}
+	words := map[string]way{
+		"atelier":  {common, "walk", [3]int{4, -1, -1}},
+		"tricot":   {walkOn, "walk", [3]int{2, 2, -1}},
+		"couture":  {rare, "walk", [3]int{1, 0, 3}},
+		"broderie": {denseThenRare, "walk", [3]int{2, 1, 1}},
+		// In the descriptions only: the title segment finds nothing.
+		"peinture":    {common, "dwalk", [3]int{4, -1, -1}},
+		"sculpture":   {walkOn, "dwalk", [3]int{2, 2, -1}},
+		"poterie":     {rare, "dwalk", [3]int{1, 0, 3}},
+		"calligraphe": {denseThenRare, "dwalk", [3]int{2, 1, 1}},
+	}
+	const n = 120
+	var ms []catalog.Mission
+	for i := range n {
+		m := catalog.Mission{Title: "Mission", Description: "Une mission", CreatedAt: base.Add(time.Duration(i) * time.Minute)}
+		for w, way := range words {
+			switch {
+			case !way.has(i):
+			case way.walk == "walk":
+				m.Title += " " + w
+			default:
+				m.Description += " " + w
+			}
+		}
+		ms = append(ms, m)
+	}
+	ids := c.add(ms...)
+	// Pages of 3: each query asks for 4 rows, so the glance is 8 entries,
+	// the walk 40, and two matches in the glance make it dense.
+	small := c.search.WithWalk(2, 10, 4)
+	for word, way := range words {
+		var want []uuid.UUID
+		for i := n - 1; i >= 0; i-- {
+			if way.has(i) {
+				want = append(want, ids[i])
+			}
+		}
+		for _, sort := range []string{catalog.SortDefault, catalog.SortRelevance} {
+			q := c.scoped(catalog.Query{Text: word, Sort: sort, Limit: 3})
+			if got := pageIDs(t, c.ctx, small, q); !slices.Equal(got, want) {
+				t.Errorf("%s (sort %q), small walk: %d missions, want %d newest first", word, sort, len(got), len(want))
+			}
+			if got := pageIDs(t, c.ctx, c.search, q); !slices.Equal(got, want) {
+				t.Errorf("%s (sort %q), real walk: %d missions, want %d newest first", word, sort, len(got), len(want))
+			}
+			plans, err := small.Explain(c.ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := strings.Join(plans, "\n")
+			got := [3]int{subqueryRows(plan, way.walk+"_glanced"), subqueryRows(plan, way.walk+"_walked"), subqueryRows(plan, way.walk+"_unwalked")}
+			if got != way.rows {
+				t.Errorf("%s (sort %q): rows from the glance, the walk, the bitmap of %s %v; want %v", word, sort, way.walk, got, way.rows)
+			}
+		}
+	}
+}
+
+// pageIDs pages through a search and returns the missions' ids in order.
+func pageIDs(t *testing.T, ctx context.Context, s *postgres.Search, q catalog.Query) []uuid.UUID {
+	t.Helper()
+	var out []uuid.UUID
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("the cursor never ends")
+		}
+		page, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Missions {
+			out = append(out, m.ID)
+		}
+		if page.Next == "" {
+			return out
+		}
+		q.After = page.Next
+	}
+}
+
+// subqueryRows is the number of rows the plan's subquery name gave, -1 if
+// it never ran.
+func subqueryRows(plan, name string) int {
+	for line := range strings.SplitSeq(plan, "\n") {
+		if !strings.Contains(line, "Subquery Scan on "+name+" ") {
+			continue
+		}
+		if strings.Contains(line, "never executed") {
+			return -1
+		}
+		if _, after, ok := strings.Cut(line, " rows="); ok {
+			if _, after, ok = strings.Cut(after, " rows="); ok {
+				n, _ := strconv.Atoi(strings.Fields(after)[0])
+				return n
+			}
+		}
+	}
+	return -2
 }
