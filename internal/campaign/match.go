@@ -264,7 +264,10 @@ func (mm *Matchmaker) StartAllocation(ctx context.Context, campaignID, by uuid.U
 	if err != nil {
 		return nil, err
 	}
-	go mm.allocate(context.WithoutCancel(ctx), c, run)
+	// The allocation fills in a run of its own: the caller answers with
+	// this one while it runs (a shared one raced the response's encoding).
+	bg := *run
+	go mm.allocate(context.WithoutCancel(ctx), c, &bg)
 	return run, nil
 }
 
