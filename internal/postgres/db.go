@@ -106,7 +106,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
-	return translate(db.RunInTx(lazyBegin(ctx, "BEGIN"), nil, func(ctx context.Context, tx bun.Tx) error {
+	return translate(db.RunInTx(lazyBegin(ctx, beginGeneric), nil, func(ctx context.Context, tx bun.Tx) error {
 		ctx = context.WithValue(context.WithValue(context.WithValue(ctx, beginKey{}, nil), unitKey{}, tx), txKey{}, tx)
 		return fn(ctx)
 	}))
@@ -128,7 +128,7 @@ func (db *DB) run(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) e
 	if tx, ok := ctx.Value(unitKey{}).(bun.Tx); ok {
 		return fn(ctx, tx)
 	}
-	return db.RunInTx(lazyBegin(ctx, "BEGIN"), nil, func(ctx context.Context, tx bun.Tx) error {
+	return db.RunInTx(lazyBegin(ctx, beginGeneric), nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx), tx)
 	})
 }
@@ -153,13 +153,17 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 		}))
 	}
 	// A uuid's text is hex digits and dashes: nothing to quote.
-	begin := "BEGIN; SET LOCAL app.tenant_id = '" + t.ID.String() + "'"
+	begin := beginGeneric + "; SET LOCAL app.tenant_id = '" + t.ID.String() + "'"
 	return translate(db.RunInTx(lazyBegin(ctx, begin), nil, func(ctx context.Context, tx bun.Tx) error {
 		// Transactions that fn opens begin as usual.
 		ctx = context.WithValue(context.WithValue(ctx, beginKey{}, nil), txKey{}, tx)
 		return fn(ctx, tx)
 	}))
 }
+
+// beginGeneric begins a transaction whose prepared statements run their
+// generic plans from their first run (see generic).
+const beginGeneric = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
 
 // beginKey carries, in the context of a BEGIN, the statements that begin
 // the transaction instead: "BEGIN; SET LOCAL app.tenant_id = ...", sent at once.
@@ -260,9 +264,8 @@ func (db *DB) queryEach(ctx context.Context, idb bun.IDB, parts []part, dests ..
 }
 
 func (db *DB) scanEach(ctx context.Context, idb bun.IDB, parts []part, dests []any) error {
-	if len(parts) > 1 {
-		ctx = context.WithValue(ctx, partsKey{}, parts) // the driver sends them all
-	}
+	// The driver sends them all, prepared with their generic plans.
+	ctx = context.WithValue(ctx, partsKey{}, parts)
 	var rows *sql.Rows
 	var err error
 	switch d := idb.(type) {
@@ -425,10 +428,11 @@ func (c *conn) before(ctx context.Context) (string, int, error) {
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	parts, many := ctx.Value(partsKey{}).([]part) // queryEach's
-	if !many {
+	parts, ours := ctx.Value(partsKey{}).([]part) // queryEach's
+	if !ours {
 		parts = []part{{sql: query, args: values(args)}}
 	}
+	many := len(parts) > 1
 	before, skip, err := c.before(ctx)
 	if err != nil {
 		return nil, err
@@ -436,9 +440,10 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	last, _ := ctx.Value(commitKey{}).(bool)
 	last = last && c.inTx
 	switch {
-	case before == "" && !last && !many:
+	case before == "" && !last && !many && (!ours || c.inTx):
 		// A statement on its own: pgx's driver (prepared when it has
-		// bind parameters).
+		// bind parameters). Ours outside a transaction go through
+		// exchange, which plans them generic.
 		if len(args) == 0 {
 			args = simpleProtocol
 		}
@@ -489,8 +494,22 @@ func values(args []driver.NamedValue) []any {
 }
 
 // setTenant binds the tenant for the rest of the implicit transaction:
-// SET LOCAL takes no bind parameter, set_config does.
-const setTenant = "SELECT set_config('app.tenant_id', $1, true)"
+// SET LOCAL takes no bind parameter, set_config does. It also plans the
+// statements after it generic (see generic).
+const setTenant = "SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)"
+
+// generic makes the prepared statements after it, to the end of the
+// implicit transaction, run their generic plans from their first run.
+// Left to choose, PostgreSQL plans a prepared statement's first five runs
+// on each connection with their values, then keeps the generic plan when
+// it costs no more: our statements are written for that plan (every
+// company table says its company, the search's words and cursor are
+// InitPlans), and TestHotQueriesUseTheirIndexesUnderRowLevelSecurity and
+// the search's plan tests check them under it. Those five runs per
+// statement and connection were the tail of the searches at 200/s: 7.5 ms
+// of CPU each for the text search, 2.7 generic (docs/performance.md).
+// River's statements, which share the pool, are left to choose.
+const generic = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 // exchange sends before (answering skip results), the statements and
 // after in one round trip, reads before's results and returns the reader
@@ -526,7 +545,17 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 	}
 	b := &pgconn.Batch{}
 	switch {
+	case before == "" && c.inTx:
+		// Its BEGIN planned the transaction's statements generic.
 	case before == "":
+		// A read without a tenant (the catalogue's): its statements
+		// generic too, to the end of the implicit transaction.
+		set, err := pc.Prepare(ctx, generic, generic)
+		if err != nil {
+			return nil, nil, descriptions{}, err
+		}
+		b.ExecStatement(set, nil, nil, nil)
+		skip++
 	case c.inTx:
 		// A transaction's BEGIN and SET LOCAL: text of ours, with no
 		// parameters.

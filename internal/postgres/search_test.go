@@ -623,9 +623,12 @@ func TestSearchTextKeepsOneGenericPlan(t *testing.T) {
 	if len(plans) != 6 {
 		t.Fatalf("%d prepared text searches, want 6: one per order and kind of page", len(plans))
 	}
+	// Generic from the first run (db.go, generic): left to choose,
+	// PostgreSQL would plan the first five with their values, 7.5 ms of
+	// CPU each against 2.7.
 	for _, p := range plans {
-		if p.Custom != 5 || p.Generic < 5 {
-			t.Errorf("%d custom plans and %d generic ones; want 5 custom, then the generic plan:\n%s", p.Custom, p.Generic, p.SQL)
+		if p.Custom != 0 || p.Generic < 10 {
+			t.Errorf("%d custom plans and %d generic ones; want the generic plan from the first run:\n%s", p.Custom, p.Generic, p.SQL)
 		}
 	}
 }

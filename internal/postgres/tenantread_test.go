@@ -38,11 +38,11 @@ func TestTenantReadIsBoundLikeATransaction(t *testing.T) {
 			return postgres.SelectArgs(db, ctx, idb, dest, query, args...)
 		}},
 	} {
-		t.Run(way.name, func(t *testing.T) { tenantReadIsBound(t, way.scan) })
+		t.Run(way.name, func(t *testing.T) { tenantReadIsBound(t, way.name, way.scan) })
 	}
 }
 
-func tenantReadIsBound(t *testing.T, scan func(db *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error) {
+func tenantReadIsBound(t *testing.T, name string, scan func(db *postgres.DB, ctx context.Context, idb bun.IDB, dest any, query string, args ...any) error) {
 	t.Parallel()
 	env := pgtest.New(t)
 	a, b, memberA, _ := twoTenants(t, env.App)
@@ -155,6 +155,33 @@ func tenantReadIsBound(t *testing.T, scan func(db *postgres.DB, ctx context.Cont
 			if len(rows) != 1 || got.A != c.a || got.B != c.b {
 				t.Fatalf("read %d: %#v; want a=%#v b=%#v", i, rows, c.a, c.b)
 			}
+		}
+	})
+
+	t.Run("prepared statements run their generic plan from the first", func(t *testing.T) {
+		if name != "bind parameters" {
+			t.Skip("values written in: nothing is prepared")
+		}
+		// Left to choose, PostgreSQL would plan the first five runs with
+		// their values (db.go, generic).
+		q := "SELECT id FROM members WHERE tenant_id = app.current_tenant_id() AND id = ? AND full_name <> 'first-run-generic'"
+		var ids []uuid.UUID
+		if err := one.TenantRead(ctxA, func(ctx context.Context, db bun.IDB) error { return scan(one, ctx, db, &ids, q, memberA) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := one.TenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error { return scan(one, ctx, tx, &ids, q, memberA) }); err != nil {
+			t.Fatal(err)
+		}
+		var plans []struct {
+			Generic int `bun:"generic_plans"`
+			Custom  int `bun:"custom_plans"`
+		}
+		if err := one.NewRaw("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%first-run-generic%'").
+			Scan(ctx, &plans); err != nil {
+			t.Fatal(err)
+		}
+		if len(plans) != 1 || plans[0].Custom != 0 || plans[0].Generic != 2 {
+			t.Fatalf("plans of a statement run twice, in a read and in a transaction: %+v; want 2 generic, no custom", plans)
 		}
 	})
 
