@@ -162,7 +162,7 @@ func (db *DB) TenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 }
 
 // beginGeneric begins a transaction whose prepared statements run their
-// generic plans from their first run (see generic).
+// generic plans from their first run (see setTenant).
 const beginGeneric = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
 
 // beginKey carries, in the context of a BEGIN, the statements that begin
@@ -494,22 +494,19 @@ func values(args []driver.NamedValue) []any {
 }
 
 // setTenant binds the tenant for the rest of the implicit transaction:
-// SET LOCAL takes no bind parameter, set_config does. It also plans the
-// statements after it generic (see generic).
+// SET LOCAL takes no bind parameter, set_config does. It also makes the
+// prepared statements after it, to the end of the implicit transaction,
+// run their generic plans from their first run. Left to choose,
+// PostgreSQL plans a prepared statement's first five runs on each
+// connection with their values, then keeps the generic plan when it costs
+// no more: our statements are written for that plan (every company table
+// says its company, the search's words and cursor are InitPlans), and
+// TestHotQueriesUseTheirIndexesUnderRowLevelSecurity and the search's
+// plan tests check them under it. Those five runs per statement and
+// connection were the tail of the searches at 200/s: 7.5 ms of CPU each
+// for the text search, 2.7 generic (docs/performance.md). River's
+// statements, which share the pool, are left to choose.
 const setTenant = "SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)"
-
-// generic makes the prepared statements after it, to the end of the
-// implicit transaction, run their generic plans from their first run.
-// Left to choose, PostgreSQL plans a prepared statement's first five runs
-// on each connection with their values, then keeps the generic plan when
-// it costs no more: our statements are written for that plan (every
-// company table says its company, the search's words and cursor are
-// InitPlans), and TestHotQueriesUseTheirIndexesUnderRowLevelSecurity and
-// the search's plan tests check them under it. Those five runs per
-// statement and connection were the tail of the searches at 200/s: 7.5 ms
-// of CPU each for the text search, 2.7 generic (docs/performance.md).
-// River's statements, which share the pool, are left to choose.
-const generic = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 // exchange sends before (answering skip results), the statements and
 // after in one round trip, reads before's results and returns the reader
@@ -545,17 +542,8 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 	}
 	b := &pgconn.Batch{}
 	switch {
-	case before == "" && c.inTx:
+	case c.inTx && before == "":
 		// Its BEGIN planned the transaction's statements generic.
-	case before == "":
-		// A read without a tenant (the catalogue's): its statements
-		// generic too, to the end of the implicit transaction.
-		set, err := pc.Prepare(ctx, generic, generic)
-		if err != nil {
-			return nil, nil, descriptions{}, err
-		}
-		b.ExecStatement(set, nil, nil, nil)
-		skip++
 	case c.inTx:
 		// A transaction's BEGIN and SET LOCAL: text of ours, with no
 		// parameters.
@@ -563,17 +551,22 @@ func (c *conn) exchange(ctx context.Context, before string, skip int, parts []pa
 			b.ExecParams(strings.TrimSpace(stmt), nil, nil, nil, nil)
 		}
 	default:
-		// A tenant read: the batch up to its Sync is one implicit
-		// transaction, outside any transaction block, where set_config
-		// binds the tenant as SET LOCAL does in a simple query. The
-		// profile's read, measured with pgbench: about 3 800 a second as
-		// the simple query's SET LOCAL and SELECT, 10 800 so.
+		// A read: the batch up to its Sync is one implicit transaction,
+		// outside any transaction block, where set_config binds the
+		// tenant as SET LOCAL does in a simple query ("" for a read
+		// without one, the catalogue's: no tenant, as unset) and plans
+		// the statements generic. The profile's read, measured with
+		// pgbench: about 3 800 a second as the simple query's SET LOCAL
+		// and SELECT, 10 800 so.
 		set, err := pc.Prepare(ctx, setTenant, setTenant)
 		if err != nil {
 			return nil, nil, descriptions{}, err
 		}
 		tenant, _ := ctx.Value(readTenantKey{}).(string) // checked by before
 		b.ExecStatement(set, [][]byte{[]byte(tenant)}, nil, nil)
+		if before == "" {
+			skip++ // before's result was the tenant's SET LOCAL's
+		}
 	}
 	if c.columns == nil {
 		c.columns = map[*pgconn.StatementDescription]resultColumns{}
