@@ -63,8 +63,10 @@ type RoleManager struct {
 	domains map[string]*list.Element
 	// epoch changes with every invalidation: a load that started before one
 	// may carry roles read before the change, so it is served to its own
-	// caller but not cached.
-	epoch  uint64
+	// caller but not cached. It changes under mu and is compared under mu;
+	// atomic so that Epoch, taken on every request with a session, does
+	// not take mu.
+	epoch  atomic.Uint64
 	flight map[flightKey]*flight
 }
 
@@ -186,14 +188,14 @@ func (rm *RoleManager) lookup(ctx context.Context, subject, domain string) (*rol
 		}
 		f := &flight{done: make(chan struct{})}
 		rm.flight[k] = f
-		epoch := rm.epoch
+		epoch := rm.epoch.Load()
 		rm.mu.Unlock()
 
 		f.set, f.err = rm.load(ctx, subject, domain)
 
 		rm.mu.Lock()
 		delete(rm.flight, k)
-		if f.err == nil && rm.epoch == epoch && ScopeOf(domain) != "" {
+		if f.err == nil && rm.epoch.Load() == epoch && ScopeOf(domain) != "" {
 			rm.store(strings.Clone(subject), strings.Clone(domain), f.set)
 		}
 		rm.mu.Unlock()
@@ -249,11 +251,7 @@ func (rm *RoleManager) setOf(domain string, held []string) *roleSet {
 // Epoch identifies the roles' state of knowledge: it changes with every
 // invalidation. Take it before reading roles from elsewhere than the
 // source (Prime).
-func (rm *RoleManager) Epoch() uint64 {
-	rm.mu.Lock()
-	defer rm.mu.Unlock()
-	return rm.epoch
-}
+func (rm *RoleManager) Epoch() uint64 { return rm.epoch.Load() }
 
 // Prime caches the roles subject holds in domain, read by the caller from
 // the memberships as the source would answer them (held), so that the
@@ -268,7 +266,7 @@ func (rm *RoleManager) Prime(epoch uint64, subject, domain string, held []string
 	rs := rm.setOf(domain, held)
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	if rm.epoch == epoch {
+	if rm.epoch.Load() == epoch {
 		rm.store(strings.Clone(subject), strings.Clone(domain), rs)
 	}
 }
@@ -292,7 +290,7 @@ func (rm *RoleManager) store(subject, domain string, rs *roleSet) {
 func (rm *RoleManager) Invalidate(domain string) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	rm.epoch++
+	rm.epoch.Add(1)
 	if el, ok := rm.domains[domain]; ok {
 		rm.lru.Remove(el)
 		delete(rm.domains, domain)
@@ -303,7 +301,7 @@ func (rm *RoleManager) Invalidate(domain string) {
 func (rm *RoleManager) InvalidateAll() {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	rm.epoch++
+	rm.epoch.Add(1)
 	rm.lru.Init()
 	clear(rm.domains)
 }
