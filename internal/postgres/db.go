@@ -320,7 +320,11 @@ func (db *DB) withValues(query string, args []any) string {
 		if n < 1 || n > len(args) {
 			return p
 		}
-		return f.FormatQuery("?", args[n-1])
+		v := args[n-1]
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
+			v = pgdialect.Array(v) // as pgx binds a slice: an array, not JSON
+		}
+		return f.FormatQuery("?", v)
 	})
 }
 

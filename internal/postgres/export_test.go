@@ -133,3 +133,38 @@ func (s *Search) WithWalk(glance, walk, dense int) *Search {
 	size := searchWalkSizes{glance: glance, walk: walk, dense: dense}
 	return &Search{db: s.db, walk: searchWalks{title: size, described: size}}
 }
+
+// HoldSignUps keeps s's sign-ups queued, none written, until release:
+// queued(n) returns once n wait, release lets them go, in the
+// transactions they would have shared had they come while others were
+// being written.
+func (s *ParticipationStore) HoldSignUps() (queued func(n int), release func()) {
+	q := &s.queue
+	q.mu.Lock()
+	q.inFlight = 0
+	q.mu.Unlock()
+	queued = func(n int) {
+		for {
+			q.mu.Lock()
+			k := len(q.waiting)
+			q.mu.Unlock()
+			if k >= n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release = func() {
+		q.mu.Lock()
+		q.inFlight = signUpsInFlight
+		start := q.running < q.inFlight && len(q.waiting) > 0
+		if start {
+			q.running++
+		}
+		q.mu.Unlock()
+		if start {
+			go q.work()
+		}
+	}
+	return queued, release
+}

@@ -18,10 +18,25 @@ import (
 // always taken in the order employee, mission, participations: sign-ups,
 // cancellations and decisions from any company then queue on the mission's
 // row and never deadlock.
-type ParticipationStore struct{ db *DB }
+type ParticipationStore struct {
+	db    *DB
+	queue signUpQueue
+}
 
 // NewParticipationStore returns a campaign.ParticipationStore on db.
-func NewParticipationStore(db *DB) *ParticipationStore { return &ParticipationStore{db: db} }
+func NewParticipationStore(db *DB) *ParticipationStore {
+	s := &ParticipationStore{db: db}
+	s.queue = signUpQueue{inFlight: signUpsInFlight, size: signUpsPerTx, apply: s.applyTogether}
+	return s
+}
+
+// How many sign-up transactions run at once, and how many sign-ups each
+// takes at most (see signUpQueue): measured with make bench-http
+// (docs/performance.md).
+const (
+	signUpsInFlight = 4
+	signUpsPerTx    = 64
+)
 
 var _ campaign.ParticipationStore = (*ParticipationStore)(nil)
 
@@ -46,141 +61,32 @@ func lockMission(ctx context.Context, tx bun.Tx, id uuid.UUID) (*missionLock, er
 	return readMission(ctx, tx, id, true)
 }
 
-// Apply signs an employee up. The employee's row is locked for the whole
-// unit (their own concurrent sign-ups queue there); the mission's row only
-// for the one statement that takes a place and records the application,
-// just before COMMIT: every check that needs no lock is made first, on
-// what the mission looked like a moment before, and that statement
-// re-checks under the lock what may have changed since (a place left, the
-// mission still taking volunteers). With one popular mission, sign-ups
-// then queue for one statement each instead of a whole conversation.
+// Apply signs an employee up. Concurrent sign-ups of a company share a
+// transaction (see signUpQueue and applyTogether); each is decided and
+// answered as if it were alone.
 func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in campaign.ApplyInput, decide func(*campaign.Snapshot) (string, error)) (*campaign.Participation, bool, error) {
 	t, err := tenants.Require(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	var out *campaign.Participation
-	var noted bool
-	var refused *campaign.Snapshot // no place taken nor waiting one given
-	err = s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		snap := &campaign.Snapshot{Now: time.Now()}
-		// The employee first: their concurrent sign-ups queue here, so that
-		// limits and overlaps are checked against committed state (NO KEY
-		// UPDATE: rows that merely refer to the member, such as a launch's
-		// invitations, need not wait). The campaign, the mission and its
-		// slots come in the same statement: none of them needs the lock.
-		// The employee's live sign-ups come in the same round trip, read
-		// by the next statement, once the lock is held.
-		var reads []applyRead
-		var live []struct {
-			CampaignID uuid.UUID  `bun:"campaign_id"`
-			MissionID  uuid.UUID  `bun:"mission_id"`
-			OnSite     bool       `bun:"on_site"`
-			SlotID     *uuid.UUID `bun:"slot_id"`
-			StartsAt   *time.Time `bun:"starts_at"`
-			EndsAt     *time.Time `bun:"ends_at"`
-		}
-		err := s.db.queryEach(ctx, tx, []part{readForApply(memberID, in.CampaignID, in.MissionID), {
-			sql: `SELECT p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
-			FROM participations p JOIN missions m ON m.id = p.mission_id
-			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
-			WHERE ` + ownRows("p") + ` AND p.member_id = $1 AND p.status IN ` + liveStatuses,
-			args: []any{memberID}}}, &reads, &live)
-		if err != nil {
-			return err
-		}
-		r, err := appliedRead(reads)
-		if err != nil {
-			return err
-		}
-		snap.Member.ID, snap.Member.Status, snap.Member.Department, snap.Member.Site = r.MemberID, r.MemberStatus, r.Department, r.Site
-		c, m := r.campaign(), r.mission()
-		snap.Campaign = *c
-		snap.Mission.ID, snap.Mission.Status, snap.Mission.Format = m.ID, m.Status, m.Format
-		snap.Mission.PlacesLeft, snap.Mission.RequiresSanitaryAck = m.PlacesLeft, m.RequiresSanitaryAck
-		snap.Mission.ExternalURL, snap.Mission.EndsOn = m.ExternalURL, m.EndsOn
-		snap.Mission.InScope = inScope(m, c, t.ID)
-		// Whether a place is left is decided under the lock below: the
-		// rules are asked as if one were, and only their other verdicts
-		// count here.
-		if snap.Mission.Status == catalog.MissionFull {
-			snap.Mission.Status = catalog.MissionOpen
-		}
-		snap.Mission.PlacesLeft = max(snap.Mission.PlacesLeft, 1)
-		if r.Slots != "" {
-			if err := json.Unmarshal([]byte(r.Slots), &snap.Mission.Slots); err != nil {
-				return err
-			}
-		}
-		for _, l := range live {
-			lp := campaign.LiveParticipation{CampaignID: l.CampaignID, MissionID: l.MissionID, OnSite: l.OnSite}
-			if l.SlotID != nil && l.StartsAt != nil {
-				lp.Slot = &campaign.SlotTime{ID: *l.SlotID, StartsAt: *l.StartsAt, EndsAt: *l.EndsAt}
-			}
-			snap.Live = append(snap.Live, lp)
-		}
-		if _, err := decide(snap); err != nil {
-			return err
-		}
-		p := &campaign.Participation{ID: uuid.Must(uuid.NewV7()), TenantID: t.ID, CampaignID: c.ID, MemberID: memberID,
-			MissionID: m.ID, SlotID: in.SlotID, Motivation: in.Motivation}
-		if in.SanitaryAck && m.RequiresSanitaryAck {
-			p.SanitaryAckAt = &snap.Now
-		}
-		answerBy := campaign.AnswerBy(snap.Now, c.ResponseDays)
-		// The one statement under the mission's lock: take a place if one
-		// is left (the UPDATE waits for a concurrent sign-up's commit and
-		// re-checks its condition on the row it left), record what its
-		// managers must hear, and insert the application, holding a place
-		// or waiting (in the order of created_at, id, as freePlace reads
-		// it) when the employee asked to.
-		var rows []struct {
-			Status    string    `bun:"status"`
-			CreatedAt time.Time `bun:"created_at"`
-			Noted     bool      `bun:"noted"`
-		}
-		// Sent with the COMMIT: the mission's row is locked for this
-		// statement and the commit, not for one more round trip.
-		err = s.db.selectArgs(CommitWith(ctx), tx, &rows, `WITH taken AS (
-				UPDATE missions SET places_left = places_left - 1,
-					status = CASE WHEN places_left = 1 THEN 'full' ELSE status END, updated_at = now()
-				WHERE id = $1 AND status = 'open' AND places_left > 0
-				RETURNING places_left
-			), event AS (
-				INSERT INTO mission_events (id, mission_id, kind)
-				SELECT $2::uuid, $1::uuid, CASE places_left WHEN 0 THEN 'full' ELSE 'almost_full' END FROM taken WHERE places_left <= 1
-				RETURNING id
-			)
-			INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status, motivation,
-				sanitary_ack_at, answer_by)
-			SELECT app.current_tenant_id(), $3::uuid, $4::uuid, $5::uuid, $1::uuid, $6::uuid,
-				CASE WHEN EXISTS (SELECT FROM taken) THEN 'pending' ELSE 'waiting' END,
-				$7::text, $8::timestamptz, CASE WHEN EXISTS (SELECT FROM taken) THEN $9::timestamptz END
-			WHERE EXISTS (SELECT FROM taken)
-				OR ($10::boolean AND EXISTS (SELECT FROM missions WHERE id = $1 AND status IN ('open', 'full')))
-			RETURNING status, created_at, EXISTS (SELECT FROM event) AS noted`,
-			m.ID, uuid.Must(uuid.NewV7()), p.ID, p.CampaignID, p.MemberID, p.SlotID, p.Motivation, p.SanitaryAckAt, answerBy,
-			in.WaitingList)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			refused = snap
-			return nil
-		}
-		p.Status, p.CreatedAt, noted = rows[0].Status, rows[0].CreatedAt, rows[0].Noted
-		if p.Status == campaign.Pending {
-			p.AnswerBy = answerBy
-		}
-		out = p
-		return nil
-	})
-	if err != nil || refused == nil {
-		return out, noted, err
+	su := &signUp{ctx: ctx, tenant: t.ID, member: memberID, in: in, decide: decide, id: uuid.Must(uuid.NewV7()),
+		done: make(chan struct{})}
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		// It commits with its unit of work: no other may share that.
+		err = s.applyTogether(ctx, []*signUp{su})
+	} else {
+		err = s.queue.wait(ctx, su)
+	}
+	if err == nil {
+		err = su.err
+	}
+	if err != nil || su.refused == nil {
+		return su.out, su.noted, err
 	}
 	// No place was taken, and no waiting one given: the rules say why,
 	// asked again on the mission as it is now (full, or no longer taking
 	// volunteers), so that the refusal is theirs.
+	refused := su.refused
 	now, err := s.missionNow(ctx, refused.Mission.ID)
 	if err != nil {
 		return nil, false, err
@@ -190,6 +96,231 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		return nil, false, err
 	}
 	return nil, false, errs.E(errs.Conflict, "this mission no longer takes volunteers")
+}
+
+// applyTogether signs employees of one company up in one transaction of
+// two round trips, whatever their number: the first locks the employees'
+// rows (their own concurrent sign-ups queue there, so that limits and
+// overlaps are checked against committed state) and reads what the rules
+// need; the second, sent with the COMMIT, takes the places and records
+// the applications. The missions' rows are locked for that statement
+// only: every check that needs no lock is made first, on what the
+// missions looked like a moment before, and that statement re-checks
+// under the lock what may have changed since (places left, a mission
+// still taking volunteers). At most one sign-up per employee: the second
+// must see the first's.
+//
+// Each sign-up gets its outcome (su.out, su.refused or su.err); the
+// error returned is the transaction's, and then none of them holds.
+func (s *ParticipationStore) applyTogether(ctx context.Context, sus []*signUp) error {
+	type outcome struct {
+		out     *campaign.Participation
+		noted   bool
+		refused *campaign.Snapshot
+		err     error
+	}
+	res := make([]outcome, len(sus))
+	err := s.db.TenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		clear(res)
+		now := time.Now()
+		members, campaigns, missions := make([]uuid.UUID, len(sus)), make([]uuid.UUID, len(sus)), make([]uuid.UUID, len(sus))
+		for i, su := range sus {
+			members[i], campaigns[i], missions[i] = su.member, su.in.CampaignID, su.in.MissionID
+		}
+		var reads []applyRead
+		var live []liveRow
+		err := s.db.queryEach(ctx, tx, []part{readForApply(members, campaigns, missions), {
+			sql: `SELECT p.member_id, p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
+			FROM unnest($1::uuid[]) AS mb(id)
+			JOIN participations p ON ` + ownRows("p") + ` AND p.member_id = mb.id AND p.status IN ` + liveStatuses + `
+			JOIN missions m ON m.id = p.mission_id
+			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id`,
+			args: []any{members}}}, &reads, &live)
+		if err != nil {
+			return err
+		}
+		read := make([]*applyRead, len(sus))
+		for i := range reads {
+			if n := reads[i].N; n >= 1 && n <= len(sus) {
+				read[n-1] = &reads[i]
+			}
+		}
+		var writes []applyWrite
+		for i, su := range sus {
+			snap, err := snapshotFor(read[i], live, now)
+			if err == nil {
+				snap.Mission.InScope = inScope(read[i].mission(), &snap.Campaign, su.tenant)
+				_, err = su.decide(snap)
+			}
+			if err != nil {
+				res[i].err = err
+				continue
+			}
+			c := &snap.Campaign
+			p := &campaign.Participation{ID: su.id, TenantID: su.tenant, CampaignID: c.ID, MemberID: su.member,
+				MissionID: su.in.MissionID, SlotID: su.in.SlotID, Motivation: su.in.Motivation,
+				AnswerBy: campaign.AnswerBy(snap.Now, c.ResponseDays)}
+			if su.in.SanitaryAck && snap.Mission.RequiresSanitaryAck {
+				p.SanitaryAckAt = &snap.Now
+			}
+			res[i].out, res[i].refused = p, snap // refused until the write says otherwise
+			writes = append(writes, applyWrite{ID: p.ID, CampaignID: p.CampaignID, MemberID: p.MemberID, MissionID: p.MissionID,
+				SlotID: p.SlotID, Motivation: p.Motivation, SanitaryAckAt: p.SanitaryAckAt, AnswerBy: p.AnswerBy,
+				Waiting: su.in.WaitingList, EventID: uuid.Must(uuid.NewV7())})
+		}
+		if len(writes) == 0 {
+			return nil
+		}
+		batch, err := json.Marshal(writes)
+		if err != nil {
+			return err
+		}
+		var rows []struct {
+			ID        uuid.UUID `bun:"id"`
+			Status    string    `bun:"status"`
+			CreatedAt time.Time `bun:"created_at"`
+			Noted     bool      `bun:"noted"`
+		}
+		// Sent with the COMMIT: the missions' rows are locked for this
+		// statement and the commit, not for one more round trip.
+		if err := s.db.selectArgs(CommitWith(ctx), tx, &rows, takePlaces, string(batch)); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			for i := range res {
+				if o := &res[i]; o.out != nil && o.out.ID == r.ID {
+					o.out.Status, o.out.CreatedAt, o.noted, o.refused = r.Status, r.CreatedAt, r.Noted, nil
+					if o.out.Status != campaign.Pending {
+						o.out.AnswerBy = nil
+					}
+				}
+			}
+		}
+		for i := range res {
+			if res[i].refused != nil {
+				res[i].out = nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, su := range sus {
+		su.out, su.noted, su.refused, su.err = res[i].out, res[i].noted, res[i].refused, res[i].err
+	}
+	return nil
+}
+
+// applyWrite is one application for takePlaces, decided by the rules.
+type applyWrite struct {
+	ID            uuid.UUID  `json:"id"`
+	CampaignID    uuid.UUID  `json:"campaign_id"`
+	MemberID      uuid.UUID  `json:"member_id"`
+	MissionID     uuid.UUID  `json:"mission_id"`
+	SlotID        *uuid.UUID `json:"slot_id"`
+	Motivation    string     `json:"motivation"`
+	SanitaryAckAt *time.Time `json:"sanitary_ack_at"`
+	AnswerBy      *time.Time `json:"answer_by"`
+	Waiting       bool       `json:"waiting"` // the employee accepts the waiting list
+	EventID       uuid.UUID  `json:"event_id"`
+}
+
+// takePlaces is the one statement under the missions' locks, for a batch
+// of applications ($1, JSON applyWrite): it takes a place for each of a
+// mission's applications while one is left, in the order of their ids
+// (the order of their arrival, and of the waiting list, as freePlace reads
+// it: created_at, then id), records what the missions' managers must
+// hear, and inserts the applications, holding a place or waiting when the
+// employee asked to. It returns those inserted: the others found no place.
+//
+// The missions are locked first, in the order of their ids whatever the
+// plan, so that two batches never wait for each other's missions in a
+// cycle; each as last committed (a lock waited for returns the row its
+// holder committed), and nothing changes them until COMMIT. The UPDATE
+// takes the places counted on those rows.
+const takePlaces = `WITH r AS (
+		SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, campaign_id uuid, member_id uuid, mission_id uuid,
+			slot_id uuid, motivation text, sanitary_ack_at timestamptz, answer_by timestamptz, waiting boolean, event_id uuid)
+	), ranked AS (
+		SELECT r.*, row_number() OVER (PARTITION BY r.mission_id ORDER BY r.id) AS k FROM r
+	), locked AS MATERIALIZED (
+		SELECT m.id, m.status, m.places_left FROM missions m WHERE m.id IN (SELECT mission_id FROM r)
+		ORDER BY m.id FOR NO KEY UPDATE
+	), places AS (
+		SELECT l.id, l.status, l.places_left, CASE WHEN l.status = 'open' THEN least(w.n, l.places_left) ELSE 0 END AS taken
+		FROM locked l JOIN (SELECT mission_id, count(*) AS n FROM r GROUP BY mission_id) w ON w.mission_id = l.id
+	), taken AS (
+		UPDATE missions m SET places_left = m.places_left - p.taken,
+			status = CASE WHEN m.places_left = p.taken THEN 'full' ELSE m.status END, updated_at = now()
+		FROM places p WHERE m.id = p.id AND p.taken > 0
+		RETURNING m.id
+	), event AS (
+		INSERT INTO mission_events (id, mission_id, kind)
+		SELECT q.event_id, q.mission_id, CASE p.places_left - q.k WHEN 0 THEN 'full' ELSE 'almost_full' END
+		FROM ranked q JOIN places p ON p.id = q.mission_id
+		WHERE q.k <= p.taken AND p.places_left - q.k <= 1
+		RETURNING id
+	), ins AS (
+		INSERT INTO participations (tenant_id, id, campaign_id, member_id, mission_id, slot_id, status, motivation,
+			sanitary_ack_at, answer_by)
+		SELECT app.current_tenant_id(), q.id, q.campaign_id, q.member_id, q.mission_id, q.slot_id,
+			CASE WHEN q.k <= p.taken THEN 'pending' ELSE 'waiting' END, q.motivation, q.sanitary_ack_at,
+			CASE WHEN q.k <= p.taken THEN q.answer_by END
+		FROM ranked q JOIN places p ON p.id = q.mission_id
+		WHERE q.k <= p.taken OR (q.waiting AND p.status IN ('open', 'full'))
+		RETURNING id, status, created_at
+	)
+	SELECT i.id, i.status, i.created_at, q.event_id IN (SELECT id FROM event) AS noted FROM ins i JOIN r q ON q.id = i.id`
+
+// liveRow is one of an employee's live participations, as applyTogether
+// reads them.
+type liveRow struct {
+	MemberID   uuid.UUID  `bun:"member_id"`
+	CampaignID uuid.UUID  `bun:"campaign_id"`
+	MissionID  uuid.UUID  `bun:"mission_id"`
+	OnSite     bool       `bun:"on_site"`
+	SlotID     *uuid.UUID `bun:"slot_id"`
+	StartsAt   *time.Time `bun:"starts_at"`
+	EndsAt     *time.Time `bun:"ends_at"`
+}
+
+// snapshotFor is what the rules decide a sign-up on, from its read (nil
+// when its employee is not the company's) and every live participation
+// read with it; InScope is the caller's. Whether a place is left is
+// decided under the mission's lock: the rules are asked as if one were,
+// and only their other verdicts count here.
+func snapshotFor(r *applyRead, live []liveRow, now time.Time) (*campaign.Snapshot, error) {
+	r, err := appliedRead(r)
+	if err != nil {
+		return nil, err
+	}
+	snap := &campaign.Snapshot{Now: now}
+	snap.Member.ID, snap.Member.Status, snap.Member.Department, snap.Member.Site = r.MemberID, r.MemberStatus, r.Department, r.Site
+	snap.Campaign = *r.campaign()
+	m := r.mission()
+	snap.Mission.ID, snap.Mission.Status, snap.Mission.Format = m.ID, m.Status, m.Format
+	snap.Mission.PlacesLeft, snap.Mission.RequiresSanitaryAck = max(m.PlacesLeft, 1), m.RequiresSanitaryAck
+	snap.Mission.ExternalURL, snap.Mission.EndsOn = m.ExternalURL, m.EndsOn
+	if snap.Mission.Status == catalog.MissionFull {
+		snap.Mission.Status = catalog.MissionOpen
+	}
+	if r.Slots != "" {
+		if err := json.Unmarshal([]byte(r.Slots), &snap.Mission.Slots); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range live {
+		if l.MemberID != r.MemberID {
+			continue
+		}
+		lp := campaign.LiveParticipation{CampaignID: l.CampaignID, MissionID: l.MissionID, OnSite: l.OnSite}
+		if l.SlotID != nil && l.StartsAt != nil {
+			lp.Slot = &campaign.SlotTime{ID: *l.SlotID, StartsAt: *l.StartsAt, EndsAt: *l.EndsAt}
+		}
+		snap.Live = append(snap.Live, lp)
+	}
+	return snap, nil
 }
 
 // missionNow reads a mission as it is, outside any transaction.
@@ -204,6 +335,7 @@ func (s *ParticipationStore) missionNow(ctx context.Context, id uuid.UUID) (*mis
 
 // applyRead is what a sign-up reads before its checks, in one statement.
 type applyRead struct {
+	N            int       `bun:"n"` // the sign-up's rank in the batch, from 1
 	MemberID     uuid.UUID `bun:"member_id"`
 	MemberStatus string    `bun:"member_status"`
 	Department   string    `bun:"department"`
@@ -235,10 +367,13 @@ func (r *applyRead) campaign() *campaign.Campaign {
 
 func (r *applyRead) mission() *missionLock { return &r.missionLock }
 
-// readForApply locks the member's row and reads the campaign, the mission
-// (not locked) and its slots; appliedRead says which of them is missing.
-func readForApply(memberID, campaignID, missionID uuid.UUID) part {
-	return part{sql: `SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
+// readForApply locks the members' rows, in the order of their ids (two
+// batches never wait for each other's in a cycle), and reads for each
+// sign-up n (the same rank in the three lists, from 1) the campaign, the
+// mission (not locked) and its slots; appliedRead says which of them is
+// missing.
+func readForApply(members, campaigns, missions []uuid.UUID) part {
+	return part{sql: `SELECT r.n, mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
 			c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
 			c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
 			m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
@@ -246,25 +381,27 @@ func readForApply(memberID, campaignID, missionID uuid.UUID) part {
 			m.vital_category IS NOT NULL AS vital,
 			coalesce((SELECT json_agg(json_build_object('ID', sl.id, 'StartsAt', sl.starts_at, 'EndsAt', sl.ends_at) ORDER BY sl.starts_at)
 				FROM mission_slots sl WHERE sl.mission_id = m.id)::text, '') AS slots
-		FROM members mb
-		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = $2
-		LEFT JOIN missions m ON m.id = $3
+		FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS r(member_id, campaign_id, mission_id, n)
+		JOIN members mb ON ` + ownRows("mb") + ` AND mb.id = r.member_id
+		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = r.campaign_id
+		LEFT JOIN missions m ON m.id = r.mission_id
 		LEFT JOIN associations a ON a.id = m.association_id
-		WHERE ` + ownRows("mb") + ` AND mb.id = $1 FOR NO KEY UPDATE OF mb`, args: []any{memberID, campaignID, missionID}}
+		ORDER BY mb.id FOR NO KEY UPDATE OF mb`, args: []any{members, campaigns, missions}}
 }
 
-// appliedRead is readForApply's row, or errs.NotFound naming the first
-// of the member, the campaign and the mission that is missing.
-func appliedRead(rows []applyRead) (*applyRead, error) {
+// appliedRead is a sign-up's read (nil when readForApply found no member),
+// or errs.NotFound naming the first of the member, the campaign and the
+// mission that is missing.
+func appliedRead(r *applyRead) (*applyRead, error) {
 	switch {
-	case len(rows) == 0:
+	case r == nil:
 		return nil, errs.E(errs.NotFound, "no such member")
-	case rows[0].CampaignID == nil:
+	case r.CampaignID == nil:
 		return nil, errs.E(errs.NotFound, "no such campaign")
-	case rows[0].MissionFound == nil:
+	case r.MissionFound == nil:
 		return nil, errs.E(errs.NotFound, "no such mission")
 	}
-	return &rows[0], nil
+	return r, nil
 }
 
 // readMission reads a mission, with its row locked when lock is set.

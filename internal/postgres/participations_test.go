@@ -130,7 +130,10 @@ func TestTwoHundredApplicationsForTenPlaces(t *testing.T) {
 			t.Fatalf("an application failed: %v", r.err)
 		}
 		count[r.p.Status]++
-		if r.p.Status == campaign.Waiting && (firstWaiting == nil || r.p.CreatedAt.Before(firstWaiting.CreatedAt)) {
+		// The waiting list's order: created_at, then id (sign-ups that
+		// shared a transaction share their created_at).
+		if r.p.Status == campaign.Waiting && (firstWaiting == nil || r.p.CreatedAt.Before(firstWaiting.CreatedAt) ||
+			r.p.CreatedAt.Equal(firstWaiting.CreatedAt) && r.p.ID.String() < firstWaiting.ID.String()) {
 			firstWaiting = r.p
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +68,13 @@ func explainRecorded(ctx context.Context, tx bun.Tx, q recorded) (string, error)
 		return "", err
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.args)), ", ")
-	err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE recorded("+marks+")", q.args...).Scan(ctx, &out)
+	args := slices.Clone(q.args)
+	for i, a := range args {
+		if v := reflect.ValueOf(a); v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8 {
+			args[i] = pgdialect.Array(a) // as pgx binds a slice
+		}
+	}
+	err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE recorded("+marks+")", args...).Scan(ctx, &out)
 	if err != nil {
 		return "", err
 	}
