@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -130,11 +132,13 @@ func (s *ParticipationStore) applyTogether(ctx context.Context, sus []*signUp) e
 		var reads []applyRead
 		var live []liveRow
 		err := s.db.queryEach(ctx, tx, []part{readForApply(members, campaigns, missions), {
-			sql: `SELECT p.member_id, p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
-			FROM unnest($1::uuid[]) AS mb(id)
-			JOIN participations p ON ` + ownRows("p") + ` AND p.member_id = mb.id AND p.status IN ` + liveStatuses + `
-			JOIN missions m ON m.id = p.mission_id
-			LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id`,
+			// Each employee's own, through the index by employee (OFFSET 0
+			// keeps it one lookup per employee, whatever the plan).
+			sql: `SELECT x.* FROM unnest($1::uuid[]) AS mb(id) CROSS JOIN LATERAL (
+				SELECT p.member_id, p.campaign_id, p.mission_id, m.format <> 'remote' AS on_site, p.slot_id, sl.starts_at, sl.ends_at
+				FROM participations p JOIN missions m ON m.id = p.mission_id
+				LEFT JOIN mission_slots sl ON sl.mission_id = p.mission_id AND sl.id = p.slot_id
+				WHERE ` + ownRows("p") + ` AND p.member_id = mb.id AND p.status IN ` + liveStatuses + ` OFFSET 0) x`,
 			args: []any{members}}}, &reads, &live)
 		if err != nil {
 			return err
@@ -171,6 +175,7 @@ func (s *ParticipationStore) applyTogether(ctx context.Context, sus []*signUp) e
 		if len(writes) == 0 {
 			return nil
 		}
+		missions, counts := rankWrites(writes)
 		batch, err := json.Marshal(writes)
 		if err != nil {
 			return err
@@ -183,7 +188,7 @@ func (s *ParticipationStore) applyTogether(ctx context.Context, sus []*signUp) e
 		}
 		// Sent with the COMMIT: the missions' rows are locked for this
 		// statement and the commit, not for one more round trip.
-		if err := s.db.selectArgs(CommitWith(ctx), tx, &rows, takePlaces, string(batch)); err != nil {
+		if err := s.db.selectArgs(CommitWith(ctx), tx, &rows, takePlaces, string(batch), missions, counts); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -224,41 +229,60 @@ type applyWrite struct {
 	AnswerBy      *time.Time `json:"answer_by"`
 	Waiting       bool       `json:"waiting"` // the employee accepts the waiting list
 	EventID       uuid.UUID  `json:"event_id"`
+	K             int        `json:"k"` // its rank among the batch's applications to its mission, from 1
+}
+
+// rankWrites ranks each mission's applications in the order of their ids
+// (the order they came, and the waiting list's: created_at, then id, as
+// freePlace reads it) and returns the missions in the order of theirs,
+// with how many applications each has.
+func rankWrites(ws []applyWrite) (missions []uuid.UUID, counts []int) {
+	slices.SortFunc(ws, func(a, b applyWrite) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	n := make(map[uuid.UUID]int, len(ws))
+	for i := range ws {
+		n[ws[i].MissionID]++
+		ws[i].K = n[ws[i].MissionID]
+	}
+	for m := range n {
+		missions = append(missions, m)
+	}
+	slices.SortFunc(missions, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	for _, m := range missions {
+		counts = append(counts, n[m])
+	}
+	return missions, counts
 }
 
 // takePlaces is the one statement under the missions' locks, for a batch
-// of applications ($1, JSON applyWrite): it takes a place for each of a
-// mission's applications while one is left, in the order of their ids
-// (the order of their arrival, and of the waiting list, as freePlace reads
-// it: created_at, then id), records what the missions' managers must
+// of applications ($1, JSON applyWrite) to missions ($2, in the order of
+// their ids) with their numbers of applications ($3): it takes a place for
+// each of a mission's applications while one is left, in the order of
+// their ranks (rankWrites), records what the missions' managers must
 // hear, and inserts the applications, holding a place or waiting when the
 // employee asked to. It returns those inserted: the others found no place.
 //
-// The missions are locked first, in the order of their ids whatever the
-// plan, so that two batches never wait for each other's missions in a
-// cycle; each as last committed (a lock waited for returns the row its
-// holder committed), and nothing changes them until COMMIT. The UPDATE
-// takes the places counted on those rows.
+// The missions are locked first, one lookup each in the order of their
+// ids whatever the plan, so that two batches never wait for each other's
+// missions in a cycle; each as last committed (a lock waited for returns
+// the row its holder committed), and nothing changes them until COMMIT.
+// The UPDATE takes the places counted on those rows, found by their key.
 const takePlaces = `WITH r AS (
 		SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, campaign_id uuid, member_id uuid, mission_id uuid,
-			slot_id uuid, motivation text, sanitary_ack_at timestamptz, answer_by timestamptz, waiting boolean, event_id uuid)
-	), ranked AS (
-		SELECT r.*, row_number() OVER (PARTITION BY r.mission_id ORDER BY r.id) AS k FROM r
-	), locked AS MATERIALIZED (
-		SELECT m.id, m.status, m.places_left FROM missions m WHERE m.id IN (SELECT mission_id FROM r)
-		ORDER BY m.id FOR NO KEY UPDATE
-	), places AS (
-		SELECT l.id, l.status, l.places_left, CASE WHEN l.status = 'open' THEN least(w.n, l.places_left) ELSE 0 END AS taken
-		FROM locked l JOIN (SELECT mission_id, count(*) AS n FROM r GROUP BY mission_id) w ON w.mission_id = l.id
+			slot_id uuid, motivation text, sanitary_ack_at timestamptz, answer_by timestamptz, waiting boolean, event_id uuid,
+			k int)
+	), places AS MATERIALIZED (
+		SELECT m.id, m.status, m.places_left, CASE WHEN m.status = 'open' THEN least(w.n, m.places_left) ELSE 0 END AS taken
+		FROM unnest($2::uuid[], $3::int[]) AS w(mission_id, n)
+		CROSS JOIN LATERAL (SELECT id, status, places_left FROM missions WHERE id = w.mission_id FOR NO KEY UPDATE) m
 	), taken AS (
 		UPDATE missions m SET places_left = m.places_left - p.taken,
 			status = CASE WHEN m.places_left = p.taken THEN 'full' ELSE m.status END, updated_at = now()
-		FROM places p WHERE m.id = p.id AND p.taken > 0
+		FROM places p WHERE m.id = ANY (ARRAY(SELECT id FROM places WHERE taken > 0)) AND m.id = p.id
 		RETURNING m.id
 	), event AS (
 		INSERT INTO mission_events (id, mission_id, kind)
 		SELECT q.event_id, q.mission_id, CASE p.places_left - q.k WHEN 0 THEN 'full' ELSE 'almost_full' END
-		FROM ranked q JOIN places p ON p.id = q.mission_id
+		FROM r q JOIN places p ON p.id = q.mission_id
 		WHERE q.k <= p.taken AND p.places_left - q.k <= 1
 		RETURNING id
 	), ins AS (
@@ -267,7 +291,7 @@ const takePlaces = `WITH r AS (
 		SELECT app.current_tenant_id(), q.id, q.campaign_id, q.member_id, q.mission_id, q.slot_id,
 			CASE WHEN q.k <= p.taken THEN 'pending' ELSE 'waiting' END, q.motivation, q.sanitary_ack_at,
 			CASE WHEN q.k <= p.taken THEN q.answer_by END
-		FROM ranked q JOIN places p ON p.id = q.mission_id
+		FROM r q JOIN places p ON p.id = q.mission_id
 		WHERE q.k <= p.taken OR (q.waiting AND p.status IN ('open', 'full'))
 		RETURNING id, status, created_at
 	)
@@ -371,22 +395,28 @@ func (r *applyRead) mission() *missionLock { return &r.missionLock }
 // batches never wait for each other's in a cycle), and reads for each
 // sign-up n (the same rank in the three lists, from 1) the campaign, the
 // mission (not locked) and its slots; appliedRead says which of them is
-// missing.
+// missing. Each sign-up is read by the statement a sign-up alone was
+// read by, its values those of its row: one lookup per table through its
+// key, whatever the plan (a lateral subquery that locks is not merged
+// into the join).
 func readForApply(members, campaigns, missions []uuid.UUID) part {
-	return part{sql: `SELECT r.n, mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
-			c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
-			c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
-			m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
-			m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status,
-			m.vital_category IS NOT NULL AS vital,
-			coalesce((SELECT json_agg(json_build_object('ID', sl.id, 'StartsAt', sl.starts_at, 'EndsAt', sl.ends_at) ORDER BY sl.starts_at)
-				FROM mission_slots sl WHERE sl.mission_id = m.id)::text, '') AS slots
-		FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS r(member_id, campaign_id, mission_id, n)
-		JOIN members mb ON ` + ownRows("mb") + ` AND mb.id = r.member_id
-		LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = r.campaign_id
-		LEFT JOIN missions m ON m.id = r.mission_id
-		LEFT JOIN associations a ON a.id = m.association_id
-		ORDER BY mb.id FOR NO KEY UPDATE OF mb`, args: []any{members, campaigns, missions}}
+	return part{sql: `SELECT r.n, x.*
+		FROM (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS r(member_id, campaign_id, mission_id, n)
+			ORDER BY member_id) r
+		CROSS JOIN LATERAL (
+			SELECT mb.id AS member_id, mb.status AS member_status, mb.department, mb.site,
+				c.id AS campaign_id, c.name, c.status AS campaign_status, c.starts_on, c.ends_on AS c_ends_on, c.audience,
+				c.audience_values, c.mission_scope, c.mission_causes, c.mission_ids, c.max_active_per_employee, c.response_days,
+				m.id, m.id AS mission_found, m.association_id, m.status, m.format, m.places, m.places_left, m.requires_sanitary_ack,
+				m.external_url, m.ends_on, m.cause, m.visibility, m.visible_to, a.status AS association_status,
+				m.vital_category IS NOT NULL AS vital,
+				coalesce((SELECT json_agg(json_build_object('ID', sl.id, 'StartsAt', sl.starts_at, 'EndsAt', sl.ends_at) ORDER BY sl.starts_at)
+					FROM mission_slots sl WHERE sl.mission_id = m.id)::text, '') AS slots
+			FROM members mb
+			LEFT JOIN campaigns c ON c.tenant_id = mb.tenant_id AND c.id = r.campaign_id
+			LEFT JOIN missions m ON m.id = r.mission_id
+			LEFT JOIN associations a ON a.id = m.association_id
+			WHERE ` + ownRows("mb") + ` AND mb.id = r.member_id FOR NO KEY UPDATE OF mb) x`, args: []any{members, campaigns, missions}}
 }
 
 // appliedRead is a sign-up's read (nil when readForApply found no member),
