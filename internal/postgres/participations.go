@@ -36,7 +36,7 @@ func NewParticipationStore(db *DB) *ParticipationStore {
 // takes at most (see signUpQueue): measured with make bench-http
 // (docs/performance.md).
 const (
-	signUpsInFlight = 4
+	signUpsInFlight = 2
 	signUpsPerTx    = 64
 )
 
