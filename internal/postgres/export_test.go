@@ -139,8 +139,18 @@ func (s *Search) WithWalk(glance, walk, dense int) *Search {
 // transactions they would have shared had they come while others were
 // being written.
 func (s *ParticipationStore) HoldSignUps() (queued func(n int), release func()) {
-	q := &s.queue
+	return hold(&s.signUps)
+}
+
+// HoldSessionLookups is HoldSignUps for the sessions s reads (those not
+// cached).
+func (s *People) HoldSessionLookups() (queued func(n int), release func()) {
+	return hold(s.lookups)
+}
+
+func hold[T combinable](q *combiner[T]) (queued func(n int), release func()) {
 	q.mu.Lock()
+	inFlight := q.inFlight
 	q.inFlight = 0
 	q.mu.Unlock()
 	queued = func(n int) {
@@ -156,7 +166,7 @@ func (s *ParticipationStore) HoldSignUps() (queued func(n int), release func()) 
 	}
 	release = func() {
 		q.mu.Lock()
-		q.inFlight = signUpsInFlight
+		q.inFlight = inFlight
 		start := q.running < q.inFlight && len(q.waiting) > 0
 		if start {
 			q.running++

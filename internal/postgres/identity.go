@@ -31,23 +31,47 @@ type People struct {
 	fk       string // member_id | account_id
 	audit    string
 	cols     string
+	// Concurrent requests' sessions not cached are read together.
+	lookups *combiner[*sessionLookup]
+}
+
+// sessionLookup is one request's session on its way through lookUp.
+type sessionLookup struct {
+	combined
+	realm string // the company's id, "" on the platform side
+	hash  []byte
+	row   *sessionRow // nil: no live session
+}
+
+type sessionRow struct {
+	personRow
+	Stale   bool      `bun:"stale"`
+	Expires time.Time `bun:"session_expires_at"`
+}
+
+// withLookups is s reading sessions not cached together: at most 64 of a
+// company in one statement, two statements at once.
+func (s *People) withLookups() *People {
+	s.lookups = &combiner[*sessionLookup]{inFlight: 2, size: 64, apply: s.lookUp,
+		together: func(batch []*sessionLookup, l *sessionLookup) bool { return l.realm == batch[0].realm }}
+	return s
 }
 
 // NewMemberDirectory returns the company side's directory.
 func NewMemberDirectory(db *DB) *People {
-	return &People{db: db, tenant: true, people: "members", sessions: "member_sessions", tokens: "member_tokens",
+	return (&People{db: db, tenant: true, people: "members", sessions: "member_sessions", tokens: "member_tokens",
 		fk: "member_id", audit: "audit_events",
 		cols: `id, email, full_name, status, coalesce(password_hash, '') AS password_hash, role, department, site,
-			false AS staff, '{}'::uuid[] AS associations`}
+			false AS staff, '{}'::uuid[] AS associations`}).withLookups()
 }
 
 // NewAccountDirectory returns the platform side's directory.
 func NewAccountDirectory(db *DB) *People {
-	return &People{db: db, people: "accounts", sessions: "account_sessions", tokens: "account_tokens",
+	return (&People{db: db, people: "accounts", sessions: "account_sessions", tokens: "account_tokens",
 		fk: "account_id", audit: "platform_audit_events",
 		cols: `id, email, full_name, status, coalesce(password_hash, '') AS password_hash, '' AS role, '' AS department,
 			'' AS site, is_staff AS staff,
-			ARRAY(SELECT am.association_id FROM association_managers am WHERE am.account_id = accounts.id ORDER BY 1) AS associations`}
+			ARRAY(SELECT am.association_id FROM association_managers am WHERE am.account_id = accounts.id ORDER BY 1) AS associations`}).withLookups()
 }
 
 var (
@@ -261,28 +285,23 @@ func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (
 }
 
 func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (*identity.Person, time.Time, error) {
-	var rows []struct {
-		personRow
-		Stale   bool      `bun:"stale"`
-		Expires time.Time `bun:"session_expires_at"`
+	l := &sessionLookup{hash: hash}
+	if t, ok := tenants.FromContext(ctx); ok && s.tenant {
+		l.realm = t.ID.String()
 	}
-	// The session and its person in one statement, each statement its own
-	// transaction: a request whose session is not cached costs one round
-	// trip, and one more when the session is extended (once a minute).
-	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
-		return s.db.selectArgs(ctx, db, &rows, fmt.Sprintf(`SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale,
-				se.expires_at AS session_expires_at
-			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active' AND %[5]s
-			WHERE se.token_hash = $1 AND se.expires_at > now() AND %[6]s`, s.cols, s.sessions, s.people, s.fk,
-			s.own(s.people), s.own("se")), hash)
-	})
+	var err error
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		err = s.lookUp(ctx, []*sessionLookup{l}) // what the unit wrote too
+	} else {
+		err = s.lookups.do(ctx, l)
+	}
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	if len(rows) == 0 {
+	if l.row == nil {
 		return nil, time.Time{}, errs.E(errs.NotFound, "no live session")
 	}
-	r := rows[0]
+	r := *l.row
 	r.Loaded = true
 	if !r.Stale {
 		return r.person(), r.Expires, nil
@@ -293,6 +312,40 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 		return err
 	})
 	return r.person(), extendTo, err
+}
+
+// lookUp reads sessions of one realm and their people, in one statement
+// that is its own transaction: a request whose session is not cached
+// costs one round trip, shared with the requests of its company that came
+// meanwhile, and one more when its session is extended (once a minute).
+// Each is read by the statement one session alone was read by, its hash
+// that of its row.
+func (s *People) lookUp(ctx context.Context, batch []*sessionLookup) error {
+	hashes := make([][]byte, len(batch))
+	for i, l := range batch {
+		hashes[i] = l.hash
+	}
+	var rows []struct {
+		N int `bun:"n"`
+		sessionRow
+	}
+	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+		return s.db.selectArgs(ctx, db, &rows, fmt.Sprintf(`SELECT h.n, x.* FROM unnest($1::bytea[]) WITH ORDINALITY AS h(hash, n)
+			CROSS JOIN LATERAL (
+				SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale, se.expires_at AS session_expires_at
+				FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active' AND %[5]s
+				WHERE se.token_hash = h.hash AND se.expires_at > now() AND %[6]s OFFSET 0) x`, s.cols, s.sessions, s.people, s.fk,
+			s.own(s.people), s.own("se")), hashes)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if n := rows[i].N; n >= 1 && n <= len(batch) {
+			batch[n-1].row = &rows[i].sessionRow
+		}
+	}
+	return nil
 }
 
 // read runs fn's statements each as its own transaction, bound to the
