@@ -118,8 +118,9 @@ func (q *combiner[T]) take() []T {
 
 // run applies a batch together and, if that fails, each of its requests
 // alone: one that the database refuses costs the others nothing but a
-// second try. Each runs in its own request's context, without its
-// cancellation: it was taken.
+// second try. A batch runs in the context of its first request (the
+// company, the request's logger), a request tried alone in its own; both
+// without their cancellation: they were taken.
 func (q *combiner[T]) run(batch []T) {
 	err := q.apply(context.WithoutCancel(batch[0].base().ctx), batch)
 	for _, r := range batch {
