@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -122,7 +124,7 @@ func (q *combiner[T]) take() []T {
 // company, the request's logger), a request tried alone in its own; both
 // without their cancellation: they were taken.
 func (q *combiner[T]) run(batch []T) {
-	err := q.apply(context.WithoutCancel(batch[0].base().ctx), batch)
+	err := q.safeApply(context.WithoutCancel(batch[0].base().ctx), batch)
 	for _, r := range batch {
 		c := r.base()
 		switch {
@@ -131,10 +133,22 @@ func (q *combiner[T]) run(batch []T) {
 			c.err = err
 		default:
 			c.err = nil
-			if err := q.apply(context.WithoutCancel(c.ctx), []T{r}); err != nil {
+			if err := q.safeApply(context.WithoutCancel(c.ctx), []T{r}); err != nil {
 				c.err = err
 			}
 		}
 		close(c.done)
 	}
+}
+
+// safeApply is apply with a panic turned into the batch's error: its
+// requests report it as they would their own (logged once, with its
+// stack, never shown), and the server goes on.
+func (q *combiner[T]) safeApply(ctx context.Context, batch []T) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("postgres: a batch panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return q.apply(ctx, batch)
 }

@@ -218,3 +218,36 @@ func TestASignUpGivenUpWhileWaitingIsNotRecorded(t *testing.T) {
 		t.Errorf("%d places left; want 4: only the sign-up kept", left)
 	}
 }
+
+// A sign-up whose rules panic fails alone, as an error, and the server
+// goes on: the others of its transaction keep their places.
+func TestASignUpWhoseRulesPanicFailsAlone(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	store := postgres.NewParticipationStore(env.App)
+	queued, release := store.HoldSignUps()
+	mission, _ := newMission(t, env.App, 5)
+	d := newDrive(t, env.App, 3)
+	errors := make([]error, len(d.employees))
+	var wg sync.WaitGroup
+	for i, e := range d.employees {
+		wg.Go(func() {
+			_, _, errors[i] = store.Apply(d.ctx, e, campaign.ApplyInput{CampaignID: d.campaign, MissionID: mission},
+				func(*campaign.Snapshot) (string, error) {
+					if i == 1 {
+						panic("a bug in the rules")
+					}
+					return campaign.Pending, nil
+				})
+		})
+		queued(i + 1)
+	}
+	release()
+	wg.Wait()
+	if errors[0] != nil || errors[2] != nil || errors[1] == nil {
+		t.Errorf("errors %v; want one for the second sign-up only", errors)
+	}
+	if left, _ := placesLeft(t, env.App, mission); left != 3 {
+		t.Errorf("%d places left; want 3", left)
+	}
+}
