@@ -148,7 +148,7 @@ func (s *People) HoldSessionLookups() (queued func(n int), release func()) {
 	return hold(s.lookups)
 }
 
-func hold[T combinable](q *combiner[T]) (queued func(n int), release func()) {
+func hold[T combinable, G comparable](q *combiner[T, G]) (queued func(n int), release func()) {
 	q.mu.Lock()
 	inFlight := q.inFlight
 	q.inFlight = 0

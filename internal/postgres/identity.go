@@ -32,7 +32,7 @@ type People struct {
 	audit    string
 	cols     string
 	// Concurrent requests' sessions not cached are read together.
-	lookups *combiner[*sessionLookup]
+	lookups *combiner[*sessionLookup, string]
 }
 
 // sessionLookup is one request's session on its way through lookUp.
@@ -50,10 +50,11 @@ type sessionRow struct {
 }
 
 // withLookups is s reading sessions not cached together: at most 64 of a
-// company in one statement, two statements at once.
+// company in one statement, one statement per company at once, four in
+// all.
 func (s *People) withLookups() *People {
-	s.lookups = &combiner[*sessionLookup]{inFlight: 2, size: 64, apply: s.lookUp,
-		together: func(batch []*sessionLookup, l *sessionLookup) bool { return l.realm == batch[0].realm }}
+	s.lookups = &combiner[*sessionLookup, string]{inFlight: 4, size: 64, apply: s.lookUp,
+		group: func(l *sessionLookup) string { return l.realm }}
 	return s
 }
 

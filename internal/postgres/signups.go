@@ -23,12 +23,12 @@ type signUp struct {
 	refused *campaign.Snapshot
 }
 
-// signUpsTogether says whether su may share batch's transaction: sign-ups
-// of one company, at most one per employee (the second must see the
+// signUpsTogether says whether su may share the transaction of batch, of
+// its company: at most one sign-up per employee (the second must see the
 // first's).
 func signUpsTogether(batch []*signUp, su *signUp) bool {
 	for _, b := range batch {
-		if b.tenant != su.tenant || b.member == su.member {
+		if b.member == su.member {
 			return false
 		}
 	}

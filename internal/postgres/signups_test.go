@@ -251,3 +251,24 @@ func TestASignUpWhoseRulesPanicFailsAlone(t *testing.T) {
 		t.Errorf("%d places left; want 3", left)
 	}
 }
+
+// Two companies' sign-ups queued together go in transactions of their
+// own company: each is its company's, under its row-level security.
+func TestTwoCompaniesSignUpsQueuedTogetherAreEachTheirCompanys(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	h := holdSignUps(t, env.App)
+	mission, _ := newMission(t, env.App, 5)
+	acme, globex := newDrive(t, env.App, 2), newDrive(t, env.App, 1)
+	h.apply(acme.ctx, "acme", acme.employees[0], campaign.ApplyInput{CampaignID: acme.campaign, MissionID: mission})
+	h.apply(globex.ctx, "globex", globex.employees[0], campaign.ApplyInput{CampaignID: globex.campaign, MissionID: mission})
+	h.apply(acme.ctx, "acme too", acme.employees[1], campaign.ApplyInput{CampaignID: acme.campaign, MissionID: mission})
+	for name, o := range h.done() {
+		if o.err != nil || o.p.Status != campaign.Pending {
+			t.Errorf("%s: %+v, %v; want pending", name, o.p, o.err)
+		}
+	}
+	if left, _ := placesLeft(t, env.App, mission); left != 2 {
+		t.Errorf("%d places left; want 2", left)
+	}
+}
