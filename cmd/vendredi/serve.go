@@ -66,7 +66,10 @@ func serveCommand() *cli.Command {
 				}},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			db, err := openDB(ctx, cmd, cmd.Int("db-max-conns"))
+			// Every connection opened and warmed before the server listens:
+			// its first requests do not pay for the backends' start-up.
+			db, err := postgres.Open(ctx, cmd.String("database-url"),
+				postgres.Options{MaxConns: cmd.Int("db-max-conns"), Warm: postgres.WarmHotReads})
 			if err != nil {
 				return err
 			}
