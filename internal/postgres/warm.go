@@ -89,8 +89,13 @@ func WarmHotReads(ctx context.Context, db *DB) error {
 // so that the stores' own code sends their statements as requests do.
 // It reports whether cn can still serve.
 func warmConn(ctx context.Context, warm func(context.Context, *DB) error, cn *conn) bool {
-	ctx, cancel := context.WithTimeout(ctx, warmTimeout)
+	// ctx is that of whatever asked the pool for a connection: its
+	// values (a unit of work's transaction, a read's tenant) would lead
+	// the warm-up's reads elsewhere, so only its end is kept.
+	wctx, cancel := context.WithTimeout(context.Background(), warmTimeout)
 	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	ctx = wctx
 	start := time.Now()
 	one := sql.OpenDB(&lend{c: cn})
 	one.SetMaxOpenConns(1)

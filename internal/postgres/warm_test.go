@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/catalog"
@@ -147,4 +148,41 @@ func TestFailedWarmUpLeavesTheConnectionsServing(t *testing.T) {
 		t.Fatalf("after a failed warm-up: %d, %v", one, err)
 	}
 	firstRequests(t, db)
+}
+
+func TestWarmUpOfAConnectionOpenedInsideAUnitOfWorkLeavesTheUnitAlone(t *testing.T) {
+	env := pgtest.New(t)
+	ctx := context.Background()
+	// No MaxConns: no filling at Open, so the search below opens a
+	// connection, warmed then, while the unit holds the first.
+	db, err := postgres.Open(ctx, env.AppURL, postgres.Options{Warm: postgres.WarmHotReads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	company := uuid.New()
+	ctx = tenants.NewContext(ctx, &tenants.Tenant{ID: company, Slug: "co", Name: "Co"})
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.TenantTx(ctx, func(context.Context, bun.Tx) error { return nil }); err != nil {
+			return err
+		}
+		if _, err := postgres.NewSearch(db).Search(ctx, catalog.Query{}); err != nil {
+			return err
+		}
+		tx, _ := postgres.CurrentTx(ctx)
+		var bound string
+		if err := tx.QueryRowContext(ctx, "SELECT current_setting('app.tenant_id', true)").Scan(&bound); err != nil {
+			return err
+		}
+		if bound != company.String() {
+			t.Errorf("after a connection was warmed during the unit, the unit is bound to company %q, want its own %s", bound, company)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := db.Stats().OpenConnections; n < 2 {
+		t.Fatalf("%d connections open: the search did not open one of its own during the unit", n)
+	}
 }
