@@ -85,7 +85,10 @@ func startServe(t *testing.T, name, databaseURL string, extraEnv ...string) *ser
 		}
 	}
 	cmd.Env = append(cmd.Env, "DATABASE_URL="+databaseURL, "LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0",
-		"BASE_DOMAIN=localhost", "LOG_FORMAT=json", "LOG_LEVEL=info", "SHUTDOWN_TIMEOUT=10s")
+		"BASE_DOMAIN=localhost", "LOG_FORMAT=json", "LOG_LEVEL=info", "SHUTDOWN_TIMEOUT=10s",
+		// serve opens all its connections at start: the default 20 per
+		// process would crowd the PostgreSQL that test packages share.
+		"DB_MAX_CONNS=5")
 	cmd.Env = append(cmd.Env, extraEnv...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -26,6 +26,7 @@ func serveCommand() *cli.Command {
 		Name:  "serve",
 		Usage: "run the HTTP server",
 		Description: "Serves the platform on the base domain and each company on {slug}.{base domain} or its custom domains.\n" +
+			"It listens once its DB_MAX_CONNS connections to PostgreSQL are open and have run the hot reads of the request path once.\n" +
 			"GET /healthz answers while the process lives; GET /readyz when the database answers and migrations are current.\n" +
 			"On SIGTERM or SIGINT it stops accepting connections, lets in-flight requests finish and the background jobs running finish.\n" +
 			"It works the background jobs (mails, reminders, periodic passes) unless --workers=false, for a deployment\n" +
@@ -66,7 +67,10 @@ func serveCommand() *cli.Command {
 				}},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			db, err := openDB(ctx, cmd, cmd.Int("db-max-conns"))
+			// Every connection opened and warmed before the server listens:
+			// its first requests do not pay for the backends' start-up.
+			db, err := postgres.Open(ctx, cmd.String("database-url"),
+				postgres.Options{MaxConns: cmd.Int("db-max-conns"), Warm: postgres.WarmHotReads})
 			if err != nil {
 				return err
 			}

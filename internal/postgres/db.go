@@ -45,6 +45,12 @@ type DB struct {
 // Options tune the pool.
 type Options struct {
 	MaxConns int
+	// Warm, when set, runs on every new connection, on that connection
+	// alone, before the pool hands it out, and Open opens MaxConns
+	// connections before it returns: a server's first requests then
+	// find them ready (WarmHotReads). Its errors are logged, never the
+	// connection's.
+	Warm func(ctx context.Context, db *DB) error
 }
 
 // Open connects to url and checks that the server answers.
@@ -58,7 +64,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		// of holding it: the URL's connect_timeout overrides this.
 		cfg.ConnectTimeout = 5 * time.Second
 	}
-	sqldb := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
+	sqldb := sql.OpenDB(connector{Connector: stdlib.GetConnector(*cfg), warm: opt.Warm})
 	if opt.MaxConns > 0 {
 		sqldb.SetMaxOpenConns(opt.MaxConns)
 		sqldb.SetMaxIdleConns(opt.MaxConns)
@@ -71,7 +77,11 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = db.Close()
 		return nil, errs.Wrap(err, errs.Unavailable, "cannot reach PostgreSQL as %s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 	}
-	return &DB{DB: db, cache: &caches{}}, nil
+	out := &DB{DB: db, cache: &caches{}}
+	if opt.Warm != nil && opt.MaxConns > 0 {
+		out.fill(ctx, opt.MaxConns)
+	}
+	return out, nil
 }
 
 // Hooked returns the pool with hook called around every query, for
@@ -351,8 +361,11 @@ func (db *DB) scanSet(ctx context.Context, rows *sql.Rows, dest any) error {
 	return rows.Err()
 }
 
-// connector makes the pool's connections conns.
-type connector struct{ driver.Connector }
+// connector makes the pool's connections conns, warmed (Options.Warm).
+type connector struct {
+	driver.Connector
+	warm func(context.Context, *DB) error
+}
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.Connector.Connect(ctx)
@@ -367,7 +380,16 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	// costs a copy.
 	m := sc.Conn().TypeMap()
 	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{pgxuuid.TryWrapUUIDEncodePlan}, m.TryWrapEncodePlanFuncs...)
-	return &conn{Conn: sc}, nil
+	cn := &conn{Conn: sc}
+	if c.warm != nil && !warmConn(ctx, c.warm, cn) {
+		// A warm-up cut short by its deadline loses the connection
+		// with the statement it cancels: a new one serves cold.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return connector{Connector: c.Connector}.Connect(ctx)
+	}
+	return cn, nil
 }
 
 // conn is pgx's database/sql connection with round trips saved:
