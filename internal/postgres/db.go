@@ -330,12 +330,17 @@ func (db *DB) withValues(query string, args []any) string {
 		if n < 1 || n > len(args) {
 			return p
 		}
-		v := args[n-1]
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
-			v = pgdialect.Array(v) // as pgx binds a slice: an array, not JSON
-		}
-		return f.FormatQuery("?", v)
+		return f.FormatQuery("?", asBound(args[n-1]))
 	})
+}
+
+// asBound is v as bun must write it to mean what pgx binds: a slice
+// (but bytes) as an array, not as JSON.
+func asBound(v any) any {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
+		return pgdialect.Array(v)
+	}
+	return v
 }
 
 // scanSet scans the rows of the current result set into dest, with bun.

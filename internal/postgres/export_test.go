@@ -15,6 +15,10 @@ import (
 // SelectArgs is selectArgs, for the tests of the package's clients.
 var SelectArgs = (*DB).selectArgs
 
+// AsBound is asBound, for the tests that bind a recorded statement's
+// arguments with bun.
+var AsBound = asBound
+
 // SearchPlan is one query of a search under EXPLAIN (ANALYZE, BUFFERS),
 // with its custom plan (made for its values) and its generic plan (the
 // one PostgreSQL may keep for a prepared statement after five calls).

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,11 +66,9 @@ func explainRecorded(ctx context.Context, tx bun.Tx, q recorded) (string, error)
 		return "", err
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.args)), ", ")
-	args := slices.Clone(q.args)
-	for i, a := range args {
-		if v := reflect.ValueOf(a); v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8 {
-			args[i] = pgdialect.Array(a) // as pgx binds a slice
-		}
+	args := make([]any, len(q.args))
+	for i, a := range q.args {
+		args[i] = postgres.AsBound(a)
 	}
 	err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE recorded("+marks+")", args...).Scan(ctx, &out)
 	if err != nil {
