@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/uptrace/bun"
 )
 
 // combined is what a combiner keeps of each of its requests: embedded in
@@ -59,9 +61,17 @@ type combiner[T combinable, G comparable] struct {
 // do queues r and returns once its batch has run (r's outcome is then
 // set), or with ctx's error if ctx ends before a batch took it: a request
 // taken is seen through, so that a write is never reported as failed when
-// it was committed.
+// it was committed. A request made within a unit of work (DB.InTx) runs
+// alone in the unit's transaction, at once: it must see what the unit
+// wrote, and commit with it.
 func (q *combiner[T, G]) do(ctx context.Context, r T) error {
 	c := r.base()
+	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
+		if err := q.apply(ctx, []T{r}); err != nil {
+			return err
+		}
+		return c.err
+	}
 	c.ctx, c.done = ctx, make(chan struct{})
 	q.mu.Lock()
 	q.waiting = append(q.waiting, r)

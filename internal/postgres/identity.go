@@ -31,8 +31,10 @@ type People struct {
 	fk       string // member_id | account_id
 	audit    string
 	cols     string
-	// Concurrent requests' sessions not cached are read together.
-	lookups *combiner[*sessionLookup, string]
+	// Concurrent requests' sessions not cached are read together, by
+	// lookupSQL.
+	lookups   *combiner[*sessionLookup, string]
+	lookupSQL string
 }
 
 // sessionLookup is one request's session on its way through lookUp.
@@ -55,6 +57,14 @@ type sessionRow struct {
 func (s *People) withLookups() *People {
 	s.lookups = &combiner[*sessionLookup, string]{inFlight: 4, size: 64, apply: s.lookUp,
 		group: func(l *sessionLookup) string { return l.realm }}
+	// Each session is read by the statement one session alone was read
+	// by, its hash that of its row.
+	s.lookupSQL = fmt.Sprintf(`SELECT h.n, x.* FROM unnest($1::bytea[]) WITH ORDINALITY AS h(hash, n)
+		CROSS JOIN LATERAL (
+			SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale, se.expires_at AS session_expires_at
+			FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active' AND %[5]s
+			WHERE se.token_hash = h.hash AND se.expires_at > now() AND %[6]s OFFSET 0) x`, s.cols, s.sessions, s.people, s.fk,
+		s.own(s.people), s.own("se"))
 	return s
 }
 
@@ -282,21 +292,15 @@ func (s *People) Session(ctx context.Context, hash []byte, extendTo time.Time) (
 	if t, ok := tenants.FromContext(ctx); ok && s.tenant {
 		realm = t.ID.String()
 	}
-	return s.db.cachedSession(realm, hash, func() (*identity.Person, time.Time, error) { return s.session(ctx, hash, extendTo) })
+	return s.db.cachedSession(realm, hash, func() (*identity.Person, time.Time, error) {
+		return s.session(ctx, realm, hash, extendTo)
+	})
 }
 
-func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (*identity.Person, time.Time, error) {
-	l := &sessionLookup{hash: hash}
-	if t, ok := tenants.FromContext(ctx); ok && s.tenant {
-		l.realm = t.ID.String()
-	}
-	var err error
-	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
-		err = s.lookUp(ctx, []*sessionLookup{l}) // what the unit wrote too
-	} else {
-		err = s.lookups.do(ctx, l)
-	}
-	if err != nil {
+// session reads the session hash of realm (Session's) and its person.
+func (s *People) session(ctx context.Context, realm string, hash []byte, extendTo time.Time) (*identity.Person, time.Time, error) {
+	l := &sessionLookup{realm: realm, hash: hash}
+	if err := s.lookups.do(ctx, l); err != nil {
 		return nil, time.Time{}, err
 	}
 	if l.row == nil {
@@ -307,7 +311,7 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 	if !r.Stale {
 		return r.person(), r.Expires, nil
 	}
-	err = s.read(ctx, func(ctx context.Context, db bun.IDB) error {
+	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
 		_, err := db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET last_seen_at = now(), expires_at = ? WHERE token_hash = ?",
 			s.sessions), extendTo, hash)
 		return err
@@ -319,8 +323,6 @@ func (s *People) session(ctx context.Context, hash []byte, extendTo time.Time) (
 // that is its own transaction: a request whose session is not cached
 // costs one round trip, shared with the requests of its company that came
 // meanwhile, and one more when its session is extended (once a minute).
-// Each is read by the statement one session alone was read by, its hash
-// that of its row.
 func (s *People) lookUp(ctx context.Context, batch []*sessionLookup) error {
 	hashes := make([][]byte, len(batch))
 	for i, l := range batch {
@@ -331,12 +333,7 @@ func (s *People) lookUp(ctx context.Context, batch []*sessionLookup) error {
 		sessionRow
 	}
 	err := s.read(ctx, func(ctx context.Context, db bun.IDB) error {
-		return s.db.selectArgs(ctx, db, &rows, fmt.Sprintf(`SELECT h.n, x.* FROM unnest($1::bytea[]) WITH ORDINALITY AS h(hash, n)
-			CROSS JOIN LATERAL (
-				SELECT %[1]s, se.last_seen_at < now() - interval '1 minute' AS stale, se.expires_at AS session_expires_at
-				FROM %[2]s se JOIN %[3]s ON %[3]s.id = se.%[4]s AND %[3]s.status = 'active' AND %[5]s
-				WHERE se.token_hash = h.hash AND se.expires_at > now() AND %[6]s OFFSET 0) x`, s.cols, s.sessions, s.people, s.fk,
-			s.own(s.people), s.own("se")), hashes)
+		return s.db.selectArgs(ctx, db, &rows, s.lookupSQL, hashes)
 	})
 	if err != nil {
 		return err

@@ -76,15 +76,7 @@ func (s *ParticipationStore) Apply(ctx context.Context, memberID uuid.UUID, in c
 		return nil, false, err
 	}
 	su := &signUp{tenant: t.ID, member: memberID, in: in, decide: decide, id: uuid.Must(uuid.NewV7())}
-	if _, joined := ctx.Value(unitKey{}).(bun.Tx); joined {
-		// It commits with its unit of work: no other may share that.
-		if err = s.applyTogether(ctx, []*signUp{su}); err == nil {
-			err = su.err
-		}
-	} else {
-		err = s.signUps.do(ctx, su)
-	}
-	if err != nil || su.refused == nil {
+	if err := s.signUps.do(ctx, su); err != nil || su.refused == nil {
 		return su.out, su.noted, err
 	}
 	// No place was taken, and no waiting one given: the rules say why,

@@ -70,7 +70,7 @@ func WarmHotReads(ctx context.Context, db *DB) error {
 	}
 	// An employee's first request on this server reads their session,
 	// not cached yet (People.Session caches it).
-	if _, _, err := NewMemberDirectory(db).session(ctx, make([]byte, 32), time.Now()); err != nil && !errs.Is(err, errs.NotFound) {
+	if _, _, err := NewMemberDirectory(db).session(ctx, warmTenant.String(), make([]byte, 32), time.Now()); err != nil && !errs.Is(err, errs.NotFound) {
 		return err
 	}
 	// Recommendations: the campaign as its employee sees it, and the
