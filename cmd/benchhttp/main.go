@@ -43,7 +43,7 @@ import (
 type config struct {
 	url, refURL, dbURL, adminURL, base string
 	only                               string
-	duration                           time.Duration
+	duration, warm                     time.Duration
 	workers                            uint64
 	employees, rate, pgClients         int
 }
@@ -61,6 +61,7 @@ func main() {
 	flag.IntVar(&c.pgClients, "pgbench-clients", 20, "pgbench clients: as many as the server's connections (DB_MAX_CONNS)")
 	search := flag.Bool("search", false, "measure searches at -rate instead (make bench-search)")
 	flag.IntVar(&c.rate, "rate", 200, "searches per second, with -search")
+	flag.DurationVar(&c.warm, "warm", 10*time.Second, "with -search, how long the measured lines' requests go in turn, as fast as the server answers, before the measures")
 	flag.StringVar(&c.only, "only", "", "with -search, only the lines whose name contains this (and the reference); without, \"get\" runs the cheap GET alone")
 	flag.Parse()
 	run := run
