@@ -41,7 +41,7 @@ func migrateCommand() *cli.Command {
 	}
 	report := func(cmd *cli.Command, verb string, names []string) {
 		if len(names) == 0 {
-			fmt.Fprintf(cmd.Root().Writer, "nothing to %s\n", verb)
+			fmt.Fprintf(cmd.Root().Writer, "no migration %s\n", verb)
 		}
 		for _, n := range names {
 			fmt.Fprintf(cmd.Root().Writer, "%s %s\n", verb, n)
