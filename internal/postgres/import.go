@@ -214,6 +214,20 @@ func BulkLoad(ctx context.Context, db *DB, assocs []catalog.Association, mission
 		}
 		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit: a no-op
 
+		// Every mission and association there already: nothing to add,
+		// and nothing read. Loading 100 000 missions again took 12.7 s
+		// to add nothing, and filled the shared buffers with the whole
+		// table at every make bench-search.
+		var missing int
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM unnest($1::uuid[]) AS i(id) WHERE NOT EXISTS (SELECT FROM missions m WHERE m.id = i.id))
+			+ (SELECT count(*) FROM unnest($2::uuid[]) AS i(id) WHERE NOT EXISTS (SELECT FROM associations a WHERE a.id = i.id))`,
+			ids(missions, func(m *catalog.Mission) uuid.UUID { return m.ID }), ids(assocs, func(a *catalog.Association) uuid.UUID { return a.ID })).Scan(&missing); err != nil {
+			return err
+		}
+		if missing == 0 {
+			return nil
+		}
+
 		assocCols := []string{"id", "name", "legal_id", "description", "causes", "address", "postal_code", "city", "lat", "lon", "status", "created_at"}
 		missionCols := []string{"id", "association_id", "organizer", "title", "description", "cause", "format", "address", "postal_code",
 			"city", "lat", "lon", "commitment_kind", "commitment_hours", "duration_weeks", "date_kind", "starts_on", "ends_on", "recurrence",
@@ -281,4 +295,13 @@ func BulkLoad(ctx context.Context, db *DB, assocs []catalog.Association, mission
 		return tx.Commit(ctx)
 	})
 	return rep, translate(err)
+}
+
+// ids lists the ids of xs.
+func ids[T any](xs []T, id func(*T) uuid.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, len(xs))
+	for i := range xs {
+		out[i] = id(&xs[i])
+	}
+	return out
 }

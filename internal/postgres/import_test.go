@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,5 +146,47 @@ func TestImportRefusesABadFileBeforeStoringAnything(t *testing.T) {
 	var n int
 	if err := c.db.NewRaw("SELECT count(*) FROM missions WHERE source = ?", source).Scan(context.Background(), &n); err != nil || n != 0 {
 		t.Fatalf("%d missions stored (%v); want none", n, err)
+	}
+}
+
+// TestBulkLoadAddsOnlyWhatIsMissing: loading the same catalogue again adds
+// nothing (and, all of it being there, reads none of it); a catalogue with
+// one mission more adds that mission and its skills, nothing else.
+func TestBulkLoadAddsOnlyWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	ctx := context.Background()
+	assoc := catalog.Association{ID: uuid.Must(uuid.NewV7()), Name: "Asso " + c.token,
+		LegalID: fmt.Sprintf("W%09d", rand.IntN(1_000_000_000)), Status: catalog.AssociationVerified}
+	mission := func(title string) catalog.Mission {
+		m := catalog.Mission{ID: uuid.Must(uuid.NewV7()), AssociationID: &assoc.ID, Title: title + " " + c.token,
+			Format: catalog.Remote, Status: catalog.MissionOpen, Places: 3, PlacesLeft: 3,
+			Skills: []catalog.SkillNeed{{Skill: "it.web-dev", Level: 2, Required: true}}}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ms := []catalog.Mission{mission("Un site"), mission("Une affiche")}
+	for _, tc := range []struct {
+		name string
+		ms   []catalog.Mission
+		want postgres.LoadReport
+	}{
+		{"first load", ms, postgres.LoadReport{Associations: 1, Missions: 2, Skills: 2}},
+		{"the same again", ms, postgres.LoadReport{}},
+		{"one mission more", append(slices.Clone(ms), mission("Un logo")), postgres.LoadReport{Missions: 1, Skills: 1}},
+	} {
+		rep, err := postgres.BulkLoad(ctx, c.db, []catalog.Association{assoc}, tc.ms)
+		if err != nil {
+			t.Fatal(tc.name, err)
+		}
+		if rep != tc.want {
+			t.Errorf("%s: added %+v; want %+v", tc.name, rep, tc.want)
+		}
+	}
+	var n int
+	if err := c.db.NewRaw("SELECT count(*) FROM missions WHERE association_id = ?", assoc.ID).Scan(ctx, &n); err != nil || n != 3 {
+		t.Errorf("the association has %d missions (%v); want 3", n, err)
 	}
 }
