@@ -24,7 +24,15 @@ port=${BENCH_PORT:-3350}
 ref=$((port + 1))
 # The server, the reference and pgbench get as many PostgreSQL connections
 # each (the server's pool is DB_MAX_CONNS): the machine's server is shared.
-conns=${BENCH_CONNS:-10}
+# Searches get a pool sized for the machine, twice its cores: on 2 cores,
+# 10 connections left more lines over their goal than 4 in four pairs of five,
+# alternated (docs/performance.md); sign-ups keep 10, pgbench's clients.
+if [[ " $* " == *" -search "* ]]; then
+	conns=${BENCH_CONNS:-$((2 * $(nproc)))}
+else
+	conns=${BENCH_CONNS:-10}
+fi
+echo "the server and the reference: $conns PostgreSQL connections each (BENCH_CONNS)"
 LISTEN_ADDR=127.0.0.1:$port DB_MAX_CONNS=$conns WORKERS=false METRICS_ADDR= LOG_LEVEL=${BENCH_LOG_LEVEL:-warn} \
 	PUBLIC_URL=http://localhost:$port bin/vendredi serve >.local/bench-serve.log 2>&1 &
 serve=$!
