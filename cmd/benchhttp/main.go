@@ -171,11 +171,17 @@ func (r result) failed() error {
 	return nil
 }
 
-func attack(c config, name string, targeter vegeta.Targeter, duration time.Duration) result {
+// attack sends targeter's requests for duration, as fast as they are
+// answered, or at pacer's rate when given, over c.workers connections.
+func attack(c config, name string, targeter vegeta.Targeter, duration time.Duration, pacer ...vegeta.Pacer) result {
 	attacker := vegeta.NewAttacker(vegeta.Workers(c.workers), vegeta.MaxWorkers(c.workers), vegeta.KeepAlive(true),
 		vegeta.Connections(int(c.workers)), vegeta.Timeout(30*time.Second))
+	var pace vegeta.Pacer = vegeta.ConstantPacer{}
+	if len(pacer) > 0 {
+		pace = pacer[0]
+	}
 	var m vegeta.Metrics
-	for res := range attacker.Attack(targeter, vegeta.ConstantPacer{}, duration, name) {
+	for res := range attacker.Attack(targeter, pace, duration, name) {
 		if res.Error == vegeta.ErrNoTargets.Error() {
 			continue
 		}
@@ -189,11 +195,16 @@ func attack(c config, name string, targeter vegeta.Targeter, duration time.Durat
 func attackGET(c config, as []loadtest.Applicant) result {
 	var next atomic.Uint64
 	return attack(c, "get", func(t *vegeta.Target) error {
-		a := as[int(next.Add(1)%uint64(len(as)))]
-		t.Method, t.URL = http.MethodGet, c.url+"/api/v1/me/profile"
-		t.Header = http.Header{"Host": {a.Host}, "Cookie": {"vendredi_session=" + a.Session}}
+		get(t, as[int(next.Add(1)%uint64(len(as)))], c.url+"/api/v1/me/profile")
 		return nil
 	}, c.duration)
+}
+
+// get makes t a GET of url by applicant a, signed in on its company's
+// host.
+func get(t *vegeta.Target, a loadtest.Applicant, url string) {
+	t.Method, t.URL = http.MethodGet, url
+	t.Header = http.Header{"Host": {a.Host}, "Cookie": {"vendredi_session=" + a.Session}}
 }
 
 func attackRef(c config) result {

@@ -110,18 +110,13 @@ func runSearch(c config) error {
 	// order as the only warm-up, the first second of the 37 words cost
 	// PostgreSQL three and a half times the CPU of the seconds after, and
 	// their p99 was 135 to 288 ms (docs/performance.md).
-	if c.warm > 0 && len(measured) > 1 {
+	if lines := uint64(len(measured) - 1); c.warm > 0 && lines > 0 {
 		var turn atomic.Uint64
-		for range vegeta.NewAttacker(vegeta.Workers(c.workers), vegeta.MaxWorkers(c.workers), vegeta.KeepAlive(true),
-			vegeta.Connections(int(c.workers)), vegeta.Timeout(30*time.Second)).Attack(func(t *vegeta.Target) error {
+		attack(c, "warm-up", func(t *vegeta.Target) error {
 			n := turn.Add(1)
-			s := measured[1+int(n%uint64(len(measured)-1))]
-			a := as[int(n/uint64(len(measured)-1)%uint64(len(as)))]
-			t.Method, t.URL = http.MethodGet, c.url+s.path(n/uint64(len(measured)-1))
-			t.Header = http.Header{"Host": {a.Host}, "Cookie": {"vendredi_session=" + a.Session}}
+			get(t, as[int(n/lines%uint64(len(as)))], c.url+measured[1+n%lines].path(n/lines))
 			return nil
-		}, vegeta.ConstantPacer{}, c.warm, "warm-up") {
-		}
+		}, c.warm)
 	}
 	for i, s := range measured {
 		path := s.path
@@ -147,25 +142,15 @@ func runSearch(c config) error {
 			}
 		}
 		var next atomic.Uint64
-		attacker := vegeta.NewAttacker(vegeta.Workers(c.workers), vegeta.MaxWorkers(c.workers), vegeta.KeepAlive(true),
-			vegeta.Connections(int(c.workers)), vegeta.Timeout(30*time.Second))
-		var m vegeta.Metrics
-		targeter := func(t *vegeta.Target) error {
+		r := attack(c, s.name, func(t *vegeta.Target) error {
 			n := next.Add(1)
-			a := as[int(n%uint64(len(as)))]
-			t.Method, t.URL = http.MethodGet, c.url+path(n)
+			url := c.url + path(n)
 			if i == 0 {
-				t.URL = c.refURL + "/ping"
+				url = c.refURL + "/ping"
 			}
-			t.Header = http.Header{"Host": {a.Host}, "Cookie": {"vendredi_session=" + a.Session}}
+			get(t, as[int(n%uint64(len(as)))], url)
 			return nil
-		}
-		for res := range attacker.Attack(targeter, vegeta.ConstantPacer{Freq: c.rate, Per: time.Second}, c.duration, s.name) {
-			m.Add(res)
-		}
-		m.Close()
-		r := result{Throughput: m.Throughput, P50: m.Latencies.P50, P99: m.Latencies.P99, Requests: m.Requests,
-			Success: m.Success, Codes: m.StatusCodes, Errors: m.Errors}
+		}, c.duration, vegeta.ConstantPacer{Freq: c.rate, Per: time.Second})
 		fmt.Printf("%s: %s\n", s.name, r)
 		if err := r.failed(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
