@@ -132,8 +132,8 @@ func validBaseDomain(s string) error {
 	return nil
 }
 
-func openDB(ctx context.Context, cmd *cli.Command, maxConns int) (*postgres.DB, error) {
-	return postgres.Open(ctx, cmd.String("database-url"), postgres.Options{MaxConns: maxConns})
+func openDB(ctx context.Context, cmd *cli.Command, opt postgres.Options) (*postgres.DB, error) {
+	return postgres.Open(ctx, cmd.String("database-url"), opt)
 }
 
 func positiveDuration(env string) func(time.Duration) error {

@@ -90,7 +90,7 @@ func seedCommand() *cli.Command {
 			Name:  "demo",
 			Usage: "load the demo world (Acme, Globex, associations, the four vital missions); running it again changes nothing",
 			Action: func(ctx context.Context, cmd *cli.Command) error {
-				db, err := openDB(ctx, cmd, 2)
+				db, err := openDB(ctx, cmd, postgres.Options{MaxConns: 2})
 				if err != nil {
 					return err
 				}
@@ -114,7 +114,7 @@ func seedCommand() *cli.Command {
 func tenantsCommand() *cli.Command {
 	withStore := func(fn func(context.Context, *cli.Command, *postgres.TenantStore) error) cli.ActionFunc {
 		return func(ctx context.Context, cmd *cli.Command) error {
-			db, err := openDB(ctx, cmd, 2)
+			db, err := openDB(ctx, cmd, postgres.Options{MaxConns: 2})
 			if err != nil {
 				return err
 			}

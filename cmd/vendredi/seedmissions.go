@@ -32,7 +32,7 @@ func seedMissionsCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the generator: the same seed, the same catalogue", Value: 1},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			db, err := openDB(ctx, cmd, 2)
+			db, err := openDB(ctx, cmd, postgres.Options{MaxConns: 2})
 			if err != nil {
 				return err
 			}

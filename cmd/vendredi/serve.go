@@ -69,8 +69,7 @@ func serveCommand() *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			// Every connection opened and warmed before the server listens:
 			// its first requests do not pay for the backends' start-up.
-			db, err := postgres.Open(ctx, cmd.String("database-url"),
-				postgres.Options{MaxConns: cmd.Int("db-max-conns"), Warm: postgres.WarmHotReads})
+			db, err := openDB(ctx, cmd, postgres.Options{MaxConns: cmd.Int("db-max-conns"), Warm: postgres.WarmHotReads})
 			if err != nil {
 				return err
 			}

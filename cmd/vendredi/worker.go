@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/jobs"
+	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/wiring"
 )
 
@@ -33,7 +34,7 @@ func workerCommand() *cli.Command {
 			metricsFlag(),
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			db, err := openDB(ctx, cmd, 10)
+			db, err := openDB(ctx, cmd, postgres.Options{MaxConns: 10})
 			if err != nil {
 				return err
 			}
