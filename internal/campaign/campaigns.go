@@ -556,6 +556,9 @@ type CampaignStore interface {
 	// CampaignPlaces gives the places left of the missions CampaignMissions
 	// lists, by mission.
 	CampaignPlaces(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error)
+	// MissionPlaces gives the places left of these missions, by mission
+	// (a missing one is left out).
+	MissionPlaces(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error)
 	// CampaignMission is one of those; errs.NotFound for any other.
 	CampaignMission(ctx context.Context, c *Campaign, missionID uuid.UUID) (*catalog.Mission, error)
 	// SanitaryRules are the health ministry's rules shown with vital missions.
@@ -578,6 +581,11 @@ func (s *Service) CampaignMissions(ctx context.Context, c *Campaign, limit int) 
 // lists, by mission: all that sign-ups change of them.
 func (s *Service) CampaignPlaces(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error) {
 	return s.st.Campaigns.CampaignPlaces(ctx, c, limit)
+}
+
+// MissionPlaces gives the places left of these missions, by mission.
+func (s *Service) MissionPlaces(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+	return s.st.Campaigns.MissionPlaces(ctx, ids)
 }
 
 // Create makes a draft campaign of the company in the context, from a

@@ -1,8 +1,10 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,9 +99,12 @@ type Matchmaker struct {
 	// index built once per campaign and version (matchcache.go).
 	CatalogueVersion func() (version uint64, known bool)
 	// Places, when set, reads the places left of the campaign's missions
-	// (those missions gives): an index past its TTL is then renewed by
+	// (those missions gives): an index past placesTTL is then renewed by
 	// moving its places instead of being built again.
 	Places func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error)
+	// MissionPlaces, when set, reads the places left of these missions:
+	// Recommend reads those of the missions it answers with, by id.
+	MissionPlaces func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error)
 	// Unit and Audit record who started an allocation in the company's
 	// audit log, with the run's start.
 	Unit    Unit
@@ -212,35 +217,81 @@ func (mm *Matchmaker) inputs(ctx context.Context, c *Campaign) ([]matching.Missi
 }
 
 // Recommend ranks the campaign's missions for the employee, best first,
-// each with the reasons of its score.
+// each with the reasons of its score. The campaign and its index come from
+// memory (one read of the employee per request); the places left of the
+// missions answered are read at the request, since the index's may be
+// older (placesTTL).
 func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.UUID, k int) ([]Recommended, error) {
 	if k < 1 || k > 50 {
 		return nil, errs.Field("k", "k must be between 1 and 50")
 	}
-	c, err := mm.campaign(ctx, Viewer{MemberID: memberID}, campaignID)
+	e, err := mm.index(ctx, campaignID, func(ctx context.Context) (*Campaign, error) {
+		return mm.campaign(ctx, Viewer{MemberID: memberID}, campaignID)
+	})
 	if err != nil {
 		return nil, err
 	}
-	ix, byID, err := mm.index(ctx, c)
-	if err != nil {
-		return nil, err
+	c := e.campaign
+	// The index may have been read for another employee: the campaign's
+	// status and audience are checked for this one here.
+	if c.Status != Active {
+		return nil, errs.E(errs.NotFound, "no such campaign")
 	}
-	cands, err := mm.store.Candidates(ctx, c, &memberID)
+	cands, err := mm.store.Candidates(ctx, c, &memberID) // keeps the campaign's audience only
 	if err != nil {
 		return nil, err
 	}
 	if len(cands) == 0 {
 		return nil, errs.E(errs.NotFound, "no such campaign")
 	}
-	mc := MatchingCampaign(c)
-	e := MatchingEmployee(&cands[0], c.ID)
-	out := []Recommended{}
-	for _, r := range ix.Recommend(&e, k) {
-		m := byID[r.MissionID]
-		mcopy, _ := MatchingMission(m)
-		out = append(out, Recommended{Mission: *m, Score: r.Score, Explanation: matching.Evaluate(mc, &e, &mcopy)})
+	emp := MatchingEmployee(&cands[0], c.ID)
+	return mm.rank(ctx, e, &emp, k)
+}
+
+// rank is the employee's k best missions of the index, scored with the
+// places left read now: a mission filled since the index's places were
+// read is left out, and the others' popularity follows. It ranks twice as
+// many as asked first, and more when too many of those are full.
+func (mm *Matchmaker) rank(ctx context.Context, e *campaignIndex, emp *matching.Employee, k int) ([]Recommended, error) {
+	mc := MatchingCampaign(e.campaign)
+	for n := 2 * k; ; n *= 2 {
+		ranked := e.ix.Recommend(emp, n)
+		var places map[uuid.UUID]int
+		if mm.MissionPlaces != nil && len(ranked) > 0 {
+			ids := make([]uuid.UUID, len(ranked))
+			for i, r := range ranked {
+				ids[i] = e.byID[r.MissionID].ID
+			}
+			var err error
+			if places, err = mm.MissionPlaces(ctx, ids); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]Recommended, 0, min(k, len(ranked)))
+		for _, r := range ranked {
+			m := *e.byID[r.MissionID]
+			if places != nil {
+				left, ok := places[m.ID]
+				if !ok {
+					continue // gone since
+				}
+				if left != m.PlacesLeft {
+					e.saw(r.MissionID, left)
+					m.PlacesLeft = left
+				}
+			}
+			mt, _ := MatchingMission(&m)
+			ex := matching.Evaluate(mc, emp, &mt)
+			if ex.Eligible {
+				out = append(out, Recommended{Mission: m, Score: ex.Score, Explanation: ex})
+			}
+		}
+		// Scores moved with the places only; equal ones keep the index's order.
+		slices.SortStableFunc(out, func(a, b Recommended) int { return cmp.Compare(b.Score, a.Score) })
+		if len(out) >= k || len(ranked) < n {
+			return out[:min(k, len(out))], nil
+		}
 	}
-	return out, nil
 }
 
 // StartAllocation starts a campaign's allocation in the background and

@@ -10,29 +10,55 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/matching"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // campaignIndex is a campaign's missions compiled for ranking, kept in
-// memory between requests: building it reads every mission of the
-// campaign (thousands of wide rows), ranking one employee against it
-// takes microseconds.
+// memory between requests with the campaign they were read for: building
+// it reads every mission of the campaign (thousands of wide rows),
+// ranking one employee against it takes microseconds.
 type campaignIndex struct {
-	version uint64
-	built   time.Time
-	ix      *matching.Index
-	byID    map[string]*catalog.Mission
+	version  uint64
+	built    time.Time
+	placesAt time.Time // when the places left of all its missions were read
+	campaign *Campaign
+	ix       *matching.Index
+	byID     map[string]*catalog.Mission
+
+	// seen are the places left that requests read for the missions they
+	// ranked (Recommend reads those of the missions it answers with),
+	// where they differ from the index's: its renewal takes them in.
+	seenMu sync.Mutex
+	seen   map[string]int
 }
 
-// indexTTL bounds how long an index is kept: the places left of its
-// missions move with every sign-up without a notification (see migration
-// 20261201000351), and a ranking may lag them that long. Sign-up itself
-// always reads them.
+// saw records the places left a request read for one of the missions.
+func (e *campaignIndex) saw(id string, left int) {
+	e.seenMu.Lock()
+	defer e.seenMu.Unlock()
+	if e.seen == nil {
+		e.seen = map[string]int{}
+	}
+	e.seen[id] = left
+}
+
+// indexTTL is how often an index takes in the places left its requests
+// read (campaignIndex.seen): a sign-up announces nothing (see migration
+// 20261201000351), and the ranking's popularity penalty follows them.
+// Taking them in reads nothing from the database.
 const indexTTL = 10 * time.Second
+
+// placesTTL is how often the places left of all the index's missions are
+// read again, for the missions no request has answered with. That read
+// scans the campaign's missions (hundreds of milliseconds over 20 000 of
+// them, on every core the database gives it): every indexTTL, as it was,
+// it was the recommendations' tail. What a request answers never depends
+// on it: Recommend reads the places of the missions it answers with.
+const placesTTL = 5 * time.Minute
 
 // indexStale is how long after indexTTL an index of the current version
 // is still served while its replacement is built: the requests of those
-// moments get the previous ranking (places left at most indexTTL +
-// indexStale old) instead of waiting for the build.
+// moments rank with the previous one instead of waiting for the build.
 const indexStale = 20 * time.Second
 
 // indexClock is the cache's clock; tests move it.
@@ -40,6 +66,10 @@ var indexClock = time.Now
 
 // indexBuildTimeout bounds a build that no request waits for.
 const indexBuildTimeout = time.Minute
+
+// indexKey is a campaign of a company: the cache is looked up before the
+// campaign is read, and a company never finds another's entry.
+type indexKey struct{ tenant, campaign uuid.UUID }
 
 // indexCache holds the campaigns' indexes of a Matchmaker and the builds
 // under way: one per campaign at a time, whatever the number of requests
@@ -49,8 +79,8 @@ const indexBuildTimeout = time.Minute
 // took the server down for seconds.
 type indexCache struct {
 	mu       sync.Mutex
-	m        map[uuid.UUID]*campaignIndex
-	building map[uuid.UUID]*indexBuild
+	m        map[indexKey]*campaignIndex
+	building map[indexKey]*indexBuild
 }
 
 // indexBuild is a build under way; done is closed when e or err is set.
@@ -61,54 +91,72 @@ type indexBuild struct {
 	err     error
 }
 
-// index returns the campaign's index, built once per version of the
-// catalogue and renewed after indexTTL. Without CatalogueVersion, or while
-// it says the version is not known (the server is not listening for
-// changes), every call builds it.
-func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, map[string]*catalog.Mission, error) {
+// index returns the index of the company's campaign id with the campaign
+// it was built for, built once per version of the catalogue (which
+// campaigns' changes raise too) and renewed after indexTTL. read reads the
+// campaign with the asker's rules (errs.NotFound when it may not see it):
+// it runs only when no index of the current version is kept, and the
+// callers check again what depends on the asker (Candidates, the
+// audience). Without CatalogueVersion, or while it says the version is
+// not known (the server is not listening for changes), every call reads
+// and builds.
+func (mm *Matchmaker) index(ctx context.Context, id uuid.UUID, read func(context.Context) (*Campaign, error)) (*campaignIndex, error) {
+	t, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var version uint64
 	known := false
 	if mm.CatalogueVersion != nil {
 		version, known = mm.CatalogueVersion()
 	}
 	if !known {
-		e, err := mm.buildIndex(ctx, c, version)
+		c, err := read(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return e.ix, e.byID, nil
+		return mm.buildIndex(ctx, c, version)
 	}
+	key := indexKey{tenant: t.ID, campaign: id}
 	cache := &mm.indexes
 	cache.mu.Lock()
-	e := cache.m[c.ID]
+	e := cache.m[key]
 	if e != nil && e.version == version {
 		age := indexClock().Sub(e.built)
-		if age >= indexTTL && cache.building[c.ID] == nil {
+		if age >= indexTTL && cache.building[key] == nil {
 			// Renewed in the background; this request, and those
 			// until the new one is ready, rank against this one.
-			mm.startBuild(context.WithoutCancel(ctx), c, version, e, indexBuildTimeout)
+			mm.startBuild(context.WithoutCancel(ctx), key, e.campaign, version, e, indexBuildTimeout)
 		}
 		if age < indexTTL+indexStale {
 			cache.mu.Unlock()
-			return e.ix, e.byID, nil
+			return e, nil
 		}
 	}
 	// None, of another version, or too old: wait for a build of this
 	// version, joining one under way.
-	b := cache.building[c.ID]
+	b := cache.building[key]
 	if b == nil || b.version != version {
-		b = mm.startBuild(context.WithoutCancel(ctx), c, version, nil, indexBuildTimeout)
+		cache.mu.Unlock()
+		c, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cache.mu.Lock()
+		if b = cache.building[key]; b == nil || b.version != version {
+			b = mm.startBuild(context.WithoutCancel(ctx), key, c, version, nil, indexBuildTimeout)
+		}
 	}
 	cache.mu.Unlock()
 	select {
 	case <-b.done:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 	if b.err != nil {
-		return nil, nil, b.err
+		return nil, b.err
 	}
-	return b.e.ix, b.e.byID, nil
+	return b.e, nil
 }
 
 // startBuild builds the campaign's index in its own goroutine, then keeps
@@ -117,42 +165,42 @@ func (mm *Matchmaker) index(ctx context.Context, c *Campaign) (*matching.Index, 
 // outlives the request that started it (ctx is not cancelled with it), so
 // that the requests that joined it are not failed by the first one
 // leaving.
-func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint64, expired *campaignIndex, timeout time.Duration) *indexBuild {
+func (mm *Matchmaker) startBuild(ctx context.Context, key indexKey, c *Campaign, version uint64, expired *campaignIndex, timeout time.Duration) *indexBuild {
 	cache := &mm.indexes
 	b := &indexBuild{version: version, done: make(chan struct{})}
 	if cache.building == nil {
-		cache.building = map[uuid.UUID]*indexBuild{}
+		cache.building = map[indexKey]*indexBuild{}
 	}
-	cache.building[c.ID] = b
+	cache.building[key] = b
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		var e *campaignIndex
 		var err error
-		if expired != nil && expired.version == version && mm.Places != nil {
-			e, err = mm.renewPlaces(ctx, c, expired)
+		if expired != nil && expired.version == version {
+			e, err = mm.renewPlaces(ctx, expired)
 		}
 		if e == nil {
 			e, err = mm.buildIndex(ctx, c, version)
 		}
 		cache.mu.Lock()
 		b.e, b.err = e, err
-		if cache.building[c.ID] == b {
-			delete(cache.building, c.ID)
+		if cache.building[key] == b {
+			delete(cache.building, key)
 		}
 		if err == nil {
 			if cache.m == nil {
-				cache.m = map[uuid.UUID]*campaignIndex{}
+				cache.m = map[indexKey]*campaignIndex{}
 			}
-			for id, old := range cache.m {
+			for k, old := range cache.m {
 				if old.version != version || indexClock().Sub(old.built) >= indexTTL+indexStale {
-					delete(cache.m, id) // stale: drop rather than keep growing
+					delete(cache.m, k) // stale: drop rather than keep growing
 				}
 			}
 			// A newer version may have been kept meanwhile; an older
 			// one never replaces it.
-			if old := cache.m[c.ID]; old == nil || old.version <= version {
-				cache.m[c.ID] = e
+			if old := cache.m[key]; old == nil || old.version <= version {
+				cache.m[key] = e
 			}
 		}
 		cache.mu.Unlock()
@@ -162,34 +210,45 @@ func (mm *Matchmaker) startBuild(ctx context.Context, c *Campaign, version uint6
 }
 
 // buildIndex reads the campaign's missions and compiles them. The version
-// is the one read before the missions: a change committed meanwhile has
-// raised it, so the index is never kept for that change.
+// is the one read before the campaign and the missions: a change committed
+// meanwhile has raised it, so the index is never kept for that change.
 func (mm *Matchmaker) buildIndex(ctx context.Context, c *Campaign, version uint64) (*campaignIndex, error) {
 	built := indexClock()
 	missions, byID, err := mm.inputs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return &campaignIndex{version: version, built: built, ix: matching.NewIndex(MatchingCampaign(c), missions), byID: byID}, nil
+	return &campaignIndex{version: version, built: built, placesAt: built, campaign: c,
+		ix: matching.NewIndex(MatchingCampaign(c), missions), byID: byID}, nil
 }
 
-// renewPlaces is an expired index with its missions' places left read
-// again. Within one version of the catalogue they are all that moved (a
-// sign-up announces nothing: see indexTTL), and reading them costs a
-// narrow read of the campaign's missions where a build reads them whole
-// and compiles them: the builds every indexTTL were the tail of the
-// recommendations' response times. Nil when the read fails, for a full
-// build to be tried instead.
-func (mm *Matchmaker) renewPlaces(ctx context.Context, c *Campaign, expired *campaignIndex) (*campaignIndex, error) {
+// renewPlaces is an expired index with the places left its requests read
+// taken in, and every mission's read again once placesTTL has passed.
+// Within one version of the catalogue the places are all that moved (a
+// sign-up announces nothing: see indexTTL). Nil when the read fails, for a
+// full build to be tried instead.
+func (mm *Matchmaker) renewPlaces(ctx context.Context, expired *campaignIndex) (*campaignIndex, error) {
 	built := indexClock()
-	places, err := mm.Places(ctx, c, maxMissions)
-	if err != nil {
-		return nil, err
+	expired.seenMu.Lock()
+	places := maps.Clone(expired.seen)
+	expired.seenMu.Unlock()
+	if places == nil {
+		places = map[string]int{}
+	}
+	placesAt := expired.placesAt
+	if mm.Places != nil && built.Sub(placesAt) >= placesTTL {
+		read, err := mm.Places(ctx, expired.campaign, maxMissions)
+		if err != nil {
+			return nil, err
+		}
+		for id, left := range read {
+			places[id.String()] = left // newer than what requests saw before
+		}
+		placesAt = built
 	}
 	moved := map[string]int{}
 	byID := expired.byID
-	for id, left := range places {
-		key := id.String()
+	for key, left := range places {
 		m := expired.byID[key]
 		if m == nil || m.PlacesLeft == left {
 			continue
@@ -206,5 +265,6 @@ func (mm *Matchmaker) renewPlaces(ctx context.Context, c *Campaign, expired *cam
 	if len(moved) > 0 {
 		ix = ix.WithPlaces(moved)
 	}
-	return &campaignIndex{version: expired.version, built: built, ix: ix, byID: byID}, nil
+	return &campaignIndex{version: expired.version, built: built, placesAt: placesAt, campaign: expired.campaign,
+		ix: ix, byID: byID}, nil
 }

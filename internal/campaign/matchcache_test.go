@@ -10,7 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/matching"
+	"github.com/vendredi-app/vendredi/tenants"
 )
 
 // cacheRig is a Matchmaker whose missions are counted reads that wait for
@@ -21,12 +23,14 @@ type cacheRig struct {
 	reads   atomic.Int32
 	release chan struct{}
 	version atomic.Uint64
-	places  atomic.Int32 // the places left of the missions a read returns
-	mission uuid.UUID    // the one mission a read returns
+	places  atomic.Int32    // the places left of the missions a read returns
+	mission uuid.UUID       // the one mission a read returns
+	ctx     context.Context // a company's
 }
 
 func newCacheRig(t *testing.T) (*cacheRig, *time.Time) {
-	r := &cacheRig{release: make(chan struct{}), mission: uuid.New()}
+	r := &cacheRig{release: make(chan struct{}), mission: uuid.New(),
+		ctx: tenants.NewContext(context.Background(), &tenants.Tenant{ID: uuid.New()})}
 	r.places.Store(1)
 	missions := func(ctx context.Context, c *Campaign, limit int) ([]catalog.Mission, error) {
 		r.reads.Add(1)
@@ -56,11 +60,12 @@ func (r *cacheRig) get(t *testing.T, c *Campaign, n int) []*matching.Index {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			ix, _, err := r.mm.index(context.Background(), c)
+			e, err := r.mm.index(r.ctx, c.ID, func(context.Context) (*Campaign, error) { return c, nil })
 			if err != nil {
 				t.Error(err)
+				return
 			}
-			out[i] = ix
+			out[i] = e.ix
 		})
 	}
 	wg.Wait()
@@ -116,8 +121,10 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 		}
 	}
 
-	// Expired by age: served at once, the previous index, while one
-	// build runs in the background.
+	// Expired by age: served at once, the previous index, while it is
+	// renewed in the background by its places alone (see
+	// TestIndexPastItsTTLIsRenewedByItsPlaces): the missions are not
+	// read again.
 	r.release = make(chan struct{})
 	*clock = clock.Add(indexTTL)
 	for _, ix := range r.get(t, c, 50) {
@@ -125,18 +132,19 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 			t.Fatal("an index past its TTL was not served while its replacement is built")
 		}
 	}
-	r.waitReads(t, 2)
-	close(r.release)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if ix := r.get(t, c, 1)[0]; ix != first[0] {
+		r.mm.indexes.mu.Lock()
+		building := len(r.mm.indexes.building)
+		r.mm.indexes.mu.Unlock()
+		if building == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the index built in the background never replaced the expired one")
+			t.Fatal("the expired index's renewal never ended")
 		}
 	}
-	if n := r.reads.Load(); n != 2 {
-		t.Fatalf("renewing an expired index read the missions %d times; want once more (2)", n)
+	if n := r.reads.Load(); n != 1 {
+		t.Fatalf("renewing an expired index read the missions %d times; want only the first build's (1)", n)
 	}
 
 	// A new version of the catalogue: nobody is served the old index;
@@ -144,12 +152,12 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 	r.release = make(chan struct{})
 	r.version.Add(1)
 	r.places.Store(4)
-	ixs := r.held(t, c, 50, 3, "a request was answered before the index of the new version was built")
-	if n := r.reads.Load(); n != 3 {
-		t.Fatalf("a new version read the missions %d times for 50 requests; want once more (3)", n)
+	ixs := r.held(t, c, 50, 2, "a request was answered before the index of the new version was built")
+	if n := r.reads.Load(); n != 2 {
+		t.Fatalf("a new version read the missions %d times for 50 requests; want once more (2)", n)
 	}
-	_, byID, _ := r.mm.index(context.Background(), c)
-	for _, m := range byID {
+	e, _ := r.mm.index(r.ctx, c.ID, func(context.Context) (*Campaign, error) { return c, nil })
+	for _, m := range e.byID {
 		if m.PlacesLeft != 4 {
 			t.Errorf("after a new version: the index holds places left %d; want the new read's 4", m.PlacesLeft)
 		}
@@ -160,16 +168,34 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 		}
 	}
 
-	// Too old to be served (its renewals failing or slow): requests wait.
-	r.release = make(chan struct{})
-	*clock = clock.Add(indexTTL + indexStale)
-	r.held(t, c, 5, 4, "an index older than indexTTL + indexStale was served")
+	// Too old to be served (its renewals failing or slow): requests wait
+	// for its renewal, here one that reads every mission's places.
+	placesRead := make(chan struct{})
+	r.mm.Places = func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error) {
+		select {
+		case <-placesRead:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return map[uuid.UUID]int{r.mission: 4}, nil
+	}
+	*clock = clock.Add(placesTTL)
+	got := make(chan []*matching.Index)
+	go func() { got <- r.get(t, c, 5) }()
+	select {
+	case <-got:
+		t.Fatal("an index older than indexTTL + indexStale was served")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(placesRead)
+	<-got
 }
 
 // TestIndexPastItsTTLIsRenewedByItsPlaces: within one version of the
-// catalogue, an expired index is renewed by reading its missions' places
-// left, not the missions again, and ranks with them: a mission filled
-// meanwhile is no longer recommended.
+// catalogue, an expired index takes in the places left its requests saw
+// without reading anything, and reads every mission's places again only
+// past placesTTL, never the missions: a mission filled meanwhile is then
+// no longer ranked.
 func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
 	// Not parallel: it moves the cache's clock.
 	r, clock := newCacheRig(t)
@@ -180,34 +206,93 @@ func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
 	}
 	c := &Campaign{ID: uuid.New(), MaxActivePerEmployee: 3}
 	e := &matching.Employee{ID: "e", Format: matching.AnyFormat}
+	entry := func() *campaignIndex {
+		t.Helper()
+		ce, err := r.mm.index(r.ctx, c.ID, func(context.Context) (*Campaign, error) { return c, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ce
+	}
+	// renewed moves the clock by indexTTL and waits for the index to be
+	// replaced.
+	renewed := func() *campaignIndex {
+		t.Helper()
+		old := entry()
+		*clock = clock.Add(indexTTL)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if ce := entry(); ce != old {
+				return ce
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the expired index was never renewed")
+			}
+		}
+	}
 	close(r.release)
-	first := r.get(t, c, 1)[0]
-	if got := first.Recommend(e, 5); len(got) != 1 {
+	first := entry()
+	if got := first.ix.Recommend(e, 5); len(got) != 1 {
 		t.Fatalf("the mission with a place left: recommended %v; want it", got)
 	}
 
 	r.places.Store(0) // filled by sign-ups, which announce nothing
-	*clock = clock.Add(indexTTL)
-	var renewed *matching.Index
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if renewed = r.get(t, c, 1)[0]; renewed != first {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the expired index was never renewed")
-		}
+	second := renewed()
+	if n, p := r.reads.Load(), placeReads.Load(); n != 1 || p != 0 {
+		t.Fatalf("renewing before placesTTL read the missions %d times and their places %d times; want 1 (the first build) and 0", n, p)
+	}
+	if got := second.ix.Recommend(e, 5); len(got) != 1 {
+		t.Fatal("an index renewed with nothing seen changed its ranking")
+	}
+
+	// A request read the mission full: the next renewal takes it in.
+	second.saw(r.mission.String(), 0)
+	third := renewed()
+	if p := placeReads.Load(); p != 0 {
+		t.Fatalf("taking in what requests saw read the places %d times; want 0", p)
+	}
+	if got := third.ix.Recommend(e, 5); len(got) != 0 {
+		t.Fatalf("the mission a request saw full is still ranked after the renewal: %v", got)
+	}
+	if m := third.byID[r.mission.String()]; m.PlacesLeft != 0 {
+		t.Fatalf("the renewed index shows the mission with %d places left; want the 0 seen", m.PlacesLeft)
+	}
+	if got := second.ix.Recommend(e, 5); len(got) != 1 {
+		t.Fatal("renewing changed the expired index that requests may still be ranking with")
+	}
+
+	// Past placesTTL every mission's places are read, once: one freed
+	// meanwhile is ranked again though no request saw it.
+	r.places.Store(2)
+	last := third
+	for range placesTTL / indexTTL {
+		last = renewed()
 	}
 	if n, p := r.reads.Load(), placeReads.Load(); n != 1 || p != 1 {
-		t.Fatalf("renewing read the missions %d times and their places %d times; want 1 (the first build) and 1", n, p)
+		t.Fatalf("renewing for placesTTL read the missions %d times and their places %d times; want 1 and 1", n, p)
 	}
-	if got := renewed.Recommend(e, 5); len(got) != 0 {
-		t.Fatalf("the mission filled meanwhile is still recommended after the renewal: %v", got)
+	if got := last.ix.Recommend(e, 5); len(got) != 1 {
+		t.Fatalf("the mission freed meanwhile is not ranked after the places were read: %v", got)
 	}
-	_, byID, _ := r.mm.index(context.Background(), c)
-	if m := byID[r.mission.String()]; m == nil || m.PlacesLeft != 0 {
-		t.Fatalf("the renewed index shows the mission %+v; want 0 places left", m)
+	if m := last.byID[r.mission.String()]; m.PlacesLeft != 2 {
+		t.Fatalf("the renewed index shows the mission with %d places left; want 2", m.PlacesLeft)
 	}
-	if got := first.Recommend(e, 5); len(got) != 1 {
-		t.Fatal("renewing changed the expired index that requests may still be ranking with")
+}
+
+// TestIndexKeptPerCompany: a company asking for another's campaign id
+// never gets the index kept for it; the campaign is read with its rules.
+func TestIndexKeptPerCompany(t *testing.T) {
+	r, _ := newCacheRig(t)
+	close(r.release)
+	c := &Campaign{ID: uuid.New()}
+	r.get(t, c, 1)
+	other := tenants.NewContext(context.Background(), &tenants.Tenant{ID: uuid.New()})
+	_, err := r.mm.index(other, c.ID, func(context.Context) (*Campaign, error) {
+		return nil, errs.E(errs.NotFound, "no such campaign")
+	})
+	if !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another company asking for the campaign's index: %v; want its own read's not found", err)
+	}
+	if _, err := r.mm.index(context.Background(), c.ID, nil); err == nil {
+		t.Fatal("an index asked for without a company was served")
 	}
 }

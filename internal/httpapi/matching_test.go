@@ -3,9 +3,14 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
@@ -123,4 +128,47 @@ func TestRecommendationsFollowMissionChanges(t *testing.T) {
 	within("mission closed", func(s string) bool { return !strings.Contains(s, "Tenir la comptabilité") })
 	set("open")
 	within("mission reopened", func(s string) bool { return strings.Contains(s, "Tenir la comptabilité") })
+}
+
+// Recommendations spread volunteers: a mission loses points for the share
+// of its places taken. A sign-up announces nothing to the campaign's index
+// (only a change of the mission does, filling it included), so the places
+// of the missions answered are read at each request: the very next
+// recommendation already ranks a mission half taken after its equal.
+func TestRecommendationsFollowPlacesTakenMeanwhile(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	app, _ := serverOn(t, env, io.Discard)
+	tn := newTenant(t, env.App, "Initrode")
+	assoc := verifiedAssociation(t, env, "Asso")
+	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 2})
+	books := mission(t, env, missionSpec{assoc: &assoc, title: "Clôturer les comptes", skill: "finance.accounting", places: 2})
+	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{},
+		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, books}})}
+	pp := people{t: t, db: env.App}
+	for _, name := range []string{"accountant", "colleague"} {
+		d.sessions[name] = pp.session(tn, pp.member(tn, "employee"))
+		remoteVolunteer(t, app, d.host, d.sessions[name], "finance.accounting")
+	}
+	base := "/api/v1/campaigns/" + d.campaignID.String()
+	// first is the accountant's best mission: its id and title.
+	first := func() (string, string) {
+		res, body := do(t, d.app, "GET", d.host, base+"/recommendations?k=1", "", d.sessions["accountant"])
+		recs, _ := body["recommendations"].([]any)
+		if res.StatusCode != 200 || len(recs) != 1 {
+			t.Fatalf("recommendations: %d %v; want one", res.StatusCode, body)
+		}
+		m := recs[0].(map[string]any)["mission"].(map[string]any)
+		return m["id"].(string), m["title"].(string)
+	}
+	id, title := first()
+	// One of its two places goes to the colleague.
+	if res, body := do(t, d.app, "POST", d.host, base+"/participations", `{"mission_id":"`+id+`"}`, d.sessions["colleague"]); res.StatusCode != 201 {
+		t.Fatalf("the colleague's sign-up: %d %v", res.StatusCode, body)
+	}
+	if next, nextTitle := first(); next == id {
+		t.Fatalf("right after a place of %q was taken, the accountant is still recommended it first; want its equal with every place left", title)
+	} else if next != accounting.String() && next != books.String() {
+		t.Fatalf("right after a place of %q was taken, the accountant is recommended %q; want the campaign's other mission", title, nextTitle)
+	}
 }

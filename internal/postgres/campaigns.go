@@ -482,6 +482,27 @@ func (s *CampaignStore) CampaignPlaces(ctx context.Context, c *campaign.Campaign
 	return out, nil
 }
 
+// MissionPlaces reads the places left of these missions, by id: bound
+// and prepared, a read of their rows by primary key (a missing one is
+// left out).
+func (s *CampaignStore) MissionPlaces(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		ID         uuid.UUID
+		PlacesLeft int
+	}
+	err := s.db.TenantRead(ctx, func(ctx context.Context, db bun.IDB) error {
+		return s.db.selectArgs(ctx, db, &rows, `SELECT m.id, m.places_left FROM missions m WHERE m.id = ANY($1)`, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.PlacesLeft
+	}
+	return out, nil
+}
+
 // campaignMissionsWhere is the condition and order of CampaignMissions
 // (alias m), for the company in the context.
 func campaignMissionsWhere(ctx context.Context, c *campaign.Campaign, limit int) (string, []any, error) {

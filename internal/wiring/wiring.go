@@ -158,6 +158,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	matchmaker.Ran = func(err error, d time.Duration) { telemetry.AllocationRun(telemetry.Outcome(err), d) }
 	matchmaker.CatalogueVersion = db.CatalogueVersion
 	matchmaker.Places = campaigns.CampaignPlaces
+	matchmaker.MissionPlaces = campaigns.MissionPlaces
 	audit := postgres.NewMemberDirectory(db).Record
 	campaigns.Audit, matchmaker.Audit, matchmaker.Unit = audit, audit, db.InTx
 	people := identityWith(db, q.Outbox(), cfg.Identity, bill)
