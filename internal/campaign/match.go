@@ -1,10 +1,8 @@
 package campaign
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -103,7 +101,7 @@ type Matchmaker struct {
 	// moving its places instead of being built again.
 	Places func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error)
 	// MissionPlaces, when set, reads the places left of these missions:
-	// Recommend reads those of the missions it answers with, by id.
+	// an index's renewal reads those of the missions PlacesMoved named.
 	MissionPlaces func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error)
 	// Unit and Audit record who started an allocation in the company's
 	// audit log, with the run's start.
@@ -218,9 +216,7 @@ func (mm *Matchmaker) inputs(ctx context.Context, c *Campaign) ([]matching.Missi
 
 // Recommend ranks the campaign's missions for the employee, best first,
 // each with the reasons of its score. The campaign and its index come from
-// memory (one read of the employee per request); the places left of the
-// missions answered are read at the request, since the index's may be
-// older (placesTTL).
+// memory: a request reads the employee, nothing else.
 func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.UUID, k int) ([]Recommended, error) {
 	if k < 1 || k > 50 {
 		return nil, errs.Field("k", "k must be between 1 and 50")
@@ -244,54 +240,15 @@ func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.U
 	if len(cands) == 0 {
 		return nil, errs.E(errs.NotFound, "no such campaign")
 	}
+	mc := MatchingCampaign(c)
 	emp := MatchingEmployee(&cands[0], c.ID)
-	return mm.rank(ctx, e, &emp, k)
-}
-
-// rank is the employee's k best missions of the index, scored with the
-// places left read now: a mission filled since the index's places were
-// read is left out, and the others' popularity follows. It ranks twice as
-// many as asked first, and more when too many of those are full.
-func (mm *Matchmaker) rank(ctx context.Context, e *campaignIndex, emp *matching.Employee, k int) ([]Recommended, error) {
-	mc := MatchingCampaign(e.campaign)
-	for n := 2 * k; ; n *= 2 {
-		ranked := e.ix.Recommend(emp, n)
-		var places map[uuid.UUID]int
-		if mm.MissionPlaces != nil && len(ranked) > 0 {
-			ids := make([]uuid.UUID, len(ranked))
-			for i, r := range ranked {
-				ids[i] = e.byID[r.MissionID].ID
-			}
-			var err error
-			if places, err = mm.MissionPlaces(ctx, ids); err != nil {
-				return nil, err
-			}
-		}
-		out := make([]Recommended, 0, min(k, len(ranked)))
-		for _, r := range ranked {
-			m := *e.byID[r.MissionID]
-			if places != nil {
-				left, ok := places[m.ID]
-				if !ok {
-					continue // gone since
-				}
-				if left != m.PlacesLeft {
-					e.saw(r.MissionID, left)
-					m.PlacesLeft = left
-				}
-			}
-			mt, _ := MatchingMission(&m)
-			ex := matching.Evaluate(mc, emp, &mt)
-			if ex.Eligible {
-				out = append(out, Recommended{Mission: m, Score: ex.Score, Explanation: ex})
-			}
-		}
-		// Scores moved with the places only; equal ones keep the index's order.
-		slices.SortStableFunc(out, func(a, b Recommended) int { return cmp.Compare(b.Score, a.Score) })
-		if len(out) >= k || len(ranked) < n {
-			return out[:min(k, len(out))], nil
-		}
+	out := []Recommended{}
+	for _, r := range e.ix.Recommend(&emp, k) {
+		m := e.byID[r.MissionID]
+		mcopy, _ := MatchingMission(m)
+		out = append(out, Recommended{Mission: *m, Score: r.Score, Explanation: matching.Evaluate(mc, &emp, &mcopy)})
 	}
+	return out, nil
 }
 
 // StartAllocation starts a campaign's allocation in the background and

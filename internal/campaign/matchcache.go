@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,35 +26,70 @@ type campaignIndex struct {
 	ix       *matching.Index
 	byID     map[string]*catalog.Mission
 
-	// seen are the places left that requests read for the missions they
-	// ranked (Recommend reads those of the missions it answers with),
-	// where they differ from the index's: its renewal takes them in.
-	seenMu sync.Mutex
-	seen   map[string]int
+	// moved are the missions whose places this server's sign-ups,
+	// cancellations and decisions moved since the index was built
+	// (Matchmaker.PlacesMoved): its renewal reads theirs.
+	movedMu sync.Mutex
+	moved   map[uuid.UUID]struct{}
 }
 
-// saw records the places left a request read for one of the missions.
-func (e *campaignIndex) saw(id string, left int) {
-	e.seenMu.Lock()
-	defer e.seenMu.Unlock()
-	if e.seen == nil {
-		e.seen = map[string]int{}
+// takeMoved empties the index's moved missions and returns them.
+func (e *campaignIndex) takeMoved() map[uuid.UUID]struct{} {
+	e.movedMu.Lock()
+	defer e.movedMu.Unlock()
+	m := e.moved
+	e.moved = nil
+	return m
+}
+
+// addMoved adds missions to the index's moved ones.
+func (e *campaignIndex) addMoved(ids map[uuid.UUID]struct{}) {
+	if len(ids) == 0 {
+		return
 	}
-	e.seen[id] = left
+	e.movedMu.Lock()
+	defer e.movedMu.Unlock()
+	if e.moved == nil {
+		e.moved = map[uuid.UUID]struct{}{}
+	}
+	maps.Copy(e.moved, ids)
 }
 
-// indexTTL is how often an index takes in the places left its requests
-// read (campaignIndex.seen): a sign-up announces nothing (see migration
-// 20261201000351), and the ranking's popularity penalty follows them.
-// Taking them in reads nothing from the database.
-const indexTTL = 10 * time.Second
+// PlacesMoved tells the kept indexes that these missions' places left
+// moved (a sign-up, a cancellation, a decision, on this server): their
+// next renewal reads those missions' places, by id. A sign-up announces
+// nothing to the other servers (see migration 20261201000351): theirs
+// follow at the next whole read (placesTTL). A mission filled, or opened
+// again, changes its status, which the catalogue announces everywhere.
+func (mm *Matchmaker) PlacesMoved(missions ...uuid.UUID) {
+	cache := &mm.indexes
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	for _, e := range cache.m {
+		var in map[uuid.UUID]struct{}
+		for _, id := range missions {
+			if _, ok := e.byID[id.String()]; ok {
+				if in == nil {
+					in = map[uuid.UUID]struct{}{}
+				}
+				in[id] = struct{}{}
+			}
+		}
+		e.addMoved(in)
+	}
+}
+
+// indexTTL is how often an index is renewed with the places of the
+// missions this server moved (PlacesMoved): a read of those missions by
+// id, nothing when none moved. The ranking's popularity penalty, and the
+// places shown, follow sign-ups that soon.
+const indexTTL = time.Second
 
 // placesTTL is how often the places left of all the index's missions are
-// read again, for the missions no request has answered with. That read
-// scans the campaign's missions (hundreds of milliseconds over 20 000 of
-// them, on every core the database gives it): every indexTTL, as it was,
-// it was the recommendations' tail. What a request answers never depends
-// on it: Recommend reads the places of the missions it answers with.
+// read again, for the sign-ups of the other servers. That read scans the
+// campaign's missions: hundreds of milliseconds over 20 000 of them, on
+// every core the database gives it. Every 10 s, as it was, it was a
+// tenth of the recommendations' database time at 200 requests a second.
 const placesTTL = 5 * time.Minute
 
 // indexStale is how long after indexTTL an index of the current version
@@ -192,14 +228,19 @@ func (mm *Matchmaker) startBuild(ctx context.Context, key indexKey, c *Campaign,
 			if cache.m == nil {
 				cache.m = map[indexKey]*campaignIndex{}
 			}
+			prev := cache.m[key]
 			for k, old := range cache.m {
-				if old.version != version || indexClock().Sub(old.built) >= indexTTL+indexStale {
-					delete(cache.m, k) // stale: drop rather than keep growing
+				if old.version != version || indexClock().Sub(old.built) >= placesTTL {
+					delete(cache.m, k) // of another version, or nobody asked for it for long
 				}
 			}
 			// A newer version may have been kept meanwhile; an older
-			// one never replaces it.
-			if old := cache.m[key]; old == nil || old.version <= version {
+			// one never replaces it. What moved since the one it
+			// replaces took its marks is read at the next renewal.
+			if prev == nil || prev.version <= version {
+				if prev != nil {
+					e.addMoved(prev.takeMoved())
+				}
 				cache.m[key] = e
 			}
 		}
@@ -222,48 +263,46 @@ func (mm *Matchmaker) buildIndex(ctx context.Context, c *Campaign, version uint6
 		ix: matching.NewIndex(MatchingCampaign(c), missions), byID: byID}, nil
 }
 
-// renewPlaces is an expired index with the places left its requests read
-// taken in, and every mission's read again once placesTTL has passed.
-// Within one version of the catalogue the places are all that moved (a
-// sign-up announces nothing: see indexTTL). Nil when the read fails, for a
-// full build to be tried instead.
+// renewPlaces is an expired index with the places left of the missions
+// moved on this server read again, and every mission's once placesTTL has
+// passed. Within one version of the catalogue the places are all that
+// moved. Nil when the read fails, for a full build to be tried instead.
 func (mm *Matchmaker) renewPlaces(ctx context.Context, expired *campaignIndex) (*campaignIndex, error) {
 	built := indexClock()
-	expired.seenMu.Lock()
-	places := maps.Clone(expired.seen)
-	expired.seenMu.Unlock()
-	if places == nil {
-		places = map[string]int{}
-	}
+	moved := expired.takeMoved()
 	placesAt := expired.placesAt
-	if mm.Places != nil && built.Sub(placesAt) >= placesTTL {
-		read, err := mm.Places(ctx, expired.campaign, maxMissions)
-		if err != nil {
-			return nil, err
-		}
-		for id, left := range read {
-			places[id.String()] = left // newer than what requests saw before
-		}
+	var places map[uuid.UUID]int
+	var err error
+	switch {
+	case mm.Places != nil && built.Sub(placesAt) >= placesTTL:
+		places, err = mm.Places(ctx, expired.campaign, maxMissions)
 		placesAt = built
+	case mm.MissionPlaces != nil && len(moved) > 0:
+		places, err = mm.MissionPlaces(ctx, slices.Collect(maps.Keys(moved)))
 	}
-	moved := map[string]int{}
+	if err != nil {
+		expired.addMoved(moved) // for the build, or the next renewal
+		return nil, err
+	}
+	changed := map[string]int{}
 	byID := expired.byID
-	for key, left := range places {
+	for id, left := range places {
+		key := id.String()
 		m := expired.byID[key]
 		if m == nil || m.PlacesLeft == left {
 			continue
 		}
-		if len(moved) == 0 {
+		if len(changed) == 0 {
 			byID = maps.Clone(expired.byID) // the expired index's requests still read the old one
 		}
-		moved[key] = left
+		changed[key] = left
 		mc := *m
 		mc.PlacesLeft = left
 		byID[key] = &mc
 	}
 	ix := expired.ix
-	if len(moved) > 0 {
-		ix = ix.WithPlaces(moved)
+	if len(changed) > 0 {
+		ix = ix.WithPlaces(changed)
 	}
 	return &campaignIndex{version: expired.version, built: built, placesAt: placesAt, campaign: expired.campaign,
 		ix: ix, byID: byID}, nil

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,17 +193,26 @@ func TestIndexBuiltOncePerCampaign(t *testing.T) {
 }
 
 // TestIndexPastItsTTLIsRenewedByItsPlaces: within one version of the
-// catalogue, an expired index takes in the places left its requests saw
-// without reading anything, and reads every mission's places again only
-// past placesTTL, never the missions: a mission filled meanwhile is then
-// no longer ranked.
+// catalogue, an expired index is renewed without reading the missions: it
+// reads the places of those this server's sign-ups moved, nothing when
+// none did, and every mission's places past placesTTL (the other servers'
+// sign-ups). A mission filled or freed meanwhile then ranks accordingly.
 func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
 	// Not parallel: it moves the cache's clock.
 	r, clock := newCacheRig(t)
-	var placeReads atomic.Int32
+	var placeReads, movedReads atomic.Int32
 	r.mm.Places = func(ctx context.Context, c *Campaign, limit int) (map[uuid.UUID]int, error) {
 		placeReads.Add(1)
 		return map[uuid.UUID]int{r.mission: int(r.places.Load())}, nil
+	}
+	var asked []uuid.UUID
+	r.mm.MissionPlaces = func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+		movedReads.Add(1)
+		asked = ids
+		return map[uuid.UUID]int{r.mission: int(r.places.Load())}, nil
+	}
+	reads := func() string {
+		return fmt.Sprintf("missions %d, all places %d, moved places %d", r.reads.Load(), placeReads.Load(), movedReads.Load())
 	}
 	c := &Campaign{ID: uuid.New(), MaxActivePerEmployee: 3}
 	e := &matching.Employee{ID: "e", Format: matching.AnyFormat}
@@ -214,12 +224,11 @@ func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
 		}
 		return ce
 	}
-	// renewed moves the clock by indexTTL and waits for the index to be
-	// replaced.
-	renewed := func() *campaignIndex {
+	// renewed moves the clock by d and waits for the index to be replaced.
+	renewed := func(d time.Duration) *campaignIndex {
 		t.Helper()
 		old := entry()
-		*clock = clock.Add(indexTTL)
+		*clock = clock.Add(d)
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 			if ce := entry(); ce != old {
 				return ce
@@ -235,40 +244,44 @@ func TestIndexPastItsTTLIsRenewedByItsPlaces(t *testing.T) {
 		t.Fatalf("the mission with a place left: recommended %v; want it", got)
 	}
 
-	r.places.Store(0) // filled by sign-ups, which announce nothing
-	second := renewed()
-	if n, p := r.reads.Load(), placeReads.Load(); n != 1 || p != 0 {
-		t.Fatalf("renewing before placesTTL read the missions %d times and their places %d times; want 1 (the first build) and 0", n, p)
+	// Filled by another server's sign-ups, which announce nothing: the
+	// renewals read nothing, and rank as before.
+	r.places.Store(0)
+	r.mm.PlacesMoved(uuid.New()) // a mission of no kept index
+	second := renewed(indexTTL)
+	if got := reads(); got != "missions 1, all places 0, moved places 0" {
+		t.Fatalf("renewing with no mission of the index moved read %s; want the first build's missions only", got)
 	}
 	if got := second.ix.Recommend(e, 5); len(got) != 1 {
-		t.Fatal("an index renewed with nothing seen changed its ranking")
+		t.Fatal("an index renewed with nothing moved changed its ranking")
 	}
 
-	// A request read the mission full: the next renewal takes it in.
-	second.saw(r.mission.String(), 0)
-	third := renewed()
-	if p := placeReads.Load(); p != 0 {
-		t.Fatalf("taking in what requests saw read the places %d times; want 0", p)
+	// This server's sign-up moved it: the next renewal reads its places.
+	r.mm.PlacesMoved(r.mission)
+	third := renewed(indexTTL)
+	if got := reads(); got != "missions 1, all places 0, moved places 1" || len(asked) != 1 || asked[0] != r.mission {
+		t.Fatalf("renewing after the mission moved read %s, asking for %v; want one read of its places", got, asked)
 	}
 	if got := third.ix.Recommend(e, 5); len(got) != 0 {
-		t.Fatalf("the mission a request saw full is still ranked after the renewal: %v", got)
+		t.Fatalf("the mission moved to full is still ranked after the renewal: %v", got)
 	}
 	if m := third.byID[r.mission.String()]; m.PlacesLeft != 0 {
-		t.Fatalf("the renewed index shows the mission with %d places left; want the 0 seen", m.PlacesLeft)
+		t.Fatalf("the renewed index shows the mission with %d places left; want 0", m.PlacesLeft)
 	}
 	if got := second.ix.Recommend(e, 5); len(got) != 1 {
 		t.Fatal("renewing changed the expired index that requests may still be ranking with")
 	}
-
-	// Past placesTTL every mission's places are read, once: one freed
-	// meanwhile is ranked again though no request saw it.
-	r.places.Store(2)
-	last := third
-	for range placesTTL / indexTTL {
-		last = renewed()
+	renewed(indexTTL)
+	if got := reads(); got != "missions 1, all places 0, moved places 1" {
+		t.Fatalf("a renewal after the moved mission was read read %s; want nothing more", got)
 	}
-	if n, p := r.reads.Load(), placeReads.Load(); n != 1 || p != 1 {
-		t.Fatalf("renewing for placesTTL read the missions %d times and their places %d times; want 1 and 1", n, p)
+
+	// Past placesTTL every mission's places are read: one freed by
+	// another server is ranked again.
+	r.places.Store(2)
+	last := renewed(placesTTL)
+	if got := reads(); got != "missions 1, all places 1, moved places 1" {
+		t.Fatalf("renewing past placesTTL read %s; want every mission's places once", got)
 	}
 	if got := last.ix.Recommend(e, 5); len(got) != 1 {
 		t.Fatalf("the mission freed meanwhile is not ranked after the places were read: %v", got)

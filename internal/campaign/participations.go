@@ -335,6 +335,10 @@ type Participations struct {
 	// SignedUp is told the status of each sign-up taken (a place or the
 	// waiting list), for the operators' figures.
 	SignedUp func(status string)
+	// PlacesMoved is told, after the commit, the mission whose places
+	// left a sign-up, a cancellation or a decision may have moved
+	// (Matchmaker.PlacesMoved: the recommendations' ranking follows).
+	PlacesMoved func(missions ...uuid.UUID)
 	// Unit runs a change and its mails as one unit of work.
 	Unit Unit
 	// Now is the clock; tests may set it.
@@ -358,7 +362,8 @@ func NoUnit(ctx context.Context, fn func(ctx context.Context) error) error { ret
 
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
 func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
-	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {}, Unit: NoUnit}
+	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {},
+		PlacesMoved: func(...uuid.UUID) {}, Unit: NoUnit}
 }
 
 // Mine lists a member's participations, newest first.
@@ -394,6 +399,9 @@ func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in Apply
 		return nil, err
 	}
 	s.SignedUp(p.Status)
+	if p.Status != Waiting {
+		s.PlacesMoved(p.MissionID)
+	}
 	if noted { // "almost full" or "full": the managers are mailed now
 		s.AfterPlaces(ctx)
 	}
@@ -417,6 +425,7 @@ func (s *Participations) Cancel(ctx context.Context, memberID, id uuid.UUID, rea
 	if err != nil {
 		return nil, err
 	}
+	s.PlacesMoved(ch.Participation.MissionID)
 	s.AfterPlaces(ctx)
 	return ch.Participation, nil
 }
@@ -442,6 +451,7 @@ func (s *Participations) Decide(ctx context.Context, associationID, id uuid.UUID
 	if err != nil {
 		return nil, err
 	}
+	s.PlacesMoved(ch.Participation.MissionID)
 	s.AfterPlaces(ctx)
 	return ch.Participation, nil
 }

@@ -159,6 +159,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	matchmaker.CatalogueVersion = db.CatalogueVersion
 	matchmaker.Places = campaigns.CampaignPlaces
 	matchmaker.MissionPlaces = campaigns.MissionPlaces
+	signups.PlacesMoved = matchmaker.PlacesMoved
 	audit := postgres.NewMemberDirectory(db).Record
 	campaigns.Audit, matchmaker.Audit, matchmaker.Unit = audit, audit, db.InTx
 	people := identityWith(db, q.Outbox(), cfg.Identity, bill)
