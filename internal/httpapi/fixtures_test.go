@@ -433,22 +433,37 @@ type matchingDrive struct {
 
 func newMatchingDrive(t *testing.T, webPlaces int, volunteers map[string]string) matchingDrive {
 	t.Helper()
+	d, ids := newDrive(t, []missionSpec{
+		{title: "Tenir la comptabilité", skill: "finance.accounting", places: 1},
+		{title: "Refaire le site", skill: "it.web-dev", places: webPlaces}}, volunteers)
+	d.accounting, d.webdev = ids[0], ids[1]
+	return d
+}
+
+// newDrive is a company whose campaign offers these missions (of one
+// verified association) to volunteers with one skill each (by name), and
+// its HR admin; it returns the missions' ids, in order.
+func newDrive(t *testing.T, missions []missionSpec, volunteers map[string]string) (matchingDrive, []uuid.UUID) {
+	t.Helper()
 	env := pgtest.New(t)
 	app, _ := serverOn(t, env, io.Discard)
 	tn := newTenant(t, env.App, "Initech")
 	assoc := verifiedAssociation(t, env, "Asso")
-	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 1})
-	webdev := mission(t, env, missionSpec{assoc: &assoc, title: "Refaire le site", skill: "it.web-dev", places: webPlaces})
-	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{}, env: env, tn: tn, accounting: accounting, webdev: webdev,
-		// Its two missions only: other tests' missions share the database.
-		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, webdev}})}
+	var ids []uuid.UUID
+	for _, m := range missions {
+		m.assoc = &assoc
+		ids = append(ids, mission(t, env, m))
+	}
+	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{}, env: env, tn: tn,
+		// Its missions only: other tests' missions share the database.
+		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: ids})}
 	pp := people{t: t, db: env.App}
 	d.admin = pp.session(tn, pp.member(tn, "hr_admin"))
 	for name, skill := range volunteers {
 		d.sessions[name] = pp.session(tn, pp.member(tn, "employee"))
 		remoteVolunteer(t, app, d.host, d.sessions[name], skill)
 	}
-	return d
+	return d, ids
 }
 
 // ageInvitations makes the invitation mails of the company slug look an

@@ -3,14 +3,9 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 )
 
 func TestRecommendationsAndAllocationThroughTheAPI(t *testing.T) {
@@ -137,19 +132,10 @@ func TestRecommendationsFollowMissionChanges(t *testing.T) {
 // (every second): a mission half taken soon ranks after its equal.
 func TestRecommendationsFollowPlacesTakenMeanwhile(t *testing.T) {
 	t.Parallel()
-	env := pgtest.New(t)
-	app, _ := serverOn(t, env, io.Discard)
-	tn := newTenant(t, env.App, "Initrode")
-	assoc := verifiedAssociation(t, env, "Asso")
-	accounting := mission(t, env, missionSpec{assoc: &assoc, title: "Tenir la comptabilité", skill: "finance.accounting", places: 2})
-	books := mission(t, env, missionSpec{assoc: &assoc, title: "Clôturer les comptes", skill: "finance.accounting", places: 2})
-	d := matchingDrive{app: app, host: tn.Slug + ".localhost", sessions: map[string]string{},
-		campaignID: activeCampaign(t, env.App, tn, campaignSpec{maxActive: 1, missions: []uuid.UUID{accounting, books}})}
-	pp := people{t: t, db: env.App}
-	for _, name := range []string{"accountant", "colleague"} {
-		d.sessions[name] = pp.session(tn, pp.member(tn, "employee"))
-		remoteVolunteer(t, app, d.host, d.sessions[name], "finance.accounting")
-	}
+	d, ids := newDrive(t, []missionSpec{
+		{title: "Tenir la comptabilité", skill: "finance.accounting", places: 2},
+		{title: "Clôturer les comptes", skill: "finance.accounting", places: 2}},
+		map[string]string{"accountant": "finance.accounting", "colleague": "finance.accounting"})
 	base := "/api/v1/campaigns/" + d.campaignID.String()
 	// first is the accountant's best mission: its id and title.
 	first := func() (string, string) {
@@ -170,7 +156,7 @@ func TestRecommendationsFollowPlacesTakenMeanwhile(t *testing.T) {
 	for {
 		next, nextTitle := first()
 		if next != id {
-			if next != accounting.String() && next != books.String() {
+			if next != ids[0].String() && next != ids[1].String() {
 				t.Fatalf("after a place of %q was taken, the accountant is recommended %q; want the campaign's other mission", title, nextTitle)
 			}
 			break
