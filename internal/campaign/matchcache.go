@@ -28,54 +28,37 @@ type campaignIndex struct {
 
 	// moved are the missions whose places this server's sign-ups,
 	// cancellations and decisions moved since the index was built
-	// (Matchmaker.PlacesMoved): its renewal reads theirs.
-	movedMu sync.Mutex
-	moved   map[uuid.UUID]struct{}
+	// (Matchmaker.PlacesMoved): its renewal reads theirs. Guarded by the
+	// cache's mutex.
+	moved map[uuid.UUID]struct{}
 }
 
-// takeMoved empties the index's moved missions and returns them.
-func (e *campaignIndex) takeMoved() map[uuid.UUID]struct{} {
-	e.movedMu.Lock()
-	defer e.movedMu.Unlock()
-	m := e.moved
-	e.moved = nil
-	return m
-}
-
-// addMoved adds missions to the index's moved ones.
-func (e *campaignIndex) addMoved(ids map[uuid.UUID]struct{}) {
-	if len(ids) == 0 {
-		return
-	}
-	e.movedMu.Lock()
-	defer e.movedMu.Unlock()
-	if e.moved == nil {
-		e.moved = map[uuid.UUID]struct{}{}
-	}
-	maps.Copy(e.moved, ids)
-}
-
-// PlacesMoved tells the kept indexes that these missions' places left
-// moved (a sign-up, a cancellation, a decision, on this server): their
-// next renewal reads those missions' places, by id. A sign-up announces
-// nothing to the other servers (see migration 20261201000351): theirs
-// follow at the next whole read (placesTTL). A mission filled, or opened
-// again, changes its status, which the catalogue announces everywhere.
-func (mm *Matchmaker) PlacesMoved(missions ...uuid.UUID) {
+// PlacesMoved tells the kept indexes that a mission's places left moved
+// (a sign-up, a cancellation, a decision, on this server): their next
+// renewal reads that mission's places, by id. A sign-up announces nothing
+// to the other servers (see migration 20261201000351): theirs follow at
+// the next whole read (placesTTL). A mission filled, or opened again,
+// changes its status, which the catalogue announces everywhere.
+func (mm *Matchmaker) PlacesMoved(mission uuid.UUID) {
+	key := mission.String()
 	cache := &mm.indexes
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	for _, e := range cache.m {
-		var in map[uuid.UUID]struct{}
-		for _, id := range missions {
-			if _, ok := e.byID[id.String()]; ok {
-				if in == nil {
-					in = map[uuid.UUID]struct{}{}
-				}
-				in[id] = struct{}{}
-			}
+		if _, ok := e.byID[key]; ok {
+			e.markMoved(mission)
 		}
-		e.addMoved(in)
+	}
+}
+
+// markMoved adds missions to the index's moved ones; the caller holds the
+// cache's mutex.
+func (e *campaignIndex) markMoved(missions ...uuid.UUID) {
+	if e.moved == nil {
+		e.moved = map[uuid.UUID]struct{}{}
+	}
+	for _, id := range missions {
+		e.moved[id] = struct{}{}
 	}
 }
 
@@ -87,9 +70,9 @@ const indexTTL = time.Second
 
 // placesTTL is how often the places left of all the index's missions are
 // read again, for the sign-ups of the other servers. That read scans the
-// campaign's missions: hundreds of milliseconds over 20 000 of them, on
-// every core the database gives it. Every 10 s, as it was, it was a
-// tenth of the recommendations' database time at 200 requests a second.
+// campaign's missions: 370 to 650 ms over 100 000 of them, on every core
+// the database gives it, which every 10 s (as it was) cost each campaign
+// asked for that much of the database.
 const placesTTL = 5 * time.Minute
 
 // indexStale is how long after indexTTL an index of the current version
@@ -239,7 +222,8 @@ func (mm *Matchmaker) startBuild(ctx context.Context, key indexKey, c *Campaign,
 			// replaces took its marks is read at the next renewal.
 			if prev == nil || prev.version <= version {
 				if prev != nil {
-					e.addMoved(prev.takeMoved())
+					e.markMoved(slices.Collect(maps.Keys(prev.moved))...)
+					prev.moved = nil
 				}
 				cache.m[key] = e
 			}
@@ -269,7 +253,11 @@ func (mm *Matchmaker) buildIndex(ctx context.Context, c *Campaign, version uint6
 // moved. Nil when the read fails, for a full build to be tried instead.
 func (mm *Matchmaker) renewPlaces(ctx context.Context, expired *campaignIndex) (*campaignIndex, error) {
 	built := indexClock()
-	moved := expired.takeMoved()
+	cache := &mm.indexes
+	cache.mu.Lock()
+	moved := slices.Collect(maps.Keys(expired.moved))
+	expired.moved = nil
+	cache.mu.Unlock()
 	placesAt := expired.placesAt
 	var places map[uuid.UUID]int
 	var err error
@@ -278,10 +266,12 @@ func (mm *Matchmaker) renewPlaces(ctx context.Context, expired *campaignIndex) (
 		places, err = mm.Places(ctx, expired.campaign, maxMissions)
 		placesAt = built
 	case mm.MissionPlaces != nil && len(moved) > 0:
-		places, err = mm.MissionPlaces(ctx, slices.Collect(maps.Keys(moved)))
+		places, err = mm.MissionPlaces(ctx, moved)
 	}
 	if err != nil {
-		expired.addMoved(moved) // for the build, or the next renewal
+		cache.mu.Lock()
+		expired.markMoved(moved...) // for the build, or the next renewal
+		cache.mu.Unlock()
 		return nil, err
 	}
 	changed := map[string]int{}

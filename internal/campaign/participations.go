@@ -338,7 +338,7 @@ type Participations struct {
 	// PlacesMoved is told, after the commit, the mission whose places
 	// left a sign-up, a cancellation or a decision may have moved
 	// (Matchmaker.PlacesMoved: the recommendations' ranking follows).
-	PlacesMoved func(missions ...uuid.UUID)
+	PlacesMoved func(mission uuid.UUID)
 	// Unit runs a change and its mails as one unit of work.
 	Unit Unit
 	// Now is the clock; tests may set it.
@@ -363,7 +363,7 @@ func NoUnit(ctx context.Context, fn func(ctx context.Context) error) error { ret
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
 func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
 	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {},
-		PlacesMoved: func(...uuid.UUID) {}, Unit: NoUnit}
+		PlacesMoved: func(uuid.UUID) {}, Unit: NoUnit}
 }
 
 // Mine lists a member's participations, newest first.
