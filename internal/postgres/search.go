@@ -230,7 +230,8 @@ func (s *Search) Mission(ctx context.Context, id uuid.UUID, platform bool) (*cat
 
 // searchRow is a mission as the search queries return it, with its sort
 // key values, the segment it came from and its skills (JSON, ordered as
-// loadSkills orders them; NULL without any).
+// loadSkills orders them; [] without any, read as none, as loadSkills
+// leaves them).
 type searchRow struct {
 	missionRow
 	DistanceKM    *float64        `bun:"distance_km"`
@@ -249,7 +250,7 @@ func (r *searchRow) mission(platform bool) (catalog.Mission, error) {
 	if !platform {
 		m.VisibleTo = nil
 	}
-	if len(r.Skills) > 0 && string(r.Skills) != "null" {
+	if len(r.Skills) > 0 && string(r.Skills) != "null" && string(r.Skills) != "[]" {
 		if err := json.Unmarshal(r.Skills, &m.Skills); err != nil {
 			return m, fmt.Errorf("skills of mission %s: %w", m.ID, err)
 		}
@@ -257,9 +258,9 @@ func (r *searchRow) mission(platform bool) (catalog.Mission, error) {
 	return m, nil
 }
 
-// searchSkills is a mission's skills as JSON, in loadSkills' order.
-const searchSkills = `(SELECT json_agg(json_build_object('skill', s.skill, 'level', s.level, 'required', s.required)
-	ORDER BY s.required DESC, s.level DESC, s.skill) FROM mission_skills AS s WHERE s.mission_id = m.id) AS skills`
+// searchSkills is a mission's skills as JSON, in loadSkills' order: the
+// copy on the mission (migration 20261205000000).
+const searchSkills = `m.skills AS skills`
 
 const searchFrom = `FROM missions AS m
 LEFT JOIN associations AS a ON a.id = m.association_id`

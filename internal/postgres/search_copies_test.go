@@ -131,6 +131,59 @@ func TestSearchSkillCodesFollowMissionSkills(t *testing.T) {
 	}
 }
 
+// TestSearchShowsTheMissionsSkills: the skills a search result and a
+// mission's page show are the mission's, required first, then by level,
+// after each statement that adds, changes or removes one (they are a copy
+// on the mission, migration 20261205000000), and a statement that writes
+// the copy by hand is computed over.
+func TestSearchShowsTheMissionsSkills(t *testing.T) {
+	t.Parallel()
+	c := newCatalogue(t)
+	ctx := context.Background()
+	ids := c.add(catalog.Mission{Title: "web", Skills: []catalog.SkillNeed{
+		{Skill: "it.web-dev", Level: 2, Required: true}, {Skill: "finance.accounting", Level: 3}}})
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := c.db.ExecContext(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step string, want ...catalog.SkillNeed) {
+		t.Helper()
+		found := c.find(catalog.Query{})
+		if len(found) != 1 {
+			t.Fatalf("%s: %d missions found; want 1", step, len(found))
+		}
+		page, err := c.search.Mission(c.ctx, ids[0], false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, got := range [][]catalog.SkillNeed{found[0].Skills, page.Skills} {
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: skills shown %v; want %v", step, got, want)
+			}
+		}
+	}
+	check("loaded", catalog.SkillNeed{Skill: "it.web-dev", Level: 2, Required: true}, catalog.SkillNeed{Skill: "finance.accounting", Level: 3})
+
+	exec("UPDATE mission_skills SET level = 4 WHERE mission_id = ? AND skill = 'it.web-dev'", ids[0])
+	exec("INSERT INTO mission_skills (mission_id, skill, level, required) VALUES (?, 'communication.writing', 1, true)", ids[0])
+	check("a level raised and a skill added",
+		catalog.SkillNeed{Skill: "it.web-dev", Level: 4, Required: true}, catalog.SkillNeed{Skill: "communication.writing", Level: 1, Required: true},
+		catalog.SkillNeed{Skill: "finance.accounting", Level: 3})
+
+	exec(`UPDATE missions SET skills = '[{"skill": "x", "level": 5, "required": true}]' WHERE id = ?`, ids[0])
+	check("the copy written by hand",
+		catalog.SkillNeed{Skill: "it.web-dev", Level: 4, Required: true}, catalog.SkillNeed{Skill: "communication.writing", Level: 1, Required: true},
+		catalog.SkillNeed{Skill: "finance.accounting", Level: 3})
+
+	exec("DELETE FROM mission_skills WHERE mission_id = ? AND skill <> 'finance.accounting'", ids[0])
+	check("skills removed", catalog.SkillNeed{Skill: "finance.accounting", Level: 3})
+
+	exec("DELETE FROM mission_skills WHERE mission_id = ?", ids[0])
+	check("every skill removed")
+}
+
 // derivedAsComputed says, for a mission, whether its search, search_title
 // and geo hold what their expressions give for its current row (migration
 // 20261204000000: a trigger computes them, where they were generated
