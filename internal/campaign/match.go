@@ -240,13 +240,11 @@ func (mm *Matchmaker) Recommend(ctx context.Context, memberID, campaignID uuid.U
 	if len(cands) == 0 {
 		return nil, errs.E(errs.NotFound, "no such campaign")
 	}
-	mc := MatchingCampaign(c)
 	emp := MatchingEmployee(&cands[0], c.ID)
-	out := []Recommended{}
-	for _, r := range e.ix.Recommend(&emp, k) {
-		m := e.byID[r.MissionID]
-		mcopy, _ := MatchingMission(m)
-		out = append(out, Recommended{Mission: *m, Score: r.Score, Explanation: matching.Evaluate(mc, &emp, &mcopy)})
+	recs := e.ix.RecommendExplained(&emp, k)
+	out := make([]Recommended, len(recs))
+	for i, r := range recs {
+		out[i] = Recommended{Mission: *e.byID[r.MissionID], Score: r.Score, Explanation: r.Explanation}
 	}
 	return out, nil
 }

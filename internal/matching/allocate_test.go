@@ -62,6 +62,13 @@ func TestRecommendMatchesScoringEveryMission(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("seed %d employee %d k=%d:\n index %v\n brute %v", seed, i, k, got, want)
 				}
+				for j, x := range ix.RecommendExplained(e, k) {
+					m := slices.IndexFunc(inst.Missions, func(m matching.Mission) bool { return m.ID == x.MissionID })
+					if x.Recommendation != got[j] || !reflect.DeepEqual(x.Explanation, matching.Evaluate(inst.Campaign, e, &inst.Missions[m])) {
+						t.Fatalf("seed %d employee %d k=%d: explained %+v, ranked %+v, evaluated alone %+v",
+							seed, i, k, x, got[j], matching.Evaluate(inst.Campaign, e, &inst.Missions[m]))
+					}
+				}
 			}
 		}
 	}
@@ -344,5 +351,31 @@ func TestWithPlacesRanksAsANewIndex(t *testing.T) {
 	}
 	if changed == 0 {
 		t.Fatal("no employee's ranking moved with the places: the test proves nothing")
+	}
+}
+
+// TestExplanationsAgreeWithTheRanking: a recommended mission's explanation
+// gives the score it was ranked by, even when the credit comes from a
+// skill outside the taxonomy that another mission of the campaign asks
+// for (scored on its own, the mission would not know that skill, and the
+// employee's close skill would earn nothing).
+func TestExplanationsAgreeWithTheRanking(t *testing.T) {
+	missions := []matching.Mission{
+		{ID: "rare", Skills: []matching.SkillNeed{{Code: "it.cobol", Level: 2, Required: true}}, Format: matching.Remote, PlacesLeft: 1},
+		{ID: "web", Skills: []matching.SkillNeed{{Code: "it.web-dev", Level: 2, Required: true}}, Format: matching.Remote, PlacesLeft: 1},
+	}
+	e := &matching.Employee{Skills: []matching.SkillLevel{{Code: "it.cobol", Level: 3}}, Format: matching.AnyFormat}
+	recs := matching.NewIndex(matching.Campaign{}, missions).RecommendExplained(e, 5)
+	if len(recs) != 2 {
+		t.Fatalf("recommended %+v, want both missions", recs)
+	}
+	for _, r := range recs {
+		if !r.Explanation.Eligible || r.Explanation.Score != r.Score {
+			t.Errorf("%s ranked at %d, explained as %+v", r.MissionID, r.Score, r.Explanation)
+		}
+	}
+	web := recs[1].Explanation.Skills
+	if recs[1].MissionID != "web" || len(web) != 1 || web[0].Kind != matching.MatchFamily || web[0].Via != "it.cobol" {
+		t.Errorf("web development explained as %+v, want a close skill: it.cobol", recs[1])
 	}
 }

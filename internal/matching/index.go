@@ -402,18 +402,43 @@ type Recommendation struct {
 // scored: those sharing a skill family with the employee, those open to
 // everyone, and, for on-site-only employees, those in grid cells within reach.
 func (ix *Index) Recommend(e *Employee, k int) []Recommendation {
-	if k <= 0 {
-		return nil
-	}
-	ce := ix.compileEmployee(e)
-	sc := ix.getScratch()
-	defer ix.scratch.Put(sc)
-	top := ix.topK(ce, k, ix.camp.minScore(), sc)
+	_, top := ix.rank(e, k)
 	out := make([]Recommendation, len(top))
 	for i, t := range top {
 		out[i] = Recommendation{MissionID: ix.ids[t.mission], Score: int(t.score)}
 	}
 	return out
+}
+
+// Explained is a recommendation with its explanation.
+type Explained struct {
+	Recommendation
+	Explanation Explanation
+}
+
+// RecommendExplained is Recommend with each mission's explanation,
+// computed on the index that ranked it: the employee is compiled once, and
+// the explanation's score is the ranking's (a mission scored on its own
+// knows fewer skill codes, which can change a close skill's credit).
+func (ix *Index) RecommendExplained(e *Employee, k int) []Explained {
+	ce, top := ix.rank(e, k)
+	out := make([]Explained, len(top))
+	for i, t := range top {
+		out[i] = Explained{Recommendation: Recommendation{MissionID: ix.ids[t.mission], Score: int(t.score)},
+			Explanation: ix.explain(ce, t.mission)}
+	}
+	return out
+}
+
+// rank is the employee compiled and its k best eligible missions.
+func (ix *Index) rank(e *Employee, k int) (*cEmployee, []scored) {
+	if k <= 0 {
+		return nil, nil
+	}
+	ce := ix.compileEmployee(e)
+	sc := ix.getScratch()
+	defer ix.scratch.Put(sc)
+	return ce, ix.topK(ce, k, ix.camp.minScore(), sc)
 }
 
 type scored struct {

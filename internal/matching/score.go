@@ -75,36 +75,37 @@ type Explanation struct {
 
 // Evaluate applies the hard filters to one pair and, if they pass, scores it
 // with its explanation. It is meant for one pair at a time (a mission page);
-// ranking many missions goes through an Index.
+// ranking many missions goes through an Index (RecommendExplained explains
+// what it ranks).
 func Evaluate(c Campaign, e *Employee, m *Mission) Explanation {
 	ix := NewIndex(c, []Mission{*m})
-	ce := ix.compileEmployee(e)
+	return ix.explain(ix.compileEmployee(e), 0)
+}
+
+// explain is the explanation of the index's mission mi for a compiled
+// employee: its skills in the mission's order, as its needs keep them.
+func (ix *Index) explain(ce *cEmployee, mi int32) Explanation {
 	ex := Explanation{Skills: []SkillMatch{}, Missing: []string{}}
-	if r := ix.eligible(ce, 0); r != Eligible {
+	if r := ix.eligible(ce, mi); r != Eligible {
 		ex.Reason = r
 		return ex
 	}
-	parts := ix.points(ce, 0)
+	parts := ix.points(ce, mi)
 	ex.Coverage = parts.coverage
 	ex.SkillPoints, ex.CausePoints, ex.VitalBoost, ex.PopularityPenalty = parts.skill, parts.cause, parts.vital, parts.pop
 	ex.CauseMatch = parts.causeMatch
-	for _, need := range m.Skills {
-		sm := SkillMatch{Code: need.Code, Required: need.Required, Need: max(need.Level, 1)}
-		id, ok := ix.dict.skill[need.Code]
-		if ok && int(id) < len(ce.level) {
-			sm.Have = ce.level[id]
+	for _, n := range ix.missions[mi].needs {
+		sm := SkillMatch{Code: ix.dict.codes[n.skill], Required: n.weight == weightRequired, Need: n.level}
+		if int(n.skill) < len(ce.level) {
+			sm.Have = ce.level[n.skill]
 		}
-		fam := int16(-1)
-		if ok {
-			fam = ix.dict.family[id]
-		}
-		milli, kind := credit(sm.Need, sm.Have, fam, ce)
+		milli, kind := credit(sm.Need, sm.Have, n.family, ce)
 		sm.Credit, sm.Kind = float64(milli)/1000, kind
 		if sm.Kind == MatchFamily {
-			sm.Via = ix.dict.codes[ce.famSkill[fam]]
+			sm.Via = ix.dict.codes[ce.famSkill[n.family]]
 		}
 		if sm.Kind == MatchMissing {
-			ex.Missing = append(ex.Missing, need.Code)
+			ex.Missing = append(ex.Missing, sm.Code)
 		}
 		ex.Skills = append(ex.Skills, sm)
 	}
@@ -113,7 +114,7 @@ func Evaluate(c Campaign, e *Employee, m *Mission) Explanation {
 		return ex
 	}
 	ex.Score = parts.total()
-	ex.Eligible = ex.Score >= c.minScore()
+	ex.Eligible = ex.Score >= ix.camp.minScore()
 	if !ex.Eligible {
 		ex.Reason = ReasonLowScore
 	}

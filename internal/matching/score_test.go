@@ -120,6 +120,16 @@ func TestScoreWeighsSkillsByImportanceAndLevel(t *testing.T) {
 	if len(nice.Missing) != 1 || nice.Missing[0] != "it.web-dev" {
 		t.Fatalf("missing = %v, want [it.web-dev]", nice.Missing)
 	}
+	// The explanation lists the mission's skills as it asks for them.
+	asked := [][3]any{{"it.web-dev", true, matching.Level(2)}, {"design.graphic-design", false, matching.Level(2)}}
+	for i, sm := range nice.Skills {
+		if i >= len(asked) || [3]any{sm.Code, sm.Required, sm.Need} != asked[i] {
+			t.Fatalf("explained skills %+v, want %v", nice.Skills, asked)
+		}
+	}
+	if len(nice.Skills) != len(asked) {
+		t.Fatalf("explained skills %+v, want %v", nice.Skills, asked)
+	}
 
 	at := func(l matching.Level) matching.Explanation {
 		return score(t, camp, webEmployee(withSkills(matching.SkillLevel{Code: "it.web-dev", Level: l})), webMission(func(m *matching.Mission) {
