@@ -6,10 +6,11 @@
 //     Fiber + pgx program of cmd/benchref answering SELECT 1, on a fresh
 //     company and again once the sign-ups below have grown the tables;
 //   - sign-ups through the HTTP API, on 1 popular mission and spread over
-//     50, against pgbench running the same essential SQL (a conditional
+//     50, in rounds of fresh companies for as long as pgbench runs, against
+//     pgbench running the same essential SQL (a conditional
 //     UPDATE of the mission's places and the INSERT of the participation)
-//     with as many clients as the server has connections (20); overbooking
-//     is counted after each run.
+//     with as many clients as the server has connections (BENCH_CONNS, 10);
+//     overbooking is counted after each round.
 //
 // The machine is shared and small: absolute figures are noise from one run
 // to the next, the ratios much less so. Load comes from vegeta, as a
@@ -138,7 +139,7 @@ func signUpRows(ctx context.Context, c config, db *postgres.DB, rows *[]row) err
 			return err
 		}
 		ref := pg[missions]
-		*rows = append(*rows, row{fmt.Sprintf("sign-ups, %d mission(s), %d employees", missions, c.employees),
+		*rows = append(*rows, row{fmt.Sprintf("sign-ups, %d mission(s), %d rounds of %d employees", missions, ours.Rounds, c.employees),
 			ours.String(), fmt.Sprintf("pgbench %.0f/s", ref), ours.Throughput / ref})
 	}
 	return nil
@@ -154,6 +155,7 @@ type result struct {
 	Errors        []string
 	Overbooked    int
 	ShowOverbooks bool
+	Rounds        int // of sign-ups
 }
 
 func (r result) String() string {
@@ -174,6 +176,14 @@ func (r result) failed() error {
 // attack sends targeter's requests for duration, as fast as they are
 // answered, or at pacer's rate when given, over c.workers connections.
 func attack(c config, name string, targeter vegeta.Targeter, duration time.Duration, pacer ...vegeta.Pacer) result {
+	m := attackEach(c, name, targeter, duration, nil, pacer...)
+	return result{Throughput: m.Throughput, P50: m.Latencies.P50, P99: m.Latencies.P99, Requests: m.Requests,
+		Success: m.Success, Codes: m.StatusCodes, Errors: m.Errors}
+}
+
+// attackEach is attack's run, with each result also given to each when
+// not nil, and its metrics.
+func attackEach(c config, name string, targeter vegeta.Targeter, duration time.Duration, each func(*vegeta.Result), pacer ...vegeta.Pacer) vegeta.Metrics {
 	// MaxBody(0): bodies are read to the end and dropped, not kept in
 	// each result. Kept, a page of search results cost the load generator
 	// a copy of its 22 KB, its garbage collector's work and
@@ -191,10 +201,12 @@ func attack(c config, name string, targeter vegeta.Targeter, duration time.Durat
 			continue
 		}
 		m.Add(res)
+		if each != nil {
+			each(res)
+		}
 	}
 	m.Close()
-	return result{Throughput: m.Throughput, P50: m.Latencies.P50, P99: m.Latencies.P99, Requests: m.Requests,
-		Success: m.Success, Codes: m.StatusCodes, Errors: m.Errors}
+	return m
 }
 
 func attackGET(c config, as []loadtest.Applicant) result {
@@ -219,30 +231,63 @@ func attackRef(c config) result {
 	}, c.duration)
 }
 
-// signUps sends one application per employee of two fresh companies, all
-// at once, spread over missions missions whose places hold half of them,
-// and counts the places held afterwards.
+// signUps measures sign-ups in rounds until they have lasted c.duration,
+// pgbench's span: a round of a few thousand employees lasts about a second
+// on two cores, and a single one was a second's noise against pgbench's
+// eight (the same code measured 0.31, then 0.54 and 0.60 of pgbench, on
+// 2026-12-03). The rate is the rounds' sign-ups over their time, the
+// latencies all of theirs.
 func signUps(ctx context.Context, c config, db *postgres.DB, missionCount int) (result, error) {
+	var lat vegeta.LatencyMetrics
+	total := result{Codes: map[string]int{}, ShowOverbooks: true}
+	var spent time.Duration
+	var ok float64
+	for round := 0; round == 0 || spent < c.duration; round++ {
+		m, overbooked, err := signUpRound(ctx, c, db, missionCount, round, func(r *vegeta.Result) { lat.Add(r.Latency) })
+		if err != nil {
+			return total, err
+		}
+		spent += m.Duration + m.Wait
+		ok += m.Success * float64(m.Requests)
+		total.Requests += m.Requests
+		total.Overbooked += overbooked
+		for code, n := range m.StatusCodes {
+			total.Codes[code] += n
+		}
+		total.Errors = append(total.Errors, m.Errors...)
+		total.Rounds++
+	}
+	total.Throughput = ok / spent.Seconds()
+	total.Success = ok / float64(total.Requests)
+	total.P50, total.P99 = lat.Quantile(0.5), lat.Quantile(0.99)
+	fmt.Printf("sign-ups, %d mission(s): %s; codes %v\n", missionCount, total, total.Codes)
+	return total, total.failed()
+}
+
+// signUpRound sends one application per employee of two fresh companies,
+// all at once, spread over missions missions whose places hold half of
+// them, and counts the places held beyond them afterwards.
+func signUpRound(ctx context.Context, c config, db *postgres.DB, missionCount, round int, each func(*vegeta.Result)) (vegeta.Metrics, int, error) {
 	places := max(1, c.employees/2/missionCount)
 	var missions []uuid.UUID
 	for range missionCount {
 		m, err := loadtest.Mission(ctx, db, places)
 		if err != nil {
-			return result{}, err
+			return vegeta.Metrics{}, 0, err
 		}
 		missions = append(missions, m)
 	}
 	var apps []loadtest.Applicant
 	var companies []uuid.UUID
 	for i := range 2 {
-		as, tid, err := loadtest.Company(ctx, db, c.base, c.employees/2, 10+missionCount*10+i)
+		as, tid, err := loadtest.Company(ctx, db, c.base, c.employees/2, 10+missionCount*10+i+round*1000)
 		if err != nil {
-			return result{}, err
+			return vegeta.Metrics{}, 0, err
 		}
 		apps, companies = append(apps, as...), append(companies, tid)
 	}
 	var next atomic.Int64
-	r := attack(c, "apply", func(t *vegeta.Target) error {
+	m := attackEach(c, "apply", func(t *vegeta.Target) error {
 		i := int(next.Add(1) - 1)
 		if i >= len(apps) {
 			return vegeta.ErrNoTargets
@@ -252,25 +297,21 @@ func signUps(ctx context.Context, c config, db *postgres.DB, missionCount int) (
 		t.Body = []byte(`{"mission_id":"` + missions[i%len(missions)].String() + `","waiting_list":true}`)
 		t.Header = http.Header{"Host": {a.Host}, "Content-Type": {"application/json"}, "Cookie": {"vendredi_session=" + a.Session}}
 		return nil
-	}, 0)
-	r.ShowOverbooks = true
-	for _, m := range missions {
-		p, err := loadtest.Count(ctx, db, m, companies)
+	}, 0, each)
+	overbooked := 0
+	for _, id := range missions {
+		p, err := loadtest.Count(ctx, db, id, companies)
 		if err != nil {
-			return r, err
+			return m, 0, err
 		}
 		if p.Holding > places {
-			r.Overbooked += p.Holding - places
+			overbooked += p.Holding - places
 		}
 		if p.Holding+p.Left != places {
-			return r, fmt.Errorf("mission %s: %d holding + %d left != %d places", m, p.Holding, p.Left, places)
+			return m, 0, fmt.Errorf("mission %s: %d holding + %d left != %d places", id, p.Holding, p.Left, places)
 		}
 	}
-	fmt.Printf("sign-ups, %d mission(s): %s; codes %v\n", missionCount, r, r.Codes)
-	if err := r.failed(); err != nil {
-		return r, err
-	}
-	return r, nil
+	return m, overbooked, nil
 }
 
 // pgbenchScript is the essential SQL of a sign-up: take a place if one is
