@@ -28,7 +28,7 @@ func (s *Server) recommendations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"recommendations": recs})
+	return sendJSON(c, fiber.Map{"recommendations": recs})
 }
 
 func (s *Server) startAllocation(c *fiber.Ctx) error {

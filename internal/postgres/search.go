@@ -143,8 +143,8 @@ func (sp *searchPlan) run(scan func(query string, args []any) ([]searchRow, erro
 	}
 	query, args := sp.query(segs, after, need, 0)
 	part, err := scan(query, args)
-	if err != nil {
-		return nil, err
+	if err != nil || len(rows) == 0 {
+		return part, err // not copied: a page's rows are wide
 	}
 	return append(rows, part...), nil
 }
@@ -251,9 +251,13 @@ func (r *searchRow) mission(platform bool) (catalog.Mission, error) {
 		m.VisibleTo = nil
 	}
 	if len(r.Skills) > 0 && string(r.Skills) != "null" && string(r.Skills) != "[]" {
-		if err := json.Unmarshal(r.Skills, &m.Skills); err != nil {
+		// Into a variable of its own: &m.Skills would move each mission
+		// (about 600 bytes) to the heap.
+		var skills []catalog.SkillNeed
+		if err := json.Unmarshal(r.Skills, &skills); err != nil {
 			return m, fmt.Errorf("skills of mission %s: %w", m.ID, err)
 		}
+		m.Skills = skills
 	}
 	return m, nil
 }
