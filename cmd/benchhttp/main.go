@@ -242,8 +242,8 @@ func signUps(ctx context.Context, c config, db *postgres.DB, missionCount int) (
 	total := result{Codes: map[string]int{}, ShowOverbooks: true}
 	var spent time.Duration
 	var ok float64
-	for round := 0; round == 0 || spent < c.duration; round++ {
-		m, overbooked, err := signUpRound(ctx, c, db, missionCount, round, func(r *vegeta.Result) { lat.Add(r.Latency) })
+	for total.Rounds == 0 || spent < c.duration {
+		m, overbooked, err := signUpRound(ctx, c, db, missionCount, func(r *vegeta.Result) { lat.Add(r.Latency) })
 		if err != nil {
 			return total, err
 		}
@@ -267,7 +267,7 @@ func signUps(ctx context.Context, c config, db *postgres.DB, missionCount int) (
 // signUpRound sends one application per employee of two fresh companies,
 // all at once, spread over missions missions whose places hold half of
 // them, and counts the places held beyond them afterwards.
-func signUpRound(ctx context.Context, c config, db *postgres.DB, missionCount, round int, each func(*vegeta.Result)) (vegeta.Metrics, int, error) {
+func signUpRound(ctx context.Context, c config, db *postgres.DB, missionCount int, each func(*vegeta.Result)) (vegeta.Metrics, int, error) {
 	places := max(1, c.employees/2/missionCount)
 	var missions []uuid.UUID
 	for range missionCount {
@@ -280,7 +280,7 @@ func signUpRound(ctx context.Context, c config, db *postgres.DB, missionCount, r
 	var apps []loadtest.Applicant
 	var companies []uuid.UUID
 	for i := range 2 {
-		as, tid, err := loadtest.Company(ctx, db, c.base, c.employees/2, 10+missionCount*10+i+round*1000)
+		as, tid, err := loadtest.Company(ctx, db, c.base, c.employees/2, 10+missionCount*10+i)
 		if err != nil {
 			return vegeta.Metrics{}, 0, err
 		}

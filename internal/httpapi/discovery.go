@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"math"
 	"strconv"
@@ -49,17 +48,6 @@ func (s *Server) searchMissions(c *fiber.Ctx) error {
 		return err
 	}
 	return sendJSON(c, page)
-}
-
-// sendJSON answers v as JSON encoded straight into the response's body.
-// c.JSON encodes into a buffer, then copies it into a new slice for the
-// body: 24 of the 175 KB a search page of 21 missions allocated
-// (docs/performance.md, 2026-12-03). Used on the hot answers.
-func sendJSON(c *fiber.Ctx, v any) error {
-	res := c.Response()
-	res.Header.SetContentType(fiber.MIMEApplicationJSON)
-	res.ResetBody()
-	return json.NewEncoder(res.BodyWriter()).Encode(v)
 }
 
 func (s *Server) visibleMission(c *fiber.Ctx) error {
