@@ -500,6 +500,7 @@ const (
 	searchTitled   = "(m.search_title @@ " + searchTSQuery + ")"
 	searchMatched  = "(m.search @@ " + searchTSQuery + ")"
 	searchRank     = searchTitled + "::int::float8"
+	searchLead     = "(SELECT app.search_lead(" + searchTSQuery + "))"
 	searchDistance = "app.distance_km(?1::float8, ?2::float8, m.lat, m.lon)"
 )
 
@@ -579,9 +580,15 @@ func (sp *searchPlan) hits(b *searchSQL, g int, after []any, limit int, reach fl
 	if sp.shared() {
 		switch {
 		case seg.titled:
-			return sp.walkHits(b, "walk", searchTitled, sp.walk.title, selectHits, conds, order, limit)
+			// The title segment's keys are newest's: a word's list is
+			// in their order, and starts after the cursor as they do.
+			termsAfter := "true"
+			if after != nil {
+				termsAfter = searchAfter(b, seg.keys, []string{"t.created_at", "t.mission_id"}, after, true)
+			}
+			return sp.walkHits(b, "walk", searchTitled, sp.walk.title, selectHits, conds, order, limit, termsAfter)
 		case seg.described:
-			return sp.walkHits(b, "dwalk", searchMatched, sp.walk.described, selectHits, conds, order, limit)
+			return sp.walkHits(b, "dwalk", searchMatched, sp.walk.described, selectHits, conds, order, limit, "")
 		}
 	}
 	b.WriteString(selectHits + "FROM missions AS m")
@@ -617,6 +624,9 @@ var searchWalkDefault = searchWalks{
 // walkHits writes the hits of a segment of text matches, newest first
 // (the title segment's, test searchTitled; the others', searchMatched),
 // and returns the walk they read, a common table expression named name.
+// termsAfter, the title segment's only, is the cursor's condition on the
+// lists of words (true without a cursor): that walk goes down the lead
+// word's list when the text has one (below).
 // The walk is the entries of the newest-first index after the cursor
 // that pass the conditions the index covers, each with test's answer,
 // in a MATERIALIZED common table expression that the parts below read
@@ -651,10 +661,30 @@ var searchWalkDefault = searchWalks{
 // (kept one by OFFSET 0) forces; PostgreSQL 15 does not know a common
 // table expression's order, and a sort would read the whole walk first.
 func (sp *searchPlan) walkHits(b *searchSQL, name, test string, size searchWalkSizes, selectHits string, conds []searchCond, order string,
-	limit int) string {
+	limit int, termsAfter string) string {
 	glance, walk := size.glance*limit, size.walk*limit
 	cte := fmt.Sprintf("%s AS MATERIALIZED (SELECT m.id, m.created_at, %s AS matched FROM missions AS m\nWHERE %s\nORDER BY %s\nLIMIT %d)",
 		name, test, searchWhere(conds, true), order, walk)
+	// How far the walk went: to its last entry when it walked on
+	// (dense), else to the glance's.
+	last := "CASE WHEN %[1]s THEN %[2]d ELSE %[3]d END"
+	if termsAfter != "" {
+		// The title's walk goes down the list of the text's lead word
+		// when it has one (mission_title_terms and app.search_lead,
+		// migration 20261206000000): the list holds every title match,
+		// in the walk's order, so its glance is all of the walk; its
+		// entries are read by primary key and tested. A text without
+		// a lead (an "or", a negation) walks the newest-first index.
+		// Both are in the statement, the one not taken cut by a
+		// one-time filter: one generic plan for every text.
+		cte = fmt.Sprintf("%[1]s AS MATERIALIZED ((SELECT m.id, m.created_at, %[2]s AS matched\n"+
+			"FROM (SELECT t.mission_id, t.created_at FROM mission_title_terms AS t WHERE t.lexeme = %[3]s AND %[4]s\n"+
+			"ORDER BY t.created_at DESC, t.mission_id DESC) AS t\n"+
+			"CROSS JOIN LATERAL (SELECT m.* FROM missions AS m WHERE m.id = t.mission_id\n  AND %[5]s OFFSET 0) AS m\nLIMIT %[6]d)\n"+
+			"UNION ALL\n(SELECT m.id, m.created_at, %[2]s AS matched FROM missions AS m\nWHERE %[3]s IS NULL\n  AND %[5]s\nORDER BY %[7]s\nLIMIT %[8]d))",
+			name, test, searchLead, termsAfter, searchWhere(conds, true), glance, order, walk)
+		last = "CASE WHEN " + searchLead + " IS NULL AND %[1]s THEN %[2]d ELSE %[3]d END"
+	}
 	// The walk's entries passed the conditions it covers and say whether
 	// they matched: its matches need only the other conditions (fewer
 	// clauses: less planning).
@@ -680,9 +710,9 @@ func (sp *searchPlan) walkHits(b *searchSQL, name, test string, size searchWalkS
 	// with a btree bitmap of every mission older than it, the planner
 	// read 770 index pages for nothing.
 	fmt.Fprintf(b, "SELECT * FROM (%sFROM missions AS m\nWHERE %s\n"+
-		"  AND ((m.created_at, m.id) < (SELECT w.created_at, w.id FROM %s AS w OFFSET CASE WHEN %s THEN %d ELSE %d END LIMIT 1)) IS TRUE\n"+
+		"  AND ((m.created_at, m.id) < (SELECT w.created_at, w.id FROM %s AS w OFFSET %s LIMIT 1)) IS TRUE\n"+
 		"ORDER BY %s\nLIMIT %d) AS %s_unwalked",
-		selectHits, searchWhere(conds, false), name, dense, walk-1, glance-1, order, limit, name)
+		selectHits, searchWhere(conds, false), name, fmt.Sprintf(last, dense, walk-1, glance-1), order, limit, name)
 	return cte
 }
 

@@ -860,12 +860,14 @@ func benchFile(b *testing.B, env string) *os.File {
 	return f
 }
 
-// TestSearchTitleWalk checks the three ways to a page of the title
-// segment's walk and of the description segment's (walkHits: the glance
-// at the newest entries, the walk on, the GIN bitmap of the older
-// matches) on a catalogue small enough for the walks' bounds made small:
-// each word takes the way its frequency calls for, and every way gives
-// the same pages, newest first, as a walk that sees everything. The
+// TestSearchTitleWalk checks the ways to a page of the title segment's
+// walk and of the description segment's (walkHits: the glance at the
+// newest entries, the walk on, the GIN bitmap of the older matches) on a
+// catalogue small enough for the walks' bounds made small: each word takes
+// the way its frequency calls for, and every way gives the same pages,
+// newest first, as a walk that sees everything. A text with a lead word
+// walks that word's list of titles (mission_title_terms), one with an
+// "or" the newest-first index, as the descriptions' walk does. The
 // database is the test's own: the walks go through every open mission,
 // and other tests' would move the ways.
 func TestSearchTitleWalk(t *testing.T) {
@@ -876,23 +878,35 @@ func TestSearchTitleWalk(t *testing.T) {
 	walkOn := func(i int) bool { return i%4 == 1 }                                                  // two in the glance: the walk goes on
 	rare := func(i int) bool { return slices.Contains([]int{3, 10, 50, 111, 112}, i) }              // the bitmap, from the glance's last entry on (i = 112, the eighth newest, shown once; 111 not skipped)
 	denseThenRare := func(i int) bool { return slices.Contains([]int{5, 20, 79, 80, 118, 119}, i) } // dense at first, then the bitmap, from the walk's last entry on (i = 80, the fortieth newest)
+	// Two words common alone and rare together: the first one's list
+	// (the lead: as short as the other's, and the longer word) has none
+	// of their matches among its glance, which goes to the bitmap.
+	together := []int{3, 10, 50, 51}
+	laine := func(i int) bool { return i%2 == 0 || slices.Contains(together, i) }
+	soie := func(i int) bool { return i%2 == 1 || slices.Contains(together, i) }
 	// Rows of the glance's and the walk's entries (before the conditions
-	// the walk does not cover), of the bitmap; -1: never run.
+	// the walk does not cover), of the bitmap; -1: never run. A title
+	// word's own list holds only its matches: its glance fills the page.
 	type way struct {
 		has  func(i int) bool
 		walk string // the walk: of the titles (walk), of the others (dwalk)
-		rows [3]int
+		rows [3]int // the word alone
+		or   [3]int // a title word "or" a missing one: the newest-first index
 	}
+	led := [3]int{4, -1, -1}
 	words := map[string]way{
-		"atelier":  {common, "walk", [3]int{4, -1, -1}},
-		"tricot":   {walkOn, "walk", [3]int{2, 2, -1}},
-		"couture":  {rare, "walk", [3]int{1, 0, 3}},
-		"broderie": {denseThenRare, "walk", [3]int{2, 1, 1}},
+		"atelier":  {common, "walk", led, [3]int{4, -1, -1}},
+		"tricot":   {walkOn, "walk", led, [3]int{2, 2, -1}},
+		"couture":  {rare, "walk", led, [3]int{1, 0, 3}},
+		"broderie": {denseThenRare, "walk", led, [3]int{2, 1, 1}},
+		"laine":    {laine, "walk", led, [3]int{4, -1, -1}},
+		"soie":     {soie, "walk", led, [3]int{4, -1, -1}},
 		// In the descriptions only: the title segment finds nothing.
-		"peinture":    {common, "dwalk", [3]int{4, -1, -1}},
-		"sculpture":   {walkOn, "dwalk", [3]int{2, 2, -1}},
-		"poterie":     {rare, "dwalk", [3]int{1, 0, 3}},
-		"calligraphe": {denseThenRare, "dwalk", [3]int{2, 1, 1}},
+		"peinture":    {common, "dwalk", [3]int{4, -1, -1}, [3]int{}},
+		"sculpture":   {walkOn, "dwalk", [3]int{2, 2, -1}, [3]int{}},
+		"poterie":     {rare, "dwalk", [3]int{1, 0, 3}, [3]int{}},
+		"calligraphe": {denseThenRare, "dwalk", [3]int{2, 1, 1}, [3]int{}},
+		"laine soie":  {func(i int) bool { return slices.Contains(together, i) }, "walk", [3]int{0, 0, 4}, [3]int{}},
 	}
 	const n = 120
 	var ms []catalog.Mission
@@ -900,7 +914,7 @@ func TestSearchTitleWalk(t *testing.T) {
 		m := catalog.Mission{Title: "Mission", Description: "Une mission", CreatedAt: base.Add(time.Duration(i) * time.Minute)}
 		for w, way := range words {
 			switch {
-			case !way.has(i):
+			case !way.has(i) || strings.Contains(w, " "):
 			case way.walk == "walk":
 				m.Title += " " + w
 			default:
@@ -920,22 +934,28 @@ func TestSearchTitleWalk(t *testing.T) {
 				want = append(want, ids[i])
 			}
 		}
-		for _, sort := range []string{catalog.SortDefault, catalog.SortRelevance} {
-			q := c.scoped(catalog.Query{Text: word, Sort: sort, Limit: 3})
-			if got := pageIDs(t, c.ctx, small, q); !slices.Equal(got, want) {
-				t.Errorf("%s (sort %q), small walk: %d missions, want %d newest first", word, sort, len(got), len(want))
-			}
-			if got := pageIDs(t, c.ctx, c.search, q); !slices.Equal(got, want) {
-				t.Errorf("%s (sort %q), real walk: %d missions, want %d newest first", word, sort, len(got), len(want))
-			}
-			plans, err := small.Explain(c.ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(plans, "\n")
-			got := [3]int{subqueryRows(plan, way.walk+"_glanced"), subqueryRows(plan, way.walk+"_walked"), subqueryRows(plan, way.walk+"_unwalked")}
-			if got != way.rows {
-				t.Errorf("%s (sort %q): rows from the glance, the walk, the bitmap of %s %v; want %v", word, sort, way.walk, got, way.rows)
+		texts := map[string][3]int{word: way.rows}
+		if way.walk == "walk" && !strings.Contains(word, " ") {
+			texts[word+" or vannerie"] = way.or
+		}
+		for text, rows := range texts {
+			for _, sort := range []string{catalog.SortDefault, catalog.SortRelevance} {
+				q := c.scoped(catalog.Query{Text: text, Sort: sort, Limit: 3})
+				if got := pageIDs(t, c.ctx, small, q); !slices.Equal(got, want) {
+					t.Errorf("%s (sort %q), small walk: %d missions, want %d newest first", text, sort, len(got), len(want))
+				}
+				if got := pageIDs(t, c.ctx, c.search, q); !slices.Equal(got, want) {
+					t.Errorf("%s (sort %q), real walk: %d missions, want %d newest first", text, sort, len(got), len(want))
+				}
+				plans, err := small.Explain(c.ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan := strings.Join(plans, "\n")
+				got := [3]int{subqueryRows(plan, way.walk+"_glanced"), subqueryRows(plan, way.walk+"_walked"), subqueryRows(plan, way.walk+"_unwalked")}
+				if got != rows {
+					t.Errorf("%s (sort %q): rows from the glance, the walk, the bitmap of %s %v; want %v", text, sort, way.walk, got, rows)
+				}
 			}
 		}
 	}
@@ -981,4 +1001,56 @@ func subqueryRows(plan, name string) int {
 		}
 	}
 	return -2
+}
+
+// A text search finds a title by its words' lists (mission_title_terms),
+// which the mission's writes keep: a new title is found by its words and
+// no longer by the old ones, a mission found again once reopened, never
+// once gone.
+func TestSearchFollowsTitlesAndStatus(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	c := newCatalogueOn(t, env)
+	id := c.add(catalog.Mission{Title: "Aquarelle en ligne"})[0]
+	set := func(sql string) {
+		t.Helper()
+		if _, err := env.Owner.ExecContext(c.ctx, "UPDATE missions SET "+sql+" WHERE id = ?", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := func(word string) bool {
+		t.Helper()
+		got := c.find(catalog.Query{Text: word})
+		return len(got) == 1 && got[0].ID == id
+	}
+	steps := []struct {
+		do           func()
+		word         string
+		want         bool
+		whatHappened string
+	}{
+		{func() {}, "aquarelle", true, "posted"},
+		{func() { set("title = 'Gouache en ligne " + c.token + "'") }, "gouache", true, "renamed"},
+		{func() {}, "aquarelle", false, "renamed"},
+		{func() { set("status = 'full'") }, "gouache", false, "full"},
+		{func() { set("status = 'open'") }, "gouache", true, "open again"},
+		{func() {
+			if _, err := env.Owner.ExecContext(c.ctx, "DELETE FROM missions WHERE id = ?", id); err != nil {
+				t.Fatal(err)
+			}
+		}, "gouache", false, "deleted"},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := found(s.word); got != s.want {
+			t.Fatalf("%s, then searched %q: found %v, want %v", s.whatHappened, s.word, got, s.want)
+		}
+	}
+	var left int
+	if err := env.Owner.QueryRowContext(c.ctx, "SELECT count(*) FROM mission_title_terms WHERE mission_id = ?", id).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d words of a deleted mission still listed", left)
+	}
 }
