@@ -500,7 +500,7 @@ const (
 	searchTitled   = "(m.search_title @@ " + searchTSQuery + ")"
 	searchMatched  = "(m.search @@ " + searchTSQuery + ")"
 	searchRank     = searchTitled + "::int::float8"
-	searchLead     = "(SELECT app.search_lead(" + searchTSQuery + "))"
+	searchLead     = "(SELECT l.lexeme FROM lead AS l)" // walkHits' lead, chosen once
 	searchDistance = "app.distance_km(?1::float8, ?2::float8, m.lat, m.lon)"
 )
 
@@ -676,8 +676,12 @@ func (sp *searchPlan) walkHits(b *searchSQL, name, test string, size searchWalkS
 		// entries are read by primary key and tested. A text without
 		// a lead (an "or", a negation) walks the newest-first index.
 		// Both are in the statement, the one not taken cut by a
-		// one-time filter: one generic plan for every text.
-		cte = fmt.Sprintf("%[1]s AS MATERIALIZED ((SELECT m.id, m.created_at, %[2]s AS matched\n"+
+		// one-time filter: one generic plan for every text. The lead
+		// is chosen once, in a CTE of its own, though three places ask
+		// for it: each a subquery calling app.search_lead, a word
+		// rare in titles had it chosen (its lists counted) twice.
+		cte = fmt.Sprintf("lead AS MATERIALIZED (SELECT app.search_lead("+searchTSQuery+") AS lexeme),\n"+
+			"%[1]s AS MATERIALIZED ((SELECT m.id, m.created_at, %[2]s AS matched\n"+
 			"FROM (SELECT t.mission_id, t.created_at FROM mission_title_terms AS t WHERE t.lexeme = %[3]s AND %[4]s\n"+
 			"ORDER BY t.created_at DESC, t.mission_id DESC) AS t\n"+
 			"CROSS JOIN LATERAL (SELECT m.* FROM missions AS m WHERE m.id = t.mission_id\n  AND %[5]s OFFSET 0) AS m\nLIMIT %[6]d)\n"+
