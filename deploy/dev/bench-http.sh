@@ -18,7 +18,7 @@ if [[ -n "${BENCH_MISSIONS:-}" ]]; then
 	# make bench-search: the generated catalogue (a second run adds
 	# nothing), with its statistics.
 	bin/vendredi --log-level error seed missions --count "$BENCH_MISSIONS"
-	psql -X -q "$DATABASE_OWNER_URL" -c 'VACUUM ANALYZE missions, mission_skills, associations'
+	psql -X -q "$DATABASE_OWNER_URL" -c 'VACUUM ANALYZE missions, mission_skills, associations, mission_title_terms'
 fi
 port=${BENCH_PORT:-3350}
 ref=$((port + 1))
