@@ -43,10 +43,14 @@ import (
 
 type config struct {
 	url, refURL, dbURL, adminURL, base string
-	only                               string
-	duration, warm                     time.Duration
-	workers                            uint64
-	employees, rate, pgClients         int
+	ownerURL                           string
+	// analyze: the server's autovacuum is off, so each sign-up round's
+	// fixtures are analysed by the benchmark itself (analyzeRound).
+	analyze                    bool
+	only                       string
+	duration, warm             time.Duration
+	workers                    uint64
+	employees, rate, pgClients int
 }
 
 func main() {
@@ -55,6 +59,7 @@ func main() {
 	flag.StringVar(&c.refURL, "ref-url", "http://127.0.0.1:3351", "the reference server (cmd/benchref)")
 	flag.StringVar(&c.dbURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of the server's role")
 	flag.StringVar(&c.adminURL, "admin-url", os.Getenv("DATABASE_ADMIN_URL"), "PostgreSQL administrator URL, for pgbench's scratch database")
+	flag.StringVar(&c.ownerURL, "owner-url", os.Getenv("DATABASE_OWNER_URL"), "PostgreSQL URL of the tables' owner, to analyse them when autovacuum is off")
 	flag.StringVar(&c.base, "base-domain", "localhost", "the server's BASE_DOMAIN")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each GET run and of pgbench")
 	flag.Uint64Var(&c.workers, "workers", 32, "concurrent connections (HTTP and pgbench clients)")
@@ -90,6 +95,20 @@ func run(c config) error {
 		return err
 	}
 	defer db.Close()
+
+	if c.ownerURL != "" {
+		owner, err := pgx.Connect(ctx, c.ownerURL)
+		if err != nil {
+			return err
+		}
+		var av string
+		err = owner.QueryRow(ctx, "SHOW autovacuum").Scan(&av)
+		owner.Close(ctx)
+		if err != nil {
+			return err
+		}
+		c.analyze = av == "off"
+	}
 
 	var rows []row
 	// The cheap GET: 32 employees of a fresh company, each with a session.
@@ -286,6 +305,9 @@ func signUpRound(ctx context.Context, c config, db *postgres.DB, missionCount in
 		}
 		apps, companies = append(apps, as...), append(companies, tid)
 	}
+	if err := analyzeRound(ctx, c); err != nil {
+		return vegeta.Metrics{}, 0, err
+	}
 	var next atomic.Int64
 	m := attackEach(c, "apply", func(t *vegeta.Target) error {
 		i := int(next.Add(1) - 1)
@@ -390,4 +412,25 @@ func pgbench(ctx context.Context, c config) (map[int]float64, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// analyzeRound analyses the database before a sign-up round when the
+// server's autovacuum is off (as on CI machines), as autovacuum would have
+// as the tables grew. Without it, the server's prepared statements keep the
+// generic plans they were given on tables that were nearly empty (the first
+// round over a new database): a hash join over every mission under the
+// missions' locks, 0.41 to 0.49 of pgbench at 50 missions on a first run
+// against 0.62 to 0.77 on the next (docs/performance.md, 2026-12-03 23:21).
+// ANALYZE changes the statistics, so those plans are made again.
+func analyzeRound(ctx context.Context, c config) error {
+	if !c.analyze {
+		return nil
+	}
+	conn, err := pgx.Connect(ctx, c.ownerURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "ANALYZE")
+	return err
 }
