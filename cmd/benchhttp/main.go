@@ -44,9 +44,9 @@ import (
 type config struct {
 	url, refURL, dbURL, adminURL, base string
 	ownerURL                           string
-	// analyze: the server's autovacuum is off, so each sign-up round's
-	// fixtures are analysed by the benchmark itself (analyzeRound).
-	analyze                    bool
+	// owner, the tables' owner, analyses them before each sign-up round
+	// (analyzeRound); nil when the server's autovacuum is on.
+	owner                      *pgx.Conn
 	only                       string
 	duration, warm             time.Duration
 	workers                    uint64
@@ -101,13 +101,14 @@ func run(c config) error {
 		if err != nil {
 			return err
 		}
+		defer owner.Close(ctx)
 		var av string
-		err = owner.QueryRow(ctx, "SHOW autovacuum").Scan(&av)
-		owner.Close(ctx)
-		if err != nil {
+		if err := owner.QueryRow(ctx, "SHOW autovacuum").Scan(&av); err != nil {
 			return err
 		}
-		c.analyze = av == "off"
+		if av == "off" {
+			c.owner = owner
+		}
 	}
 
 	var rows []row
@@ -423,14 +424,9 @@ func pgbench(ctx context.Context, c config) (map[int]float64, error) {
 // against 0.62 to 0.77 on the next (docs/performance.md, 2026-12-03 23:21).
 // ANALYZE changes the statistics, so those plans are made again.
 func analyzeRound(ctx context.Context, c config) error {
-	if !c.analyze {
+	if c.owner == nil {
 		return nil
 	}
-	conn, err := pgx.Connect(ctx, c.ownerURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "ANALYZE")
+	_, err := c.owner.Exec(ctx, "ANALYZE")
 	return err
 }

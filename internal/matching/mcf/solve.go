@@ -289,6 +289,12 @@ func (s *solver[T]) run(ctx context.Context, alpha int64, progress func(Progress
 // extra phase on 30k: the early optimality proof failed after phase 2.
 const globalUpdateEvery = 8
 
+// globalUpdateDue says whether enough relabels have gone since the last
+// global update for the next one.
+func (s *solver[T]) globalUpdateDue() bool {
+	return s.relabelsGU > globalUpdateEvery*int64(s.n)
+}
+
 func (s *solver[T]) enqueue(u int32) {
 	if s.inQueue[u] {
 		return
@@ -344,7 +350,6 @@ func (s *solver[T]) refine(ctx context.Context, eps int64) error {
 	if err := s.globalUpdate(); err != nil {
 		return err
 	}
-	every := globalUpdateEvery * int64(s.n)
 	iter := 0
 	for s.qn > 0 {
 		iter++
@@ -357,7 +362,7 @@ func (s *solver[T]) refine(ctx context.Context, eps int64) error {
 		if err := s.discharge(u); err != nil {
 			return err
 		}
-		if s.relabelsGU > every {
+		if s.globalUpdateDue() {
 			if err := s.globalUpdate(); err != nil {
 				return err
 			}
@@ -415,7 +420,7 @@ func (s *solver[T]) discharge(u int32) error {
 		if err := s.relabel(u); err != nil {
 			return err
 		}
-		if s.relabelsGU > globalUpdateEvery*int64(s.n) {
+		if s.globalUpdateDue() {
 			// Time for a global update, which also notices excess that can
 			// reach no deficit; u stays active.
 			s.enqueue(u)
