@@ -329,9 +329,11 @@ type Notifier interface {
 type Participations struct {
 	store    ParticipationStore
 	notifier Notifier
-	// AfterPlaces runs after a change of places, to mail the "almost full"
-	// and "full" events the store recorded (the catalogue's outbox).
-	AfterPlaces func(ctx context.Context)
+	// AfterPlaces runs after a change of places, to have the "almost full"
+	// and "full" events the store recorded mailed (the catalogue's
+	// outbox). It must not wait for the mails: the change is answered
+	// first.
+	AfterPlaces func()
 	// SignedUp is told the status of each sign-up taken (a place or the
 	// waiting list), for the operators' figures.
 	SignedUp func(status string)
@@ -362,7 +364,7 @@ func NoUnit(ctx context.Context, fn func(ctx context.Context) error) error { ret
 
 // NewParticipations wires the flows to their store and the volunteers' mailbox.
 func NewParticipations(store ParticipationStore, notifier Notifier) *Participations {
-	return &Participations{store: store, notifier: notifier, AfterPlaces: func(context.Context) {}, SignedUp: func(string) {},
+	return &Participations{store: store, notifier: notifier, AfterPlaces: func() {}, SignedUp: func(string) {},
 		PlacesMoved: func(uuid.UUID) {}, Unit: NoUnit}
 }
 
@@ -402,8 +404,8 @@ func (s *Participations) Apply(ctx context.Context, memberID uuid.UUID, in Apply
 	if p.Status != Waiting {
 		s.PlacesMoved(p.MissionID)
 	}
-	if noted { // "almost full" or "full": the managers are mailed now
-		s.AfterPlaces(ctx)
+	if noted { // "almost full" or "full": the managers are mailed
+		s.AfterPlaces()
 	}
 	return p, nil
 }
@@ -426,7 +428,7 @@ func (s *Participations) Cancel(ctx context.Context, memberID, id uuid.UUID, rea
 		return nil, err
 	}
 	s.PlacesMoved(ch.Participation.MissionID)
-	s.AfterPlaces(ctx)
+	s.AfterPlaces()
 	return ch.Participation, nil
 }
 
@@ -452,7 +454,7 @@ func (s *Participations) Decide(ctx context.Context, associationID, id uuid.UUID
 		return nil, err
 	}
 	s.PlacesMoved(ch.Participation.MissionID)
-	s.AfterPlaces(ctx)
+	s.AfterPlaces()
 	return ch.Participation, nil
 }
 

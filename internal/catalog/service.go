@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -67,11 +68,18 @@ type Service struct {
 	notifier Notifier
 	// BaseURL is the platform's address, for links in mails.
 	BaseURL string
+	// Unit runs fn as one unit of work (postgres.DB.InTx): an event's
+	// mails are queued, and the event marked mailed, together. The
+	// default runs fn as it is.
+	Unit func(ctx context.Context, fn func(ctx context.Context) error) error
+
+	pending soon // NotifySoon's passes
 }
 
 // NewService wires the catalogue to its store and the managers' mailbox.
 func NewService(store Store, notifier Notifier, baseURL string) *Service {
-	return &Service{store: store, notifier: notifier, BaseURL: baseURL}
+	return &Service{store: store, notifier: notifier, BaseURL: baseURL,
+		Unit: func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }}
 }
 
 // Association returns an association; errs.NotFound if it is unknown.
@@ -241,7 +249,7 @@ func (s *Service) ChangeMission(ctx context.Context, associationID *uuid.UUID, i
 	if err != nil {
 		return nil, err
 	}
-	s.NotifyPending(ctx)
+	s.NotifySoon()
 	return m, nil
 }
 
@@ -296,13 +304,29 @@ func (s *Service) Flag(ctx context.Context, id uuid.UUID, reason string) (*Missi
 	if err != nil {
 		return nil, err
 	}
-	s.NotifyPending(ctx)
+	s.NotifySoon()
 	return m, nil
 }
 
-// NotifyPending mails the events not mailed yet. It runs after each change
-// and on a timer, so that a mail server down for a while delays the mails
-// but loses none. Errors are left for the next round.
+// NotifySoon mails the events not mailed yet in the background, soon
+// after the change that recorded them and off its request's path: the
+// change is answered without waiting for the mails to be queued. Changes
+// that come while a pass runs are taken up by one more pass after it,
+// not one each. What a pass misses (the process stops) the periodic pass
+// mails (NotifyPending); nothing is lost, since the events are rows.
+func (s *Service) NotifySoon() {
+	s.pending.ask(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // an event's claim
+		defer cancel()
+		s.NotifyPending(ctx)
+	})
+}
+
+// NotifyPending mails the events not mailed yet, each event's mails
+// queued with the record that it was mailed (Unit), so that one is never
+// without the other. It runs after changes (NotifySoon) and on a timer, so
+// that a mail server down for a while delays the mails but loses none.
+// Errors are left for the next round.
 func (s *Service) NotifyPending(ctx context.Context) int {
 	evs, err := s.store.PendingEvents(ctx, 100)
 	if err != nil {
@@ -311,15 +335,46 @@ func (s *Service) NotifyPending(ctx context.Context) int {
 	}
 	sent := 0
 	for _, ev := range evs {
-		if len(ev.Managers) > 0 {
-			if err := s.notifier.MissionEvent(ctx, ev.Managers, ev); err != nil {
-				slog.WarnContext(ctx, "mission event not mailed; will retry", "event", ev.ID, "kind", ev.Kind, "err", err)
-				continue
+		err := s.Unit(ctx, func(ctx context.Context) error {
+			if len(ev.Managers) > 0 {
+				if err := s.notifier.MissionEvent(ctx, ev.Managers, ev); err != nil {
+					return err
+				}
 			}
+			return s.store.MarkNotified(ctx, ev.ID)
+		})
+		if err != nil {
+			slog.WarnContext(ctx, "mission event not mailed; will retry", "event", ev.ID, "kind", ev.Kind, "err", err)
+			continue
 		}
-		if err := s.store.MarkNotified(ctx, ev.ID); err == nil {
-			sent++
-		}
+		sent++
 	}
 	return sent
+}
+
+// soon runs a function in the background when asked, one run at a time:
+// the asks that come during a run make one more run after it.
+type soon struct {
+	asked, running atomic.Bool
+}
+
+func (k *soon) ask(run func()) {
+	k.asked.Store(true)
+	if !k.running.CompareAndSwap(false, true) {
+		return // the run going on sees asked when it ends
+	}
+	go func() {
+		for {
+			for k.asked.Swap(false) {
+				run()
+			}
+			k.running.Store(false)
+			// An ask made between the last Swap and the Store found a run
+			// going on and left it to it: take it up, unless an ask after
+			// the Store started a run of its own.
+			if !k.asked.Load() || !k.running.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
 }

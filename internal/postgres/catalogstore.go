@@ -355,10 +355,13 @@ func (s *CatalogStore) PendingEvents(ctx context.Context, limit int) ([]catalog.
 	return out, nil
 }
 
-// MarkNotified records that an event was mailed.
+// MarkNotified records that an event was mailed, in the unit of work of
+// ctx if any (with the mails it queued).
 func (s *CatalogStore) MarkNotified(ctx context.Context, id uuid.UUID) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE mission_events SET notified_at = now() WHERE id = ?", id)
-	return translate(err)
+	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE mission_events SET notified_at = now() WHERE id = ?", id)
+		return err
+	})
 }
 
 // pgArray passes a Go slice as a PostgreSQL array.

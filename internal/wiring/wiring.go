@@ -131,6 +131,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	}
 	catalogue := catalog.NewService(postgres.NewCatalogStore(db), mail.MissionNotifier{Sender: sender, BaseURL: s.publicURL},
 		s.publicURL)
+	catalogue.Unit = db.InTx
 	notes := s.notifications(db, q, sender)
 	volunteers := mail.VolunteerNotifier{Sender: sender, BaseURL: s.publicURL,
 		CompanyURL: func(p *campaign.Participation) string { return s.companyURL(p.TenantID) }, Preferences: notes.Preferences}
@@ -140,7 +141,7 @@ func New(ctx context.Context, db *postgres.DB, sender mail.Sender, cfg Config) (
 	// A sign-up's change and its mails, a launch and its invitations: one
 	// transaction each, the mails queued in it (docs/jobs.md).
 	signups.Unit = db.InTx
-	signups.AfterPlaces = func(ctx context.Context) { catalogue.NotifyPending(ctx) }
+	signups.AfterPlaces = catalogue.NotifySoon
 	signups.SignedUp = telemetry.SignUp
 	campaigns := campaign.NewService(campaign.Stores{
 		Campaigns: postgres.NewCampaignStore(db),

@@ -1,0 +1,165 @@
+package wiring_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendredi-app/vendredi/internal/campaign"
+	"github.com/vendredi-app/vendredi/internal/catalog"
+	"github.com/vendredi-app/vendredi/internal/errs"
+	"github.com/vendredi-app/vendredi/internal/jobs"
+	"github.com/vendredi-app/vendredi/internal/mail"
+	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
+	"github.com/vendredi-app/vendredi/internal/postgres"
+	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
+	"github.com/vendredi-app/vendredi/tenants"
+)
+
+// The sign-up that leaves a mission one place and the one that takes it
+// have its managers mailed, once each, by the sign-ups themselves: the
+// tests' queue runs no periodic pass that could send them instead.
+func TestTheManagersHearOfTheirMissionFillingUpFromTheSignUps(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := start(t, env, sender)
+	ctx := context.Background()
+	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
+	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	manager := mailtest.Address(t)
+	mission, drive := managedMission(t, env, manager, 3), uuid.Must(uuid.NewV7())
+	tctx := tenants.NewContext(ctx, tn)
+	var members []uuid.UUID
+	if err := env.App.TenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (tenant_id, id, name, starts_on, ends_on, status, mission_scope, mission_ids)
+			VALUES (app.current_tenant_id(), ?, 'Drive', current_date - 1, current_date + 30, 'active', 'listed', ?)`,
+			drive, "{"+mission.String()+"}"); err != nil {
+			return err
+		}
+		for range 3 {
+			member := uuid.Must(uuid.NewV7())
+			members = append(members, member)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (tenant_id, id, email, full_name, role, status)
+				VALUES (app.current_tenant_id(), ?, ?, 'Léa', 'employee', 'active')`, member, mailtest.Address(t)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, m := range members {
+		if _, err := services.Deps.Participations.Apply(tctx, m, campaign.ApplyInput{CampaignID: drive, MissionID: mission}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var subjects []string
+	for range 2 {
+		subjects = append(subjects, srv.WaitFor(t, manager, 30*time.Second).Subject)
+	}
+	slices.Sort(subjects)
+	if want := []string{"Mission complète : Traduire des fiches", "Plus qu’une place : Traduire des fiches"}; !slices.Equal(subjects, want) {
+		t.Errorf("the managers were told %q; want %q", subjects, want)
+	}
+	if n := len(srv.Messages(t, manager)); n != 2 {
+		t.Errorf("the managers received %d mails; want 2", n)
+	}
+}
+
+// managedMission creates an open remote mission of places places, "Traduire
+// des fiches", of a verified association that manager manages.
+func managedMission(t *testing.T, env *pgtest.Env, manager string, places int) uuid.UUID {
+	t.Helper()
+	assoc, mission, account := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Les Restos', ?, 'verified')",
+				[]any{assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)}},
+			{`INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+				VALUES (?, ?, 'Traduire des fiches', 'remote', ?, ?, 'open')`, []any{mission, assoc, places, places}},
+			{"INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Responsable')", []any{account, manager}},
+			{"INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", []any{assoc, account}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return mission
+}
+
+// markFails fails MarkNotified while fail is set, after its statement ran.
+type markFails struct {
+	catalog.Store
+	fail bool
+}
+
+func (m *markFails) MarkNotified(ctx context.Context, id uuid.UUID) error {
+	if err := m.Store.MarkNotified(ctx, id); err != nil || !m.fail {
+		return err
+	}
+	return errs.E(errs.Unavailable, "the database went away")
+}
+
+// An event's mails are queued with the record that it was mailed, or not
+// at all: a pass that cannot record it queues nothing, so that the next
+// pass mails it once, not twice.
+func TestAMissionEventsMailIsQueuedWithItsRecordOrNotAtAll(t *testing.T) {
+	t.Parallel()
+	env := pgtest.New(t)
+	ctx := context.Background()
+	q, err := jobs.New(ctx, env.App, jobs.Options{}) // inserts only: the jobs stay to be counted
+	if err != nil {
+		t.Fatal(err)
+	}
+	manager := mailtest.Address(t)
+	mission, event := managedMission(t, env, manager, 3), uuid.Must(uuid.NewV7())
+	if _, err := env.App.ExecContext(ctx, "INSERT INTO mission_events (id, mission_id, kind) VALUES (?, ?, 'full')", event, mission); err != nil {
+		t.Fatal(err)
+	}
+	store := &markFails{Store: postgres.NewCatalogStore(env.App), fail: true}
+	svc := catalog.NewService(store, mail.MissionNotifier{Sender: q.Outbox(), BaseURL: "http://localhost"}, "http://localhost")
+	svc.Unit = env.App.InTx
+	queued := func() (n int) {
+		t.Helper()
+		if err := env.Owner.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'mail' AND args::text LIKE ?", "%"+manager+"%").
+			Scan(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if sent := svc.NotifyPending(ctx); sent != 0 || queued() != 0 {
+		t.Fatalf("a pass that could not record the event: %d sent, %d mails queued; want none", sent, queued())
+	}
+	// Its claim lapses (a minute, in real time).
+	if _, err := env.Owner.ExecContext(ctx, "UPDATE mission_events SET claimed_until = NULL WHERE id = ?", event); err != nil {
+		t.Fatal(err)
+	}
+	store.fail = false
+	if sent := svc.NotifyPending(ctx); sent != 1 || queued() != 1 {
+		t.Errorf("the next pass: %d sent, %d mails queued; want 1 and 1", sent, queued())
+	}
+	if sent := svc.NotifyPending(ctx); sent != 0 || queued() != 1 {
+		t.Errorf("a pass after: %d sent, %d mails queued; want none more", sent, queued())
+	}
+}
