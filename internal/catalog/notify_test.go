@@ -25,7 +25,7 @@ func (p *passes) PendingEvents(context.Context, int) ([]PendingEvent, error) {
 	return nil, nil
 }
 
-func (p *passes) MarkNotified(context.Context, uuid.UUID) error { return nil }
+func (p *passes) MarkNotified(context.Context, ...uuid.UUID) error { return nil }
 
 // waitIdle waits until no pass runs and at least want have run, for ten
 // seconds at most.

@@ -39,7 +39,7 @@ type Store interface {
 	// their mission's managers; MarkNotified records they were mailed. An
 	// event whose claim runs out unmailed is claimed again.
 	PendingEvents(ctx context.Context, limit int) ([]PendingEvent, error)
-	MarkNotified(ctx context.Context, id uuid.UUID) error
+	MarkNotified(ctx context.Context, ids ...uuid.UUID) error
 }
 
 // Event is something a mission's managers must hear of.
@@ -322,34 +322,48 @@ func (s *Service) NotifySoon() {
 	})
 }
 
-// NotifyPending mails the events not mailed yet, each event's mails
-// queued with the record that it was mailed (Unit), so that one is never
-// without the other. It runs after changes (NotifySoon) and on a timer, so
-// that a mail server down for a while delays the mails but loses none.
-// Errors are left for the next round.
+// NotifyPending mails the events not mailed yet, their mails queued with
+// the record that they were mailed (Unit), so that one is never without
+// the other: all of a pass's events at once and, should that fail (a
+// mail refused, say), each alone, so that one costs the others nothing.
+// It runs after changes (NotifySoon) and on a timer, so that a mail
+// server down for a while delays the mails but loses none. Errors are
+// left for the next round.
 func (s *Service) NotifyPending(ctx context.Context) int {
 	evs, err := s.store.PendingEvents(ctx, 100)
 	if err != nil {
 		slog.WarnContext(ctx, "mission events: cannot read the pending ones", "err", err)
 		return 0
 	}
+	if len(evs) == 0 || s.mailEvents(ctx, evs...) == nil {
+		return len(evs)
+	}
 	sent := 0
 	for _, ev := range evs {
-		err := s.Unit(ctx, func(ctx context.Context) error {
-			if len(ev.Managers) > 0 {
-				if err := s.notifier.MissionEvent(ctx, ev.Managers, ev); err != nil {
-					return err
-				}
-			}
-			return s.store.MarkNotified(ctx, ev.ID)
-		})
-		if err != nil {
+		if err := s.mailEvents(ctx, ev); err != nil {
 			slog.WarnContext(ctx, "mission event not mailed; will retry", "event", ev.ID, "kind", ev.Kind, "err", err)
 			continue
 		}
 		sent++
 	}
 	return sent
+}
+
+// mailEvents queues the events' mails and records them mailed, in one
+// unit of work.
+func (s *Service) mailEvents(ctx context.Context, evs ...PendingEvent) error {
+	return s.Unit(ctx, func(ctx context.Context) error {
+		ids := make([]uuid.UUID, len(evs))
+		for i, ev := range evs {
+			if len(ev.Managers) > 0 {
+				if err := s.notifier.MissionEvent(ctx, ev.Managers, ev); err != nil {
+					return err
+				}
+			}
+			ids[i] = ev.ID
+		}
+		return s.store.MarkNotified(ctx, ids...)
+	})
 }
 
 // soon runs a function in the background when asked, one run at a time:

@@ -318,8 +318,9 @@ func (s *CatalogStore) UpdateMission(ctx context.Context, associationID *uuid.UU
 	return out, err
 }
 
-// PendingEvents returns events not mailed yet, oldest first, with the
-// addresses of the active managers of their mission's association.
+// PendingEvents returns events not mailed yet, oldest first, with their
+// missions and the addresses of the active managers of their missions'
+// associations: three statements, whatever their number.
 func (s *CatalogStore) PendingEvents(ctx context.Context, limit int) ([]catalog.PendingEvent, error) {
 	var rows []struct {
 		ID        uuid.UUID `bun:"id"`
@@ -328,8 +329,8 @@ func (s *CatalogStore) PendingEvents(ctx context.Context, limit int) ([]catalog.
 		Detail    string    `bun:"detail"`
 		Managers  []string  `bun:"managers,array"`
 	}
-	// Claimed in one statement: callers at the same moment (every sign-up
-	// that fills a mission, the periodic job) skip each other's events.
+	// Claimed in one statement: callers at the same moment (the passes of
+	// several servers, the periodic job) skip each other's events.
 	err := s.db.NewRaw(`WITH claimed AS (
 			UPDATE mission_events SET claimed_until = now() + interval '1 minute'
 			WHERE id IN (SELECT id FROM mission_events
@@ -341,25 +342,37 @@ func (s *CatalogStore) PendingEvents(ctx context.Context, limit int) ([]catalog.
 				JOIN accounts ac ON ac.id = am.account_id AND ac.status = 'active'
 				WHERE m.id = e.mission_id ORDER BY ac.email) AS managers
 		FROM claimed e ORDER BY e.at, e.id`, limit).Scan(ctx, &rows)
-	if err != nil {
+	if err != nil || len(rows) == 0 {
 		return nil, translate(err)
+	}
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.MissionID
+	}
+	ms, err := s.missions(ctx, s.db, "m.id = ANY(?)", pgArray(ids))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]*catalog.Mission, len(ms))
+	for i := range ms {
+		byID[ms[i].ID] = &ms[i]
 	}
 	out := make([]catalog.PendingEvent, 0, len(rows))
 	for _, r := range rows {
-		m, err := s.MissionOf(ctx, nil, r.MissionID)
-		if err != nil {
-			return nil, err
+		m, ok := byID[r.MissionID]
+		if !ok { // deleted since: its events went with it
+			continue
 		}
 		out = append(out, catalog.PendingEvent{ID: r.ID, Kind: r.Kind, Detail: r.Detail, Mission: *m, Managers: r.Managers})
 	}
 	return out, nil
 }
 
-// MarkNotified records that an event was mailed, in the unit of work of
+// MarkNotified records that events were mailed, in the unit of work of
 // ctx if any (with the mails it queued).
-func (s *CatalogStore) MarkNotified(ctx context.Context, id uuid.UUID) error {
+func (s *CatalogStore) MarkNotified(ctx context.Context, ids ...uuid.UUID) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE mission_events SET notified_at = now() WHERE id = ?", id)
+		_, err := tx.ExecContext(ctx, "UPDATE mission_events SET notified_at = now() WHERE id = ANY(?)", pgArray(ids))
 		return err
 	})
 }

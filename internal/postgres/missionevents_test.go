@@ -19,11 +19,13 @@ type markCounter struct {
 	marks map[uuid.UUID]int
 }
 
-func (m *markCounter) MarkNotified(ctx context.Context, id uuid.UUID) error {
+func (m *markCounter) MarkNotified(ctx context.Context, ids ...uuid.UUID) error {
 	m.mu.Lock()
-	m.marks[id]++
+	for _, id := range ids {
+		m.marks[id]++
+	}
 	m.mu.Unlock()
-	return m.Store.MarkNotified(ctx, id)
+	return m.Store.MarkNotified(ctx, ids...)
 }
 
 // Every sign-up that fills a mission looks for the managers' mails to
