@@ -28,17 +28,28 @@ func (a Applicant) ApplyPath() string {
 	return "/api/v1/campaigns/" + a.Campaign.String() + "/participations"
 }
 
-// Mission creates an open remote mission of a verified association.
+// Mission creates an open remote mission of a verified association with
+// a manager, whom its "almost full" and "full" are mailed to, as a real
+// association's would be.
 func Mission(ctx context.Context, db *postgres.DB, places int) (uuid.UUID, error) {
-	mission, association := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	mission, association, manager := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	return mission, db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Load test', ?, 'verified')`,
-			association, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)); err != nil {
-			return err
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Load test', ?, 'verified')`,
+				[]any{association, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)}},
+			{`INSERT INTO missions (id, association_id, title, format, places, places_left, status)
+				VALUES (?, ?, 'Load test mission', 'remote', ?, ?, 'open')`, []any{mission, association, places, places}},
+			{`INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Manager')`, []any{manager, "manager-" + manager.String() + "@example.com"}},
+			{`INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)`, []any{association, manager}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-			VALUES (?, ?, 'Load test mission', 'remote', ?, ?, 'open')`, mission, association, places, places)
-		return err
+		return nil
 	})
 }
 
