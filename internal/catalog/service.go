@@ -316,21 +316,36 @@ func (s *Service) Flag(ctx context.Context, id uuid.UUID, reason string) (*Missi
 // mails (NotifyPending); nothing is lost, since the events are rows.
 func (s *Service) NotifySoon() {
 	s.pending.ask(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // an event's claim
-		defer cancel()
-		s.NotifyPending(ctx)
+		// A page of events at a time, each within its claim's minute,
+		// until one is not full.
+		for {
+			if s.notifyWithin(time.Minute) < eventsPerPass {
+				return
+			}
+		}
 	})
 }
 
-// NotifyPending mails the events not mailed yet, their mails queued with
-// the record that they were mailed (Unit), so that one is never without
-// the other: all of a pass's events at once and, should that fail (a
-// mail refused, say), each alone, so that one costs the others nothing.
+// notifyWithin is NotifyPending bounded by d.
+func (s *Service) notifyWithin(d time.Duration) int {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return s.NotifyPending(ctx)
+}
+
+// eventsPerPass is how many events NotifyPending claims at most.
+const eventsPerPass = 100
+
+// NotifyPending mails the events not mailed yet, eventsPerPass at most,
+// and says how many it mailed. Their mails are queued with the record
+// that they were mailed (Unit), so that one is never without the other:
+// all of a pass's events at once and, should that fail (a mail refused,
+// say), each alone, so that one costs the others nothing.
 // It runs after changes (NotifySoon) and on a timer, so that a mail
 // server down for a while delays the mails but loses none. Errors are
 // left for the next round.
 func (s *Service) NotifyPending(ctx context.Context) int {
-	evs, err := s.store.PendingEvents(ctx, 100)
+	evs, err := s.store.PendingEvents(ctx, eventsPerPass)
 	if err != nil {
 		slog.WarnContext(ctx, "mission events: cannot read the pending ones", "err", err)
 		return 0
