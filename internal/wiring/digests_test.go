@@ -12,7 +12,6 @@ import (
 
 	"github.com/vendredi-app/vendredi/internal/identity"
 	"github.com/vendredi-app/vendredi/internal/jobs"
-	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/notify"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -29,12 +28,7 @@ import (
 func TestWeeklyDigests(t *testing.T) {
 	t.Parallel()
 	env := pgtest.Private(t) // the managers' digest covers every association: none of the other tests'
-	srv := mailtest.Start(t)
-	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
+	services, srv := mailing(t, env)
 	ctx := context.Background()
 	week := notify.WeekOf(time.Now())
 	busy, quiet := newCompany(t, env, "Initech", "en"), newCompany(t, env, "Globex", "fr")

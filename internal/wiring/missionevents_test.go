@@ -27,17 +27,9 @@ import (
 func TestTheManagersHearOfTheirMissionFillingUpFromTheSignUps(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
-	srv := mailtest.Start(t)
-	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
+	services, srv := mailing(t, env)
 	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newCompany(t, env, "Initech", "fr")
 	manager := mailtest.Address(t)
 	mission, drive := managedMission(t, env, manager, 3), uuid.Must(uuid.NewV7())
 	tctx := tenants.NewContext(ctx, tn)
@@ -150,19 +142,11 @@ func TestAMissionEventsMailIsQueuedWithItsRecordOrNotAtAll(t *testing.T) {
 	store := &markFails{Store: postgres.NewCatalogStore(env.App), fail: map[uuid.UUID]bool{event[failing]: true}}
 	svc := catalog.NewService(store, mail.MissionNotifier{Sender: q.Outbox(), BaseURL: "http://localhost"}, "http://localhost")
 	svc.Unit = env.App.InTx
-	queued := func(manager string) (n int) {
-		t.Helper()
-		if err := env.Owner.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'mail' AND args::text LIKE ?", "%"+manager+"%").
-			Scan(ctx, &n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	check := func(pass string, sent, wantSent, wantFailing, wantFine int) {
 		t.Helper()
-		if sent != wantSent || queued(failing) != wantFailing || queued(fine) != wantFine {
+		if sent != wantSent || queuedMails(t, env, failing) != wantFailing || queuedMails(t, env, fine) != wantFine {
 			t.Errorf("%s: %d events mailed, mails queued %d for the failing event and %d for the other; want %d, %d and %d",
-				pass, sent, queued(failing), queued(fine), wantSent, wantFailing, wantFine)
+				pass, sent, queuedMails(t, env, failing), queuedMails(t, env, fine), wantSent, wantFailing, wantFine)
 		}
 	}
 

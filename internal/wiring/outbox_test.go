@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/identity"
-	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
@@ -29,31 +26,14 @@ import (
 func TestIdentityMailsAreQueuedWithTheirChange(t *testing.T) {
 	t.Parallel()
 	env := pgtest.Private(t) // its own queue: its workers deliver to this test's mail server
-	srv := mailtest.Start(t)
-	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
+	services, srv := mailing(t, env)
 	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newCompany(t, env, "Initech", "fr")
 	tctx := tenants.NewContext(ctx, tn)
 	ids := services.Deps.Identity
-	queued := func(to string) int {
-		t.Helper()
-		var n int
-		if err := env.Owner.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'mail' AND args::text LIKE ?", "%"+to+"%").
-			Scan(ctx, &n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 
 	gone, kept := mailtest.Address(t), mailtest.Address(t)
-	err = env.App.InTx(tctx, func(ctx context.Context) error {
+	err := env.App.InTx(tctx, func(ctx context.Context) error {
 		if _, err := ids.Invite(ctx, nil, identity.InviteInput{Email: gone}, identity.Client{IP: "test"}); err != nil {
 			return err
 		}
@@ -65,7 +45,7 @@ func TestIdentityMailsAreQueuedWithTheirChange(t *testing.T) {
 	if _, err := postgres.NewMemberDirectory(env.App).ByEmail(tctx, gone); !errs.Is(err, errs.NotFound) {
 		t.Errorf("the rolled-back invitation is there (%v)", err)
 	}
-	if n := queued(gone); n != 0 {
+	if n := queuedMails(t, env, gone); n != 0 {
 		t.Errorf("%d mails queued for a rolled-back invitation; want none", n)
 	}
 
@@ -76,7 +56,7 @@ func TestIdentityMailsAreQueuedWithTheirChange(t *testing.T) {
 	if err := ids.RequestSignInLink(tctx, kept, identity.Client{IP: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := queued(kept); n != 1 {
+	if n := queuedMails(t, env, kept); n != 1 {
 		// The invitee is not active yet: no sign-in link, and one job only.
 		t.Errorf("%d mails queued for %s; want the invitation only", n, kept)
 	}

@@ -19,9 +19,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/campaign"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/jobs"
-	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/tenants"
 )
@@ -34,17 +32,9 @@ import (
 func TestRemindersBeforeAMissionAndTheAttendanceQuestionAfter(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
-	srv := mailtest.Start(t)
-	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
+	services, srv := mailing(t, env)
 	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newCompany(t, env, "Initech", "fr")
 	manager := mailtest.Address(t)
 	in2days, in2hours, yesterday, cancelled := mailtest.Address(t), mailtest.Address(t), mailtest.Address(t), mailtest.Address(t)
 	applicant, quiet := mailtest.Address(t), mailtest.Address(t) // quiet turned reminders off

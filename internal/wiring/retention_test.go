@@ -10,9 +10,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/vendredi-app/vendredi/internal/jobs"
-	"github.com/vendredi-app/vendredi/internal/mail"
-	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
-	"github.com/vendredi-app/vendredi/internal/postgres"
 	"github.com/vendredi-app/vendredi/internal/postgres/pgtest"
 	"github.com/vendredi-app/vendredi/internal/privacy"
 	"github.com/vendredi-app/vendredi/tenants"
@@ -24,16 +21,9 @@ import (
 func TestRetentionJobPurgesOldCampaigns(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
-	sender, err := mail.NewSMTP(mail.Config{URL: mailtest.Start(t).SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
+	services, _ := mailing(t, env)
 	ctx := context.Background()
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Retains", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newCompany(t, env, "Retains", "fr")
 	tctx := tenants.NewContext(ctx, tn)
 	assoc, mission, member := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	old, recent := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())

@@ -31,17 +31,9 @@ func TestMain(m *testing.M) { os.Exit(mailtest.Run(func() int { return pgtest.Ma
 func TestScheduledCampaignsStartOnTheirDay(t *testing.T) {
 	t.Parallel()
 	env := pgtest.New(t)
-	srv := mailtest.Start(t)
+	services, srv := mailing(t, env)
 	ctx := context.Background()
-	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	services := start(t, env, sender)
-	tn, _ := tenants.New("co-"+uuid.NewString()[:8], "Initech", nil, "fr")
-	if err := postgres.NewTenantStore(env.App).Create(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
+	tn := newCompany(t, env, "Initech", "fr")
 	employee := mailtest.Address(t)
 	if err := postgres.NewMemberDirectory(env.App).Create(tenants.NewContext(ctx, tn), &identity.Person{ID: uuid.Must(uuid.NewV7()),
 		Email: employee, FullName: "Léo", Role: identity.RoleEmployee, Status: identity.StatusActive}, "", nil, time.Time{}); err != nil {
@@ -127,6 +119,29 @@ func start(t *testing.T, env *pgtest.Env, sender mail.Sender) *wiring.Services {
 	}
 	t.Cleanup(func() { _ = services.Stop(10 * time.Second) })
 	return services
+}
+
+// mailing starts a mail server and the services, their workers
+// delivering to it.
+func mailing(t *testing.T, env *pgtest.Env) (*wiring.Services, *mailtest.Server) {
+	t.Helper()
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(mail.Config{URL: srv.SMTPURL(), From: "Vendredi <no-reply@vendredi.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, env, sender), srv
+}
+
+// queuedMails counts the mails to an address in the queue, whatever their
+// state.
+func queuedMails(t *testing.T, env *pgtest.Env, to string) (n int) {
+	t.Helper()
+	if err := env.Owner.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'mail' AND args::text LIKE ?", "%"+to+"%").
+		Scan(context.Background(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // work enqueues a job and waits until a worker has finished it: any
