@@ -32,7 +32,14 @@ func (a Applicant) ApplyPath() string {
 // a manager, whom its "almost full" and "full" are mailed to, as a real
 // association's would be.
 func Mission(ctx context.Context, db *postgres.DB, places int) (uuid.UUID, error) {
-	mission, association, manager := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	return ManagedMission(ctx, db, "Load test mission", places, "manager-"+uuid.NewString()+"@example.com")
+}
+
+// ManagedMission creates an open remote mission of places places, titled
+// title, of a verified association that the account of email manager
+// manages.
+func ManagedMission(ctx context.Context, db *postgres.DB, title string, places int, manager string) (uuid.UUID, error) {
+	mission, association, account := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	return mission, db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, q := range []struct {
 			sql  string
@@ -41,9 +48,9 @@ func Mission(ctx context.Context, db *postgres.DB, places int) (uuid.UUID, error
 			{`INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Load test', ?, 'verified')`,
 				[]any{association, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)}},
 			{`INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-				VALUES (?, ?, 'Load test mission', 'remote', ?, ?, 'open')`, []any{mission, association, places, places}},
-			{`INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Manager')`, []any{manager, "manager-" + manager.String() + "@example.com"}},
-			{`INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)`, []any{association, manager}},
+				VALUES (?, ?, ?, 'remote', ?, ?, 'open')`, []any{mission, association, title, places, places}},
+			{`INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Manager')`, []any{account, manager}},
+			{`INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)`, []any{association, account}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return err

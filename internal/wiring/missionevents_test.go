@@ -2,7 +2,6 @@ package wiring_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/vendredi-app/vendredi/internal/catalog"
 	"github.com/vendredi-app/vendredi/internal/errs"
 	"github.com/vendredi-app/vendredi/internal/jobs"
+	"github.com/vendredi-app/vendredi/internal/loadtest"
 	"github.com/vendredi-app/vendredi/internal/mail"
 	"github.com/vendredi-app/vendredi/internal/mail/mailtest"
 	"github.com/vendredi-app/vendredi/internal/postgres"
@@ -71,29 +71,12 @@ func TestTheManagersHearOfTheirMissionFillingUpFromTheSignUps(t *testing.T) {
 	}
 }
 
-// managedMission creates an open remote mission of places places, "Traduire
-// des fiches", of a verified association that manager manages.
+// managedMission creates an open remote mission of places places,
+// "Traduire des fiches", of a verified association that manager manages.
 func managedMission(t *testing.T, env *pgtest.Env, manager string, places int) uuid.UUID {
 	t.Helper()
-	assoc, mission, account := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	if err := env.App.Tx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		for _, q := range []struct {
-			sql  string
-			args []any
-		}{
-			{"INSERT INTO associations (id, name, legal_id, status) VALUES (?, 'Les Restos', ?, 'verified')",
-				[]any{assoc, fmt.Sprintf("W%09d", time.Now().UnixNano()%1e9)}},
-			{`INSERT INTO missions (id, association_id, title, format, places, places_left, status)
-				VALUES (?, ?, 'Traduire des fiches', 'remote', ?, ?, 'open')`, []any{mission, assoc, places, places}},
-			{"INSERT INTO accounts (id, email, full_name) VALUES (?, ?, 'Responsable')", []any{account, manager}},
-			{"INSERT INTO association_managers (association_id, account_id) VALUES (?, ?)", []any{assoc, account}},
-		} {
-			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	mission, err := loadtest.ManagedMission(context.Background(), env.App, "Traduire des fiches", places, manager)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return mission
